@@ -1,0 +1,3 @@
+//! `kubectl-etcd`: the kubectl plugin for etcd clusters.
+
+fn main() {}

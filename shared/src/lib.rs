@@ -1,0 +1,9 @@
+//! Custom resource types and domain rules shared by the `kubectl-etcd` plugin and the
+//! `etcd-operator`.
+//!
+//! What the plugin shows a user and what the operator does are computed by the same code in
+//! this crate, so the two can never disagree.
+
+pub mod crd;
+pub mod names;
+pub mod validate;
