@@ -1,1 +1,4 @@
-//! placeholder
+//! `etcd-sandbox`: a development and test tool that lets the plugin and operator run end to
+//! end on one machine, with real etcd processes, and no Kubernetes cluster.
+
+pub mod etcd_builds;

@@ -43,6 +43,9 @@ const KNOWN_FORMATS: &[&str] = &[
     "double",
 ];
 
+/// Cause type of a value with the wrong JSON type.
+const TYPE_INVALID: &str = "FieldValueTypeInvalid";
+
 /// Keywords a structural schema forbids inside `allOf`, `anyOf`, `oneOf` and `not`.
 const FORBIDDEN_IN_JUNCTORS: &[&str] =
     &["type", "description", "default", "additionalProperties", "nullable"];
@@ -145,10 +148,10 @@ impl ResourceSchema {
         let object = self.apply_defaults(object);
         let mut violations: Vec<FieldViolation> =
             self.structural.iter_errors(&object).map(|e| structural_violation(&e)).collect();
-        // CEL rules assume a structurally valid object; the API server skips them otherwise.
-        if violations.is_empty()
-            && let Err(errors) = self.cel.validate(&self.openapi, &object, old)
-        {
+        // As the API server does, CEL rules run unless a field has the wrong type (a
+        // "blocking" error: the rules could not see the value they were written for).
+        let blocked = violations.iter().any(|v| v.reason == TYPE_INVALID);
+        if !blocked && let Err(errors) = self.cel.validate(&self.openapi, &object, old) {
             violations.extend(errors.into_vec().into_iter().map(|e| FieldViolation {
                 field: e.field_path,
                 reason: e.reason.unwrap_or_else(|| "FieldValueInvalid".to_string()),
@@ -182,18 +185,19 @@ fn structural_violation(error: &jsonschema::ValidationError<'_>) -> FieldViolati
                 format!("Unsupported value: {value}: supported values: {supported}"),
             )
         }
-        Kind::Type { .. } => {
-            (path, "FieldValueTypeInvalid", format!("Invalid value: {value}: {at} in body {error}"))
-        }
+        Kind::Type { .. } => (path, TYPE_INVALID, format!("Invalid value: {value}: {at} in body {error}")),
         Kind::Minimum { limit } => (
             path,
             "FieldValueInvalid",
-            format!("Invalid value: {value}: {at} in body should be greater than or equal to {limit}"),
+            format!(
+                "Invalid value: {value}: {at} in body should be greater than or equal to {}",
+                number(limit)
+            ),
         ),
         Kind::Maximum { limit } => (
             path,
             "FieldValueInvalid",
-            format!("Invalid value: {value}: {at} in body should be less than or equal to {limit}"),
+            format!("Invalid value: {value}: {at} in body should be less than or equal to {}", number(limit)),
         ),
         Kind::Pattern { pattern } => (
             path,
@@ -211,6 +215,14 @@ fn structural_violation(error: &jsonschema::ValidationError<'_>) -> FieldViolati
         _ => (path, "FieldValueInvalid", format!("Invalid value: {value}: {error}")),
     };
     FieldViolation { field, reason: reason.to_string(), message }
+}
+
+/// A schema limit as the API server prints it: `9`, not `9.0`.
+fn number(limit: &Value) -> String {
+    match limit.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => limit.to_string(),
+    }
 }
 
 /// `/spec/pod/tolerations/0/key` as Kubernetes writes it: `spec.pod.tolerations[0].key`.

@@ -1,0 +1,3 @@
+//! One module per plugin command.
+
+pub mod validate;

