@@ -141,6 +141,15 @@ impl ResourceSchema {
         apply_defaults(&self.openapi, object)
     }
 
+    /// Removes every field the schema does not declare, as the API server prunes them, and
+    /// returns their paths (e.g. `spec.sizee`). Maps (`additionalProperties`) and nodes with
+    /// `x-kubernetes-preserve-unknown-fields` keep what they hold.
+    pub fn prune_unknown_fields(&self, object: &mut Value) -> Vec<String> {
+        let mut pruned = Vec::new();
+        prune(&self.openapi, object, "", &mut pruned);
+        pruned
+    }
+
     /// Every rule `object` breaks: structural rules first, then CEL rules. `old` is the
     /// stored object on an update (it enables transition rules), `None` on a create.
     /// Defaults are applied before checking, as the API server does.
@@ -241,6 +250,44 @@ fn field_path(location: &jsonschema::paths::Location) -> String {
         }
     }
     path
+}
+
+fn prune(schema: &Value, value: &mut Value, path: &str, pruned: &mut Vec<String>) {
+    if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+        return;
+    }
+    let join = |name: &str| if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = schema.get("properties") {
+                // The API server always keeps the root's type and object metadata.
+                let implicit = |k: &str| path.is_empty() && matches!(k, "apiVersion" | "kind" | "metadata");
+                let unknown: Vec<String> =
+                    map.keys().filter(|k| !properties.contains_key(*k) && !implicit(k)).cloned().collect();
+                for key in unknown {
+                    map.remove(&key);
+                    pruned.push(join(&key));
+                }
+                for (key, child) in map.iter_mut() {
+                    if let Some(child_schema) = properties.get(key) {
+                        prune(child_schema, child, &join(key), pruned);
+                    }
+                }
+            } else if let Some(values @ Value::Object(_)) = schema.get("additionalProperties") {
+                for (key, child) in map.iter_mut() {
+                    prune(values, child, &join(key), pruned);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    prune(item_schema, item, &format!("{path}[{i}]"), pruned);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// An OpenAPI v3 structural schema as a JSON Schema draft 4 document: `nullable` becomes a

@@ -448,3 +448,24 @@ fn restore_cannot_change_once_created() {
     assert!(kube_cel_verdict(&good, Some(&original), restore_cel_ok));
     assert!(!kube_cel_verdict(&bad, Some(&original), restore_cel_ok));
 }
+
+// ---- Pruning of unknown fields ----
+
+#[test]
+fn unknown_fields_are_pruned_like_the_api_server() {
+    let schema = schema_of::<EtcdCluster>();
+    let mut object = cluster(json!({
+        "sizee": 5,
+        "pod": {
+            "nodeSelector": {"any-key": "kept: a map holds what it likes"},
+            "tolerations": [{"key": "k", "operator": "Exists", "bogus": true}]
+        }
+    }));
+    object["metadata"]["labels"] = json!({"kept": "metadata is not pruned"});
+    let pruned = schema.prune_unknown_fields(&mut object);
+    assert_eq!(pruned, ["spec.sizee", "spec.pod.tolerations[0].bogus"]);
+    assert_eq!(object["spec"]["pod"]["nodeSelector"]["any-key"], "kept: a map holds what it likes");
+    assert_eq!(object["metadata"]["labels"]["kept"], "metadata is not pruned");
+    assert_eq!(object["apiVersion"], "etcd.kubectl-etcd.dev/v1alpha1");
+    assert!(schema.validate(&object, None).is_ok(), "what remains is valid");
+}

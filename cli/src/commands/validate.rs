@@ -151,14 +151,28 @@ fn check_document(value: &Value) -> Option<Verdict> {
             format!("{api_version} is not served: use {API_GROUP}/{API_VERSION}"),
         ));
     }
-    let result = ResourceSchema::from_crd(&crd, API_VERSION)
-        .map_err(|e| {
+    let violations = match ResourceSchema::from_crd(&crd, API_VERSION) {
+        Err(e) => {
             vec![Violation { field: String::new(), reason: "InternalError".into(), message: e.to_string() }]
-        })
-        .and_then(|schema| {
-            schema.validate(value, None).map_err(|v| v.into_iter().map(Violation::from).collect())
-        });
-    let violations = result.err().unwrap_or_default();
+        }
+        Ok(schema) => {
+            // Unknown fields are refused, as `kubectl apply` (strict field validation) refuses them.
+            let mut known = value.clone();
+            let unknown = schema.prune_unknown_fields(&mut known);
+            let mut violations: Vec<Violation> = unknown
+                .into_iter()
+                .map(|field| Violation {
+                    message: format!("unknown field \"{field}\""),
+                    field,
+                    reason: "FieldValueInvalid".into(),
+                })
+                .collect();
+            if let Err(broken) = schema.validate(&known, None) {
+                violations.extend(broken.into_iter().map(Violation::from));
+            }
+            violations
+        }
+    };
     Some(Verdict { file: String::new(), kind, name, valid: violations.is_empty(), violations })
 }
 
@@ -202,6 +216,20 @@ mod tests {
         let old = check_document(&json!({"apiVersion": "etcd.kubectl-etcd.dev/v1", "kind": "EtcdCluster"}))
             .expect("our group is checked");
         assert!(!old.valid && old.violations[0].message.contains("use etcd.kubectl-etcd.dev/v1alpha1"));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let typo = json!({
+            "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo", "labels": {"free": "form"}},
+            "spec": {"version": "3.5.1", "sizee": 5, "pod": {"labels": {"free": "form"}}}
+        });
+        let verdict = check_document(&typo).expect("our group is checked");
+        assert!(!verdict.valid);
+        assert_eq!(verdict.violations.len(), 1, "{:?}", verdict.violations);
+        assert_eq!(verdict.violations[0].field, "spec.sizee");
+        assert_eq!(verdict.violations[0].message, "unknown field \"spec.sizee\"");
     }
 
     #[test]
