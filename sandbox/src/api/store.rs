@@ -57,6 +57,9 @@ pub struct StoredEvent {
     pub previous: Option<Value>,
 }
 
+/// Where a watch starts: the changes it missed, and a receiver for what comes next.
+pub type WatchStart = (Vec<Arc<StoredEvent>>, broadcast::Receiver<Arc<StoredEvent>>);
+
 /// Which part of an object an update may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -310,7 +313,7 @@ impl Store {
         &self,
         key: &ResourceKey,
         since: u64,
-    ) -> Result<(Vec<Arc<StoredEvent>>, broadcast::Receiver<Arc<StoredEvent>>), ApiError> {
+    ) -> Result<WatchStart, ApiError> {
         let state = self.lock();
         if since < state.compacted {
             return Err(ApiError::gone(format!(
