@@ -3,3 +3,5 @@
 
 pub mod api;
 pub mod etcd_builds;
+pub mod instance;
+pub mod testkit;

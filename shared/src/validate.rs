@@ -135,6 +135,11 @@ impl ResourceSchema {
         Ok(Self { openapi, structural, cel: CelValidator::new() })
     }
 
+    /// The `openAPIV3Schema` document this schema was built from.
+    pub fn openapi(&self) -> &Value {
+        &self.openapi
+    }
+
     /// The object with every missing field that has a schema default filled in, as the API
     /// server stores it.
     pub fn apply_defaults(&self, object: &Value) -> Value {

@@ -81,6 +81,11 @@ impl ApiError {
         ApiError::new(400, "BadRequest", message)
     }
 
+    /// 403: the request is understood and refused.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::new(403, "Forbidden", message)
+    }
+
     /// 405: the resource does not support the verb.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         ApiError::new(405, "MethodNotAllowed", message)

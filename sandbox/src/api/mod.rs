@@ -1,7 +1,15 @@
 //! The Kubernetes API emulator.
 
+pub mod admission;
+pub mod controllers;
+pub mod discovery;
 pub mod error;
+pub mod openapi;
 pub mod patch;
 pub mod registry;
+pub mod route;
 pub mod selectors;
+pub mod server;
 pub mod store;
+pub mod table;
+pub mod watch;

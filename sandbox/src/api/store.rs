@@ -14,8 +14,8 @@ use tokio::sync::broadcast;
 use super::error::ApiError;
 use super::registry::{ResourceKey, ResourceType};
 
-/// How many changes the store keeps for watches to resume from.
-const HISTORY: usize = 20_000;
+/// How many changes the store keeps for watches to resume from, by default.
+pub const DEFAULT_HISTORY: usize = 20_000;
 
 /// Kind of change a watch event reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,16 +121,26 @@ struct State {
 pub struct Store {
     state: Mutex<State>,
     events: broadcast::Sender<Arc<StoredEvent>>,
+    history_limit: usize,
 }
 
 impl Default for Store {
     fn default() -> Self {
-        let (events, _) = broadcast::channel(4096);
-        Store { state: Mutex::new(State { revision: 1, ..State::default() }), events }
+        Store::with_history(DEFAULT_HISTORY)
     }
 }
 
 impl Store {
+    /// A store that keeps the last `history_limit` changes for watches (at least one).
+    pub fn with_history(history_limit: usize) -> Self {
+        let (events, _) = broadcast::channel(4096);
+        Store {
+            state: Mutex::new(State { revision: 1, ..State::default() }),
+            events,
+            history_limit: history_limit.max(1),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -164,7 +174,7 @@ impl Store {
         }
         object["apiVersion"] = json!(rt.api_version());
         object["kind"] = json!(rt.kind);
-        let stored = commit(&mut state, &self.events, rt, namespace, &name, EventType::Added, object, None);
+        let stored = commit(&mut state, self, rt, namespace, &name, EventType::Added, object, None);
         Ok(stored)
     }
 
@@ -241,12 +251,12 @@ impl Store {
             next["metadata"]["generation"] = json!(generation + 1);
         }
         let deleting = current["metadata"].get("deletionTimestamp").is_some();
-        let kind = if deleting && finalizers(&next).is_empty() && !awaiting_grace(rt, &next) {
+        let kind = if deleting && !held(rt, &next) && !awaiting_grace(rt, &next) {
             EventType::Deleted
         } else {
             EventType::Modified
         };
-        let stored = commit(&mut state, &self.events, rt, namespace, name, kind, next, Some(current));
+        let stored = commit(&mut state, self, rt, namespace, name, kind, next, Some(current));
         Ok(served_as(&stored, rt))
     }
 
@@ -281,17 +291,9 @@ impl Store {
             Propagation::Background => {}
         }
         let grace = pod_grace_seconds(rt, &next, options);
-        if finalizers(&next).is_empty() && (grace == 0 || force) {
-            let stored = commit(
-                &mut state,
-                &self.events,
-                rt,
-                namespace,
-                name,
-                EventType::Deleted,
-                next,
-                Some(current),
-            );
+        if !held(rt, &next) && (grace == 0 || force) {
+            let stored =
+                commit(&mut state, self, rt, namespace, name, EventType::Deleted, next, Some(current));
             return Ok(Deleted::Gone(served_as(&stored, rt)));
         }
         if already_deleting && next == current {
@@ -302,18 +304,13 @@ impl Store {
             meta.insert("deletionTimestamp".into(), json!(after_seconds(grace)));
         }
         meta.insert("deletionGracePeriodSeconds".into(), json!(grace));
-        let stored =
-            commit(&mut state, &self.events, rt, namespace, name, EventType::Modified, next, Some(current));
+        let stored = commit(&mut state, self, rt, namespace, name, EventType::Modified, next, Some(current));
         Ok(Deleted::Pending(served_as(&stored, rt)))
     }
 
     /// Changes since `since` for one resource, and a receiver for those after. Refuses with
     /// 410 Gone when the history no longer reaches back to `since`.
-    pub fn watch_from(
-        &self,
-        key: &ResourceKey,
-        since: u64,
-    ) -> Result<WatchStart, ApiError> {
+    pub fn watch_from(&self, key: &ResourceKey, since: u64) -> Result<WatchStart, ApiError> {
         let state = self.lock();
         if since < state.compacted {
             return Err(ApiError::gone(format!(
@@ -335,7 +332,7 @@ impl Store {
 #[allow(clippy::too_many_arguments)]
 fn commit(
     state: &mut State,
-    events: &broadcast::Sender<Arc<StoredEvent>>,
+    store: &Store,
     rt: &ResourceType,
     namespace: &str,
     name: &str,
@@ -362,13 +359,13 @@ fn commit(
         previous,
     });
     state.history.push_back(event.clone());
-    while state.history.len() > HISTORY {
+    while state.history.len() > store.history_limit {
         if let Some(dropped) = state.history.pop_front() {
             state.compacted = dropped.revision;
         }
     }
     // Nobody listening is fine: watches subscribe when they start.
-    let _ = events.send(event);
+    let _ = store.events.send(event);
     object
 }
 
@@ -408,6 +405,15 @@ pub fn finalizers(object: &Value) -> Vec<String> {
         .as_array()
         .map(|f| f.iter().filter_map(Value::as_str).map(String::from).collect())
         .unwrap_or_default()
+}
+
+/// Something still holds the object's deletion: a finalizer, or for a namespace the
+/// `spec.finalizers` its controller removes once the content is gone.
+fn held(rt: &ResourceType, object: &Value) -> bool {
+    let namespace_finalizers = rt.group.is_empty()
+        && rt.plural == "namespaces"
+        && object["spec"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+    !finalizers(object).is_empty() || namespace_finalizers
 }
 
 fn add_finalizer(object: &mut Value, finalizer: &str) {
@@ -652,7 +658,7 @@ mod tests {
         let (backlog, _) = store.watch_from(&clusters.key(), start).expect("watch");
         let names: Vec<&str> = backlog.iter().map(|e| name_of(&e.object)).collect();
         assert_eq!(names, ["a", "b"]);
-        for i in 0..HISTORY {
+        for i in 0..DEFAULT_HISTORY {
             let _ = store.create(&clusters, "default", cluster(&format!("c{i}")));
         }
         let error = store.watch_from(&clusters.key(), start).expect_err("history no longer reaches back");

@@ -17,7 +17,6 @@ use super::common::{SnapshotInfo, StorageLocation};
     plural = "etcdbackups",
     singular = "etcdbackup",
     shortname = "etcdbk",
-    category = "etcd",
     namespaced,
     derive = "PartialEq",
     status = "EtcdBackupStatus",

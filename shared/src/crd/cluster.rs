@@ -29,7 +29,6 @@ pub const DEFAULT_SIZE: i32 = 3;
     singular = "etcdcluster",
     shortname = "etcd",
     category = "all",
-    category = "etcd",
     namespaced,
     derive = "PartialEq",
     status = "EtcdClusterStatus",

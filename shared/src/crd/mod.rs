@@ -16,7 +16,9 @@ pub use cluster::*;
 pub use common::*;
 pub use restore::*;
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
+};
 use kube::CustomResourceExt;
 
 pub use crate::names::{API_GROUP, API_VERSION};
@@ -25,9 +27,48 @@ pub use crate::names::{API_GROUP, API_VERSION};
 const GENERATED_HEADER: &str =
     "# Generated from the Rust types in shared/src/crd by `etcd-operator crd`. Do not edit.\n";
 
-/// Every CustomResourceDefinition of the project, in a stable order.
+/// Every CustomResourceDefinition of the project, in a stable order, with descriptions
+/// unwrapped for `kubectl explain` (which wraps text itself).
 pub fn definitions() -> Vec<CustomResourceDefinition> {
-    vec![EtcdCluster::crd(), EtcdBackup::crd(), EtcdRestore::crd()]
+    let mut crds = vec![EtcdCluster::crd(), EtcdBackup::crd(), EtcdRestore::crd()];
+    for crd in &mut crds {
+        for version in &mut crd.spec.versions {
+            if let Some(schema) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) {
+                unwrap_descriptions(schema);
+            }
+        }
+    }
+    crds
+}
+
+/// Joins the hard-wrapped lines of doc comments into paragraphs, recursively.
+fn unwrap_descriptions(schema: &mut JSONSchemaProps) {
+    if let Some(description) = schema.description.as_mut() {
+        *description = unwrap_text(description);
+    }
+    let children = schema
+        .properties
+        .iter_mut()
+        .flat_map(|p| p.values_mut())
+        .chain(schema.items.iter_mut().filter_map(|items| match items {
+            JSONSchemaPropsOrArray::Schema(s) => Some(s.as_mut()),
+            JSONSchemaPropsOrArray::Schemas(_) => None,
+        }))
+        .chain(schema.additional_properties.iter_mut().filter_map(|a| match a {
+            JSONSchemaPropsOrBool::Schema(s) => Some(s.as_mut()),
+            JSONSchemaPropsOrBool::Bool(_) => None,
+        }));
+    for child in children {
+        unwrap_descriptions(child);
+    }
+}
+
+/// `"a\nb\n\nc"` becomes `"a b\n\nc"`: single line breaks join, blank lines stay.
+fn unwrap_text(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| paragraph.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The file name a definition is committed under in `manifests/crd/`:

@@ -18,7 +18,6 @@ use super::cluster::{SnapshotSource, StorageSpec, default_size};
     plural = "etcdrestores",
     singular = "etcdrestore",
     shortname = "etcdrs",
-    category = "etcd",
     namespaced,
     derive = "PartialEq",
     status = "EtcdRestoreStatus",

@@ -1,0 +1,744 @@
+//! The HTTP front of the emulator: routes a request to discovery, OpenAPI or a resource
+//! verb, and shapes answers as the API server does (objects, lists, tables, watch streams,
+//! `metav1.Status` errors, `Warning` headers).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::admission::{self, FieldValidation};
+use super::error::ApiError;
+use super::patch::{PatchError, PatchKind, apply_patch};
+use super::registry::{Registry, ResourceType};
+use super::route::{Route, Target, parse};
+use super::selectors::{FieldSelector, LabelSelector};
+use super::store::{DeleteOptions, Deleted, Part, Propagation, Store, name_of, now};
+use super::table::{self, Include};
+use super::watch::{self, WatchRequest};
+use super::{discovery, openapi};
+
+/// Namespaces every cluster starts with.
+const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// The emulated API server: its types, its objects, and the address clients use.
+pub struct ApiServer {
+    /// Served resource types.
+    pub registry: Registry,
+    /// Stored objects.
+    pub store: Store,
+    /// `host:port` clients reach the server at.
+    pub address: String,
+    next_cluster_ip: AtomicU32,
+}
+
+impl ApiServer {
+    /// A server with the initial namespaces, keeping `history` changes for watches.
+    pub fn new(address: String, history: usize) -> Arc<Self> {
+        let server = Arc::new(ApiServer {
+            registry: Registry::default(),
+            store: Store::with_history(history),
+            address,
+            next_cluster_ip: AtomicU32::new(10),
+        });
+        for name in INITIAL_NAMESPACES {
+            let created = server.create_object("namespaces", "", json!({"metadata": {"name": name}}));
+            if let Err(error) = created {
+                tracing::error!(%error, namespace = name, "creating an initial namespace failed");
+            }
+        }
+        server
+    }
+
+    /// Creates a built-in object directly (for controllers and set-up), with admission.
+    pub fn create_object(&self, plural: &str, namespace: &str, object: Value) -> Result<Value, ApiError> {
+        let rt = self.builtin(plural)?;
+        let (object, _) = admission::admit_create(&rt, object, FieldValidation::Strict)?;
+        self.store.create(&rt, namespace, object)
+    }
+
+    /// The served type of a core or well-known built-in resource, by plural.
+    pub fn builtin(&self, plural: &str) -> Result<Arc<ResourceType>, ApiError> {
+        let group = match plural {
+            "deployments" => "apps",
+            "leases" => "coordination.k8s.io",
+            "poddisruptionbudgets" => "policy",
+            "customresourcedefinitions" => "apiextensions.k8s.io",
+            _ => "",
+        };
+        self.registry.lookup_any_version(group, plural).ok_or_else(|| ApiError::no_route(plural))
+    }
+
+    fn allocate_cluster_ip(&self) -> String {
+        let n = self.next_cluster_ip.fetch_add(1, Ordering::Relaxed);
+        format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1)
+    }
+}
+
+/// The HTTP router.
+pub fn router(server: Arc<ApiServer>) -> Router {
+    Router::new().fallback(handle).with_state(server)
+}
+
+type Params = HashMap<String, String>;
+
+async fn handle(
+    State(server): State<Arc<ApiServer>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(params): Query<Params>,
+    body: Bytes,
+) -> Response {
+    let started = std::time::Instant::now();
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let response = if !body.is_empty() && content_type.contains("protobuf") {
+        // Objects are JSON only; client-go falls back to JSON when it hears 415.
+        ApiError::unsupported_media_type(format!(
+            "the body of the request was in an unknown format - accepted media types include: \
+             application/json, application/yaml, application/json-patch+json, application/merge-patch+json, \
+             application/strategic-merge-patch+json, application/apply-patch+yaml (not {content_type})"
+        ))
+        .into_response()
+    } else {
+        match dispatch(&server, &method, &uri, &headers, &params, &body) {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        }
+    };
+    tracing::debug!(%method, path = uri.path(), status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    response
+}
+
+fn dispatch(
+    server: &Arc<ApiServer>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    params: &Params,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let found = |document: Option<Value>| document.map(ok_json).ok_or_else(|| ApiError::no_route(uri.path()));
+    match parse(uri.path(), &server.registry)? {
+        Route::Version => Ok(ok_json(discovery::version())),
+        Route::Health => Ok((StatusCode::OK, "ok").into_response()),
+        Route::CoreVersions => Ok(ok_json(discovery::core_versions(&server.address))),
+        Route::Groups => Ok(ok_json(discovery::groups(&server.registry))),
+        Route::Group(group) => found(discovery::group(&server.registry, &group)),
+        Route::Resources { group, version } => {
+            found(discovery::resources(&server.registry, &group, &version))
+        }
+        Route::OpenApiV2 => Err(ApiError::no_route(uri.path())),
+        Route::OpenApiV3Index => Ok(ok_json(openapi::index(&server.registry))),
+        Route::OpenApiV3 { group, version } => {
+            found(openapi::group_version(&server.registry, &group, &version))
+        }
+        Route::Resource(target) => resource(server, method, &target, headers, params, body),
+    }
+}
+
+fn resource(
+    server: &Arc<ApiServer>,
+    method: &Method,
+    target: &Target,
+    headers: &HeaderMap,
+    params: &Params,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let sub = target.subresource.as_deref();
+    match (method.as_str(), target.name.is_some(), sub) {
+        ("GET", false, None) if target.legacy_watch || flag(params, "watch") => {
+            watch_collection(server, target, headers, params)
+        }
+        ("GET", false, None) => list(server, target, headers, params),
+        ("POST", false, None) => create(server, target, params, body),
+        ("DELETE", false, None) => delete_collection(server, target, params, body),
+        ("GET", true, None | Some("status")) => {
+            let object = server.store.get(&target.rt, target.storage_namespace(), name(target))?;
+            Ok(respond_object(&target.rt, object, headers, params, StatusCode::OK, &[]))
+        }
+        ("GET", true, Some("scale")) => get_scale(server, target),
+        ("PUT", true, None) => update(server, target, params, body, Part::Main),
+        ("PUT", true, Some("status")) => update(server, target, params, body, Part::Status),
+        ("PUT" | "PATCH", true, Some("scale")) => change_scale(server, target, method, headers, body),
+        ("PATCH", true, None) => patch(server, target, headers, params, body, Part::Main),
+        ("PATCH", true, Some("status")) => patch(server, target, headers, params, body, Part::Status),
+        ("DELETE", true, None) => delete(server, target, params, body),
+        (_, _, Some(other)) if !is_known_subresource(&target.rt, other) => {
+            Err(ApiError::no_route(&format!("{}/{other}", target.rt.plural)))
+        }
+        (verb, ..) => Err(ApiError::method_not_allowed(format!("{verb} is not supported on this resource"))),
+    }
+}
+
+fn is_known_subresource(rt: &ResourceType, sub: &str) -> bool {
+    match sub {
+        "status" => rt.status_subresource,
+        "scale" => rt.scale.is_some(),
+        _ => false,
+    }
+}
+
+fn name(target: &Target) -> &str {
+    target.name.as_deref().unwrap_or_default()
+}
+
+fn flag(params: &Params, key: &str) -> bool {
+    params.get(key).is_some_and(|v| v == "true" || v == "1")
+}
+
+fn ok_json(value: Value) -> Response {
+    (StatusCode::OK, [("content-type", "application/json")], value.to_string()).into_response()
+}
+
+fn respond_object(
+    rt: &ResourceType,
+    object: Value,
+    headers: &HeaderMap,
+    params: &Params,
+    code: StatusCode,
+    warnings: &[String],
+) -> Response {
+    let body = if table::wanted(accept(headers)) {
+        let revision =
+            object["metadata"]["resourceVersion"].as_str().and_then(|r| r.parse().ok()).unwrap_or(0);
+        table::table(
+            rt,
+            &[object],
+            revision,
+            Include::parse(params.get("includeObject").map(String::as_str)),
+            true,
+        )
+    } else {
+        object
+    };
+    let mut response = (code, [("content-type", "application/json")], body.to_string()).into_response();
+    for warning in warnings {
+        if let Ok(value) = format!("299 - \"{}\"", warning.replace('"', "'")).parse() {
+            response.headers_mut().append("warning", value);
+        }
+    }
+    response
+}
+
+fn accept(headers: &HeaderMap) -> &str {
+    headers.get("accept").and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+fn selectors(params: &Params) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let labels = LabelSelector::parse(params.get("labelSelector").map(String::as_str).unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let fields = FieldSelector::parse(params.get("fieldSelector").map(String::as_str).unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((labels, fields))
+}
+
+fn list(
+    server: &ApiServer,
+    target: &Target,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Response, ApiError> {
+    let (labels, fields) = selectors(params)?;
+    let (items, revision) = server.store.list(&target.rt, target.namespace.as_deref());
+    let mut items: Vec<Value> =
+        items.into_iter().filter(|o| labels.matches_object(o) && fields.matches_object(o)).collect();
+    // Pagination: `continue` is the namespace/name of the last item already sent.
+    if let Some(token) = params.get("continue").filter(|t| !t.is_empty()) {
+        items.retain(|o| position(o).as_str() > token.as_str());
+    }
+    let limit = params.get("limit").and_then(|l| l.parse::<usize>().ok()).filter(|l| *l > 0);
+    let mut metadata = json!({"resourceVersion": revision.to_string()});
+    if let Some(limit) = limit
+        && items.len() > limit
+    {
+        metadata["remainingItemCount"] = json!(items.len() - limit);
+        items.truncate(limit);
+        if let Some(last) = items.last() {
+            metadata["continue"] = json!(position(last));
+        }
+    }
+    let body = if table::wanted(accept(headers)) {
+        let mut t = table::table(
+            &target.rt,
+            &items,
+            revision,
+            Include::parse(params.get("includeObject").map(String::as_str)),
+            true,
+        );
+        t["metadata"] = metadata;
+        t
+    } else {
+        json!({"kind": target.rt.list_kind(), "apiVersion": target.rt.api_version(), "metadata": metadata, "items": items})
+    };
+    Ok(ok_json(body))
+}
+
+/// Sort key of an object in a list, also the pagination token.
+fn position(object: &Value) -> String {
+    format!("{}/{}", object["metadata"]["namespace"].as_str().unwrap_or_default(), name_of(object))
+}
+
+fn watch_collection(
+    server: &ApiServer,
+    target: &Target,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Response, ApiError> {
+    let (labels, fields) = selectors(params)?;
+    let since = params.get("resourceVersion").and_then(|rv| rv.parse::<u64>().ok());
+    let timeout = params.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).unwrap_or(1800);
+    let request = WatchRequest {
+        rt: target.rt.clone(),
+        namespace: target.namespace.clone(),
+        labels,
+        fields,
+        since,
+        send_initial_events: flag(params, "sendInitialEvents"),
+        bookmarks: flag(params, "allowWatchBookmarks"),
+        timeout: Duration::from_secs(timeout),
+        as_table: table::wanted(accept(headers))
+            .then(|| Include::parse(params.get("includeObject").map(String::as_str))),
+    };
+    let body = watch::start(&server.store, request)?;
+    Ok((StatusCode::OK, [("content-type", "application/json")], body).into_response())
+}
+
+fn decode(body: &Bytes) -> Result<Value, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the request needs a body"));
+    }
+    serde_json::from_slice(body)
+        .or_else(|_| serde_yaml::from_slice(body))
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid JSON or YAML: {e}")))
+}
+
+fn field_validation(params: &Params) -> Result<FieldValidation, ApiError> {
+    FieldValidation::parse(params.get("fieldValidation").map(String::as_str))
+}
+
+fn dry_run(params: &Params) -> bool {
+    params.get("dryRun").is_some_and(|v| v == "All")
+}
+
+fn check_namespace(server: &ApiServer, target: &Target) -> Result<(), ApiError> {
+    if !target.rt.namespaced {
+        return Ok(());
+    }
+    let ns = target.storage_namespace();
+    if ns.is_empty() {
+        return Err(ApiError::bad_request("a namespaced resource is created inside a namespace"));
+    }
+    let namespaces = server.builtin("namespaces")?;
+    let namespace =
+        server.store.get(&namespaces, "", ns).map_err(|_| ApiError::not_found("namespaces", "", ns))?;
+    if namespace["metadata"].get("deletionTimestamp").is_some() {
+        return Err(ApiError::forbidden(format!(
+            "unable to create new content in namespace {ns} because it is being terminated"
+        )));
+    }
+    Ok(())
+}
+
+fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) -> Result<Response, ApiError> {
+    let rt = &target.rt;
+    let mut object = decode(body)?;
+    admission::check_identity(rt, target.storage_namespace(), &object)?;
+    check_namespace(server, target)?;
+    admission::generate_name(&mut object);
+    let (mut object, warnings) = admission::admit_create(rt, object, field_validation(params)?)?;
+    if rt.group.is_empty()
+        && rt.plural == "services"
+        && object["spec"]["clusterIP"].as_str().unwrap_or_default().is_empty()
+    {
+        object["spec"]["clusterIP"] = json!(server.allocate_cluster_ip());
+        object["spec"]["clusterIPs"] = json!([object["spec"]["clusterIP"].clone()]);
+    }
+    if rt.plural == "customresourcedefinitions" {
+        check_definition(&object)?;
+    }
+    if dry_run(params) {
+        return Ok(respond_object(rt, object, &HeaderMap::new(), params, StatusCode::CREATED, &warnings));
+    }
+    let created = server.store.create(rt, target.storage_namespace(), object)?;
+    let created = after_write(server, rt, created)?;
+    Ok(respond_object(rt, created, &HeaderMap::new(), params, StatusCode::CREATED, &warnings))
+}
+
+fn update(
+    server: &ApiServer,
+    target: &Target,
+    params: &Params,
+    body: &Bytes,
+    part: Part,
+) -> Result<Response, ApiError> {
+    refuse_dry_run(params)?;
+    let rt = &target.rt;
+    let object = decode(body)?;
+    admission::check_identity(rt, target.storage_namespace(), &object)?;
+    if name_of(&object) != name(target) {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({})",
+            name_of(&object),
+            name(target)
+        )));
+    }
+    write(server, target, params, part, move |_| Ok(object))
+}
+
+fn patch(
+    server: &ApiServer,
+    target: &Target,
+    headers: &HeaderMap,
+    params: &Params,
+    body: &Bytes,
+    part: Part,
+) -> Result<Response, ApiError> {
+    refuse_dry_run(params)?;
+    let rt = target.rt.clone();
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let kind = PatchKind::from_content_type(content_type).ok_or_else(|| {
+        ApiError::unsupported_media_type(format!(
+            "the body of the request was in an unknown format: {content_type}"
+        ))
+    })?;
+    let patch_body = decode(body)?;
+    let kind_name = if rt.custom { String::new() } else { rt.kind.clone() };
+    let missing = server.store.get(&rt, target.storage_namespace(), name(target)).is_err();
+    if kind == PatchKind::Apply && missing && part == Part::Main {
+        // Server-side apply creates what does not exist yet.
+        let mut object = apply_patch(kind, &kind_name, &Value::Null, &patch_body).map_err(patch_error)?;
+        object["metadata"]["name"] = json!(name(target));
+        let bytes = Bytes::from(object.to_string());
+        return create(server, target, params, &bytes);
+    }
+    write(server, target, params, part, move |current| {
+        apply_patch(kind, &kind_name, current, &patch_body).map_err(patch_error)
+    })
+}
+
+fn patch_error(error: PatchError) -> ApiError {
+    match error {
+        PatchError::Malformed { .. } => ApiError::bad_request(error.to_string()),
+        PatchError::StrategicMergeUnsupported { .. } => ApiError::unsupported_media_type(error.to_string()),
+        PatchError::Invalid { .. } | PatchError::TestFailed { .. } => {
+            ApiError { code: 422, reason: "Invalid", message: error.to_string(), details: None }
+        }
+    }
+}
+
+/// The shared end of update and patch: admission against the current object, storage,
+/// side effects, response.
+fn write(
+    server: &ApiServer,
+    target: &Target,
+    params: &Params,
+    part: Part,
+    build: impl FnOnce(&Value) -> Result<Value, ApiError>,
+) -> Result<Response, ApiError> {
+    let rt = &target.rt;
+    let fields = field_validation(params)?;
+    let mut warnings = Vec::new();
+    let updated =
+        server.store.update(rt, target.storage_namespace(), name(target), part, build, |next, current| {
+            let (admitted, found) = admission::admit_update(rt, next, current, fields)?;
+            if rt.plural == "customresourcedefinitions" {
+                check_definition(&admitted)?;
+            }
+            warnings = found;
+            Ok(admitted)
+        })?;
+    let updated = after_write(server, rt, updated)?;
+    Ok(respond_object(rt, updated, &HeaderMap::new(), params, StatusCode::OK, &warnings))
+}
+
+fn refuse_dry_run(params: &Params) -> Result<(), ApiError> {
+    if dry_run(params) {
+        return Err(ApiError::bad_request(
+            "the sandbox supports dryRun=All on create only; this request changed nothing",
+        ));
+    }
+    Ok(())
+}
+
+fn delete_options(params: &Params, body: &Bytes) -> Result<DeleteOptions, ApiError> {
+    let from_body = if body.is_empty() { json!({}) } else { decode(body)? };
+    let text = |key: &str| params.get(key).cloned().or_else(|| from_body[key].as_str().map(String::from));
+    let grace = params
+        .get("gracePeriodSeconds")
+        .and_then(|g| g.parse::<i64>().ok())
+        .or_else(|| from_body["gracePeriodSeconds"].as_i64());
+    let propagation = match text("propagationPolicy")
+        .as_deref()
+        .or_else(|| from_body["orphanDependents"].as_bool().and_then(|orphan| orphan.then_some("Orphan")))
+    {
+        None | Some("Background") => Propagation::Background,
+        Some("Foreground") => Propagation::Foreground,
+        Some("Orphan") => Propagation::Orphan,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "propagationPolicy must be Background, Foreground or Orphan, not {other:?}"
+            )));
+        }
+    };
+    Ok(DeleteOptions {
+        grace_period_seconds: grace,
+        propagation,
+        precondition_uid: from_body["preconditions"]["uid"].as_str().map(String::from),
+        precondition_resource_version: from_body["preconditions"]["resourceVersion"]
+            .as_str()
+            .map(String::from),
+    })
+}
+
+/// Namespaces a real API server refuses to delete.
+const PROTECTED_NAMESPACES: [&str; 3] = ["default", "kube-system", "kube-public"];
+
+fn delete(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) -> Result<Response, ApiError> {
+    refuse_dry_run(params)?;
+    if target.rt.group.is_empty()
+        && target.rt.plural == "namespaces"
+        && PROTECTED_NAMESPACES.contains(&name(target))
+    {
+        return Err(ApiError::forbidden(format!(
+            "namespaces \"{}\" is forbidden: this namespace may not be deleted",
+            name(target)
+        )));
+    }
+    let options = delete_options(params, body)?;
+    let outcome = server.store.delete(&target.rt, target.storage_namespace(), name(target), &options)?;
+    match outcome {
+        Deleted::Pending(object) => {
+            Ok(respond_object(&target.rt, object, &HeaderMap::new(), params, StatusCode::OK, &[]))
+        }
+        Deleted::Gone(object) => {
+            after_delete(server, &target.rt, &object);
+            let status = json!({
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": {
+                    "name": name_of(&object),
+                    "group": target.rt.group,
+                    "kind": target.rt.plural,
+                    "uid": object["metadata"]["uid"],
+                },
+            });
+            Ok(ok_json(status))
+        }
+    }
+}
+
+fn delete_collection(
+    server: &ApiServer,
+    target: &Target,
+    params: &Params,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    refuse_dry_run(params)?;
+    let (labels, fields) = selectors(params)?;
+    let options = delete_options(params, body)?;
+    let (items, _) = server.store.list(&target.rt, target.namespace.as_deref());
+    let mut deleted = Vec::new();
+    for object in items.into_iter().filter(|o| labels.matches_object(o) && fields.matches_object(o)) {
+        let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+        match server.store.delete(&target.rt, &namespace, name_of(&object), &options) {
+            Ok(Deleted::Gone(gone)) => {
+                after_delete(server, &target.rt, &gone);
+                deleted.push(gone);
+            }
+            Ok(Deleted::Pending(pending)) => deleted.push(pending),
+            Err(e) if e.code == 404 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(ok_json(json!({
+        "kind": target.rt.list_kind(),
+        "apiVersion": target.rt.api_version(),
+        "metadata": {"resourceVersion": server.store.revision().to_string()},
+        "items": deleted,
+    })))
+}
+
+/// A CustomResourceDefinition is named `<plural>.<group>` and has a usable schema.
+fn check_definition(object: &Value) -> Result<(), ApiError> {
+    let crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition =
+        serde_json::from_value(object.clone())
+            .map_err(|e| ApiError::bad_request(format!("not a CustomResourceDefinition: {e}")))?;
+    let expected = format!("{}.{}", crd.spec.names.plural, crd.spec.group);
+    let name = crd.metadata.name.clone().unwrap_or_default();
+    let mut violations = Vec::new();
+    if name != expected {
+        violations.push(shared::validate::FieldViolation {
+            field: "metadata.name".into(),
+            reason: "FieldValueInvalid".into(),
+            message: format!("Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group"),
+        });
+    }
+    if let Err(found) = super::registry::types_of(&crd) {
+        violations.extend(found);
+    }
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("CustomResourceDefinition", "apiextensions.k8s.io", &name, &violations))
+    }
+}
+
+/// Side effects of a stored write: a definition starts being served and is Established.
+fn after_write(server: &ApiServer, rt: &ResourceType, object: Value) -> Result<Value, ApiError> {
+    if rt.plural != "customresourcedefinitions" {
+        return Ok(object);
+    }
+    let crd = serde_json::from_value(object.clone())
+        .map_err(|e| ApiError::internal(format!("a stored definition does not decode: {e}")))?;
+    server.registry.install(&crd).map_err(|v| {
+        ApiError::invalid("CustomResourceDefinition", "apiextensions.k8s.io", name_of(&object), &v)
+    })?;
+    let established = json!({
+        "acceptedNames": object["spec"]["names"],
+        "storedVersions": object["spec"]["versions"].as_array().into_iter().flatten()
+            .filter(|v| v["storage"] == true).map(|v| v["name"].clone()).collect::<Vec<_>>(),
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now()},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now()},
+        ],
+    });
+    if object["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Established"))
+    {
+        return Ok(object);
+    }
+    server.store.update(
+        rt,
+        "",
+        name_of(&object),
+        Part::Status,
+        |current| {
+            let mut next = current.clone();
+            next["status"] = established;
+            Ok(next)
+        },
+        |next, _| Ok(next),
+    )
+}
+
+/// Side effects of a deletion: a definition's objects go with it.
+fn after_delete(server: &ApiServer, rt: &ResourceType, object: &Value) {
+    if rt.plural != "customresourcedefinitions" {
+        return;
+    }
+    let group = object["spec"]["group"].as_str().unwrap_or_default();
+    let plural = object["spec"]["names"]["plural"].as_str().unwrap_or_default();
+    if let Some(served) = server.registry.lookup_any_version(group, plural) {
+        let (items, _) = server.store.list(&served, None);
+        let force = DeleteOptions { grace_period_seconds: Some(0), ..DeleteOptions::default() };
+        for item in items {
+            let namespace = item["metadata"]["namespace"].as_str().unwrap_or_default();
+            if let Err(error) = server.store.delete(&served, namespace, name_of(&item), &force) {
+                tracing::warn!(%error, group, plural, "removing an object of a deleted definition failed");
+            }
+        }
+    }
+    server.registry.uninstall(group, plural);
+}
+
+fn get_scale(server: &ApiServer, target: &Target) -> Result<Response, ApiError> {
+    let object = server.store.get(&target.rt, target.storage_namespace(), name(target))?;
+    Ok(ok_json(scale_of(&target.rt, &object)?))
+}
+
+fn scale_of(rt: &ResourceType, object: &Value) -> Result<Value, ApiError> {
+    let paths = rt.scale.as_ref().ok_or_else(|| ApiError::no_route("scale"))?;
+    let spec = table::lookup(object, &paths.spec_replicas).and_then(Value::as_i64).unwrap_or(0);
+    let status = table::lookup(object, &paths.status_replicas).and_then(Value::as_i64).unwrap_or(0);
+    let selector =
+        paths.label_selector.as_deref().and_then(|p| table::lookup(object, p)).cloned().unwrap_or(json!(""));
+    let meta = &object["metadata"];
+    Ok(json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"], "namespace": meta["namespace"], "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"], "creationTimestamp": meta["creationTimestamp"],
+        },
+        "spec": {"replicas": spec},
+        "status": {"replicas": status, "selector": selector},
+    }))
+}
+
+fn change_scale(
+    server: &ApiServer,
+    target: &Target,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Response, ApiError> {
+    let rt = target.rt.clone();
+    let paths = rt.scale.clone().ok_or_else(|| ApiError::no_route("scale"))?;
+    let request = decode(body)?;
+    let content_type =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let is_patch = method == Method::PATCH;
+    let updated = server.store.update(
+        &rt,
+        target.storage_namespace(),
+        name(target),
+        Part::Main,
+        |current| {
+            let scale = scale_of(&rt, current)?;
+            let wanted = if is_patch {
+                let kind = PatchKind::from_content_type(&content_type).ok_or_else(|| {
+                    ApiError::unsupported_media_type(format!("unknown patch format {content_type}"))
+                })?;
+                let kind = if kind == PatchKind::StrategicMerge { PatchKind::Merge } else { kind };
+                apply_patch(kind, "", &scale, &request).map_err(patch_error)?
+            } else {
+                request.clone()
+            };
+            let replicas = wanted["spec"]["replicas"]
+                .as_i64()
+                .ok_or_else(|| ApiError::bad_request("a Scale needs spec.replicas as an integer"))?;
+            let mut next = current.clone();
+            set_path(&mut next, &paths.spec_replicas, json!(replicas))?;
+            if let Some(rv) = wanted["metadata"]["resourceVersion"].as_str() {
+                next["metadata"]["resourceVersion"] = json!(rv);
+            }
+            Ok(next)
+        },
+        |next, current| admission::admit_update(&rt, next, current, FieldValidation::Strict).map(|(o, _)| o),
+    )?;
+    Ok(ok_json(scale_of(&rt, &updated)?))
+}
+
+fn set_path(object: &mut Value, path: &str, value: Value) -> Result<(), ApiError> {
+    let mut current = object;
+    let segments: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return Err(ApiError::internal(format!("empty scale path {path:?}")));
+    };
+    for segment in parents {
+        if !current[*segment].is_object() {
+            current[*segment] = json!({});
+        }
+        current = &mut current[*segment];
+    }
+    current[*last] = value;
+    Ok(())
+}
+
+/// Serves the API on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    server: Arc<ApiServer>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(server)).with_graceful_shutdown(shutdown).await
+}

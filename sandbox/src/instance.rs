@@ -1,0 +1,170 @@
+//! A running sandbox: the API emulator on a local port, its controllers, and a kubeconfig
+//! that kubectl and kube-rs use to reach it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::controllers;
+use crate::api::server::{ApiServer, serve};
+use crate::api::store::DEFAULT_HISTORY;
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The port could not be bound.
+    #[error(
+        "cannot listen on 127.0.0.1:{port}: {source} (is another sandbox using it? choose another with --port)"
+    )]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The folder for the kubeconfig, data and logs could not be made.
+    #[error("cannot use {dir} for the sandbox's files: {source}")]
+    Dir {
+        /// The folder.
+        dir: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The API did not answer its health check.
+    #[error("the API at {address} did not answer /healthz within 10 s")]
+    NotAnswering {
+        /// Where it should have answered.
+        address: String,
+    },
+}
+
+/// Why a client for the sandbox could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The kubeconfig did not load.
+    #[error("the sandbox's kubeconfig is not usable: {0}")]
+    Kubeconfig(#[from] kube::config::KubeconfigError),
+    /// The client could not be built.
+    #[error("cannot build a client: {0}")]
+    Client(#[from] kube::Error),
+}
+
+/// A sandbox running inside this process.
+pub struct Sandbox {
+    /// The API server state (for tests and fault injection).
+    pub server: Arc<ApiServer>,
+    address: SocketAddr,
+    dir: PathBuf,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts the API on `127.0.0.1:port` (0 picks a free port), keeping files in `dir`,
+    /// and writes `dir/kubeconfig` once the API answers.
+    pub async fn start(dir: &Path, port: u16) -> Result<Sandbox, StartError> {
+        Sandbox::start_with_history(dir, port, DEFAULT_HISTORY).await
+    }
+
+    /// As [`Sandbox::start`], keeping only `history` changes for watches to resume from
+    /// (tests use a small one to provoke `410 Gone`).
+    pub async fn start_with_history(dir: &Path, port: u16, history: usize) -> Result<Sandbox, StartError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StartError::Dir { dir: dir.display().to_string(), source })?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| StartError::Bind { port, source })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind { port, source })?;
+        let server = ApiServer::new(address.to_string(), history);
+        let (stop, mut stopped) = watch::channel(false);
+        let shutdown = async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        };
+        let serving = {
+            let server = server.clone();
+            tokio::spawn(async move {
+                if let Err(error) = serve(listener, server, shutdown).await {
+                    tracing::error!(%error, "the API server stopped");
+                }
+            })
+        };
+        let controlling = tokio::spawn(controllers::run(server.clone()));
+        let sandbox =
+            Sandbox { server, address, dir: dir.to_path_buf(), stop, tasks: vec![serving, controlling] };
+        sandbox.wait_until_answering().await?;
+        let kubeconfig = sandbox.kubeconfig_path();
+        std::fs::write(&kubeconfig, sandbox.kubeconfig())
+            .map_err(|source| StartError::Dir { dir: kubeconfig.display().to_string(), source })?;
+        Ok(sandbox)
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The folder holding the kubeconfig, pod data and logs.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where the kubeconfig is written.
+    pub fn kubeconfig_path(&self) -> PathBuf {
+        self.dir.join("kubeconfig")
+    }
+
+    /// A kubeconfig with one context, `etcd-sandbox`, in namespace `default`.
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: etcd-sandbox\n  cluster:\n    server: {}\n\
+             contexts:\n- name: etcd-sandbox\n  context:\n    cluster: etcd-sandbox\n    user: etcd-sandbox\n    namespace: default\n\
+             current-context: etcd-sandbox\nusers:\n- name: etcd-sandbox\n  user: {{}}\n",
+            self.url()
+        )
+    }
+
+    /// A kube-rs client for this sandbox, configured from its kubeconfig.
+    pub async fn client(&self) -> Result<kube::Client, ClientError> {
+        let kubeconfig = kube::config::Kubeconfig::from_yaml(&self.kubeconfig())?;
+        let config =
+            kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
+                .await?;
+        Ok(kube::Client::try_from(config)?)
+    }
+
+    async fn wait_until_answering(&self) -> Result<(), StartError> {
+        for _ in 0..100 {
+            if answers_health(self.address).await {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(StartError::NotAnswering { address: self.url() })
+    }
+
+    /// Stops the API and the controllers.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// A plain HTTP/1.1 `GET /healthz` over a fresh connection, as a client would send it.
+async fn answers_health(address: SocketAddr) -> bool {
+    let Ok(mut stream) = tokio::net::TcpStream::connect(address).await else { return false };
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer)).await;
+    read.is_ok() && answer.starts_with(b"HTTP/1.1 200")
+}

@@ -1,0 +1,66 @@
+//! `etcd-sandbox`: runs a local Kubernetes API emulator (and, as it grows, a node agent
+//! running real etcd) until interrupted.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use etcd_sandbox::instance::Sandbox;
+
+#[derive(Parser)]
+#[command(
+    name = "etcd-sandbox",
+    version,
+    about = "A local Kubernetes API emulator for developing and testing kubectl-etcd"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the sandbox in the foreground until Ctrl-C or SIGTERM.
+    Up {
+        /// Folder for the kubeconfig, pod data and logs (created if missing).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Port of the API on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 6443)]
+        port: u16,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Up { dir, port } => {
+            let sandbox = Sandbox::start(&dir, port).await.context("starting the sandbox")?;
+            println!(
+                "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",
+                sandbox.url(),
+                sandbox.kubeconfig_path().display()
+            );
+            wait_for_signal().await?;
+            eprintln!("etcd-sandbox: stopping");
+            sandbox.stop().await;
+        }
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted.context("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
