@@ -294,11 +294,7 @@ mod tests {
     use crate::api::registry::Registry;
 
     fn registry() -> Registry {
-        let registry = Registry::default();
-        for crd in shared::crd::definitions() {
-            registry.install(&crd).expect("installs");
-        }
-        registry
+        crate::api::registry::with_project_crds()
     }
 
     #[test]

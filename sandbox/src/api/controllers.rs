@@ -109,19 +109,16 @@ fn collect_garbage(server: &ApiServer) -> Result<(), ApiError> {
         if held_by.iter().any(|f| f == ORPHAN_FINALIZER) {
             for (dep_rt, dep) in &dependents {
                 let uid = uid_of(object).to_string();
-                ignore_missing(server.store.update(
+                ignore_missing(server.store.modify(
                     dep_rt,
                     namespace_of(dep),
                     name_of(dep),
                     Part::Main,
-                    move |current| {
-                        let mut next = current.clone();
+                    |next| {
                         let kept: Vec<Value> =
-                            owners(current).into_iter().filter(|r| r["uid"] != uid.as_str()).collect();
+                            owners(next).into_iter().filter(|r| r["uid"] != uid.as_str()).collect();
                         next["metadata"]["ownerReferences"] = json!(kept);
-                        Ok(next)
                     },
-                    |next, _| Ok(next),
                 ))?;
             }
             remove_finalizer(server, rt, object, ORPHAN_FINALIZER)?;
@@ -147,20 +144,10 @@ fn remove_finalizer(
     object: &Value,
     finalizer: &str,
 ) -> Result<(), ApiError> {
-    let finalizer = finalizer.to_string();
-    ignore_missing(server.store.update(
-        rt,
-        namespace_of(object),
-        name_of(object),
-        Part::Main,
-        move |current| {
-            let mut next = current.clone();
-            let kept: Vec<String> = finalizers(current).into_iter().filter(|f| *f != finalizer).collect();
-            next["metadata"]["finalizers"] = json!(kept);
-            Ok(next)
-        },
-        |next, _| Ok(next),
-    ))
+    ignore_missing(server.store.modify(rt, namespace_of(object), name_of(object), Part::Main, |next| {
+        let kept: Vec<String> = finalizers(next).into_iter().filter(|f| f != finalizer).collect();
+        next["metadata"]["finalizers"] = json!(kept);
+    }))
 }
 
 fn ignore_missing<T>(result: Result<T, ApiError>) -> Result<(), ApiError> {
@@ -177,18 +164,9 @@ fn finalize_namespaces(server: &ApiServer) -> Result<(), ApiError> {
     for namespace in server.store.all_of(&namespaces.key()).iter().filter(|n| is_deleting(n)) {
         let ns = name_of(namespace).to_string();
         if namespace["status"]["phase"] != "Terminating" {
-            ignore_missing(server.store.update(
-                &namespaces,
-                "",
-                &ns,
-                Part::Status,
-                |current| {
-                    let mut next = current.clone();
-                    next["status"]["phase"] = json!("Terminating");
-                    Ok(next)
-                },
-                |next, _| Ok(next),
-            ))?;
+            ignore_missing(server.store.modify(&namespaces, "", &ns, Part::Status, |next| {
+                next["status"]["phase"] = json!("Terminating");
+            }))?;
         }
         let content: Vec<_> =
             everything(server).into_iter().filter(|(rt, o)| rt.namespaced && namespace_of(o) == ns).collect();
@@ -196,18 +174,9 @@ fn finalize_namespaces(server: &ApiServer) -> Result<(), ApiError> {
             ignore_missing(server.store.delete(rt, &ns, name_of(object), &DeleteOptions::default()))?;
         }
         if content.is_empty() {
-            ignore_missing(server.store.update(
-                &namespaces,
-                "",
-                &ns,
-                Part::Main,
-                |current| {
-                    let mut next = current.clone();
-                    next["spec"]["finalizers"] = json!([]);
-                    Ok(next)
-                },
-                |next, _| Ok(next),
-            ))?;
+            ignore_missing(server.store.modify(&namespaces, "", &ns, Part::Main, |next| {
+                next["spec"]["finalizers"] = json!([]);
+            }))?;
         }
     }
     Ok(())
@@ -223,34 +192,17 @@ fn bind_claims(server: &ApiServer) -> Result<(), ApiError> {
         .filter(|c| c["status"]["phase"] != "Bound" && !is_deleting(c))
     {
         let volume = format!("pvc-{}", uid_of(claim));
-        ignore_missing(server.store.update(
-            &claims,
-            namespace_of(claim),
-            name_of(claim),
-            Part::Main,
-            |current| {
-                let mut next = current.clone();
-                next["spec"]["volumeName"] = json!(volume);
-                Ok(next)
-            },
-            |next, _| Ok(next),
-        ))?;
-        ignore_missing(server.store.update(
-            &claims,
-            namespace_of(claim),
-            name_of(claim),
-            Part::Status,
-            |current| {
-                let mut next = current.clone();
-                next["status"] = json!({
-                    "phase": "Bound",
-                    "accessModes": current["spec"]["accessModes"].clone(),
-                    "capacity": {"storage": current["spec"]["resources"]["requests"]["storage"].clone()},
-                });
-                Ok(next)
-            },
-            |next, _| Ok(next),
-        ))?;
+        let (ns, name) = (namespace_of(claim), name_of(claim));
+        ignore_missing(server.store.modify(&claims, ns, name, Part::Main, |next| {
+            next["spec"]["volumeName"] = json!(volume);
+        }))?;
+        ignore_missing(server.store.modify(&claims, ns, name, Part::Status, |next| {
+            next["status"] = json!({
+                "phase": "Bound",
+                "accessModes": next["spec"]["accessModes"].clone(),
+                "capacity": {"storage": next["spec"]["resources"]["requests"]["storage"].clone()},
+            });
+        }))?;
     }
     Ok(())
 }
@@ -315,18 +267,9 @@ fn publish_endpoints(server: &ApiServer) -> Result<(), ApiError> {
         match server.store.get(&endpoints, ns, &name) {
             Ok(current) if current["subsets"] == subsets => {}
             Ok(_) => {
-                ignore_missing(server.store.update(
-                    &endpoints,
-                    ns,
-                    &name,
-                    Part::Main,
-                    |current| {
-                        let mut next = current.clone();
-                        next["subsets"] = subsets.clone();
-                        Ok(next)
-                    },
-                    |next, _| Ok(next),
-                ))?;
+                ignore_missing(server.store.modify(&endpoints, ns, &name, Part::Main, |next| {
+                    next["subsets"] = subsets.clone();
+                }))?;
             }
             Err(_) => {
                 let owner = json!({"apiVersion": "v1", "kind": "Service", "name": name, "uid": uid_of(&service), "controller": true});
@@ -395,17 +338,14 @@ fn keep_deployments(server: &ApiServer) -> Result<(), ApiError> {
             }],
         });
         if deployment["status"] != status {
-            ignore_missing(server.store.update(
+            ignore_missing(server.store.modify(
                 &deployments,
                 ns,
                 name_of(deployment),
                 Part::Status,
-                |current| {
-                    let mut next = current.clone();
+                |next| {
                     next["status"] = status;
-                    Ok(next)
                 },
-                |next, _| Ok(next),
             ))?;
         }
     }

@@ -255,6 +255,18 @@ pub fn types_of(crd: &CustomResourceDefinition) -> Result<Vec<ResourceType>, Vec
     Ok(types)
 }
 
+/// A registry serving the built-ins and the project's own CRDs, for unit tests.
+#[cfg(test)]
+pub(crate) fn with_project_crds() -> Registry {
+    let registry = Registry::default();
+    for crd in shared::crd::definitions() {
+        if let Err(violations) = registry.install(&crd) {
+            panic!("the project's CRDs are served: {violations:?}");
+        }
+    }
+    registry
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,11 +139,7 @@ mod tests {
     use super::*;
 
     fn registry() -> Registry {
-        let registry = Registry::default();
-        for crd in shared::crd::definitions() {
-            registry.install(&crd).expect("installs");
-        }
-        registry
+        crate::api::registry::with_project_crds()
     }
 
     fn target(path: &str) -> Target {

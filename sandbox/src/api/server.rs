@@ -616,18 +616,7 @@ fn after_write(server: &ApiServer, rt: &ResourceType, object: Value) -> Result<V
     {
         return Ok(object);
     }
-    server.store.update(
-        rt,
-        "",
-        name_of(&object),
-        Part::Status,
-        |current| {
-            let mut next = current.clone();
-            next["status"] = established;
-            Ok(next)
-        },
-        |next, _| Ok(next),
-    )
+    server.store.modify(rt, "", name_of(&object), Part::Status, |next| next["status"] = established)
 }
 
 /// Side effects of a deletion: a definition's objects go with it.

@@ -260,6 +260,24 @@ impl Store {
         Ok(served_as(&stored, rt))
     }
 
+    /// A write by the server itself (controllers, status it owns): `change` edits a copy
+    /// of the current object, with no admission. Same bookkeeping as [`Store::update`].
+    pub fn modify(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+        part: Part,
+        change: impl FnOnce(&mut Value),
+    ) -> Result<Value, ApiError> {
+        let build = |current: &Value| {
+            let mut next = current.clone();
+            change(&mut next);
+            Ok(next)
+        };
+        self.update(rt, namespace, name, part, build, |next, _| Ok(next))
+    }
+
     /// Deletes an object, or starts its deletion when finalizers or a Pod's grace period
     /// hold it.
     pub fn delete(
@@ -527,13 +545,9 @@ fn after_seconds(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::registry::Registry;
 
     fn types() -> (Arc<ResourceType>, Arc<ResourceType>) {
-        let registry = Registry::default();
-        for crd in shared::crd::definitions() {
-            registry.install(&crd).expect("installs");
-        }
+        let registry = crate::api::registry::with_project_crds();
         let pods = registry.lookup("", "v1", "pods").expect("pods");
         let clusters =
             registry.lookup("etcd.kubectl-etcd.dev", "v1alpha1", "etcdclusters").expect("clusters");

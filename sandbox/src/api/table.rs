@@ -263,14 +263,10 @@ pub fn human_duration(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::registry::Registry;
 
     #[test]
     fn cluster_table_uses_printer_columns() {
-        let registry = Registry::default();
-        for crd in shared::crd::definitions() {
-            registry.install(&crd).expect("installs");
-        }
+        let registry = crate::api::registry::with_project_crds();
         let rt = registry.lookup("etcd.kubectl-etcd.dev", "v1alpha1", "etcdclusters").expect("served");
         let object = json!({
             "metadata": {"name": "demo", "creationTimestamp": store_time(-300)},
