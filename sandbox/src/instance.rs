@@ -13,6 +13,8 @@ use tokio::task::JoinHandle;
 use crate::api::controllers;
 use crate::api::server::{ApiServer, serve};
 use crate::api::store::DEFAULT_HISTORY;
+use crate::node::agent::NodeAgent;
+use crate::node::netns::NetError;
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum StartError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The node agent could not start (it needs root and iproute2).
+    #[error("the node agent cannot start: {0} (the sandbox runs Pods as root, in network namespaces)")]
+    Node(#[from] NetError),
     /// The API did not answer its health check.
     #[error("the API at {address} did not answer /healthz within 10 s")]
     NotAnswering {
@@ -54,10 +59,39 @@ pub enum ClientError {
     Client(#[from] kube::Error),
 }
 
+/// How a sandbox starts.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Port of the API on 127.0.0.1 (0 picks a free one).
+    pub port: u16,
+    /// Changes kept for watches to resume from.
+    pub history: usize,
+    /// Run Pods (the node agent); without it Pods stay Pending, as in a cluster with no nodes.
+    pub node: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { port: 0, history: DEFAULT_HISTORY, node: true }
+    }
+}
+
+/// The locally built `etcd-operator`, which the operator's image runs:
+/// `$ETCD_SANDBOX_OPERATOR_BIN`, else beside this program (or one folder up, for tests).
+pub fn operator_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("ETCD_SANDBOX_OPERATOR_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors().skip(1).take(2).map(|dir| dir.join("etcd-operator")).find(|p| p.exists())
+}
+
 /// A sandbox running inside this process.
 pub struct Sandbox {
     /// The API server state (for tests and fault injection).
     pub server: Arc<ApiServer>,
+    /// The node agent, when the sandbox runs Pods.
+    pub node: Option<NodeAgent>,
     address: SocketAddr,
     dir: PathBuf,
     stop: watch::Sender<bool>,
@@ -65,15 +99,15 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the API on `127.0.0.1:port` (0 picks a free port), keeping files in `dir`,
-    /// and writes `dir/kubeconfig` once the API answers.
+    /// Starts the API on `127.0.0.1:port` (0 picks a free port) and the node agent,
+    /// keeping files in `dir`, and writes `dir/kubeconfig` once the API answers.
     pub async fn start(dir: &Path, port: u16) -> Result<Sandbox, StartError> {
-        Sandbox::start_with_history(dir, port, DEFAULT_HISTORY).await
+        Sandbox::start_with(dir, Options { port, ..Options::default() }).await
     }
 
-    /// As [`Sandbox::start`], keeping only `history` changes for watches to resume from
-    /// (tests use a small one to provoke `410 Gone`).
-    pub async fn start_with_history(dir: &Path, port: u16, history: usize) -> Result<Sandbox, StartError> {
+    /// Starts a sandbox as `options` say.
+    pub async fn start_with(dir: &Path, options: Options) -> Result<Sandbox, StartError> {
+        let (port, history) = (options.port, options.history);
         std::fs::create_dir_all(dir)
             .map_err(|source| StartError::Dir { dir: dir.display().to_string(), source })?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -94,8 +128,27 @@ impl Sandbox {
             })
         };
         let controlling = tokio::spawn(controllers::run(server.clone()));
-        let sandbox =
-            Sandbox { server, address, dir: dir.to_path_buf(), stop, tasks: vec![serving, controlling] };
+        let node = if options.node {
+            match NodeAgent::start(server.clone(), dir, address.port(), operator_binary()).await {
+                Ok(agent) => Some(agent),
+                Err(error) => {
+                    let _ = stop.send(true);
+                    serving.abort();
+                    controlling.abort();
+                    return Err(error.into());
+                }
+            }
+        } else {
+            None
+        };
+        let sandbox = Sandbox {
+            server,
+            node,
+            address,
+            dir: dir.to_path_buf(),
+            stop,
+            tasks: vec![serving, controlling],
+        };
         sandbox.wait_until_answering().await?;
         let kubeconfig = sandbox.kubeconfig_path();
         std::fs::write(&kubeconfig, sandbox.kubeconfig())
@@ -147,8 +200,11 @@ impl Sandbox {
         Err(StartError::NotAnswering { address: self.url() })
     }
 
-    /// Stops the API and the controllers.
+    /// Stops every Pod, removes the Pod network, then stops the API and the controllers.
     pub async fn stop(self) {
+        if let Some(node) = self.node {
+            node.shutdown().await;
+        }
         let _ = self.stop.send(true);
         for task in self.tasks {
             task.abort();

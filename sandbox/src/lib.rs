@@ -4,4 +4,5 @@
 pub mod api;
 pub mod etcd_builds;
 pub mod instance;
+pub mod node;
 pub mod testkit;

@@ -1,7 +1,7 @@
 //! Test support: a sandbox per test, on a free port in a temporary folder, so end-to-end
 //! tests run in parallel without interfering.
 
-use crate::instance::{ClientError, Sandbox, StartError};
+use crate::instance::{ClientError, Options, Sandbox, StartError};
 
 /// A sandbox that lives as long as the test holds it; its folder is removed afterwards.
 pub struct TestSandbox {
@@ -27,18 +27,28 @@ pub enum TestSandboxError {
 }
 
 impl TestSandbox {
-    /// Starts a sandbox on a free port.
+    /// Starts a sandbox on a free port, API only: Pods stay Pending.
     pub async fn start() -> Result<TestSandbox, TestSandboxError> {
-        TestSandbox::start_with_history(crate::api::store::DEFAULT_HISTORY).await
+        TestSandbox::start_with(Options { node: false, ..Options::default() }).await
     }
 
-    /// Starts a sandbox that keeps only `history` changes for watches.
+    /// Starts a sandbox that runs Pods (needs root, as in CI).
+    pub async fn start_with_node() -> Result<TestSandbox, TestSandboxError> {
+        TestSandbox::start_with(Options::default()).await
+    }
+
+    /// Starts an API-only sandbox that keeps only `history` changes for watches.
     pub async fn start_with_history(history: usize) -> Result<TestSandbox, TestSandboxError> {
+        TestSandbox::start_with(Options { node: false, history, ..Options::default() }).await
+    }
+
+    /// Starts a sandbox as `options` say (the port is always a free one).
+    pub async fn start_with(options: Options) -> Result<TestSandbox, TestSandboxError> {
         let dir = tempfile::Builder::new()
             .prefix("etcd-sandbox-test-")
             .tempdir()
             .map_err(TestSandboxError::TempDir)?;
-        let sandbox = Sandbox::start_with_history(dir.path(), 0, history).await?;
+        let sandbox = Sandbox::start_with(dir.path(), Options { port: 0, ..options }).await?;
         let client = sandbox.client().await?;
         Ok(TestSandbox { sandbox, client, dir })
     }
