@@ -11,8 +11,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::controllers;
-use crate::api::server::{ApiServer, serve};
+use crate::api::server::{ApiServer, router, serve};
 use crate::api::store::DEFAULT_HISTORY;
+use crate::faults;
 use crate::node::agent::NodeAgent;
 use crate::node::netns::NetError;
 
@@ -119,10 +120,11 @@ impl Sandbox {
         let shutdown = async move {
             let _ = stopped.wait_for(|s| *s).await;
         };
+        let node_faults = Arc::new(std::sync::OnceLock::new());
+        let routes = router(server.clone()).merge(faults::router(node_faults.clone()));
         let serving = {
-            let server = server.clone();
             tokio::spawn(async move {
-                if let Err(error) = serve(listener, server, shutdown).await {
+                if let Err(error) = serve(listener, routes, shutdown).await {
                     tracing::error!(%error, "the API server stopped");
                 }
             })
@@ -130,7 +132,10 @@ impl Sandbox {
         let controlling = tokio::spawn(controllers::run(server.clone()));
         let node = if options.node {
             match NodeAgent::start(server.clone(), dir, address.port(), operator_binary()).await {
-                Ok(agent) => Some(agent),
+                Ok(agent) => {
+                    let _ = node_faults.set(agent.faults());
+                    Some(agent)
+                }
                 Err(error) => {
                     let _ = stop.send(true);
                     serving.abort();

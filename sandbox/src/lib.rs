@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod etcd_builds;
+pub mod faults;
 pub mod instance;
 pub mod node;
 pub mod testkit;

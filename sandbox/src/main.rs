@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use etcd_sandbox::faults::{Action, FAULTS_PATH, FaultRequest};
 use etcd_sandbox::instance::Sandbox;
 
 #[derive(Parser)]
@@ -29,6 +30,21 @@ enum Command {
         #[arg(long, default_value_t = 6443)]
         port: u16,
     },
+    /// Inject a fault into a running sandbox's Pod: crash its containers, lose it as a dead
+    /// node would, cut it off the network (isolate) or reconnect it (heal).
+    Fault {
+        /// What to do.
+        #[arg(value_enum)]
+        action: Action,
+        /// The Pod.
+        pod: String,
+        /// The Pod's namespace.
+        #[arg(short, long, default_value = "default")]
+        namespace: String,
+        /// The running sandbox's folder (its kubeconfig is read from there).
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -51,7 +67,28 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("etcd-sandbox: stopping");
             sandbox.stop().await;
         }
+        Command::Fault { action, pod, namespace, dir } => {
+            let request = FaultRequest { action, namespace, pod };
+            send_fault(&dir, &request).await?;
+            println!("{:?} {}/{}: done", request.action, request.namespace, request.pod);
+        }
     }
+    Ok(())
+}
+
+/// Posts a fault request to the sandbox whose kubeconfig is in `dir`.
+async fn send_fault(dir: &std::path::Path, request: &FaultRequest) -> anyhow::Result<()> {
+    let path = dir.join("kubeconfig");
+    let kubeconfig = kube::config::Kubeconfig::read_from(&path).with_context(|| {
+        format!("reading {} (is a sandbox running with --dir {}?)", path.display(), dir.display())
+    })?;
+    let config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default()).await?;
+    let client = kube::Client::try_from(config)?;
+    let body = serde_json::to_vec(request)?;
+    let http_request =
+        axum::http::Request::post(FAULTS_PATH).header("content-type", "application/json").body(body)?;
+    client.request_text(http_request).await.context("the sandbox refused the fault")?;
     Ok(())
 }
 

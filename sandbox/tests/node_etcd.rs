@@ -144,7 +144,7 @@ async fn three_etcd_pods_form_a_cluster_and_a_crashed_member_restarts_with_its_d
 
     let demo1_id =
         entries.iter().find(|e| e["name"] == "demo-1").map(|e| e["ID"].clone()).expect("demo-1 listed");
-    sb.sandbox.node.as_ref().expect("node").crash("default", "demo-1").expect("crash injected");
+    sb.sandbox.node.as_ref().expect("node").faults().crash("default", "demo-1").expect("crash injected");
     for _ in 0..100 {
         if pods.get("demo-1").await.is_ok_and(|p| restarts(&p) >= 1) {
             break;

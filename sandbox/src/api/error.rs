@@ -24,6 +24,12 @@ impl ApiError {
         ApiError { code, reason, message: message.into(), details: None }
     }
 
+    /// The same error with another message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     fn with_details(mut self, details: Value) -> Self {
         self.details = Some(details);
         self

@@ -723,11 +723,11 @@ fn set_path(object: &mut Value, path: &str, value: Value) -> Result<(), ApiError
     Ok(())
 }
 
-/// Serves the API on `listener` until `shutdown` completes.
+/// Serves `router` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    server: Arc<ApiServer>,
+    router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(server)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }

@@ -53,6 +53,9 @@ pub enum FaultError {
     /// The network change failed.
     #[error(transparent)]
     Network(#[from] NetError),
+    /// The node is shutting down.
+    #[error("the sandbox node is stopping")]
+    Stopped,
 }
 
 /// Orders a Pod's worker follows.
@@ -135,6 +138,54 @@ impl NodeAgent {
         self.shared.network.gateway()
     }
 
+    /// A handle for injecting faults into this node's Pods.
+    pub fn faults(&self) -> Faults {
+        Faults { shared: Arc::downgrade(&self.shared) }
+    }
+
+    /// Stops every Pod (SIGKILL after a short grace), then removes the Pod network.
+    pub async fn shutdown(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        let orders: Vec<_> = {
+            let workers = self.shared.workers.lock().unwrap_or_else(PoisonError::into_inner);
+            workers.values().map(|w| w.orders.clone()).collect()
+        };
+        for sender in &orders {
+            let _ = sender.send(Order::Lose);
+        }
+        // Wait for the workers to finish and drop their references to the node.
+        let mut shared = self.shared;
+        let mut waited = Duration::ZERO;
+        let shared = loop {
+            match Arc::try_unwrap(shared) {
+                Ok(alone) => break alone,
+                Err(still_shared) if waited < Duration::from_secs(10) => {
+                    shared = still_shared;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    waited += Duration::from_millis(20);
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        "pod workers still running after 10 s; the next sandbox cleans their network up"
+                    );
+                    return;
+                }
+            }
+        };
+        if let Err(error) = shared.network.destroy().await {
+            tracing::warn!(%error, "removing the pod network failed; the next sandbox cleans it up");
+        }
+    }
+}
+
+/// Injects faults into the Pods the node runs (for tests and `etcd-sandbox fault`).
+#[derive(Clone)]
+pub struct Faults {
+    shared: std::sync::Weak<Shared>,
+}
+
+impl Faults {
     /// Fault: the Pod's container processes are killed (SIGKILL) and restart by policy.
     pub fn crash(&self, namespace: &str, name: &str) -> Result<(), FaultError> {
         self.order(namespace, name, Order::Crash)
@@ -144,8 +195,9 @@ impl NodeAgent {
     /// grace 0. Its volumes (PVC folders) stay.
     pub fn lose(&self, namespace: &str, name: &str) -> Result<(), FaultError> {
         self.order(namespace, name, Order::Lose)?;
+        let shared = self.shared.upgrade().ok_or(FaultError::Stopped)?;
         let force = DeleteOptions { grace_period_seconds: Some(0), ..DeleteOptions::default() };
-        match self.shared.server.store.delete(&self.shared.pods(), namespace, name, &force) {
+        match shared.server.store.delete(&shared.pods(), namespace, name, &force) {
             Ok(_) => Ok(()),
             Err(e) if e.code == 404 => Ok(()),
             Err(_) => Err(FaultError::NoSuchPod { namespace: namespace.into(), name: name.into() }),
@@ -161,7 +213,8 @@ impl NodeAgent {
     }
 
     fn order(&self, namespace: &str, name: &str, order: Order) -> Result<(), FaultError> {
-        let workers = self.shared.workers.lock().unwrap_or_else(PoisonError::into_inner);
+        let shared = self.shared.upgrade().ok_or(FaultError::Stopped)?;
+        let workers = shared.workers.lock().unwrap_or_else(PoisonError::into_inner);
         let worker = workers
             .values()
             .find(|w| w.namespace == namespace && w.name == name)
@@ -170,38 +223,6 @@ impl NodeAgent {
             .orders
             .send(order)
             .map_err(|_| FaultError::NoSuchPod { namespace: namespace.into(), name: name.into() })
-    }
-
-    /// Stops every Pod (SIGKILL after a short grace), then removes the Pod network.
-    pub async fn shutdown(self) {
-        self.task.abort();
-        let _ = self.task.await;
-        let orders: Vec<_> = {
-            let workers = self.shared.workers.lock().unwrap_or_else(PoisonError::into_inner);
-            workers.values().map(|w| w.orders.clone()).collect()
-        };
-        for sender in &orders {
-            let _ = sender.send(Order::Lose);
-        }
-        for _ in 0..100 {
-            if self.shared.workers.lock().unwrap_or_else(PoisonError::into_inner).is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let shared = match Arc::try_unwrap(self.shared) {
-            Ok(shared) => shared,
-            Err(still_shared) => {
-                tracing::warn!(
-                    "pod workers still running at shutdown; the next sandbox cleans their network up"
-                );
-                drop(still_shared);
-                return;
-            }
-        };
-        if let Err(error) = shared.network.destroy().await {
-            tracing::warn!(%error, "removing the pod network failed; the next sandbox cleans it up");
-        }
     }
 }
 
