@@ -130,6 +130,7 @@ impl Sandbox {
             })
         };
         let controlling = tokio::spawn(controllers::run(server.clone()));
+        server.set_logs_dir(dir.join("logs"));
         let node = if options.node {
             match NodeAgent::start(server.clone(), dir, address.port(), operator_binary()).await {
                 Ok(agent) => {

@@ -37,6 +37,7 @@ pub struct ApiServer {
     /// `host:port` clients reach the server at.
     pub address: String,
     next_cluster_ip: AtomicU32,
+    logs_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
 
 impl ApiServer {
@@ -47,6 +48,7 @@ impl ApiServer {
             store: Store::with_history(history),
             address,
             next_cluster_ip: AtomicU32::new(10),
+            logs_dir: std::sync::OnceLock::new(),
         });
         for name in INITIAL_NAMESPACES {
             let created = server.create_object("namespaces", "", json!({"metadata": {"name": name}}));
@@ -74,6 +76,12 @@ impl ApiServer {
             _ => "",
         };
         self.registry.lookup_any_version(group, plural).ok_or_else(|| ApiError::no_route(plural))
+    }
+
+    /// Where the node writes container logs (`<dir>/<ns>/<pod>/<container>.log`), for
+    /// `pods/log`.
+    pub fn set_logs_dir(&self, dir: std::path::PathBuf) {
+        let _ = self.logs_dir.set(dir);
     }
 
     fn allocate_cluster_ip(&self) -> String {
@@ -165,6 +173,9 @@ fn resource(
             Ok(respond_object(&target.rt, object, headers, params, StatusCode::OK, &[]))
         }
         ("GET", true, Some("scale")) => get_scale(server, target),
+        ("GET", true, Some("log")) if target.rt.group.is_empty() && target.rt.plural == "pods" => {
+            pod_log(server, target, params)
+        }
         ("PUT", true, None) => update(server, target, params, body, Part::Main),
         ("PUT", true, Some("status")) => update(server, target, params, body, Part::Status),
         ("PUT" | "PATCH", true, Some("scale")) => change_scale(server, target, method, headers, body),
@@ -637,6 +648,79 @@ fn after_delete(server: &ApiServer, rt: &ResourceType, object: &Value) {
         }
     }
     server.registry.uninstall(group, plural);
+}
+
+/// `kubectl logs [-f] [--tail N] [-c C]`: the container's log file, followed while the
+/// Pod exists when asked.
+fn pod_log(server: &Arc<ApiServer>, target: &Target, params: &Params) -> Result<Response, ApiError> {
+    let pod = server.store.get(&target.rt, target.storage_namespace(), name(target))?;
+    let containers: Vec<&str> = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    let container = match params.get("container") {
+        Some(c) => c.clone(),
+        None if containers.len() == 1 => containers[0].to_string(),
+        None => {
+            return Err(ApiError::bad_request(format!(
+                "a container name must be specified for pod {}, choose one of: [{}]",
+                name(target),
+                containers.join(" ")
+            )));
+        }
+    };
+    let path = server
+        .logs_dir
+        .get()
+        .map(|dir| dir.join(target.storage_namespace()).join(name(target)).join(format!("{container}.log")))
+        .filter(|p| p.exists())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "container \"{container}\" in pod \"{}\" is waiting to start",
+                name(target)
+            ))
+        })?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| ApiError::internal(format!("reading the log: {e}")))?;
+    let text = match params.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
+        Some(n) => {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("{l}\n")).collect()
+        }
+        None => text,
+    };
+    if !flag(params, "follow") {
+        return Ok((StatusCode::OK, [("content-type", "text/plain")], text).into_response());
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+    let (server, rt, ns, pod_name) =
+        (server.clone(), target.rt.clone(), target.storage_namespace().to_string(), name(target).to_string());
+    tokio::spawn(async move {
+        let mut offset = match std::fs::metadata(&path) {
+            Ok(meta) => meta.len(),
+            Err(_) => return,
+        };
+        if sender.send(Ok(Bytes::from(text))).await.is_err() {
+            return;
+        }
+        while server.store.get(&rt, &ns, &pod_name).is_ok() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let Ok(content) = std::fs::read(&path) else { return };
+            let start = usize::try_from(offset).unwrap_or(usize::MAX).min(content.len());
+            if start < content.len() {
+                offset = content.len() as u64;
+                if sender.send(Ok(Bytes::copy_from_slice(&content[start..]))).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let stream =
+        futures::stream::unfold(receiver, |mut r| async move { r.recv().await.map(|item| (item, r)) });
+    Ok((StatusCode::OK, [("content-type", "text/plain")], axum::body::Body::from_stream(stream))
+        .into_response())
 }
 
 fn get_scale(server: &ApiServer, target: &Target) -> Result<Response, ApiError> {
