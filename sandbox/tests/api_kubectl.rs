@@ -194,3 +194,29 @@ async fn wait_for_file_to_contain(path: &Path, needle: &str) {
     }
     panic!("{} did not show {needle:?} within 5 s", path.display());
 }
+
+#[tokio::test]
+async fn events_from_kube_rs_recorder_show_in_kubectl_describe() {
+    use kube::Resource;
+    use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+    let sb = TestSandbox::start().await.expect("sandbox starts");
+    install(&sb).await;
+    ok(&sb, &["apply", "-f", "examples/cluster.yaml"]).await;
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    let cluster = clusters.get("demo").await.expect("cluster");
+    let reporter = Reporter { controller: "etcd-operator".into(), instance: Some("etcd-operator-0".into()) };
+    let recorder = Recorder::new(sb.client.clone(), reporter);
+    let event = Event {
+        type_: EventType::Normal,
+        reason: "MemberAdded".into(),
+        note: Some("added demo-3 as a learner".into()),
+        action: "Scale".into(),
+        secondary: None,
+    };
+    recorder.publish(&event, &cluster.object_ref(&())).await.expect("event published as events.k8s.io/v1");
+    let described = ok(&sb, &["describe", "etcd", "demo"]).await;
+    let events = described.split("Events:").nth(1).unwrap_or_default();
+    assert!(events.contains("MemberAdded") && events.contains("added demo-3 as a learner"), "{described}");
+    assert!(events.contains("etcd-operator"), "the reporting controller shows as the source: {described}");
+    sb.stop().await;
+}

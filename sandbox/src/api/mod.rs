@@ -2,6 +2,7 @@
 
 pub mod admission;
 pub mod controllers;
+pub mod convert;
 pub mod discovery;
 pub mod error;
 pub mod openapi;

@@ -81,9 +81,16 @@ impl ResourceType {
         if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
     }
 
-    /// Where objects of this type are stored.
+    /// Where objects of this type are stored; `events.k8s.io` Events share the core ones'.
     pub fn key(&self) -> ResourceKey {
-        ResourceKey { group: self.group.clone(), plural: self.plural.clone() }
+        let group =
+            if self.group == "events.k8s.io" && self.plural == "events" { "" } else { self.group.as_str() };
+        ResourceKey { group: group.to_string(), plural: self.plural.clone() }
+    }
+
+    /// The apiVersion objects are stored with.
+    pub fn storage_api_version(&self) -> String {
+        if self.key().group == self.group { self.api_version() } else { "v1".to_string() }
     }
 
     /// `ListKind`, e.g. `PodList`.

@@ -363,6 +363,7 @@ fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) ->
     let mut object = decode(body)?;
     admission::check_identity(rt, target.storage_namespace(), &object)?;
     check_namespace(server, target)?;
+    object = super::convert::to_storage(rt, object);
     admission::generate_name(&mut object);
     let (mut object, warnings) = admission::admit_create(rt, object, field_validation(params)?)?;
     if rt.group.is_empty()
@@ -379,7 +380,7 @@ fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) ->
         return Ok(respond_object(rt, object, &HeaderMap::new(), params, StatusCode::CREATED, &warnings));
     }
     let created = server.store.create(rt, target.storage_namespace(), object)?;
-    let created = after_write(server, rt, created)?;
+    let created = super::store::served_as(&after_write(server, rt, created)?, rt);
     Ok(respond_object(rt, created, &HeaderMap::new(), params, StatusCode::CREATED, &warnings))
 }
 

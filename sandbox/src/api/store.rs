@@ -172,7 +172,7 @@ impl Store {
         for server_owned in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
             meta.remove(server_owned);
         }
-        object["apiVersion"] = json!(rt.api_version());
+        object["apiVersion"] = json!(rt.storage_api_version());
         object["kind"] = json!(rt.kind);
         let stored = commit(&mut state, self, rt, namespace, &name, EventType::Added, object, None);
         Ok(stored)
@@ -223,7 +223,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let mut state = self.lock();
         let current = lookup(&state, rt, namespace, name)?.clone();
-        let proposed = build(&served_as(&current, rt))?;
+        let proposed = super::convert::to_storage(rt, build(&served_as(&current, rt))?);
         let wanted_rv = proposed["metadata"]["resourceVersion"].as_str().unwrap_or_default();
         if !wanted_rv.is_empty() && wanted_rv != resource_version(&current) {
             return Err(ApiError::conflict(
@@ -400,11 +400,9 @@ fn lookup<'a>(
         .ok_or_else(|| ApiError::not_found(&rt.plural, &rt.group, name))
 }
 
-/// The object as served through `rt`'s version (all versions share storage, unconverted).
+/// The object as served through `rt` (versions share storage; Events are converted).
 pub fn served_as(object: &Value, rt: &ResourceType) -> Value {
-    let mut served = object.clone();
-    served["apiVersion"] = json!(rt.api_version());
-    served
+    super::convert::to_view(rt, object)
 }
 
 /// `metadata.name`, or empty.

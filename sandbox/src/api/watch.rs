@@ -56,8 +56,10 @@ impl WatchRequest {
         if event.key != self.rt.key() {
             return None;
         }
-        let now = self.selects(&event.namespace, &event.object);
-        let before = event.previous.as_ref().is_some_and(|p| self.selects(&event.namespace, p));
+        let object = served_as(&event.object, &self.rt);
+        let now = self.selects(&event.namespace, &object);
+        let before =
+            event.previous.as_ref().is_some_and(|p| self.selects(&event.namespace, &served_as(p, &self.rt)));
         let kind = match (event.kind, before, now) {
             (EventType::Modified, false, true) => EventType::Added,
             (EventType::Modified, true, false) => EventType::Deleted,
@@ -65,7 +67,7 @@ impl WatchRequest {
             (EventType::Deleted, true, false) => EventType::Deleted,
             _ => return None,
         };
-        Some((kind, served_as(&event.object, &self.rt)))
+        Some((kind, object))
     }
 
     fn line(&self, kind: &str, object: &Value, first: &mut bool) -> Bytes {
