@@ -11,11 +11,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::controllers;
-use crate::api::server::{ApiServer, router, serve};
+use crate::api::server::{ApiServer, router};
 use crate::api::store::DEFAULT_HISTORY;
 use crate::faults;
 use crate::node::agent::NodeAgent;
 use crate::node::netns::NetError;
+use crate::tls::{SandboxTls, TlsError};
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,9 @@ pub enum StartError {
     /// The node agent could not start (it needs root and iproute2).
     #[error("the node agent cannot start: {0} (the sandbox runs Pods as root, in network namespaces)")]
     Node(#[from] NetError),
+    /// The in-cluster HTTPS endpoint could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     /// The API did not answer its health check.
     #[error("the API at {address} did not answer /healthz within 10 s")]
     NotAnswering {
@@ -93,6 +97,8 @@ pub struct Sandbox {
     pub server: Arc<ApiServer>,
     /// The node agent, when the sandbox runs Pods.
     pub node: Option<NodeAgent>,
+    /// The in-cluster endpoint (`https://gateway:port`) and its CA, when the sandbox runs Pods.
+    pub in_cluster: Option<(String, SandboxTls)>,
     address: SocketAddr,
     dir: PathBuf,
     stop: watch::Sender<bool>,
@@ -116,45 +122,30 @@ impl Sandbox {
             .map_err(|source| StartError::Bind { port, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Bind { port, source })?;
         let server = ApiServer::new(address.to_string(), history);
-        let (stop, mut stopped) = watch::channel(false);
-        let shutdown = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        };
+        let (stop, stopped) = watch::channel(false);
         let node_faults = Arc::new(std::sync::OnceLock::new());
         let routes = router(server.clone()).merge(faults::router(node_faults.clone()));
-        let serving = {
-            tokio::spawn(async move {
-                if let Err(error) = serve(listener, routes, shutdown).await {
-                    tracing::error!(%error, "the API server stopped");
-                }
-            })
-        };
-        let controlling = tokio::spawn(controllers::run(server.clone()));
+        let mut tasks = vec![tokio::spawn(serve_logged(listener, routes.clone(), stopped.clone()))];
+        tasks.push(tokio::spawn(controllers::run(server.clone())));
         server.set_logs_dir(dir.join("logs"));
-        let node = if options.node {
-            match NodeAgent::start(server.clone(), dir, address.port(), operator_binary()).await {
-                Ok(agent) => {
+        let (node, in_cluster) = if options.node {
+            match start_node(&server, dir, address.port(), routes, stopped, &mut tasks).await {
+                Ok((agent, endpoint)) => {
                     let _ = node_faults.set(agent.faults());
-                    Some(agent)
+                    (Some(agent), Some(endpoint))
                 }
                 Err(error) => {
                     let _ = stop.send(true);
-                    serving.abort();
-                    controlling.abort();
-                    return Err(error.into());
+                    for task in tasks {
+                        task.abort();
+                    }
+                    return Err(error);
                 }
             }
         } else {
-            None
+            (None, None)
         };
-        let sandbox = Sandbox {
-            server,
-            node,
-            address,
-            dir: dir.to_path_buf(),
-            stop,
-            tasks: vec![serving, controlling],
-        };
+        let sandbox = Sandbox { server, node, in_cluster, address, dir: dir.to_path_buf(), stop, tasks };
         sandbox.wait_until_answering().await?;
         let kubeconfig = sandbox.kubeconfig_path();
         std::fs::write(&kubeconfig, sandbox.kubeconfig())
@@ -217,6 +208,55 @@ impl Sandbox {
             let _ = task.await;
         }
     }
+}
+
+/// Serves until `stopped` turns true, logging a failure.
+async fn serve_logged<L>(listener: L, routes: axum::Router, mut stopped: watch::Receiver<bool>)
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    let shutdown = async move {
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    if let Err(error) = axum::serve(listener, routes).with_graceful_shutdown(shutdown).await {
+        tracing::error!(%error, "an API listener stopped");
+    }
+}
+
+/// Starts the node agent and the in-cluster HTTPS endpoint on its gateway address.
+async fn start_node(
+    server: &Arc<ApiServer>,
+    dir: &Path,
+    port: u16,
+    routes: axum::Router,
+    stopped: watch::Receiver<bool>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<(NodeAgent, (String, SandboxTls)), StartError> {
+    let agent = NodeAgent::start(server.clone(), dir, port, operator_binary()).await?;
+    let gateway = agent.gateway();
+    let tls = match SandboxTls::generate(gateway.into()) {
+        Ok(tls) => tls,
+        Err(error) => {
+            agent.shutdown().await;
+            return Err(error.into());
+        }
+    };
+    let tcp = match tokio::net::TcpListener::bind((gateway, port)).await {
+        Ok(tcp) => tcp,
+        Err(source) => {
+            agent.shutdown().await;
+            return Err(StartError::Bind { port, source });
+        }
+    };
+    tasks.push(tokio::spawn(serve_logged(tls.listener(tcp), routes, stopped)));
+    let ca_file = dir.join("ca.crt");
+    if let Err(source) = std::fs::write(&ca_file, &tls.ca_pem) {
+        agent.shutdown().await;
+        return Err(StartError::Dir { dir: ca_file.display().to_string(), source });
+    }
+    agent.trust(tls.ca_pem.clone());
+    Ok((agent, (format!("https://{gateway}:{port}"), tls)))
 }
 
 /// A plain HTTP/1.1 `GET /healthz` over a fresh connection, as a client would send it.

@@ -7,3 +7,4 @@ pub mod faults;
 pub mod instance;
 pub mod node;
 pub mod testkit;
+pub mod tls;

@@ -229,3 +229,50 @@ async fn pods_can_be_isolated_healed_and_lost() {
     .await;
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn pods_reach_the_api_in_cluster_and_the_operator_image_runs_the_local_operator() {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let (url, tls) = sb.sandbox.in_cluster.as_ref().expect("in-cluster endpoint");
+    // A client configured as kube-rs configures itself in a Pod: HTTPS, the CA, a token.
+    let mut config = kube::Config::new(url.parse().expect("URL"));
+    config.root_cert = Some(vec![tls.ca_der.to_vec()]);
+    config.auth_info.token = Some("etcd-sandbox-token".to_string().into());
+    let in_cluster = kube::Client::try_from(config).expect("client");
+    let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(in_cluster);
+    let listed = namespaces.list(&Default::default()).await.expect("in-cluster HTTPS request");
+    assert!(listed.items.iter().any(|n| n.metadata.name.as_deref() == Some("default")));
+
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    let probe = shell_pod(
+        "in-cluster",
+        json!({"spec": {"containers": [{"name": "main", "image": IMAGE, "command": ["sh", "-c"], "args": [
+            "cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; \
+             grep -c 'BEGIN CERTIFICATE' /var/run/secrets/kubernetes.io/serviceaccount/ca.crt; \
+             echo https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"
+        ]}]}}),
+    );
+    pods.create(&PostParams::default(), &probe).await.expect("created");
+    until("the probe pod to finish", 20, || async {
+        pods.get("in-cluster").await.is_ok_and(|p| phase(&p) == "Succeeded")
+    })
+    .await;
+    assert_eq!(kubectl(&sb, &["logs", "in-cluster"]).await, format!("default\n1\n{url}\n"));
+
+    let operator = etcd_sandbox::instance::operator_binary().expect(
+        "the etcd-operator binary is built (scripts/test.sh runs `cargo build --workspace --bins` first)",
+    );
+    assert!(operator.exists());
+    let operator_pod = shell_pod(
+        "operator",
+        json!({"spec": {"containers": [{"name": "main", "image": "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0", "command": null, "args": ["crd"]}]}}),
+    );
+    pods.create(&PostParams::default(), &operator_pod).await.expect("created");
+    until("the operator pod to finish", 20, || async {
+        pods.get("operator").await.is_ok_and(|p| phase(&p) == "Succeeded")
+    })
+    .await;
+    let printed = kubectl(&sb, &["logs", "operator"]).await;
+    assert!(printed.contains("name: etcdclusters.etcd.kubectl-etcd.dev"), "{printed}");
+    sb.stop().await;
+}

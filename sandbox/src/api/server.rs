@@ -807,12 +807,3 @@ fn set_path(object: &mut Value, path: &str, value: Value) -> Result<(), ApiError
     current[*last] = value;
     Ok(())
 }
-
-/// Serves `router` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
-}

@@ -84,6 +84,7 @@ struct Shared {
     dir: PathBuf,
     operator_binary: Option<PathBuf>,
     api_port: u16,
+    ca_pem: std::sync::OnceLock<String>,
     workers: Mutex<HashMap<String, Worker>>,
     networks: Mutex<HashMap<String, PodNetwork>>,
     written_hosts: Mutex<HashMap<String, dns::HostsEntries>>,
@@ -123,6 +124,7 @@ impl NodeAgent {
             dir: dir.to_path_buf(),
             operator_binary,
             api_port,
+            ca_pem: std::sync::OnceLock::new(),
             workers: Mutex::new(HashMap::new()),
             networks: Mutex::new(HashMap::new()),
             written_hosts: Mutex::new(HashMap::new()),
@@ -136,6 +138,13 @@ impl NodeAgent {
     /// The gateway address of the Pod network (the machine, as Pods see it).
     pub fn gateway(&self) -> Ipv4Addr {
         self.shared.network.gateway()
+    }
+
+    /// The API's CA certificate (PEM), written into every Pod's service account folder.
+    /// Pods start only once it is known.
+    pub fn trust(&self, ca_pem: String) {
+        let _ = self.shared.ca_pem.set(ca_pem);
+        self.shared.hosts_changed.notify_one();
     }
 
     /// A handle for injecting faults into this node's Pods.
@@ -298,7 +307,7 @@ fn sync(shared: &Arc<Shared>) {
             });
             continue;
         }
-        if node != NODE_NAME {
+        if node != NODE_NAME || shared.ca_pem.get().is_none() {
             continue;
         }
         let (orders, received) = mpsc::unbounded_channel();
@@ -631,7 +640,9 @@ impl PodRun<'_> {
     async fn step(&mut self) {
         if self.volumes.is_empty() {
             let lookup = StoreLookup(&self.shared.server);
-            match volumes::prepare(&self.pod, &self.pod_dir(), &self.shared.dir.join("volumes"), &lookup) {
+            let ca = self.shared.ca_pem.get().map(String::as_str).unwrap_or_default();
+            match volumes::prepare(&self.pod, &self.pod_dir(), &self.shared.dir.join("volumes"), &lookup, ca)
+            {
                 Ok(prepared) => self.volumes = prepared,
                 Err(error) => {
                     self.write_status(Some(("ContainerCreating", error.to_string())));

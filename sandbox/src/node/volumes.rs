@@ -51,12 +51,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> VolumeError + '_ {
 pub type PreparedVolumes = BTreeMap<String, PathBuf>;
 
 /// Makes every volume of `pod` exist on disk. `pod_dir` holds what dies with the Pod;
-/// `claims_dir` holds persistent volumes (`<claims_dir>/<volumeName>`).
+/// `claims_dir` holds persistent volumes (`<claims_dir>/<volumeName>`). `ca_pem` is the
+/// API's CA, written to the service account folder's `ca.crt`.
 pub fn prepare(
     pod: &Value,
     pod_dir: &Path,
     claims_dir: &Path,
     lookup: &dyn Lookup,
+    ca_pem: &str,
 ) -> Result<PreparedVolumes, VolumeError> {
     let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     let mut prepared = PreparedVolumes::new();
@@ -95,7 +97,7 @@ pub fn prepare(
         let files = BTreeMap::from([
             ("namespace".to_string(), namespace.as_bytes().to_vec()),
             ("token".to_string(), b"etcd-sandbox-token".to_vec()),
-            ("ca.crt".to_string(), Vec::new()),
+            ("ca.crt".to_string(), ca_pem.as_bytes().to_vec()),
         ]);
         write_keys(&dir, &files)?;
         prepared.insert(SERVICE_ACCOUNT_VOLUME.to_string(), dir);
@@ -259,8 +261,12 @@ mod tests {
                 ]}]
             }
         });
-        let prepared =
-            prepare(&pod, &dir.path().join("pod"), &dir.path().join("claims"), &objects).expect("prepared");
+        let prepared = prepare(&pod, &dir.path().join("pod"), &dir.path().join("claims"), &objects, "CA")
+            .expect("prepared");
+        assert_eq!(
+            std::fs::read_to_string(prepared[SERVICE_ACCOUNT_VOLUME].join("ca.crt")).expect("ca"),
+            "CA"
+        );
         assert_eq!(prepared["data"], dir.path().join("claims/pvc-1"));
         assert_eq!(std::fs::read(prepared["tls"].join("ca.crt")).expect("secret file"), b"hello");
         assert_eq!(std::fs::read_to_string(prepared["conf"].join("etcd.conf")).expect("config file"), "x: 1");
@@ -273,7 +279,7 @@ mod tests {
     fn unbound_claims_keep_the_pod_waiting() {
         let dir = tempfile::tempdir().expect("temp dir");
         let pod = json!({"metadata": {"namespace": "db"}, "spec": {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "c"}}]}});
-        let error = prepare(&pod, dir.path(), dir.path(), &Objects(vec![])).expect_err("not bound");
+        let error = prepare(&pod, dir.path(), dir.path(), &Objects(vec![]), "").expect_err("not bound");
         assert!(matches!(error, VolumeError::ClaimNotBound(_)));
     }
 
