@@ -30,6 +30,16 @@ enum Command {
         #[arg(long, default_value_t = 6443)]
         port: u16,
     },
+    /// Run a command on this machine with the sandbox's Pod and Service names resolvable
+    /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
+    Exec {
+        /// The running sandbox's folder.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The command and its arguments.
+        #[arg(trailing_var_arg = true, required = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// Inject a fault into a running sandbox's Pod: crash its containers, lose it as a dead
     /// node would, cut it off the network (isolate) or reconnect it (heal).
     Fault {
@@ -67,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
             eprintln!("etcd-sandbox: stopping");
             sandbox.stop().await;
         }
+        Command::Exec { dir, command } => {
+            let code = exec_with_names(&dir, &command).await?;
+            std::process::exit(code);
+        }
         Command::Fault { action, pod, namespace, dir } => {
             let request = FaultRequest { action, namespace, pod };
             send_fault(&dir, &request).await?;
@@ -74,6 +88,34 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs `command` in a private mount namespace where `DIR/hosts` is /etc/hosts; returns its
+/// exit code.
+async fn exec_with_names(dir: &std::path::Path, command: &[String]) -> anyhow::Result<i32> {
+    let hosts = dir.join("hosts");
+    anyhow::ensure!(
+        hosts.exists(),
+        "{} does not exist: is a sandbox with a node running with --dir {}?",
+        hosts.display(),
+        dir.display()
+    );
+    let status = tokio::process::Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            r#"mount --bind "$0" /etc/hosts && exec "$@""#,
+        ])
+        .arg(&hosts)
+        .args(command)
+        .status()
+        .await
+        .context("running unshare (util-linux) to give the command the sandbox's names; it needs root")?;
+    Ok(status.code().unwrap_or(1))
 }
 
 /// Posts a fault request to the sandbox whose kubeconfig is in `dir`.

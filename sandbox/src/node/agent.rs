@@ -372,8 +372,11 @@ fn refresh_hosts(shared: &Shared) {
                 .collect(),
         })
         .collect();
+    // The machine's own hosts file, then the sandbox's names: what `etcd-sandbox exec` mounts.
     let host_view = dns::hosts_entries(None, &pods, &services);
-    let text: String = host_view.iter().map(|(ip, names)| format!("{ip} {}\n", names.join(" "))).collect();
+    let mut text = std::fs::read_to_string("/etc/hosts").unwrap_or_else(|_| "127.0.0.1 localhost\n".into());
+    text.push_str("# etcd-sandbox names\n");
+    text.extend(host_view.iter().map(|(ip, names)| format!("{ip} {}\n", names.join(" "))));
     let _ = std::fs::write(shared.dir.join("hosts"), text);
     let networks = shared.networks.lock().unwrap_or_else(PoisonError::into_inner).clone();
     let workers: HashMap<String, (String, String)> = shared
