@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use etcd_sandbox::faults::{Action, FAULTS_PATH, FaultRequest};
-use etcd_sandbox::instance::Sandbox;
+use etcd_sandbox::instance::{Options, Sandbox};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +29,9 @@ enum Command {
         /// Port of the API on 127.0.0.1 (0 picks a free one).
         #[arg(long, default_value_t = 6443)]
         port: u16,
+        /// Serve the API only: no node, Pods stay Pending (no root needed).
+        #[arg(long)]
+        no_node: bool,
     },
     /// Run a command on this machine with the sandbox's Pod and Service names resolvable
     /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
@@ -66,8 +69,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Up { dir, port } => {
-            let sandbox = Sandbox::start(&dir, port).await.context("starting the sandbox")?;
+        Command::Up { dir, port, no_node } => {
+            let options = Options { port, node: !no_node, ..Options::default() };
+            let sandbox = Sandbox::start_with(&dir, options).await.context("starting the sandbox")?;
             println!(
                 "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",
                 sandbox.url(),
