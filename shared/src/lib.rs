@@ -6,4 +6,6 @@
 
 pub mod crd;
 pub mod names;
+pub mod plan;
 pub mod validate;
+pub mod version;
