@@ -218,7 +218,11 @@ async fn pods_can_be_isolated_healed_and_lost() {
     faults.isolate("default", "listener", true).await.expect("isolated");
     assert!(!reachable(ip.clone()).await, "an isolated pod cannot be reached");
     faults.isolate("default", "listener", false).await.expect("healed");
-    assert!(reachable(ip.clone()).await, "a healed pod can be reached again");
+    until("a healed pod to be reachable again", 3, || {
+        let ip = ip.clone();
+        async move { reachable(ip).await }
+    })
+    .await;
 
     faults.lose("default", "listener").expect("lost");
     until("the pod object to go", 5, || async { pods.get("listener").await.is_err() }).await;

@@ -341,6 +341,17 @@ impl Network {
         self.check_member(pod)?;
         let state = if isolated { "down" } else { "up" };
         ip(&["link", "set", "dev", &pod.host_veth, state]).await?;
+        if !isolated {
+            // Healing is done when traffic can flow again: the link's carrier comes up a
+            // moment after it is set up. Wait for that (briefly) so callers see a healed Pod.
+            for _ in 0..100 {
+                let shown = ip(&["-o", "link", "show", "dev", &pod.host_veth]).await?;
+                if shown.contains("state UP") {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
         debug!(netns = %pod.netns, host_veth = %pod.host_veth, isolated, "changed Pod isolation");
         Ok(())
     }
