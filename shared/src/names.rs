@@ -1,4 +1,7 @@
-//! Names and label keys the operator owns. Users may not set these themselves.
+//! Names, addresses and labels of everything the operator creates for a cluster. The plugin,
+//! the operator's planner and its resource builders all derive them here, so they agree.
+
+use std::collections::BTreeMap;
 
 /// The API group of every custom resource of this project.
 pub const API_GROUP: &str = "etcd.kubectl-etcd.dev";
@@ -22,3 +25,121 @@ pub const MANAGED_BY: &str = "kubectl-etcd";
 
 /// Image repository used when a cluster does not name one (the etcd project's own images).
 pub const DEFAULT_REPOSITORY: &str = "gcr.io/etcd-development/etcd";
+
+/// The cluster DNS domain member addresses are written in.
+pub const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// etcd's client port.
+pub const CLIENT_PORT: u16 = 2379;
+/// etcd's peer port.
+pub const PEER_PORT: u16 = 2380;
+/// etcd's metrics and health port (`--listen-metrics-urls`).
+pub const METRICS_PORT: u16 = 2381;
+
+/// Where a member keeps its data inside its container.
+pub const DATA_DIR: &str = "/var/lib/etcd/data";
+/// Where the data volume is mounted.
+pub const DATA_MOUNT: &str = "/var/lib/etcd";
+
+/// The member (and Pod) with index `n`: `<cluster>-<n>`.
+pub fn member_name(cluster: &str, index: usize) -> String {
+    format!("{cluster}-{index}")
+}
+
+/// The index of a member of `cluster` from its name, if it is one of the cluster's names.
+pub fn member_index(cluster: &str, member: &str) -> Option<usize> {
+    let suffix = member.strip_prefix(cluster)?.strip_prefix('-')?;
+    if suffix.is_empty()
+        || suffix.starts_with('0') && suffix.len() > 1
+        || !suffix.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    suffix.parse().ok()
+}
+
+/// The PersistentVolumeClaim of a member: `data-<member>`.
+pub fn claim_name(member: &str) -> String {
+    format!("data-{member}")
+}
+
+/// The headless Service that gives members their DNS names: the cluster's own name.
+pub fn peer_service_name(cluster: &str) -> String {
+    cluster.to_string()
+}
+
+/// The Service clients use: `<cluster>-client`.
+pub fn client_service_name(cluster: &str) -> String {
+    format!("{cluster}-client")
+}
+
+/// A member's DNS name: `<member>.<cluster>.<namespace>.svc.cluster.local`.
+pub fn member_host(member: &str, cluster: &str, namespace: &str) -> String {
+    format!("{member}.{}.{namespace}.svc.{CLUSTER_DOMAIN}", peer_service_name(cluster))
+}
+
+/// A member's peer URL, as etcd's member list shows it.
+pub fn peer_url(member: &str, cluster: &str, namespace: &str) -> String {
+    format!("http://{}:{PEER_PORT}", member_host(member, cluster, namespace))
+}
+
+/// A member's client URL.
+pub fn client_url(member: &str, cluster: &str, namespace: &str) -> String {
+    format!("http://{}:{CLIENT_PORT}", member_host(member, cluster, namespace))
+}
+
+/// The labels that select every member Pod of a cluster.
+pub fn selector_labels(cluster: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_string(), "etcd".to_string()),
+        ("app.kubernetes.io/instance".to_string(), cluster.to_string()),
+        (LABEL_CLUSTER.to_string(), cluster.to_string()),
+    ])
+}
+
+/// The labels of everything the operator creates for a cluster (and, with `member`, for
+/// one member).
+pub fn labels(cluster: &str, member: Option<&str>) -> BTreeMap<String, String> {
+    let mut labels = selector_labels(cluster);
+    labels.insert(LABEL_MANAGED_BY.to_string(), MANAGED_BY.to_string());
+    if let Some(member) = member {
+        labels.insert(LABEL_MEMBER.to_string(), member.to_string());
+    }
+    labels
+}
+
+/// `k=v,k=v` form of a label set, for label selectors.
+pub fn selector_string(labels: &BTreeMap<String, String>) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_round_trip() {
+        assert_eq!(member_name("demo", 4), "demo-4");
+        assert_eq!(member_index("demo", "demo-4"), Some(4));
+        assert_eq!(member_index("demo", "demo-10"), Some(10));
+        assert_eq!(member_index("demo", "demo-x"), None);
+        assert_eq!(member_index("demo", "demo-01"), None, "not a name the operator gives");
+        assert_eq!(member_index("demo", "demo2-1"), None);
+        assert_eq!(member_index("demo-a", "demo-a-0"), Some(0));
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(peer_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2380");
+        assert_eq!(client_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2379");
+        assert_eq!(client_service_name("demo"), "demo-client");
+        assert_eq!(claim_name("demo-0"), "data-demo-0");
+        let l = labels("demo", Some("demo-0"));
+        assert_eq!(l[LABEL_MEMBER], "demo-0");
+        assert_eq!(l[LABEL_MANAGED_BY], "kubectl-etcd");
+        assert_eq!(
+            selector_string(&selector_labels("demo")),
+            "app.kubernetes.io/instance=demo,app.kubernetes.io/name=etcd,etcd.kubectl-etcd.dev/cluster=demo"
+        );
+    }
+}
