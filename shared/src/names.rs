@@ -88,6 +88,16 @@ pub fn client_url(member: &str, cluster: &str, namespace: &str) -> String {
     format!("http://{}:{CLIENT_PORT}", member_host(member, cluster, namespace))
 }
 
+/// The member a peer URL belongs to, if it is one of this cluster's addresses. etcd lists
+/// a member that was added but has not started yet with its peer URL only, no name.
+pub fn member_of_peer_url(url: &str, cluster: &str, namespace: &str) -> Option<String> {
+    let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"))?;
+    let host = host.split(':').next()?;
+    let member =
+        host.strip_suffix(&format!(".{}.{namespace}.svc.{CLUSTER_DOMAIN}", peer_service_name(cluster)))?;
+    member_index(cluster, member).map(|_| member.to_string())
+}
+
 /// The labels that select every member Pod of a cluster.
 pub fn selector_labels(cluster: &str) -> BTreeMap<String, String> {
     BTreeMap::from([
@@ -133,6 +143,12 @@ mod tests {
         assert_eq!(peer_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2380");
         assert_eq!(client_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2379");
         assert_eq!(client_service_name("demo"), "demo-client");
+        assert_eq!(
+            member_of_peer_url(&peer_url("demo-3", "demo", "db"), "demo", "db").as_deref(),
+            Some("demo-3")
+        );
+        assert_eq!(member_of_peer_url("http://10.0.0.1:2380", "demo", "db"), None);
+        assert_eq!(member_of_peer_url(&peer_url("other-0", "other", "db"), "demo", "db"), None);
         assert_eq!(claim_name("demo-0"), "data-demo-0");
         let l = labels("demo", Some("demo-0"));
         assert_eq!(l[LABEL_MEMBER], "demo-0");

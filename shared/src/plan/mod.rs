@@ -2,4 +2,5 @@
 //! bring it to the desired state. The plugin prints their plans; the operator recomputes
 //! them from what it observes before each step and carries out the first one.
 
+pub mod membership;
 pub mod upgrade;
