@@ -72,6 +72,7 @@ spec:
   containers:
   - name: etcd
     image: gcr.io/etcd-development/etcd:v3.5.1
+    command: [/usr/local/bin/etcd]
     args: [--name=solo, --data-dir=/var/lib/etcd/data, --listen-client-urls=http://0.0.0.0:2379, --advertise-client-urls=http://etcd-solo:2379]
     readinessProbe: {tcpSocket: {port: 2379}, periodSeconds: 1}
 EOF

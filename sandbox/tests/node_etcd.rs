@@ -29,6 +29,7 @@ fn member_pod(name: &str) -> Pod {
             "containers": [{
                 "name": "etcd",
                 "image": "gcr.io/etcd-development/etcd:v3.4.23",
+                "command": ["/usr/local/bin/etcd"],
                 "env": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
                 "args": [
                     "--name=$(POD_NAME)",

@@ -56,7 +56,7 @@ async fn run_pod(dir: &Path, name: &str) -> String {
     let manifest = dir.join(format!("{name}.yaml"));
     let data = dir.display();
     let pod = format!(
-        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: etcd\n    image: gcr.io/etcd-development/etcd:v3.5.0\n    args: [--name={name}, --data-dir={data}/{name}-data, --listen-client-urls=http://0.0.0.0:2379, --advertise-client-urls=http://127.0.0.1:2379]\n    readinessProbe: {{tcpSocket: {{port: 2379}}, periodSeconds: 1}}\n"
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: etcd\n    image: gcr.io/etcd-development/etcd:v3.5.0\n    command: [/usr/local/bin/etcd]\n    args: [--name={name}, --data-dir={data}/{name}-data, --listen-client-urls=http://0.0.0.0:2379, --advertise-client-urls=http://127.0.0.1:2379]\n    readinessProbe: {{tcpSocket: {{port: 2379}}, periodSeconds: 1}}\n"
     );
     std::fs::write(&manifest, pod).expect("manifest written");
     let (ok, said) = kubectl(dir, &["apply", "-f", &manifest.display().to_string()]).await;

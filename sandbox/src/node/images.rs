@@ -1,7 +1,9 @@
 //! What an image means on the sandbox's node: an image tagged with an installed etcd
-//! version runs that etcd build (`etcd`, `etcdctl`, `etcdutl` on PATH, `etcd` as the
-//! entrypoint, as in the etcd project's images); the operator's image runs the locally
-//! built `etcd-operator`. Anything else cannot be pulled, as on a node without a registry.
+//! version runs that etcd build, with `etcd`, `etcdctl` and `etcdutl` on PATH. As in the
+//! etcd project's images, there is no entrypoint and the default command (CMD) is
+//! `/usr/local/bin/etcd`: a container's `args` without `command` replace that CMD, exactly
+//! as a container runtime does. The operator's image runs the locally built
+//! `etcd-operator`. Anything else cannot be pulled, as on a node without a registry.
 
 use std::path::{Path, PathBuf};
 
@@ -69,10 +71,17 @@ fn resolve_in_etcd_image(
     command: &[String],
     args: &[String],
 ) -> Result<Resolved, ImageError> {
-    let (entry, rest) = match command.split_first() {
-        Some((first, rest)) => (first.clone(), rest.to_vec()),
-        None => ("etcd".to_string(), vec![]),
+    // No ENTRYPOINT, CMD ["/usr/local/bin/etcd"]: `command` replaces the entrypoint (and
+    // drops the CMD), `args` alone replace the CMD.
+    let words: Vec<String> = match (command.is_empty(), args.is_empty()) {
+        (false, _) => command.iter().chain(args).cloned().collect(),
+        (true, false) => args.to_vec(),
+        (true, true) => vec!["/usr/local/bin/etcd".to_string()],
     };
+    let Some((entry, rest)) = words.split_first() else {
+        return Err(ImageError::NoSuchCommand(String::new()));
+    };
+    let entry = entry.clone();
     let base = entry.rsplit('/').next().unwrap_or_default();
     let program = match base {
         "etcd" | "etcdctl" | "etcdutl" => build.dir.join(base),
@@ -83,9 +92,7 @@ fn resolve_in_etcd_image(
     if !program.exists() {
         return Err(ImageError::NoSuchCommand(entry));
     }
-    let mut all = rest;
-    all.extend(args.iter().cloned());
-    Ok(Resolved { program, args: all, path_dirs: vec![build.dir.clone()] })
+    Ok(Resolved { program, args: rest.to_vec(), path_dirs: vec![build.dir.clone()] })
 }
 
 #[cfg(test)]
@@ -98,10 +105,25 @@ mod tests {
 
     #[test]
     fn etcd_images_run_the_installed_build() {
-        let resolved = resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &strings(&["--name", "m0"]), None)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let resolved = resolve(
+            "gcr.io/etcd-development/etcd:v3.5.1",
+            &strings(&["/usr/local/bin/etcd"]),
+            &strings(&["--name", "m0"]),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(resolved.program.ends_with("v3.5.1/etcd"), "{resolved:?}");
         assert_eq!(resolved.args, ["--name", "m0"]);
+        let default =
+            resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &[], None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(default.program.ends_with("v3.5.1/etcd") && default.args.is_empty(), "the image's CMD");
+        let flags_only =
+            resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &strings(&["--name", "m0"]), None);
+        assert_eq!(
+            flags_only,
+            Err(ImageError::NoSuchCommand("--name".into())),
+            "args replace the CMD, as in a runtime"
+        );
         let ctl = resolve(
             "quay.io/coreos/etcd:v3.4.23",
             &strings(&["/usr/local/bin/etcdctl", "endpoint", "health"]),

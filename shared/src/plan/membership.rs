@@ -90,6 +90,25 @@ pub enum InitialState {
     Existing,
 }
 
+impl InitialState {
+    /// The flag and annotation value: `new` or `existing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InitialState::New => "new",
+            InitialState::Existing => "existing",
+        }
+    }
+
+    /// The state named by `value` (`new` or `existing`), if it is one.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "new" => Some(InitialState::New),
+            "existing" => Some(InitialState::Existing),
+            _ => None,
+        }
+    }
+}
+
 /// Why the planner will not go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Refusal {

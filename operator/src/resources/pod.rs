@@ -1,0 +1,666 @@
+//! The Pod of one etcd member.
+
+use k8s_openapi::api::core::v1::{
+    Affinity, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, Pod,
+    PodAffinityTerm, PodAntiAffinity, PodSpec, Probe, TCPSocketAction, Volume, VolumeMount,
+    WeightedPodAffinityTerm,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use shared::crd::{AntiAffinity, EtcdCluster, PodPolicy, StorageKind};
+use shared::names::{self, CLIENT_PORT, METRICS_PORT, PEER_PORT};
+
+use super::{
+    BuildError, CLIENT_PORT_NAME, METRICS_PORT_NAME, PEER_PORT_NAME, check_member, cluster_name,
+    cluster_namespace, image, object_meta,
+};
+
+/// Annotation on a member Pod recording whether it was started as `new` or `existing`
+/// (`--initial-cluster-state`); the operator reads it back with [`initial_state`].
+pub const INITIAL_CLUSTER_STATE_ANNOTATION: &str = "etcd.kubectl-etcd.dev/initial-cluster-state";
+
+/// Name of the etcd container in a member Pod.
+pub const CONTAINER_NAME: &str = "etcd";
+
+/// Name of the data volume in a member Pod.
+pub const DATA_VOLUME: &str = "data";
+
+/// The etcd binary in the etcd project's images. Those images declare it as `CMD` over a
+/// distroless base with no `ENTRYPOINT`, so a container that sets `args` alone would try to
+/// run its first flag as a program: the command must be given.
+pub const ETCD_BINARY: &str = "/usr/local/bin/etcd";
+
+/// Node label the default anti-affinity spreads members over.
+const HOSTNAME_TOPOLOGY_KEY: &str = "kubernetes.io/hostname";
+
+/// Weight of the `Preferred` anti-affinity term (the strongest preference).
+const PREFERRED_WEIGHT: i32 = 100;
+
+pub use shared::plan::membership::InitialState;
+
+/// What makes one member's Pod differ from another's.
+#[derive(Clone, Copy, Debug)]
+pub struct MemberPod<'a> {
+    /// Member (and Pod) name, `<cluster>-<n>`.
+    pub member: &'a str,
+    /// etcd version to run, e.g. `3.5.1` (a leading `v` is accepted).
+    pub version: &'a str,
+    /// (member name, peer URL) of the members etcd should know at start, including this
+    /// one, in the order `--initial-cluster` lists them.
+    pub initial_cluster: &'a [(String, String)],
+    /// Whether the member bootstraps a new cluster or joins a running one.
+    pub state: InitialState,
+    /// `--initial-cluster-token`, which keeps members of different clusters apart.
+    pub token: &'a str,
+}
+
+/// The initial cluster state a member Pod was created with, read from its
+/// [`INITIAL_CLUSTER_STATE_ANNOTATION`].
+pub fn initial_state(pod: &Pod) -> Option<InitialState> {
+    pod.metadata
+        .annotations
+        .as_ref()?
+        .get(INITIAL_CLUSTER_STATE_ANNOTATION)
+        .and_then(|v| InitialState::parse(v))
+}
+
+/// The Pod of member `spec.member`.
+///
+/// Its DNS name is [`names::member_host`] (hostname = member, subdomain = the peer
+/// Service). Labels are the member's [`names::labels`] over the user's `spec.pod.labels`
+/// (ours win); annotations are the user's plus [`INITIAL_CLUSTER_STATE_ANNOTATION`].
+pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildError> {
+    let name = cluster_name(cluster)?;
+    let namespace = cluster_namespace(cluster)?;
+    check_member(name, spec.member)?;
+    let own_peer_url = names::peer_url(spec.member, name, namespace);
+    if !spec.initial_cluster.iter().any(|(m, url)| m == spec.member && *url == own_peer_url) {
+        return Err(BuildError::NotInInitialCluster {
+            member: spec.member.to_string(),
+            peer_url: own_peer_url,
+        });
+    }
+    let policy = &cluster.spec.pod;
+
+    let mut labels = policy.labels.clone();
+    labels.extend(names::labels(name, Some(spec.member)));
+    let mut metadata = object_meta(cluster, spec.member.to_string(), labels, true)?;
+    let mut annotations = policy.annotations.clone();
+    annotations.insert(INITIAL_CLUSTER_STATE_ANNOTATION.to_string(), spec.state.as_str().to_string());
+    metadata.annotations = Some(annotations);
+
+    let container = Container {
+        name: CONTAINER_NAME.to_string(),
+        image: Some(image(cluster, spec.version)),
+        command: Some(vec![ETCD_BINARY.to_string()]),
+        args: Some(etcd_args(name, namespace, spec)),
+        ports: Some(vec![
+            container_port(CLIENT_PORT_NAME, CLIENT_PORT),
+            container_port(PEER_PORT_NAME, PEER_PORT),
+            container_port(METRICS_PORT_NAME, METRICS_PORT),
+        ]),
+        // Both probes only ask "does the process answer on the client port". Health against
+        // the etcd API is the operator's job. A liveness probe that fails when quorum is lost
+        // (e.g. `/health`) would have the kubelet restart every member at once, in a loop, and
+        // turn a recoverable outage into a lasting one: the archived CoreOS operator's mistake.
+        readiness_probe: Some(Probe {
+            tcp_socket: Some(client_socket()),
+            period_seconds: Some(2),
+            failure_threshold: Some(3),
+            ..Probe::default()
+        }),
+        liveness_probe: Some(Probe {
+            tcp_socket: Some(client_socket()),
+            initial_delay_seconds: Some(15),
+            period_seconds: Some(10),
+            failure_threshold: Some(6),
+            ..Probe::default()
+        }),
+        volume_mounts: Some(vec![VolumeMount {
+            name: DATA_VOLUME.to_string(),
+            mount_path: names::DATA_MOUNT.to_string(),
+            ..VolumeMount::default()
+        }]),
+        resources: policy.resources.clone(),
+        ..Container::default()
+    };
+
+    let data = match cluster.spec.storage.kind {
+        StorageKind::Persistent => Volume {
+            name: DATA_VOLUME.to_string(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: names::claim_name(spec.member),
+                read_only: None,
+            }),
+            ..Volume::default()
+        },
+        StorageKind::Ephemeral => Volume {
+            name: DATA_VOLUME.to_string(),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Volume::default()
+        },
+    };
+
+    Ok(Pod {
+        metadata,
+        spec: Some(PodSpec {
+            hostname: Some(spec.member.to_string()),
+            subdomain: Some(names::peer_service_name(name)),
+            restart_policy: Some("Always".to_string()),
+            termination_grace_period_seconds: Some(30),
+            // Service links would put `<SERVICE>_*` variables in the environment; for a
+            // Service named `etcd...` they start with `ETCD_`, which etcd reads as flags.
+            enable_service_links: Some(false),
+            containers: vec![container],
+            volumes: Some(vec![data]),
+            node_selector: (!policy.node_selector.is_empty()).then(|| policy.node_selector.clone()),
+            tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
+            affinity: affinity(name, policy),
+            priority_class_name: policy.priority_class_name.clone(),
+            ..PodSpec::default()
+        }),
+        status: None,
+    })
+}
+
+/// The etcd flags of a member. The backend quota is left at etcd's default.
+fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
+    let initial_cluster = spec
+        .initial_cluster
+        .iter()
+        .map(|(member, url)| format!("{member}={url}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    vec![
+        format!("--name={}", spec.member),
+        format!("--data-dir={}", names::DATA_DIR),
+        format!("--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}"),
+        format!("--listen-peer-urls=http://0.0.0.0:{PEER_PORT}"),
+        format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
+        format!("--advertise-client-urls={}", names::client_url(spec.member, cluster, namespace)),
+        format!("--initial-advertise-peer-urls={}", names::peer_url(spec.member, cluster, namespace)),
+        format!("--initial-cluster={initial_cluster}"),
+        format!("--initial-cluster-state={}", spec.state.as_str()),
+        format!("--initial-cluster-token={}", spec.token),
+        "--auto-compaction-mode=periodic".to_string(),
+        "--auto-compaction-retention=1h".to_string(),
+    ]
+}
+
+fn container_port(name: &str, port: u16) -> ContainerPort {
+    ContainerPort {
+        name: Some(name.to_string()),
+        container_port: i32::from(port),
+        protocol: Some("TCP".to_string()),
+        ..ContainerPort::default()
+    }
+}
+
+fn client_socket() -> TCPSocketAction {
+    TCPSocketAction { port: IntOrString::String(CLIENT_PORT_NAME.to_string()), host: None }
+}
+
+/// The user's affinity, plus the anti-affinity `antiAffinity` asks for unless the user
+/// gave their own `podAntiAffinity`.
+fn affinity(cluster: &str, policy: &PodPolicy) -> Option<Affinity> {
+    let mut affinity = policy.affinity.clone().unwrap_or_default();
+    if affinity.pod_anti_affinity.is_none() {
+        affinity.pod_anti_affinity = spread(cluster, policy.anti_affinity);
+    }
+    (affinity != Affinity::default()).then_some(affinity)
+}
+
+/// Anti-affinity that keeps the cluster's members on different nodes.
+fn spread(cluster: &str, anti_affinity: AntiAffinity) -> Option<PodAntiAffinity> {
+    let term = PodAffinityTerm {
+        label_selector: Some(LabelSelector {
+            match_labels: Some(names::selector_labels(cluster)),
+            match_expressions: None,
+        }),
+        topology_key: HOSTNAME_TOPOLOGY_KEY.to_string(),
+        ..PodAffinityTerm::default()
+    };
+    match anti_affinity {
+        AntiAffinity::Preferred => Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                weight: PREFERRED_WEIGHT,
+                pod_affinity_term: term,
+            }]),
+            required_during_scheduling_ignored_during_execution: None,
+        }),
+        AntiAffinity::Required => Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: None,
+            required_during_scheduling_ignored_during_execution: Some(vec![term]),
+        }),
+        AntiAffinity::None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::api::core::v1::{
+        NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ResourceRequirements,
+        Toleration,
+    };
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+    use super::super::testing::{NAMESPACE, UID, cluster};
+    use super::*;
+
+    fn initial(members: &[&str]) -> Vec<(String, String)> {
+        members.iter().map(|m| (m.to_string(), names::peer_url(m, "demo", NAMESPACE))).collect()
+    }
+
+    fn build(
+        c: &EtcdCluster,
+        member: &str,
+        initial_cluster: &[(String, String)],
+        state: InitialState,
+    ) -> Pod {
+        let spec = MemberPod { member, version: "3.5.1", initial_cluster, state, token: "demo-tok" };
+        member_pod(c, &spec).expect("valid member")
+    }
+
+    fn pod_spec(pod: &Pod) -> &PodSpec {
+        pod.spec.as_ref().expect("pod spec")
+    }
+
+    fn etcd(pod: &Pod) -> &Container {
+        let containers = &pod_spec(pod).containers;
+        assert_eq!(containers.len(), 1);
+        &containers[0]
+    }
+
+    fn args(pod: &Pod) -> &[String] {
+        etcd(pod).args.as_deref().expect("args")
+    }
+
+    fn anti_affinity(pod: &Pod) -> Option<&PodAntiAffinity> {
+        pod_spec(pod).affinity.as_ref()?.pod_anti_affinity.as_ref()
+    }
+
+    fn default_term() -> PodAffinityTerm {
+        PodAffinityTerm {
+            label_selector: Some(LabelSelector {
+                match_labels: Some(names::selector_labels("demo")),
+                match_expressions: None,
+            }),
+            topology_key: "kubernetes.io/hostname".to_string(),
+            ..PodAffinityTerm::default()
+        }
+    }
+
+    #[test]
+    fn metadata_names_owns_and_labels_the_member() {
+        let pod = build(&cluster(), "demo-1", &initial(&["demo-0", "demo-1", "demo-2"]), InitialState::New);
+        let meta = &pod.metadata;
+        assert_eq!(meta.name.as_deref(), Some("demo-1"));
+        assert_eq!(meta.namespace.as_deref(), Some(NAMESPACE));
+        assert_eq!(meta.labels.as_ref(), Some(&names::labels("demo", Some("demo-1"))));
+        let owners = meta.owner_references.as_deref().expect("owner");
+        assert_eq!(owners.len(), 1);
+        assert_eq!((owners[0].kind.as_str(), owners[0].uid.as_str()), ("EtcdCluster", UID));
+        assert_eq!(owners[0].controller, Some(true));
+        assert_eq!(
+            meta.annotations.as_ref(),
+            Some(&BTreeMap::from([(INITIAL_CLUSTER_STATE_ANNOTATION.to_string(), "new".to_string())]))
+        );
+        assert!(INITIAL_CLUSTER_STATE_ANNOTATION.starts_with(names::LABEL_PREFIX));
+        assert_eq!(initial_state(&pod), Some(InitialState::New));
+        assert!(pod.status.is_none());
+    }
+
+    #[test]
+    fn pod_spec_gives_the_member_its_dns_name() {
+        let pod = build(&cluster(), "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let spec = pod_spec(&pod);
+        assert_eq!(spec.hostname.as_deref(), Some("demo-0"));
+        assert_eq!(spec.subdomain.as_deref(), Some("demo"));
+        assert_eq!(spec.subdomain.as_deref(), Some(names::peer_service_name("demo").as_str()));
+        assert_eq!(spec.restart_policy.as_deref(), Some("Always"));
+        assert_eq!(spec.termination_grace_period_seconds, Some(30));
+        assert_eq!(spec.enable_service_links, Some(false));
+        assert_eq!(spec.node_selector, None);
+        assert_eq!(spec.tolerations, None);
+        assert_eq!(spec.priority_class_name, None);
+    }
+
+    #[test]
+    fn user_labels_are_added_but_cannot_override_ours() {
+        let mut c = cluster();
+        c.spec.pod.labels = BTreeMap::from([
+            ("team".to_string(), "storage".to_string()),
+            ("app.kubernetes.io/instance".to_string(), "hijack".to_string()),
+            ("app.kubernetes.io/name".to_string(), "not-etcd".to_string()),
+        ]);
+        c.spec.pod.annotations = BTreeMap::from([
+            ("prometheus.io/scrape".to_string(), "true".to_string()),
+            (INITIAL_CLUSTER_STATE_ANNOTATION.to_string(), "bogus".to_string()),
+        ]);
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::Existing);
+        let labels = pod.metadata.labels.as_ref().expect("labels");
+        assert_eq!(labels["team"], "storage");
+        for (key, value) in names::labels("demo", Some("demo-0")) {
+            assert_eq!(labels.get(&key), Some(&value), "{key}");
+        }
+        assert_eq!(labels.len(), names::labels("demo", Some("demo-0")).len() + 1);
+        let annotations = pod.metadata.annotations.as_ref().expect("annotations");
+        assert_eq!(annotations["prometheus.io/scrape"], "true");
+        assert_eq!(annotations[INITIAL_CLUSTER_STATE_ANNOTATION], "existing", "ours wins");
+        assert_eq!(initial_state(&pod), Some(InitialState::Existing));
+    }
+
+    #[test]
+    fn container_runs_etcd_with_its_flags_for_a_new_cluster() {
+        let pod = build(&cluster(), "demo-1", &initial(&["demo-0", "demo-1", "demo-2"]), InitialState::New);
+        let etcd = etcd(&pod);
+        assert_eq!(etcd.name, "etcd");
+        assert_eq!(etcd.image.as_deref(), Some("gcr.io/etcd-development/etcd:v3.5.1"));
+        assert_eq!(etcd.command.as_deref(), Some(&["/usr/local/bin/etcd".to_string()][..]));
+        let expected = [
+            "--name=demo-1",
+            "--data-dir=/var/lib/etcd/data",
+            "--listen-client-urls=http://0.0.0.0:2379",
+            "--listen-peer-urls=http://0.0.0.0:2380",
+            "--listen-metrics-urls=http://0.0.0.0:2381",
+            "--advertise-client-urls=http://demo-1.demo.db.svc.cluster.local:2379",
+            "--initial-advertise-peer-urls=http://demo-1.demo.db.svc.cluster.local:2380",
+            "--initial-cluster=demo-0=http://demo-0.demo.db.svc.cluster.local:2380,\
+             demo-1=http://demo-1.demo.db.svc.cluster.local:2380,\
+             demo-2=http://demo-2.demo.db.svc.cluster.local:2380",
+            "--initial-cluster-state=new",
+            "--initial-cluster-token=demo-tok",
+            "--auto-compaction-mode=periodic",
+            "--auto-compaction-retention=1h",
+        ];
+        assert_eq!(args(&pod), expected);
+        assert!(!args(&pod).iter().any(|a| a.starts_with("--quota-backend-bytes")));
+        assert_eq!(etcd.env, None);
+    }
+
+    #[test]
+    fn args_for_a_member_joining_an_existing_cluster() {
+        let pod = build(
+            &cluster(),
+            "demo-3",
+            &initial(&["demo-0", "demo-1", "demo-2", "demo-3"]),
+            InitialState::Existing,
+        );
+        let args = args(&pod);
+        assert!(args.contains(&"--initial-cluster-state=existing".to_string()), "{args:?}");
+        assert!(!args.contains(&"--initial-cluster-state=new".to_string()));
+        assert!(args.contains(&"--name=demo-3".to_string()));
+        assert_eq!(
+            pod.metadata.annotations.as_ref().expect("annotations")[INITIAL_CLUSTER_STATE_ANNOTATION],
+            "existing"
+        );
+    }
+
+    #[test]
+    fn initial_cluster_keeps_the_given_order() {
+        let order = initial(&["demo-2", "demo-0", "demo-1"]);
+        let pod = build(&cluster(), "demo-0", &order, InitialState::New);
+        let flag = args(&pod).iter().find_map(|a| a.strip_prefix("--initial-cluster=")).expect("flag");
+        let names: Vec<&str> =
+            flag.split(',').map(|entry| entry.split('=').next().unwrap_or_default()).collect();
+        assert_eq!(names, ["demo-2", "demo-0", "demo-1"]);
+        assert!(flag.starts_with("demo-2=http://demo-2.demo.db.svc.cluster.local:2380,"));
+    }
+
+    #[test]
+    fn a_version_with_v_gets_one_v_in_the_tag() {
+        let mut c = cluster();
+        c.spec.repository = "quay.io/coreos/etcd".into();
+        let members = initial(&["demo-0"]);
+        let spec = MemberPod {
+            member: "demo-0",
+            version: "v3.4.23",
+            initial_cluster: &members,
+            state: InitialState::New,
+            token: "t",
+        };
+        let pod = member_pod(&c, &spec).expect("valid");
+        assert_eq!(etcd(&pod).image.as_deref(), Some("quay.io/coreos/etcd:v3.4.23"));
+    }
+
+    #[test]
+    fn ports_and_probes() {
+        let pod = build(&cluster(), "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let etcd = etcd(&pod);
+        let ports: Vec<(Option<&str>, i32, Option<&str>)> = etcd
+            .ports
+            .iter()
+            .flatten()
+            .map(|p| (p.name.as_deref(), p.container_port, p.protocol.as_deref()))
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                (Some("client"), 2379, Some("TCP")),
+                (Some("peer"), 2380, Some("TCP")),
+                (Some("metrics"), 2381, Some("TCP"))
+            ]
+        );
+        let client = Some(TCPSocketAction { port: IntOrString::String("client".into()), host: None });
+
+        let readiness = etcd.readiness_probe.as_ref().expect("readiness");
+        assert_eq!(readiness.tcp_socket, client);
+        assert_eq!((readiness.period_seconds, readiness.failure_threshold), (Some(2), Some(3)));
+        assert_eq!((readiness.http_get.as_ref(), readiness.exec.as_ref()), (None, None));
+
+        let liveness = etcd.liveness_probe.as_ref().expect("liveness");
+        assert_eq!(liveness.tcp_socket, client);
+        assert_eq!(liveness.initial_delay_seconds, Some(15));
+        assert_eq!((liveness.period_seconds, liveness.failure_threshold), (Some(10), Some(6)));
+        assert_eq!(
+            (liveness.http_get.as_ref(), liveness.exec.as_ref()),
+            (None, None),
+            "never etcd's /health"
+        );
+        assert_eq!(etcd.startup_probe, None);
+    }
+
+    #[test]
+    fn persistent_storage_mounts_the_members_claim() {
+        let pod = build(&cluster(), "demo-2", &initial(&["demo-2"]), InitialState::New);
+        let mounts = etcd(&pod).volume_mounts.as_deref().expect("mounts");
+        assert_eq!(mounts.len(), 1);
+        assert_eq!((mounts[0].name.as_str(), mounts[0].mount_path.as_str()), ("data", "/var/lib/etcd"));
+        let volumes = pod_spec(&pod).volumes.as_deref().expect("volumes");
+        assert_eq!(volumes.len(), 1);
+        assert_eq!(volumes[0].name, "data");
+        assert_eq!(
+            volumes[0].persistent_volume_claim,
+            Some(PersistentVolumeClaimVolumeSource { claim_name: "data-demo-2".into(), read_only: None })
+        );
+        assert_eq!(volumes[0].empty_dir, None);
+    }
+
+    #[test]
+    fn ephemeral_storage_uses_an_empty_dir() {
+        let mut c = cluster();
+        c.spec.storage.kind = StorageKind::Ephemeral;
+        let pod = build(&c, "demo-2", &initial(&["demo-2"]), InitialState::New);
+        let volumes = pod_spec(&pod).volumes.as_deref().expect("volumes");
+        assert_eq!(volumes.len(), 1);
+        assert_eq!(volumes[0].name, "data");
+        assert_eq!(volumes[0].empty_dir, Some(EmptyDirVolumeSource::default()));
+        assert_eq!(volumes[0].persistent_volume_claim, None);
+        let mounts = etcd(&pod).volume_mounts.as_deref().expect("mounts");
+        assert_eq!(mounts[0].mount_path, names::DATA_MOUNT);
+    }
+
+    #[test]
+    fn scheduling_fields_come_from_the_pod_policy() {
+        let mut c = cluster();
+        let resources = ResourceRequirements {
+            requests: Some(BTreeMap::from([("memory".to_string(), Quantity("512Mi".into()))])),
+            ..ResourceRequirements::default()
+        };
+        let toleration = Toleration {
+            key: Some("dedicated".into()),
+            operator: Some("Equal".into()),
+            value: Some("etcd".into()),
+            effect: Some("NoSchedule".into()),
+            ..Toleration::default()
+        };
+        c.spec.pod.resources = Some(resources.clone());
+        c.spec.pod.node_selector = BTreeMap::from([("disk".to_string(), "ssd".to_string())]);
+        c.spec.pod.tolerations = vec![toleration.clone()];
+        c.spec.pod.priority_class_name = Some("system-cluster-critical".into());
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let spec = pod_spec(&pod);
+        assert_eq!(etcd(&pod).resources, Some(resources));
+        assert_eq!(spec.node_selector, Some(BTreeMap::from([("disk".to_string(), "ssd".to_string())])));
+        assert_eq!(spec.tolerations, Some(vec![toleration]));
+        assert_eq!(spec.priority_class_name.as_deref(), Some("system-cluster-critical"));
+    }
+
+    #[test]
+    fn preferred_anti_affinity_is_the_default() {
+        let pod = build(&cluster(), "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let affinity = pod_spec(&pod).affinity.as_ref().expect("affinity");
+        assert_eq!((affinity.node_affinity.as_ref(), affinity.pod_affinity.as_ref()), (None, None));
+        assert_eq!(
+            anti_affinity(&pod),
+            Some(&PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                    weight: 100,
+                    pod_affinity_term: default_term(),
+                }]),
+                required_during_scheduling_ignored_during_execution: None,
+            })
+        );
+    }
+
+    #[test]
+    fn required_anti_affinity_refuses_co_location() {
+        let mut c = cluster();
+        c.spec.pod.anti_affinity = AntiAffinity::Required;
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        assert_eq!(
+            anti_affinity(&pod),
+            Some(&PodAntiAffinity {
+                preferred_during_scheduling_ignored_during_execution: None,
+                required_during_scheduling_ignored_during_execution: Some(vec![default_term()]),
+            })
+        );
+    }
+
+    #[test]
+    fn no_anti_affinity_leaves_affinity_unset() {
+        let mut c = cluster();
+        c.spec.pod.anti_affinity = AntiAffinity::None;
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        assert_eq!(pod_spec(&pod).affinity, None);
+    }
+
+    #[test]
+    fn user_affinity_is_kept_and_gets_the_default_anti_affinity() {
+        let mut c = cluster();
+        let node_affinity = NodeAffinity {
+            required_during_scheduling_ignored_during_execution: Some(NodeSelector {
+                node_selector_terms: vec![NodeSelectorTerm {
+                    match_expressions: Some(vec![NodeSelectorRequirement {
+                        key: "zone".into(),
+                        operator: "In".into(),
+                        values: Some(vec!["a".into(), "b".into()]),
+                    }]),
+                    match_fields: None,
+                }],
+            }),
+            preferred_during_scheduling_ignored_during_execution: None,
+        };
+        c.spec.pod.affinity =
+            Some(Affinity { node_affinity: Some(node_affinity.clone()), ..Affinity::default() });
+        c.spec.pod.anti_affinity = AntiAffinity::Required;
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let affinity = pod_spec(&pod).affinity.as_ref().expect("affinity");
+        assert_eq!(affinity.node_affinity, Some(node_affinity));
+        assert_eq!(
+            affinity
+                .pod_anti_affinity
+                .as_ref()
+                .and_then(|a| a.required_during_scheduling_ignored_during_execution.clone()),
+            Some(vec![default_term()])
+        );
+    }
+
+    #[test]
+    fn explicit_pod_anti_affinity_replaces_the_default() {
+        let mut c = cluster();
+        let own = PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![WeightedPodAffinityTerm {
+                weight: 50,
+                pod_affinity_term: PodAffinityTerm {
+                    label_selector: Some(LabelSelector {
+                        match_labels: Some(BTreeMap::from([("tier".to_string(), "db".to_string())])),
+                        match_expressions: None,
+                    }),
+                    topology_key: "topology.kubernetes.io/zone".into(),
+                    ..PodAffinityTerm::default()
+                },
+            }]),
+            required_during_scheduling_ignored_during_execution: None,
+        };
+        c.spec.pod.affinity = Some(Affinity { pod_anti_affinity: Some(own.clone()), ..Affinity::default() });
+        for mode in [AntiAffinity::Preferred, AntiAffinity::None] {
+            c.spec.pod.anti_affinity = mode;
+            let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+            assert_eq!(anti_affinity(&pod), Some(&own), "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn a_member_missing_from_its_initial_cluster_is_refused() {
+        let c = cluster();
+        let others = initial(&["demo-0", "demo-1"]);
+        let spec = MemberPod {
+            member: "demo-2",
+            version: "3.5.1",
+            initial_cluster: &others,
+            state: InitialState::Existing,
+            token: "t",
+        };
+        let err = member_pod(&c, &spec).expect_err("demo-2 is not listed");
+        assert_eq!(
+            err,
+            BuildError::NotInInitialCluster {
+                member: "demo-2".into(),
+                peer_url: "http://demo-2.demo.db.svc.cluster.local:2380".into()
+            }
+        );
+        let wrong_url = vec![("demo-2".to_string(), "http://10.0.0.7:2380".to_string())];
+        let spec = MemberPod { initial_cluster: &wrong_url, ..spec };
+        assert!(matches!(member_pod(&c, &spec), Err(BuildError::NotInInitialCluster { .. })));
+    }
+
+    #[test]
+    fn foreign_members_and_clusters_without_uid_are_refused() {
+        let members = vec![("other-0".to_string(), names::peer_url("other-0", "demo", NAMESPACE))];
+        let spec = MemberPod {
+            member: "other-0",
+            version: "3.5.1",
+            initial_cluster: &members,
+            state: InitialState::New,
+            token: "t",
+        };
+        assert!(matches!(member_pod(&cluster(), &spec), Err(BuildError::ForeignMember { .. })));
+
+        let mut c = cluster();
+        c.metadata.uid = None;
+        let members = initial(&["demo-0"]);
+        let spec = MemberPod { member: "demo-0", initial_cluster: &members, ..spec };
+        assert_eq!(member_pod(&c, &spec), Err(BuildError::NoUid));
+    }
+
+    #[test]
+    fn initial_state_reads_only_known_values() {
+        assert_eq!(InitialState::parse("new"), Some(InitialState::New));
+        assert_eq!(InitialState::parse("existing"), Some(InitialState::Existing));
+        assert_eq!(InitialState::parse("New"), None);
+        assert_eq!(initial_state(&Pod::default()), None);
+    }
+}
