@@ -1,7 +1,10 @@
 //! The etcd operator as a library; `main.rs` is a thin command line over it.
 //!
-//! The reconcile pipeline (observe -> plan -> act -> report) is built from the pure parts
-//! here and in `shared::plan`: the resource builders decide what every object the operator
-//! creates looks like.
+//! Each reconcile is a pipeline, `reconcile::{observe, act, report}` around the pure
+//! planner in `shared::plan::membership`; `resources` builds every object the operator
+//! creates; `etcd` talks to the members.
 
+pub mod controller;
+pub mod etcd;
+pub mod reconcile;
 pub mod resources;

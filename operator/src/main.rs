@@ -14,6 +14,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the operator: reconcile every EtcdCluster until SIGINT or SIGTERM. Uses the
+    /// in-cluster configuration in a Pod, the kubeconfig elsewhere.
+    Run {
+        /// Log format on stderr.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
     /// Print the CustomResourceDefinitions as YAML (`etcd-operator crd | kubectl apply -f -`),
     /// or write one file per definition into a folder with `--write DIR`.
     Crd {
@@ -23,8 +30,29 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Run { log_format } => {
+            let filter =
+                tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+            let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+            match log_format {
+                LogFormat::Text => logs.init(),
+                LogFormat::Json => logs.json().init(),
+            }
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            runtime.block_on(async {
+                let client = kube::Client::try_default().await.context("connecting to the Kubernetes API")?;
+                etcd_operator::controller::run(client, shutdown_signal()).await;
+                anyhow::Ok(())
+            })?;
+        }
         Command::Crd { write: None } => {
             print!("{}", shared::crd::render_all().context("rendering the CRDs as YAML")?);
         }
@@ -39,4 +67,23 @@ fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot watch for SIGTERM; stopping on Ctrl-C only");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }

@@ -1,0 +1,143 @@
+//! Act: carries out one planned step. Every action is idempotent: creating what exists,
+//! adding a member that was added, removing one that is gone all count as done, so a
+//! reconcile that repeats a step after a crash does no harm.
+
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::{Api, ResourceExt};
+use serde::Serialize;
+use shared::crd::EtcdCluster;
+use shared::plan::membership::{InitialState, Step};
+
+use super::observe::{Observation, client_endpoints};
+use crate::etcd::{self, EtcdError};
+use crate::resources::pod::{MemberPod, member_pod};
+use crate::resources::{BuildError, pdb, pvc, service};
+
+/// The field manager of everything the operator applies.
+const MANAGER: &str = "etcd-operator";
+
+/// Why a step could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    /// The Kubernetes API refused or failed.
+    #[error("Kubernetes API: {0}")]
+    Kube(#[from] kube::Error),
+    /// etcd refused or failed.
+    #[error(transparent)]
+    Etcd(#[from] EtcdError),
+    /// A resource could not be built from the spec.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// The step names a member whose Pod has no address.
+    #[error("member {0} has no Pod IP to reach it at")]
+    NoEndpoint(String),
+}
+
+/// The cluster token of a cluster: stable across reconciles, unique per cluster object.
+pub fn token(cluster: &EtcdCluster) -> String {
+    let uid = cluster.uid().unwrap_or_default();
+    format!("{}-{}", cluster.name_any(), uid.split('-').next().unwrap_or_default())
+}
+
+/// Applies the objects every cluster has whatever its members: the peer and client
+/// Services and the disruption budget.
+pub async fn ensure_base(client: &kube::Client, cluster: &EtcdCluster) -> Result<(), ActError> {
+    let namespace = cluster.namespace().unwrap_or_default();
+    let apply = PatchParams::apply(MANAGER).force();
+    let services: Api<Service> = Api::namespaced(client.clone(), &namespace);
+    for svc in [service::peer_service(cluster)?, service::client_service(cluster)?] {
+        services.patch(&svc.name_any(), &apply, &Patch::Apply(&svc)).await?;
+    }
+    let budget = pdb::disruption_budget(cluster)?;
+    Api::<PodDisruptionBudget>::namespaced(client.clone(), &namespace)
+        .patch(&budget.name_any(), &apply, &Patch::Apply(&budget))
+        .await?;
+    Ok(())
+}
+
+async fn create<K>(api: &Api<K>, object: &K) -> Result<(), kube::Error>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
+{
+    match api.create(&PostParams::default(), object).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn create_member(
+    client: &kube::Client,
+    cluster: &EtcdCluster,
+    member: &str,
+    state: InitialState,
+    initial_cluster: &[(String, String)],
+) -> Result<(), ActError> {
+    let namespace = cluster.namespace().unwrap_or_default();
+    if let Some(claim) = pvc::member_claim(cluster, member)? {
+        create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
+    }
+    let version = cluster.spec.version.trim_start_matches('v').to_string();
+    let token = token(cluster);
+    let pod =
+        member_pod(cluster, &MemberPod { member, version: &version, initial_cluster, state, token: &token })?;
+    create(&Api::<Pod>::namespaced(client.clone(), &namespace), &pod).await?;
+    Ok(())
+}
+
+/// A deletion of something already gone is done.
+fn gone<T>(result: Result<T, kube::Error>) -> Result<(), kube::Error> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Carries out `step`.
+pub async fn act(
+    client: &kube::Client,
+    cluster: &EtcdCluster,
+    observation: &Observation,
+    step: &Step,
+) -> Result<(), ActError> {
+    let endpoints: Vec<String> =
+        client_endpoints(&observation.pods).into_iter().map(|(_, url)| url).collect();
+    let namespace = cluster.namespace().unwrap_or_default();
+    match step {
+        Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
+        Step::Bootstrap { missing, initial_cluster } => {
+            for member in missing {
+                create_member(client, cluster, member, InitialState::New, initial_cluster).await?;
+            }
+        }
+        Step::CreatePod { member, state, initial_cluster } => {
+            create_member(client, cluster, member, *state, initial_cluster).await?;
+        }
+        Step::AddLearner { peer_url, .. } => etcd::add_learner(&endpoints, peer_url).await?,
+        Step::PromoteLearner { id, .. } => etcd::promote(&endpoints, *id).await?,
+        Step::RemoveMember { id, .. } => etcd::remove(&endpoints, *id).await?,
+        Step::MoveLeader { to_id, from, .. } => {
+            let leader = client_endpoints(&observation.pods)
+                .into_iter()
+                .find(|(name, _)| name == from)
+                .map(|(_, url)| url)
+                .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
+            etcd::move_leader(&leader, *to_id).await?;
+        }
+        Step::DeletePod { member, claim } => {
+            gone(
+                Api::<Pod>::namespaced(client.clone(), &namespace)
+                    .delete(member, &DeleteParams::default())
+                    .await,
+            )?;
+            if *claim {
+                let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace);
+                gone(claims.delete(&shared::names::claim_name(member), &DeleteParams::default()).await)?;
+            }
+        }
+    }
+    Ok(())
+}

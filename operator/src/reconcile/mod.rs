@@ -1,0 +1,128 @@
+//! One reconcile of an EtcdCluster, as a pipeline: observe -> plan -> act -> report.
+
+pub mod act;
+pub mod observe;
+pub mod report;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::{Api, Resource, ResourceExt};
+use serde_json::json;
+use shared::crd::EtcdCluster;
+use shared::plan::membership::{Step, plan_membership};
+
+use act::ActError;
+
+/// How soon to look again while something is under way.
+const BUSY: Duration = Duration::from_secs(1);
+/// How often an idle cluster's health is checked (and its `lastHealthCheck` written).
+const IDLE: Duration = Duration::from_secs(30);
+
+/// What every reconcile shares.
+pub struct Context {
+    /// The Kubernetes client.
+    pub client: kube::Client,
+    /// Publishes Events about clusters.
+    pub recorder: Recorder,
+}
+
+/// Why a reconcile failed; the controller retries it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    /// Reading the cluster's objects failed.
+    #[error("observing the cluster failed: {0}")]
+    Observe(kube::Error),
+    /// Writing the status failed.
+    #[error("writing the status failed: {0}")]
+    Report(kube::Error),
+    /// A step failed.
+    #[error(transparent)]
+    Act(#[from] ActError),
+}
+
+/// Observes the cluster, plans the next step, carries it out and reports.
+pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
+    if cluster.metadata.deletion_timestamp.is_some() {
+        // Owner references take everything the cluster owns with it.
+        return Ok(Action::await_change());
+    }
+    let name = cluster.name_any();
+    let observation = observe::observe(&ctx.client, &cluster).await.map_err(ReconcileError::Observe)?;
+    let step = plan_membership(&observe::membership_input(&cluster, &observation));
+    tracing::info!(cluster = %name, step = %report::describe(&step), "planned");
+    let acted =
+        if cluster.spec.paused { Ok(()) } else { carry_out(&ctx, &cluster, &observation, &step).await };
+    let retry_soon = match &acted {
+        Err(ActError::Etcd(e)) if e.is_retryable() => {
+            tracing::info!(cluster = %name, error = %e, "etcd asked to retry");
+            true
+        }
+        Err(_) => false,
+        Ok(()) => true,
+    };
+    let status = report::status(&cluster, &observation, &step, Time(k8s_openapi::jiff::Timestamp::now()));
+    if report::changed(cluster.status.as_ref(), &status)
+        || report::health_check_due(cluster.status.as_ref(), &status)
+    {
+        Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
+            .patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+            .await
+            .map_err(ReconcileError::Report)?;
+    }
+    match acted {
+        Err(error) if !retry_soon => Err(error.into()),
+        _ if step == Step::Idle || matches!(step, Step::Refuse { .. } | Step::Paused { .. }) => {
+            Ok(Action::requeue(IDLE))
+        }
+        _ => Ok(Action::requeue(BUSY)),
+    }
+}
+
+async fn carry_out(
+    ctx: &Context,
+    cluster: &EtcdCluster,
+    observation: &observe::Observation,
+    step: &Step,
+) -> Result<(), ActError> {
+    act::ensure_base(&ctx.client, cluster).await?;
+    act::act(&ctx.client, cluster, observation, step).await?;
+    if let Some((reason, action)) = event_of(step) {
+        let event = Event {
+            type_: if matches!(step, Step::Refuse { .. }) { EventType::Warning } else { EventType::Normal },
+            reason: reason.into(),
+            note: Some(report::describe(step)),
+            action: action.into(),
+            secondary: None,
+        };
+        if let Err(error) = ctx.recorder.publish(&event, &cluster.object_ref(&())).await {
+            tracing::warn!(%error, "publishing an event failed");
+        }
+    }
+    Ok(())
+}
+
+/// Steps worth an Event: every membership change and every refusal.
+fn event_of(step: &Step) -> Option<(&'static str, &'static str)> {
+    match step {
+        Step::Bootstrap { .. } => Some(("Bootstrapping", "Create")),
+        Step::CreatePod { .. } => Some(("MemberPodCreated", "Create")),
+        Step::AddLearner { .. } => Some(("MemberAdded", "Scale")),
+        Step::PromoteLearner { .. } => Some(("MemberPromoted", "Scale")),
+        Step::MoveLeader { .. } => Some(("LeaderMoved", "Scale")),
+        Step::RemoveMember { .. } => Some(("MemberRemoved", "Scale")),
+        Step::DeletePod { .. } => Some(("MemberPodDeleted", "Scale")),
+        Step::Refuse { .. } => Some(("Refused", "Reconcile")),
+        Step::Idle | Step::Wait { .. } | Step::Paused { .. } => None,
+    }
+}
+
+/// On failure, try again after a pause.
+pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, _ctx: Arc<Context>) -> Action {
+    tracing::warn!(cluster = %cluster.name_any(), %error, "reconcile failed; retrying in 5 s");
+    Action::requeue(Duration::from_secs(5))
+}

@@ -1,0 +1,215 @@
+//! Report: the cluster's status, computed from what was observed and the step taken. Pure;
+//! the reconciler writes it.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::ResourceExt;
+use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole, MemberStatus};
+use shared::names;
+use shared::plan::membership::{Refusal, Step};
+
+use super::observe::Observation;
+
+/// The status to write after taking `step`.
+pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now: Time) -> EtcdClusterStatus {
+    let previous = cluster.status.clone().unwrap_or_default();
+    let name = cluster.name_any();
+    let membership = observation.membership.as_ref();
+    let members = membership.map(|m| m.members.as_slice()).unwrap_or_default();
+    let voters = members.iter().filter(|m| !m.learner).count();
+    let healthy_voters = members.iter().filter(|m| !m.learner && m.healthy).count();
+    let desired = cluster.spec.size;
+    let state_of =
+        |id: u64| membership.and_then(|m| m.states.iter().find(|(i, _)| *i == id).map(|(_, s)| s.clone()));
+    let mut member_statuses: Vec<MemberStatus> = members
+        .iter()
+        .map(|m| {
+            let state = state_of(m.id);
+            let member_name = if m.name.is_empty() {
+                names::member_of_peer_url(&m.peer_url, &name, &cluster.namespace().unwrap_or_default())
+                    .unwrap_or_default()
+            } else {
+                m.name.clone()
+            };
+            MemberStatus {
+                name: member_name,
+                id: Some(format!("{:x}", m.id)),
+                version: state.as_ref().map(|s| s.version.clone()),
+                role: Some(if m.learner {
+                    MemberRole::Learner
+                } else if m.leader {
+                    MemberRole::Leader
+                } else {
+                    MemberRole::Follower
+                }),
+                healthy: m.healthy,
+                db_size_bytes: state.as_ref().map(|s| s.db_size),
+                raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),
+                message: (!m.healthy).then(|| "does not answer a status request".to_string()),
+            }
+        })
+        .collect();
+    member_statuses.sort_by_key(|m| names::member_index(&name, &m.name).unwrap_or(usize::MAX));
+    let versions: Vec<String> = member_statuses.iter().filter_map(|m| m.version.clone()).collect();
+    let current_version = versions
+        .iter()
+        .filter_map(|v| v.parse::<shared::version::EtcdVersion>().ok())
+        .min()
+        .map(|v| v.to_string());
+    let leader = member_statuses.iter().find(|m| m.role == Some(MemberRole::Leader)).map(|m| m.name.clone());
+    let phase = phase_of(step, healthy_voters, voters, desired);
+    let available = voters > 0 && healthy_voters >= shared::plan::membership::quorum(voters);
+    let progressing = !matches!(step, Step::Idle | Step::Refuse { .. } | Step::Paused { .. });
+    let degraded = members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. });
+    let (available_reason, available_message) = match step {
+        Step::Refuse { reason: Refusal::QuorumLost, message } => ("QuorumLost", message.clone()),
+        _ if available => ("QuorumHealthy", format!("{healthy_voters} of {voters} voting members healthy")),
+        _ if members.is_empty() => ("NoMembers", "no member answers yet".to_string()),
+        _ => ("QuorumLost", format!("{healthy_voters} of {voters} voting members healthy")),
+    };
+    let conditions = vec![
+        condition(&previous, "Available", available, available_reason, &available_message, cluster, &now),
+        condition(&previous, "Progressing", progressing, step_reason(step), &describe(step), cluster, &now),
+        condition(
+            &previous,
+            "Degraded",
+            degraded,
+            if degraded { "MembersUnhealthy" } else { "AllMembersHealthy" },
+            &if degraded {
+                let down: Vec<&str> =
+                    member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
+                match step {
+                    Step::Refuse { message, .. } => message.clone(),
+                    _ => format!("unhealthy: {}", down.join(", ")),
+                }
+            } else {
+                "every member answers".to_string()
+            },
+            cluster,
+            &now,
+        ),
+    ];
+    let mut warnings = Vec::new();
+    if desired % 2 == 0 {
+        warnings.push(format!(
+            "size {desired} is even: it tolerates no more failed members than size {} and makes every write wait for one more member",
+            desired - 1
+        ));
+    }
+    EtcdClusterStatus {
+        phase: Some(phase),
+        observed_generation: cluster.metadata.generation,
+        desired_members: desired,
+        ready_members: i32::try_from(healthy_voters).unwrap_or(i32::MAX),
+        ready: Some(format!("{healthy_voters}/{desired}")),
+        current_version: current_version.or(previous.current_version),
+        target_version: Some(cluster.spec.version.trim_start_matches('v').to_string()),
+        leader,
+        cluster_id: membership.map(|m| format!("{:x}", m.cluster_id)).or(previous.cluster_id),
+        members: member_statuses,
+        conditions,
+        warnings,
+        last_backup: previous.last_backup,
+        selector: Some(names::selector_string(&names::selector_labels(&name))),
+        last_health_check: Some(now),
+    }
+}
+
+/// Whether `next` says something `previous` did not (the health-check time aside).
+pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
+    let Some(previous) = previous else { return true };
+    let mut previous = previous.clone();
+    previous.last_health_check = next.last_health_check.clone();
+    previous != *next
+}
+
+/// Whether `lastHealthCheck` is old enough to be written again (a little under the
+/// periodic check's interval, so every periodic check writes it and nothing else does).
+pub fn health_check_due(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
+    let last = previous.and_then(|p| p.last_health_check.as_ref());
+    match (last, next.last_health_check.as_ref()) {
+        (Some(last), Some(now)) => now.0.duration_since(last.0).as_secs() >= 25,
+        _ => true,
+    }
+}
+
+fn phase_of(step: &Step, healthy_voters: usize, voters: usize, desired: i32) -> ClusterPhase {
+    match step {
+        Step::Paused { .. } => ClusterPhase::Paused,
+        Step::Refuse { reason: Refusal::QuorumLost, .. } => ClusterPhase::Unavailable,
+        Step::Refuse { .. } => ClusterPhase::Degraded,
+        Step::Bootstrap { .. } => ClusterPhase::Creating,
+        Step::Wait { .. } if voters == 0 => ClusterPhase::Creating,
+        Step::AddLearner { .. }
+        | Step::PromoteLearner { .. }
+        | Step::MoveLeader { .. }
+        | Step::DeletePod { .. } => ClusterPhase::Scaling,
+        Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
+            ClusterPhase::Healing
+        }
+        Step::RemoveMember { .. } | Step::CreatePod { .. } => ClusterPhase::Scaling,
+        Step::Wait { .. } if healthy_voters < voters => ClusterPhase::Degraded,
+        Step::Wait { .. } => ClusterPhase::Scaling,
+        Step::Idle if i32::try_from(healthy_voters).unwrap_or(i32::MAX) == desired => ClusterPhase::Running,
+        Step::Idle => ClusterPhase::Degraded,
+    }
+}
+
+fn step_reason(step: &Step) -> &'static str {
+    match step {
+        Step::Idle => "Stable",
+        Step::Paused { .. } => "Paused",
+        Step::Wait { .. } => "Waiting",
+        Step::Bootstrap { .. } => "Bootstrapping",
+        Step::CreatePod { .. } => "CreatingPod",
+        Step::AddLearner { .. } => "AddingLearner",
+        Step::PromoteLearner { .. } => "PromotingLearner",
+        Step::MoveLeader { .. } => "MovingLeader",
+        Step::RemoveMember { .. } => "RemovingMember",
+        Step::DeletePod { .. } => "DeletingPod",
+        Step::Refuse { .. } => "Refused",
+    }
+}
+
+/// A step in words, for conditions and events.
+pub fn describe(step: &Step) -> String {
+    match step {
+        Step::Idle => "the cluster has its size and every member runs".into(),
+        Step::Paused { pending } => format!("paused; on resume: {}", describe(pending)),
+        Step::Wait { reason } => reason.clone(),
+        Step::Bootstrap { missing, .. } => format!("starting the initial members {}", missing.join(", ")),
+        Step::CreatePod { member, .. } => format!("creating the Pod of member {member}"),
+        Step::AddLearner { member, .. } => format!("adding {member} as a learner"),
+        Step::PromoteLearner { member, .. } => format!("promoting learner {member} to a voting member"),
+        Step::MoveLeader { from, to, .. } => format!("moving leadership from {from} to {to}"),
+        Step::RemoveMember { member, reason, .. } => format!("removing member {member}: {reason}"),
+        Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
+        Step::Refuse { message, .. } => message.clone(),
+    }
+}
+
+/// A condition that keeps its transition time while its status does not change.
+fn condition(
+    previous: &EtcdClusterStatus,
+    kind: &str,
+    ok: bool,
+    reason: &str,
+    message: &str,
+    cluster: &EtcdCluster,
+    now: &Time,
+) -> Condition {
+    let status = if ok { "True" } else { "False" };
+    let since = previous
+        .conditions
+        .iter()
+        .find(|c| c.type_ == kind && c.status == status)
+        .map(|c| c.last_transition_time.clone())
+        .unwrap_or_else(|| now.clone());
+    Condition {
+        type_: kind.to_string(),
+        status: status.to_string(),
+        reason: reason.to_string(),
+        message: message.to_string(),
+        last_transition_time: since,
+        observed_generation: cluster.metadata.generation,
+    }
+}
