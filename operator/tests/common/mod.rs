@@ -1,0 +1,139 @@
+//! What the operator's end-to-end tests share: a sandbox with a node and the CRDs, the
+//! operator running in-process, and checks through the API and real etcdctl.
+
+#![allow(dead_code)] // each test file uses a part of this module
+
+use std::time::{Duration, Instant};
+
+use etcd_sandbox::etcd_builds::locate;
+use etcd_sandbox::testkit::TestSandbox;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client, ResourceExt};
+use serde_json::{Value, json};
+use shared::crd::{EtcdCluster, EtcdClusterSpec, EtcdClusterStatus};
+
+/// A sandbox with a node, the CRDs installed and logs on for the test.
+pub async fn sandbox() -> TestSandbox {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
+    for crd in shared::crd::definitions() {
+        crds.create(&PostParams::default(), &crd).await.expect("CRD created");
+    }
+    sb
+}
+
+/// The operator, running in this process until the handle is aborted.
+pub fn operator(client: &Client) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(etcd_operator::controller::run(client.clone(), std::future::pending()))
+}
+
+/// Creates the cluster `demo` in `default` with the given spec (JSON).
+pub async fn create_cluster(client: &Client, spec: Value) -> Api<EtcdCluster> {
+    let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
+    let spec: EtcdClusterSpec = serde_json::from_value(spec).expect("spec");
+    clusters.create(&PostParams::default(), &EtcdCluster::new("demo", spec)).await.expect("cluster created");
+    clusters
+}
+
+/// Waits until `check` holds for the cluster's status, or fails after `seconds`.
+pub async fn wait_status(
+    clusters: &Api<EtcdCluster>,
+    seconds: u64,
+    what: &str,
+    check: impl Fn(&EtcdClusterStatus) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+        if check(&status) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "{what}: not within {seconds} s: {status:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until the cluster runs `size` healthy voting members.
+pub async fn wait_running(clusters: &Api<EtcdCluster>, size: usize, what: &str) -> Duration {
+    let expected = format!("{size}/{size}");
+    wait_status(clusters, 120, what, |s| {
+        s.ready.as_deref() == Some(expected.as_str())
+            && s.phase == Some(shared::crd::ClusterPhase::Running)
+            && s.members.len() == size
+    })
+    .await
+}
+
+/// The cluster's member Pods.
+pub async fn pods(client: &Client) -> Vec<Pod> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), "default");
+    api.list(&ListParams::default().labels("etcd.kubectl-etcd.dev/cluster=demo")).await.expect("pods").items
+}
+
+/// IPs of the member Pods that have one.
+pub async fn pod_ips(client: &Client) -> Vec<String> {
+    pods(client).await.iter().filter_map(|p| p.status.as_ref()?.pod_ip.clone()).collect()
+}
+
+/// Runs etcdctl 3.5.1 against one member.
+pub async fn etcdctl(ip: &str, args: &[&str]) -> String {
+    let build = locate("3.5.1").unwrap_or_else(|e| panic!("{e}"));
+    let out = tokio::process::Command::new(build.etcdctl())
+        .arg(format!("--endpoints=http://{ip}:2379"))
+        .arg("--command-timeout=5s")
+        .args(args)
+        .output()
+        .await
+        .expect("etcdctl runs");
+    assert!(out.status.success(), "etcdctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// etcd's member list: (name, hex ID, learner).
+pub async fn member_list(ip: &str) -> Vec<(String, String, bool)> {
+    let listed: Value =
+        serde_json::from_str(&etcdctl(ip, &["member", "list", "-w", "json", "--hex"]).await).expect("JSON");
+    listed["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap_or_default().to_string(),
+                m["ID"].as_str().unwrap_or_default().to_string(),
+                m["isLearner"] == true,
+            )
+        })
+        .collect()
+}
+
+/// The member ID (hex) the status shows for `member`.
+pub fn id_of(status: &EtcdClusterStatus, member: &str) -> Option<String> {
+    status.members.iter().find(|m| m.name == member).and_then(|m| m.id.clone())
+}
+
+/// A Pod's UID and restart count.
+pub async fn pod_identity(client: &Client, name: &str) -> (String, i32) {
+    let pod = Api::<Pod>::namespaced(client.clone(), "default").get(name).await.expect("pod");
+    let restarts = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|c| c.first())
+        .map_or(0, |c| c.restart_count);
+    (pod.uid().unwrap_or_default(), restarts)
+}
+
+/// The spec of a 3-member cluster with the given storage kind.
+pub fn three(storage: &str) -> Value {
+    json!({"size": 3, "version": "3.5.1", "storage": {"kind": storage}})
+}
