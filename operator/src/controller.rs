@@ -1,28 +1,59 @@
 //! The controller: watches EtcdClusters and what they own, and reconciles each on every
-//! change, plus a periodic health check.
+//! change, plus a periodic health check. With leader election, only the replica that holds
+//! the Lease runs it, so two replicas never act on the same cluster at once.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::Api;
 use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::{Controller, watcher};
+use kube_lease_manager::LeaseManagerBuilder;
 use shared::crd::EtcdCluster;
 use shared::names;
 
+use crate::metrics::Metrics;
 use crate::reconcile::{Context, error_policy, reconcile};
 
-/// Runs until `shutdown` completes.
+/// Where the leader-election Lease lives and who competes for it.
+#[derive(Clone, Debug)]
+pub struct LeaseOptions {
+    /// Namespace of the Lease (the operator's own).
+    pub namespace: String,
+    /// Name of the Lease.
+    pub name: String,
+    /// This replica's identity (its Pod name).
+    pub identity: String,
+    /// How long a held lease lasts without renewal, in seconds.
+    pub duration: u64,
+    /// How long before expiry the holder renews, in seconds.
+    pub grace: u64,
+}
+
+/// Runs the controller until `shutdown` completes, with a fresh set of metrics.
 pub async fn run(
     client: kube::Client,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    run_with(client, Arc::new(Metrics::default()), shutdown).await;
+}
+
+/// Runs the controller until `shutdown` completes, counting into `metrics`.
+pub async fn run_with(
+    client: kube::Client,
+    metrics: Arc<Metrics>,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let owned =
         watcher::Config::default().labels(&format!("{}={}", names::LABEL_MANAGED_BY, names::MANAGED_BY));
     let reporter = Reporter { controller: "etcd-operator".into(), instance: std::env::var("POD_NAME").ok() };
-    let context =
-        Arc::new(Context { client: client.clone(), recorder: Recorder::new(client.clone(), reporter) });
+    let context = Arc::new(Context {
+        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter),
+        metrics,
+    });
     // The operator's own status writes also wake the controller: the reconciler writes
     // status only when it changed, so each write costs one quiet extra reconcile at most.
     Controller::new(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
@@ -37,4 +68,76 @@ pub async fn run(
             }
         })
         .await;
+}
+
+/// Why leader election could not run.
+#[derive(Debug, thiserror::Error)]
+#[error("leader election on Lease {namespace}/{name} failed: {source}")]
+pub struct ElectionError {
+    namespace: String,
+    name: String,
+    source: kube_lease_manager::LeaseManagerError,
+}
+
+/// Runs the controller while this replica holds the Lease, and stops it as soon as it
+/// loses the Lease; until `shutdown` completes. The Lease is released on shutdown so
+/// another replica takes over at once.
+pub async fn run_elected(
+    client: kube::Client,
+    lease: LeaseOptions,
+    metrics: Arc<Metrics>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ElectionError> {
+    let failed =
+        |source| ElectionError { namespace: lease.namespace.clone(), name: lease.name.clone(), source };
+    let manager = LeaseManagerBuilder::new(client.clone(), &lease.name)
+        .with_namespace(&lease.namespace)
+        .with_identity(&lease.identity)
+        .with_duration(lease.duration)
+        .with_grace(lease.grace)
+        .build()
+        .await
+        .map_err(failed)?;
+    let (mut leading, task) = manager.watch().await;
+    tokio::pin!(shutdown);
+    'election: loop {
+        while !*leading.borrow_and_update() {
+            tokio::select! {
+                changed = leading.changed() => if changed.is_err() { break 'election },
+                _ = &mut shutdown => break 'election,
+            }
+        }
+        tracing::info!(identity = %lease.identity, "leading: starting the controller");
+        metrics.leading.store(true, Ordering::Relaxed);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let controller = tokio::spawn(run_with(client.clone(), metrics.clone(), async {
+            let _ = stopped.await;
+        }));
+        let shutting_down = loop {
+            tokio::select! {
+                changed = leading.changed() => if changed.is_err() || !*leading.borrow_and_update() { break false },
+                _ = &mut shutdown => break true,
+            }
+        };
+        metrics.leading.store(false, Ordering::Relaxed);
+        tracing::info!(identity = %lease.identity, "stopping the controller: {}", if shutting_down { "shutting down" } else { "lost the lease" });
+        let _ = stop.send(());
+        let abort = controller.abort_handle();
+        // Every step is safe to interrupt (the next leader carries on from what it
+        // observes), so a reconcile that does not finish promptly is simply stopped.
+        if tokio::time::timeout(std::time::Duration::from_secs(2), controller).await.is_err() {
+            tracing::debug!("stopping the controller without waiting for it any longer");
+            abort.abort();
+        }
+        if shutting_down {
+            break;
+        }
+    }
+    drop(leading);
+    if let Ok(Ok(manager)) = task.await
+        && let Err(error) = manager.release().await
+    {
+        tracing::warn!(%error, "releasing the lease failed; it expires by itself");
+    }
+    Ok(())
 }

@@ -6,5 +6,6 @@
 
 pub mod controller;
 pub mod etcd;
+pub mod metrics;
 pub mod reconcile;
 pub mod resources;

@@ -20,6 +20,21 @@ enum Command {
         /// Log format on stderr.
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
+        /// Elect a leader among replicas through a Lease, so two replicas can run.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        leader_elect: bool,
+        /// Namespace of the leader-election Lease (the operator's own namespace).
+        #[arg(long, env = "POD_NAMESPACE", default_value = "default")]
+        lease_namespace: String,
+        /// Name of the leader-election Lease.
+        #[arg(long, default_value = "etcd-operator")]
+        lease_name: String,
+        /// This replica's identity in the election.
+        #[arg(long, env = "POD_NAME")]
+        identity: Option<String>,
+        /// Address of the /metrics, /healthz and /readyz endpoints.
+        #[arg(long, default_value = "0.0.0.0:8080")]
+        metrics_address: std::net::SocketAddr,
     },
     /// Print the CustomResourceDefinitions as YAML (`etcd-operator crd | kubectl apply -f -`),
     /// or write one file per definition into a folder with `--write DIR`.
@@ -38,7 +53,7 @@ enum LogFormat {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { log_format } => {
+        Command::Run { log_format, leader_elect, lease_namespace, lease_name, identity, metrics_address } => {
             let filter =
                 tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
             let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -49,7 +64,31 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async {
                 let client = kube::Client::try_default().await.context("connecting to the Kubernetes API")?;
-                etcd_operator::controller::run(client, shutdown_signal()).await;
+                let metrics = std::sync::Arc::new(etcd_operator::metrics::Metrics::default());
+                let listener = tokio::net::TcpListener::bind(metrics_address)
+                    .await
+                    .with_context(|| format!("listening on {metrics_address} for /metrics"))?;
+                let routes = etcd_operator::metrics::router(metrics.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, routes).await {
+                        tracing::error!(%error, "the metrics endpoint stopped");
+                    }
+                });
+                if leader_elect {
+                    let identity =
+                        identity.unwrap_or_else(|| format!("etcd-operator-{}", std::process::id()));
+                    let lease = etcd_operator::controller::LeaseOptions {
+                        namespace: lease_namespace,
+                        name: lease_name,
+                        identity,
+                        duration: 15,
+                        grace: 5,
+                    };
+                    etcd_operator::controller::run_elected(client, lease, metrics, shutdown_signal()).await?;
+                } else {
+                    metrics.leading.store(true, std::sync::atomic::Ordering::Relaxed);
+                    etcd_operator::controller::run_with(client, metrics, shutdown_signal()).await;
+                }
                 anyhow::Ok(())
             })?;
         }

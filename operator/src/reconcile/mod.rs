@@ -29,6 +29,8 @@ pub struct Context {
     pub client: kube::Client,
     /// Publishes Events about clusters.
     pub recorder: Recorder,
+    /// What the operator counts.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 /// Why a reconcile failed; the controller retries it.
@@ -74,6 +76,7 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
             .await
             .map_err(ReconcileError::Report)?;
     }
+    count(&ctx.metrics, &cluster, &status, &step, acted.is_ok());
     match acted {
         Err(error) if !retry_soon => Err(error.into()),
         _ if step == Step::Idle || matches!(step, Step::Refuse { .. } | Step::Paused { .. }) => {
@@ -104,6 +107,28 @@ async fn carry_out(
         }
     }
     Ok(())
+}
+
+/// Records the reconcile in the metrics.
+fn count(
+    metrics: &crate::metrics::Metrics,
+    cluster: &EtcdCluster,
+    status: &shared::crd::EtcdClusterStatus,
+    step: &Step,
+    ok: bool,
+) {
+    use crate::metrics::{ChangeLabels, ClusterLabels, OutcomeLabels};
+    let outcome = if ok { "ok" } else { "error" };
+    metrics.reconciles.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
+    if ok && let Some((reason, _)) = event_of(step) {
+        metrics.membership_changes.get_or_create(&ChangeLabels { change: reason.into() }).inc();
+    }
+    let labels =
+        ClusterLabels { namespace: cluster.namespace().unwrap_or_default(), cluster: cluster.name_any() };
+    metrics.healthy_members.get_or_create(&labels).set(i64::from(status.ready_members));
+    metrics.desired_members.get_or_create(&labels).set(i64::from(status.desired_members));
+    let available = status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "True");
+    metrics.available.get_or_create(&labels).set(i64::from(available));
 }
 
 /// Steps worth an Event: every membership change and every refusal.

@@ -1,0 +1,142 @@
+//! Prometheus metrics and the health endpoints (`/metrics`, `/healthz`, `/readyz`), served
+//! over HTTP.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// Labels naming a cluster.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClusterLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// Cluster name.
+    pub cluster: String,
+}
+
+/// Labels of a reconcile's outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    /// `ok` or `error`.
+    pub outcome: String,
+}
+
+/// Labels of a membership change.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ChangeLabels {
+    /// The step, e.g. `AddLearner`.
+    pub change: String,
+}
+
+/// What the operator counts.
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    /// Reconciles by outcome.
+    pub reconciles: Family<OutcomeLabels, Counter>,
+    /// Membership changes carried out, by kind.
+    pub membership_changes: Family<ChangeLabels, Counter>,
+    /// Healthy voting members per cluster.
+    pub healthy_members: Family<ClusterLabels, Gauge>,
+    /// Desired members per cluster.
+    pub desired_members: Family<ClusterLabels, Gauge>,
+    /// 1 when the cluster has quorum, else 0.
+    pub available: Family<ClusterLabels, Gauge>,
+    /// Set once the controller runs (this replica leads).
+    pub leading: AtomicBool,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("etcd_operator");
+        let reconciles = Family::<OutcomeLabels, Counter>::default();
+        let membership_changes = Family::<ChangeLabels, Counter>::default();
+        let healthy_members = Family::<ClusterLabels, Gauge>::default();
+        let desired_members = Family::<ClusterLabels, Gauge>::default();
+        let available = Family::<ClusterLabels, Gauge>::default();
+        registry.register("reconciles", "Reconciles of EtcdClusters, by outcome", reconciles.clone());
+        registry.register(
+            "membership_changes",
+            "Membership changes carried out, by kind",
+            membership_changes.clone(),
+        );
+        registry.register("healthy_members", "Healthy voting members of a cluster", healthy_members.clone());
+        registry.register(
+            "desired_members",
+            "Desired members of a cluster (spec.size)",
+            desired_members.clone(),
+        );
+        registry.register("cluster_available", "1 when the cluster has quorum", available.clone());
+        Metrics {
+            registry: Mutex::new(registry),
+            reconciles,
+            membership_changes,
+            healthy_members,
+            desired_members,
+            available,
+            leading: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Metrics {
+    /// The metrics in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut text, &registry);
+        text
+    }
+}
+
+/// `/metrics`, `/healthz` (the process runs) and `/readyz` (this replica leads and reconciles).
+pub fn router(metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route("/metrics", get(render))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .with_state(metrics)
+}
+
+async fn render(State(metrics): State<Arc<Metrics>>) -> Response {
+    ([("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")], metrics.render())
+        .into_response()
+}
+
+async fn ready(State(metrics): State<Arc<Metrics>>) -> Response {
+    if metrics.leading.load(Ordering::Relaxed) {
+        (StatusCode::OK, "leading").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "standing by: another replica leads").into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_render_in_the_text_format() {
+        let metrics = Metrics::default();
+        metrics.reconciles.get_or_create(&OutcomeLabels { outcome: "ok".into() }).inc();
+        let labels = ClusterLabels { namespace: "db".into(), cluster: "demo".into() };
+        metrics.healthy_members.get_or_create(&labels).set(3);
+        let text = metrics.render();
+        assert!(text.contains("etcd_operator_reconciles_total{outcome=\"ok\"} 1"), "{text}");
+        assert!(
+            text.contains("etcd_operator_healthy_members{namespace=\"db\",cluster=\"demo\"} 3"),
+            "{text}"
+        );
+    }
+}
