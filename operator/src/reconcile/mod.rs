@@ -54,6 +54,20 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         return Ok(Action::await_change());
     }
     let name = cluster.name_any();
+    if cluster.spec.tls.is_some() {
+        // Never run a cluster differently from what its spec says: refuse, and say so.
+        let message = "spec.tls is not supported yet: remove it to run the cluster without TLS, \
+                       or wait for a release that supports TLS";
+        let now = Time(k8s_openapi::jiff::Timestamp::now());
+        let status = report::unsupported(&cluster, "TlsNotSupported", message, now);
+        if report::changed(cluster.status.as_ref(), &status) {
+            Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
+                .patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+                .await
+                .map_err(ReconcileError::Report)?;
+        }
+        return Ok(Action::await_change());
+    }
     let observation = observe::observe(&ctx.client, &cluster).await.map_err(ReconcileError::Observe)?;
     let step = plan_membership(&observe::membership_input(&cluster, &observation));
     tracing::info!(cluster = %name, step = %report::describe(&step), "planned");

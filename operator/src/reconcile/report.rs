@@ -114,6 +114,25 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     }
 }
 
+/// The status of a cluster whose spec asks for something the operator cannot do yet: phase
+/// Failed, and a Degraded condition that says what and how to go on.
+pub fn unsupported(cluster: &EtcdCluster, reason: &str, message: &str, now: Time) -> EtcdClusterStatus {
+    let previous = cluster.status.clone().unwrap_or_default();
+    EtcdClusterStatus {
+        phase: Some(ClusterPhase::Failed),
+        observed_generation: cluster.metadata.generation,
+        desired_members: cluster.spec.size,
+        target_version: Some(cluster.spec.version.trim_start_matches('v').to_string()),
+        conditions: vec![
+            condition(&previous, "Available", false, reason, message, cluster, &now),
+            condition(&previous, "Progressing", false, reason, message, cluster, &now),
+            condition(&previous, "Degraded", true, reason, message, cluster, &now),
+        ],
+        selector: Some(names::selector_string(&names::selector_labels(&cluster.name_any()))),
+        ..previous
+    }
+}
+
 /// Whether `next` says something `previous` did not (the health-check time aside).
 pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
     let Some(previous) = previous else { return true };
@@ -211,5 +230,24 @@ fn condition(
         message: message.to_string(),
         last_transition_time: since,
         observed_generation: cluster.metadata.generation,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_unsupported_spec_fails_with_a_reason() {
+        let spec =
+            serde_json::from_value(json!({"version": "3.5.1", "tls": {"peerSecret": "p"}})).expect("spec");
+        let cluster = EtcdCluster::new("demo", spec);
+        let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let status = unsupported(&cluster, "TlsNotSupported", "TLS is not supported yet", now);
+        assert_eq!(status.phase, Some(ClusterPhase::Failed));
+        let degraded = status.conditions.iter().find(|c| c.type_ == "Degraded").expect("Degraded");
+        assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "TlsNotSupported"));
+        assert!(status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "False"));
     }
 }
