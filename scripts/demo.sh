@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # The demo, on the sandbox (a local Kubernetes API whose node runs real etcd):
 #   1. check manifests with `kubectl etcd validate`, as the API server would;
-#   2. start etcd-sandbox, install the CRDs with kubectl, create an EtcdCluster and look at
-#      it the way a user does (`kubectl get etcd`, `explain`, `scale`);
-#   3. show the node running real etcd: a Pod with the etcd image, read with etcdctl;
-#   4. stop the sandbox, which removes everything it started.
-# It grows into create -> status -> write/read -> upgrade as the operator lands.
+#   2. start etcd-sandbox, install the CRDs, start etcd-operator;
+#   3. create a 3-member cluster; the operator starts it; look at it as a user does
+#      (`kubectl get etcd -o wide`, the Events), write and read a key through two members;
+#   4. stop the operator and the sandbox, which removes everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo >&2; echo "==> $*" >&2; }
@@ -51,44 +50,53 @@ cat "$dir/up.out"
 export KUBECONFIG="$dir/kubeconfig"
 kube() { echo "\$ kubectl $*" >&2; kubectl --cache-dir="$dir/kubectl-cache" "$@"; }
 
-step "installing the CRDs and creating a cluster resource"
+step "installing the CRDs and starting the operator"
 kube apply -f manifests/crd/
 kube wait --for=condition=established --timeout=10s crd/etcdclusters.etcd.kubectl-etcd.dev
+target/debug/etcd-operator run --leader-elect=false --metrics-address 127.0.0.1:0 > "$dir/operator.log" 2>&1 &
+operator_pid=$!
+stop_all() {
+  kill -TERM "$operator_pid" 2>/dev/null && wait "$operator_pid" || true
+  stop_sandbox
+}
+trap stop_all EXIT
+
+step "creating a 3-member etcd 3.5.1 cluster (examples/cluster.yaml)"
 kube apply -f examples/cluster.yaml
+for _ in $(seq 600); do
+  phase="$(kubectl --cache-dir="$dir/kubectl-cache" get etcd demo -o jsonpath='{.status.phase}' 2>/dev/null || true)"
+  [ "$phase" = "Running" ] && break
+  sleep 0.1
+done
+[ "$phase" = "Running" ] || { echo "demo: the cluster did not reach Running within 60 s (phase: ${phase:-none})" >&2; exit 1; }
 kube get etcd -o wide
-kube scale etcd demo --replicas 5
-kube get etcd demo -o jsonpath='{.spec.size}{"\n"}'
-echo "(PHASE and READY stay empty until the operator, the next piece, runs the cluster)" >&2
-kube explain etcdcluster.spec.storage.kind | sed -n '/DESCRIPTION/,/^$/p'
+kube get pods -o wide
+echo "\$ kubectl describe etcd demo   (events)" >&2
+kubectl --cache-dir="$dir/kubectl-cache" describe etcd demo | sed -n '/^Events:/,$p'
 
 if [ ${#node_flag[@]} -eq 0 ]; then
-  step "the sandbox's node runs real etcd: a one-member etcd 3.5.1 in its own network namespace"
-  kube apply -f - <<'EOF'
-apiVersion: v1
-kind: Pod
-metadata: {name: etcd-solo, labels: {app: etcd-solo}}
-spec:
-  hostname: etcd-solo
-  containers:
-  - name: etcd
-    image: gcr.io/etcd-development/etcd:v3.5.1
-    command: [/usr/local/bin/etcd]
-    args: [--name=solo, --data-dir=/var/lib/etcd/data, --listen-client-urls=http://0.0.0.0:2379, --advertise-client-urls=http://etcd-solo:2379]
-    readinessProbe: {tcpSocket: {port: 2379}, periodSeconds: 1}
-EOF
-  kube wait --for=condition=Ready pod/etcd-solo --timeout=30s
-  kube get pods -o wide
-  ip="$(kubectl --cache-dir="$dir/kubectl-cache" get pod etcd-solo -o jsonpath='{.status.podIP}')"
-  etcdctl="$HOME/.cache/kubectl-etcd/etcd/v3.5.1/etcdctl"
-  [ -x "${KUBECTL_ETCD_CACHE:-}/etcd/v3.5.1/etcdctl" ] && etcdctl="$KUBECTL_ETCD_CACHE/etcd/v3.5.1/etcdctl"
-  "$etcdctl" --endpoints="http://$ip:2379" put demo-key "hello from the sandbox" >/dev/null
-  echo "\$ etcdctl get demo-key" >&2
-  "$etcdctl" --endpoints="http://$ip:2379" get demo-key --print-value-only
+  step "writing and reading a key through two different members"
+  ips=($(kubectl --cache-dir="$dir/kubectl-cache" get pods -l etcd.kubectl-etcd.dev/cluster=demo -o jsonpath='{.items[*].status.podIP}'))
+  subnet="$(echo "${ips[0]}" | cut -d. -f3)"
+  etcdctl="${KUBECTL_ETCD_CACHE:-$HOME/.cache/kubectl-etcd}/etcd/v3.5.1/etcdctl"
+  echo "\$ etcdctl --endpoints=http://${ips[0]}:2379 put greeting 'hello from kubectl-etcd'" >&2
+  "$etcdctl" --endpoints="http://${ips[0]}:2379" put greeting "hello from kubectl-etcd"
+  echo "\$ etcdctl --endpoints=http://${ips[2]}:2379 get greeting" >&2
+  "$etcdctl" --endpoints="http://${ips[2]}:2379" get greeting --print-value-only
+  echo "\$ etcdctl member list -w table" >&2
+  "$etcdctl" --endpoints="http://${ips[0]}:2379" member list -w table
 fi
+
+step "stopping the operator"
+kill -TERM "$operator_pid"
+wait "$operator_pid" || true
+trap stop_sandbox EXIT
 
 step "stopping the sandbox"
 stop_sandbox
 trap - EXIT
-left="$(ip netns list 2>/dev/null | grep -c '^esb' || true)"
-echo "network namespaces left behind: $left" >&2
+if [ -n "${subnet:-}" ]; then
+  left="$(ip netns list 2>/dev/null | grep -c "^esb$subnet-" || true)"
+  echo "network namespaces of this sandbox (10.244.$subnet.0/24) left behind: $left" >&2
+fi
 step "demo finished"
