@@ -2,20 +2,39 @@
 //!
 //! | code | meaning |
 //! | --- | --- |
-//! | 0 | done, everything valid |
-//! | 1 | an error stopped the command (file unreadable, API unreachable, ...) |
+//! | 0 | done, everything valid; for `status`: the cluster is healthy at its size |
+//! | 1 | an error stopped the command (file unreadable, API unreachable, not found, ...) |
 //! | 2 | the command line is wrong (unknown flag, missing argument) |
 //! | 3 | the input was refused: a resource breaks a rule; nothing was changed |
+//! | 4 | the cluster is degraded: it serves, but a member is unhealthy, missing, or changing |
+//! | 5 | the cluster is unavailable: quorum is lost or no member answers |
+//! | 6 | a wait timed out before the cluster got there |
 
 use std::process::ExitCode;
+
+/// The exit codes, for the top-level help.
+pub const HELP: &str = "Exit codes:\n  \
+    0  done (status: healthy at full size)\n  \
+    1  error (API unreachable, not found, ...)\n  \
+    2  bad command line\n  \
+    3  input refused, nothing changed\n  \
+    4  cluster degraded (status, or after --wait)\n  \
+    5  cluster unavailable (status, or after --wait)\n  \
+    6  --wait timed out";
 
 /// What a command's outcome means to a script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Done; everything valid.
+    /// Done; everything valid; the cluster is healthy.
     Success,
     /// The input was refused by a rule; nothing was changed.
     Refused,
+    /// The cluster serves but is not healthy at its full size.
+    Degraded,
+    /// The cluster does not serve: quorum is lost or no member answers.
+    Unavailable,
+    /// A wait ended before the cluster reached the awaited state.
+    TimedOut,
 }
 
 /// Code for an error that stopped the command.
@@ -26,6 +45,9 @@ impl From<Outcome> for ExitCode {
         match outcome {
             Outcome::Success => ExitCode::SUCCESS,
             Outcome::Refused => ExitCode::from(3),
+            Outcome::Degraded => ExitCode::from(4),
+            Outcome::Unavailable => ExitCode::from(5),
+            Outcome::TimedOut => ExitCode::from(6),
         }
     }
 }

@@ -1,11 +1,16 @@
 //! `kubectl-etcd`: the kubectl plugin for etcd clusters (`kubectl etcd ...`).
 
+mod client;
 mod commands;
 mod exit;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use crate::client::KubeArgs;
+use crate::exit::Outcome;
 
 #[derive(Parser)]
 #[command(
@@ -13,22 +18,50 @@ use clap::{Parser, Subcommand};
     bin_name = "kubectl etcd",
     version,
     about = "Create, scale, heal, upgrade, back up and restore etcd clusters on Kubernetes",
-    after_help = "Exit codes: 0 done, 1 error, 2 bad command line, 3 input refused (nothing changed)."
+    after_help = format!("{EXAMPLES}\n\n{}", exit::HELP)
 )]
 struct Cli {
+    #[command(flatten)]
+    kube: KubeArgs,
+
     #[command(subcommand)]
     command: Command,
 }
 
+/// Examples in the top-level help; the exit codes follow them.
+const EXAMPLES: &str = "Examples:\n  \
+    kubectl etcd create demo --size 3 --wait\n  \
+    kubectl etcd list -A\n  \
+    kubectl etcd status demo\n  \
+    kubectl etcd scale demo --size 5 --wait\n  \
+    kubectl etcd pause demo\n  \
+    kubectl etcd delete demo --yes";
+
 #[derive(Subcommand)]
 enum Command {
+    Create(commands::create::Args),
+    List(commands::list::Args),
+    Status(commands::status::Args),
+    Scale(commands::scale::Args),
+    Pause(commands::pause::Args),
+    Resume(commands::resume::Args),
+    Delete(commands::delete::Args),
     Validate(commands::validate::Args),
 }
 
-fn main() -> ExitCode {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Validate(args) => commands::validate::run(&args),
+    let kube = &cli.kube;
+    let result: anyhow::Result<Outcome> = match &cli.command {
+        Command::Create(args) => commands::create::run(kube, args).await.map_err(Into::into),
+        Command::List(args) => commands::list::run(kube, args).await.map_err(Into::into),
+        Command::Status(args) => commands::status::run(kube, args).await.map_err(Into::into),
+        Command::Scale(args) => commands::scale::run(kube, args).await.map_err(Into::into),
+        Command::Pause(args) => commands::pause::run(kube, args).await.map_err(Into::into),
+        Command::Resume(args) => commands::resume::run(kube, args).await.map_err(Into::into),
+        Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),
+        Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
     };
     match result {
         Ok(outcome) => outcome.into(),

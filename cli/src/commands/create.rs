@@ -1,0 +1,321 @@
+//! `kubectl etcd create NAME`: builds an EtcdCluster from a few flags, checks it against
+//! the rules the API server enforces, creates it and optionally waits until it runs.
+
+use std::time::{Duration, Instant};
+
+use kube::CustomResourceExt;
+use kube::api::PostParams;
+use serde_json::Value;
+use shared::crd::{
+    API_VERSION, DEFAULT_SIZE, EtcdCluster, EtcdClusterSpec, PodPolicy, RetainPolicy, StorageKind,
+    StorageSpec,
+};
+use shared::names::DEFAULT_REPOSITORY;
+use shared::validate::{FieldViolation, ResourceSchema};
+use shared::version::{EtcdVersion, KNOWN_VERSIONS, SUPPORTED_MINORS, default_version};
+
+use crate::client::{self, ConnectError, Connection, KubeArgs, parse_duration};
+use crate::exit::Outcome;
+use crate::output::progress::{WaitError, summary, wait_running};
+
+/// Volume size of each member when `--storage` is not given.
+const DEFAULT_STORAGE: &str = "1Gi";
+
+/// Create an etcd cluster.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd create demo\n  \
+    kubectl etcd create demo --size 5 --version 3.5.1 --storage 8Gi --storage-class fast-ssd\n  \
+    kubectl etcd create scratch --size 1 --storage ephemeral --wait --timeout 2m\n  \
+    kubectl etcd create demo --dry-run -o yaml > demo.yaml\n\n\
+    The cluster is checked against the same schema and rules the API server enforces before anything \
+    is sent: a refused cluster exits 3 with every reason. With --wait, progress goes to stderr and the \
+    command exits 6 if the cluster does not run at its size within --timeout.")]
+pub struct Args {
+    /// Name of the cluster; it also names the member Pods (`NAME-0`, ...), their volumes and Services.
+    name: String,
+
+    /// Number of voting members, 1 to 9. Odd sizes are recommended.
+    #[arg(long, default_value_t = DEFAULT_SIZE, allow_negative_numbers = true)]
+    size: i32,
+
+    /// etcd version, e.g. 3.5.1. Default: the newest tested version.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+
+    /// Volume size of each member (a quantity such as 8Gi), or `ephemeral` for data in an
+    /// emptyDir that is lost with its Pod. Default: 1Gi, persistent.
+    #[arg(long, value_name = "SIZE|ephemeral")]
+    storage: Option<String>,
+
+    /// StorageClass of the members' volumes. Default: the cluster's default class.
+    #[arg(long, value_name = "CLASS")]
+    storage_class: Option<String>,
+
+    /// Image repository of etcd; the tag is `v<version>`.
+    #[arg(long, value_name = "REPOSITORY", default_value = DEFAULT_REPOSITORY)]
+    repository: String,
+
+    /// Print the EtcdCluster instead of creating it (YAML unless -o json). Reads no
+    /// kubeconfig and sends nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Print the resource as json or yaml (with --dry-run; otherwise the created object).
+    #[arg(short = 'o', long = "output", value_enum)]
+    output: Option<Format>,
+
+    /// Wait until the cluster runs with all its members ready.
+    #[arg(long)]
+    wait: bool,
+
+    /// How long --wait waits, e.g. 90s or 5m.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    timeout: Duration,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Json,
+    Yaml,
+}
+
+/// Why the cluster could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// No client could be made.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The API refused or did not answer.
+    #[error("cannot create etcdcluster {name}: {message}")]
+    Api {
+        /// The cluster.
+        name: String,
+        /// What the API said.
+        message: String,
+    },
+    /// The schema of the resource could not be used (a bug).
+    #[error("cannot check the cluster: {0}")]
+    Schema(String),
+    /// The resource could not be printed.
+    #[error("cannot print the cluster: {0}")]
+    Print(String),
+    /// The wait could not go on.
+    #[error(transparent)]
+    Wait(#[from] WaitError),
+}
+
+/// Runs the command.
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
+    let namespace = kube.namespace.as_deref();
+    let cluster = match build(args, namespace) {
+        Ok(cluster) => cluster,
+        Err(BuildError::Refused(reasons)) => {
+            eprintln!("refused: etcdcluster {} was not created:", args.name);
+            for reason in reasons {
+                eprintln!("  {reason}");
+            }
+            return Ok(Outcome::Refused);
+        }
+        Err(BuildError::Schema(message)) => return Err(CreateError::Schema(message)),
+    };
+    if cluster.spec.size % 2 == 0 {
+        eprintln!(
+            "warning: size {} is even: it tolerates no more failed members than size {}, and every write \
+             waits for one more member",
+            cluster.spec.size,
+            cluster.spec.size - 1
+        );
+    }
+    if args.dry_run {
+        print!("{}", print(&cluster, args.output.unwrap_or(Format::Yaml))?);
+        return Ok(Outcome::Success);
+    }
+
+    let connection = Connection::open(kube).await?;
+    let mut cluster = cluster;
+    cluster.metadata.namespace = Some(connection.namespace.clone());
+    let started = Instant::now();
+    let created = match connection.clusters().create(&PostParams::default(), &cluster).await {
+        Ok(created) => created,
+        Err(e) if client::is_already_exists(&e) => {
+            eprintln!(
+                "refused: etcdcluster {name} already exists in namespace {ns}: nothing was changed. To change \
+                 it, use `kubectl etcd scale {name} --size N`, or edit spec.version to upgrade it \
+                 (`kubectl edit etcd {name} -n {ns}`)",
+                name = args.name,
+                ns = connection.namespace
+            );
+            return Ok(Outcome::Refused);
+        }
+        Err(e) if client::is_invalid(&e) => {
+            eprintln!("refused by the API server: {}", client::describe(&e));
+            return Ok(Outcome::Refused);
+        }
+        Err(e) => return Err(CreateError::Api { name: args.name.clone(), message: client::describe(&e) }),
+    };
+    let note = |line: String| if args.output.is_some() { eprintln!("{line}") } else { println!("{line}") };
+    note(format!("etcdcluster/{} created in namespace {}", args.name, connection.namespace));
+    let (outcome, last) = if args.wait {
+        let (outcome, last) = wait_running(&connection, &args.name, args.timeout).await?;
+        if let (Outcome::Success, Some(cluster)) = (outcome, &last) {
+            note(summary(cluster, started.elapsed()));
+        }
+        (outcome, last.unwrap_or(created))
+    } else {
+        (Outcome::Success, created)
+    };
+    if let Some(format) = args.output {
+        print!("{}", print(&last, format)?);
+    }
+    Ok(outcome)
+}
+
+/// Why no cluster was built.
+#[derive(Debug)]
+enum BuildError {
+    /// The flags break rules: each reason, for the user.
+    Refused(Vec<String>),
+    /// The schema could not be used.
+    Schema(String),
+}
+
+/// The EtcdCluster the flags describe, checked as the API server would check it.
+fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError> {
+    let version = check_version(args.version.as_deref()).map_err(|r| BuildError::Refused(vec![r]))?;
+    let (kind, size) = parse_storage(args.storage.as_deref());
+    let spec = EtcdClusterSpec {
+        size: args.size,
+        version: version.to_string(),
+        repository: args.repository.clone(),
+        storage: StorageSpec {
+            kind,
+            size,
+            storage_class_name: args.storage_class.clone(),
+            retain_policy: RetainPolicy::default(),
+        },
+        pod: PodPolicy::default(),
+        paused: false,
+        tls: None,
+        backup: None,
+        bootstrap: None,
+    };
+    let mut cluster = EtcdCluster::new(&args.name, spec);
+    cluster.metadata.namespace = namespace.map(str::to_string);
+    let schema = ResourceSchema::from_crd(&EtcdCluster::crd(), API_VERSION)
+        .map_err(|e| BuildError::Schema(e.to_string()))?;
+    let value: Value = serde_json::to_value(&cluster).map_err(|e| BuildError::Schema(e.to_string()))?;
+    schema.validate(&value, None).map_err(|violations| {
+        BuildError::Refused(violations.iter().map(FieldViolation::to_string).collect())
+    })?;
+    Ok(cluster)
+}
+
+/// The version to create: the flag's (well-formed and of a supported minor version), else
+/// the default.
+fn check_version(flag: Option<&str>) -> Result<EtcdVersion, String> {
+    let Some(text) = flag else { return Ok(default_version()) };
+    let version: EtcdVersion = text.parse().map_err(|e: shared::version::ParseVersionError| e.to_string())?;
+    if !version.is_supported() {
+        let minors: Vec<String> =
+            SUPPORTED_MINORS.iter().map(|(major, minor)| format!("{major}.{minor}")).collect();
+        return Err(format!(
+            "etcd {version} is not supported: choose a {} version (tested: {})",
+            minors.join(", "),
+            KNOWN_VERSIONS.join(", ")
+        ));
+    }
+    Ok(version)
+}
+
+/// `--storage`: `ephemeral` (any case), else a persistent volume size (default 1Gi).
+fn parse_storage(flag: Option<&str>) -> (StorageKind, Option<String>) {
+    match flag {
+        Some(text) if text.eq_ignore_ascii_case("ephemeral") => (StorageKind::Ephemeral, None),
+        Some(size) => (StorageKind::Persistent, Some(size.to_string())),
+        None => (StorageKind::Persistent, Some(DEFAULT_STORAGE.to_string())),
+    }
+}
+
+fn print(cluster: &EtcdCluster, format: Format) -> Result<String, CreateError> {
+    match format {
+        Format::Json => {
+            Ok(serde_json::to_string_pretty(cluster).map_err(|e| CreateError::Print(e.to_string()))? + "\n")
+        }
+        Format::Yaml => serde_yaml::to_string(cluster).map_err(|e| CreateError::Print(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Test {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn args(flags: &[&str]) -> Args {
+        Test::try_parse_from(std::iter::once("create").chain(flags.iter().copied()))
+            .expect("flags parse")
+            .args
+    }
+
+    fn refused(flags: &[&str]) -> Vec<String> {
+        match build(&args(flags), None) {
+            Err(BuildError::Refused(reasons)) => reasons,
+            other => panic!("{flags:?} should be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_make_a_valid_three_member_persistent_cluster() {
+        let cluster = build(&args(&["demo"]), Some("ns")).expect("valid");
+        assert_eq!(cluster.spec.size, 3);
+        assert_eq!(cluster.spec.version, default_version().to_string());
+        assert_eq!(cluster.spec.repository, DEFAULT_REPOSITORY);
+        assert_eq!(cluster.spec.storage.kind, StorageKind::Persistent);
+        assert_eq!(cluster.spec.storage.size.as_deref(), Some("1Gi"));
+        assert_eq!(cluster.metadata.namespace.as_deref(), Some("ns"));
+    }
+
+    #[test]
+    fn storage_is_ephemeral_or_a_size() {
+        assert_eq!(parse_storage(Some("Ephemeral")), (StorageKind::Ephemeral, None));
+        assert_eq!(parse_storage(Some("8Gi")), (StorageKind::Persistent, Some("8Gi".into())));
+        let cluster = build(&args(&["demo", "--storage", "ephemeral", "--size", "1"]), None).expect("valid");
+        assert_eq!((cluster.spec.storage.kind, cluster.spec.storage.size), (StorageKind::Ephemeral, None));
+        let reasons = refused(&["demo", "--storage", "ephemeral", "--storage-class", "fast"]);
+        assert!(reasons.iter().any(|r| r.contains("apply only to Persistent storage")), "{reasons:?}");
+        let reasons = refused(&["demo", "--storage", "lots"]);
+        assert!(reasons.iter().any(|r| r.starts_with("spec.storage.size")), "{reasons:?}");
+    }
+
+    #[test]
+    fn sizes_outside_the_schema_are_refused() {
+        assert_eq!(
+            refused(&["demo", "--size", "10"]),
+            ["spec.size: Invalid value: 10: spec.size in body should be less than or equal to 9"]
+        );
+        assert!(refused(&["demo", "--size", "0"])[0].contains("greater than or equal to 1"));
+        assert!(build(&args(&["demo", "--size", "4"]), None).is_ok(), "even sizes are allowed");
+    }
+
+    #[test]
+    fn bad_names_and_versions_are_refused() {
+        let reasons = refused(&["Demo"]);
+        assert!(reasons[0].contains("the cluster name must be at most 40"), "{reasons:?}");
+        let reasons = refused(&["demo", "--version", "3.5"]);
+        assert!(reasons[0].contains("\"3.5\" is not an etcd version"), "{reasons:?}");
+        let reasons = refused(&["demo", "--version", "3.9.9"]);
+        assert_eq!(
+            reasons,
+            ["etcd 3.9.9 is not supported: choose a 3.4, 3.5, 3.6 version (tested: 3.4.23, 3.5.0, 3.5.1)"]
+        );
+        let cluster = build(&args(&["demo", "--version", "v3.4.23"]), None).expect("valid");
+        assert_eq!(cluster.spec.version, "3.4.23");
+    }
+}

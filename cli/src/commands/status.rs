@@ -1,0 +1,336 @@
+//! `kubectl etcd status NAME`: how the cluster is doing, in a summary and a members table
+//! with etcdctl's columns; the exit code says healthy (0), degraded (4) or unavailable (5).
+
+use kube::ResourceExt;
+use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole};
+
+use crate::client::{ApiError, ConnectError, Connection, KubeArgs};
+use crate::exit::Outcome;
+use crate::output::table::{self, NONE, human_bytes};
+
+/// Show a cluster's health, members and conditions.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd status demo\n  \
+    kubectl etcd status demo -n databases -o yaml\n  \
+    kubectl etcd status demo >/dev/null || echo \"demo needs attention\"\n\n\
+    Exit code 0 when the cluster is available, not degraded, not changing and at full size; 4 when it \
+    serves but is degraded, short of members or changing; 5 when it is unavailable; 1 when it cannot \
+    be read (e.g. not found). -o json|yaml prints the EtcdCluster object with the same exit codes.")]
+pub struct Args {
+    /// Name of the EtcdCluster.
+    name: String,
+
+    /// Print the EtcdCluster object (status included) as json or yaml instead of the summary.
+    #[arg(short = 'o', long = "output", value_enum)]
+    output: Option<Format>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Json,
+    Yaml,
+}
+
+/// Why the status could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// No client could be made.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The cluster could not be read.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The object could not be printed.
+    #[error("cannot print the cluster: {0}")]
+    Print(String),
+}
+
+/// Runs the command: the report on stdout, the health as the outcome.
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, StatusError> {
+    let connection = Connection::open(kube).await?;
+    let cluster = connection.get(&args.name).await?;
+    let text = match args.output {
+        Some(Format::Json) => {
+            serde_json::to_string_pretty(&cluster).map_err(|e| StatusError::Print(e.to_string()))? + "\n"
+        }
+        Some(Format::Yaml) => {
+            serde_yaml::to_string(&cluster).map_err(|e| StatusError::Print(e.to_string()))?
+        }
+        None => render(&cluster),
+    };
+    print!("{text}");
+    Ok(health(cluster.spec.size, cluster.status.as_ref()))
+}
+
+/// The cluster's health as an exit outcome, from its desired size and status:
+/// - Unavailable: no status yet, phase Unavailable, or Available is not True;
+/// - Success: Available, neither Degraded nor Progressing, every member healthy and as many
+///   ready voting members as the size;
+/// - Degraded: anything in between (a member down, short of members, a change under way,
+///   a spec the operator refuses).
+pub fn health(size: i32, status: Option<&EtcdClusterStatus>) -> Outcome {
+    let Some(status) = status else { return Outcome::Unavailable };
+    let is_true = |kind: &str| status.conditions.iter().any(|c| c.type_ == kind && c.status == "True");
+    if status.phase == Some(ClusterPhase::Unavailable) || !is_true("Available") {
+        return Outcome::Unavailable;
+    }
+    let healthy = !is_true("Degraded")
+        && !is_true("Progressing")
+        && !matches!(status.phase, Some(ClusterPhase::Degraded | ClusterPhase::Failed))
+        && status.ready_members == size
+        && status.members.iter().all(|m| m.healthy);
+    if healthy { Outcome::Success } else { Outcome::Degraded }
+}
+
+/// The summary block and the members table.
+fn render(cluster: &EtcdCluster) -> String {
+    let status = cluster.status.clone().unwrap_or_default();
+    let or_none = |value: &Option<String>| value.clone().unwrap_or_else(|| NONE.to_string());
+    let version = match (&status.current_version, &status.target_version) {
+        (Some(current), Some(target)) if current != target => format!("{current} → {target}"),
+        (Some(current), _) => current.clone(),
+        (None, Some(target)) => format!("{NONE} → {target}"),
+        (None, None) => format!("{NONE} → {}", cluster.spec.version.trim_start_matches('v')),
+    };
+    let mut fields = vec![
+        ("Name", cluster.name_any()),
+        ("Namespace", cluster.namespace().unwrap_or_default()),
+        ("Phase", status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"))),
+        ("Size", cluster.spec.size.to_string()),
+        (
+            "Ready",
+            status.ready.clone().unwrap_or_else(|| format!("{}/{}", status.ready_members, cluster.spec.size)),
+        ),
+        ("Version", version),
+        ("Leader", or_none(&status.leader)),
+        ("Cluster ID", or_none(&status.cluster_id)),
+    ];
+    if cluster.spec.paused {
+        fields.push(("Paused", "true: the operator changes nothing until `kubectl etcd resume`".to_string()));
+    }
+    if let Some(backup) = &status.last_backup {
+        let when = backup.completed_at.as_ref().map(|t| t.0.to_string()).unwrap_or_else(|| NONE.into());
+        fields.push(("Last backup", format!("{when} ({})", backup.location)));
+    }
+    let width = fields.iter().map(|(label, _)| label.len()).max().unwrap_or(0) + 2;
+    let mut out: String =
+        fields.iter().map(|(label, value)| format!("{:width$} {value}\n", format!("{label}:"))).collect();
+    if !status.conditions.is_empty() {
+        out.push_str("Conditions:\n");
+        let rows: Vec<Vec<String>> = status
+            .conditions
+            .iter()
+            .map(|c| vec![c.type_.clone(), c.status.clone(), c.reason.clone(), c.message.clone()])
+            .collect();
+        out.push_str(&table::indent(
+            &table::render(Some(&["TYPE", "STATUS", "REASON", "MESSAGE"]), &rows),
+            2,
+        ));
+    }
+    if !status.warnings.is_empty() {
+        out.push_str("Warnings:\n");
+        out.extend(status.warnings.iter().map(|w| format!("  {w}\n")));
+    }
+    out.push('\n');
+    if status.members.is_empty() {
+        out.push_str("No members yet.\n");
+    } else {
+        out.push_str(&members_table(&status));
+    }
+    out
+}
+
+/// The members as `etcdctl endpoint status -w table` names the columns, plus MESSAGE when a
+/// member has one.
+fn members_table(status: &EtcdClusterStatus) -> String {
+    let with_messages = status.members.iter().any(|m| m.message.is_some());
+    let mut headers = vec!["ID", "NAME", "VERSION", "ROLE", "HEALTH", "DB SIZE", "RAFT APPLIED INDEX"];
+    if with_messages {
+        headers.push("MESSAGE");
+    }
+    let rows: Vec<Vec<String>> = status
+        .members
+        .iter()
+        .map(|m| {
+            let mut row = vec![
+                m.id.clone().unwrap_or_else(|| NONE.into()),
+                m.name.clone(),
+                m.version.clone().unwrap_or_else(|| NONE.into()),
+                match m.role {
+                    Some(MemberRole::Leader) => "leader",
+                    Some(MemberRole::Follower) => "follower",
+                    Some(MemberRole::Learner) => "learner",
+                    None => NONE,
+                }
+                .to_string(),
+                m.healthy.to_string(),
+                m.db_size_bytes.map_or_else(|| NONE.into(), human_bytes),
+                m.raft_applied_index.map_or_else(|| NONE.into(), |i| i.to_string()),
+            ];
+            if with_messages {
+                row.push(m.message.clone().unwrap_or_default());
+            }
+            row
+        })
+        .collect();
+    table::render(Some(&headers), &rows)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+    use k8s_openapi::jiff::Timestamp;
+    use shared::crd::{EtcdClusterSpec, MemberStatus};
+
+    use super::*;
+
+    fn condition(kind: &str, ok: bool, reason: &str, message: &str) -> Condition {
+        Condition {
+            type_: kind.into(),
+            status: if ok { "True" } else { "False" }.into(),
+            reason: reason.into(),
+            message: message.into(),
+            last_transition_time: Time(Timestamp::UNIX_EPOCH),
+            observed_generation: Some(1),
+        }
+    }
+
+    fn member(n: usize, role: MemberRole, healthy: bool) -> MemberStatus {
+        MemberStatus {
+            name: format!("demo-{n}"),
+            id: Some(format!("8e9e05c52164694{n}")),
+            version: Some("3.5.1".into()),
+            role: Some(role),
+            healthy,
+            db_size_bytes: Some(20480),
+            raft_applied_index: Some(12),
+            message: (!healthy).then(|| "does not answer a status request".into()),
+        }
+    }
+
+    /// A healthy 3-member cluster `demo` in `default`.
+    pub(crate) fn sample() -> EtcdCluster {
+        let spec: EtcdClusterSpec =
+            serde_json::from_value(serde_json::json!({"size": 3, "version": "3.5.1"})).expect("spec");
+        let mut cluster = EtcdCluster::new("demo", spec);
+        cluster.metadata.namespace = Some("default".into());
+        cluster.status = Some(EtcdClusterStatus {
+            phase: Some(ClusterPhase::Running),
+            observed_generation: Some(1),
+            desired_members: 3,
+            ready_members: 3,
+            ready: Some("3/3".into()),
+            current_version: Some("3.5.1".into()),
+            target_version: Some("3.5.1".into()),
+            leader: Some("demo-0".into()),
+            cluster_id: Some("cdf818194e3a8c32".into()),
+            members: vec![
+                member(0, MemberRole::Leader, true),
+                member(1, MemberRole::Follower, true),
+                member(2, MemberRole::Follower, true),
+            ],
+            conditions: vec![
+                condition("Available", true, "QuorumHealthy", "3 of 3 voting members healthy"),
+                condition("Progressing", false, "Stable", "the cluster has its size and every member runs"),
+                condition("Degraded", false, "AllMembersHealthy", "every member answers"),
+            ],
+            ..EtcdClusterStatus::default()
+        });
+        cluster
+    }
+
+    fn status_of(cluster: &EtcdCluster) -> EtcdClusterStatus {
+        cluster.status.clone().expect("sample has a status")
+    }
+
+    #[test]
+    fn healthy_at_size_is_success() {
+        let cluster = sample();
+        assert_eq!(health(3, cluster.status.as_ref()), Outcome::Success);
+    }
+
+    #[test]
+    fn short_of_size_unhealthy_or_changing_is_degraded() {
+        let cluster = sample();
+        assert_eq!(health(5, cluster.status.as_ref()), Outcome::Degraded, "scaled, not there yet");
+
+        let mut down = status_of(&cluster);
+        down.members[1] = member(1, MemberRole::Follower, false);
+        down.ready_members = 2;
+        down.phase = Some(ClusterPhase::Paused);
+        down.conditions[2] = condition("Degraded", true, "MembersUnhealthy", "unhealthy: demo-1");
+        assert_eq!(health(3, Some(&down)), Outcome::Degraded);
+
+        let mut changing = status_of(&cluster);
+        changing.phase = Some(ClusterPhase::Scaling);
+        changing.conditions[1] =
+            condition("Progressing", true, "AddingLearner", "adding demo-3 as a learner");
+        assert_eq!(health(3, Some(&changing)), Outcome::Degraded);
+    }
+
+    #[test]
+    fn lost_quorum_or_no_status_is_unavailable() {
+        let cluster = sample();
+        let mut lost = status_of(&cluster);
+        lost.phase = Some(ClusterPhase::Unavailable);
+        lost.conditions[0] = condition("Available", false, "QuorumLost", "1 of 3 voting members healthy");
+        assert_eq!(health(3, Some(&lost)), Outcome::Unavailable);
+
+        let mut phase_only = status_of(&cluster);
+        phase_only.phase = Some(ClusterPhase::Unavailable);
+        assert_eq!(health(3, Some(&phase_only)), Outcome::Unavailable);
+
+        assert_eq!(health(3, None), Outcome::Unavailable);
+        assert_eq!(health(3, Some(&EtcdClusterStatus::default())), Outcome::Unavailable);
+    }
+
+    #[test]
+    fn status_report_golden() {
+        let mut cluster = sample();
+        if let Some(status) = cluster.status.as_mut() {
+            status.target_version = Some("3.5.2".into());
+            status.warnings = vec!["size 4 is even".into()];
+        }
+        assert_eq!(
+            render(&cluster),
+            "\
+Name:        demo
+Namespace:   default
+Phase:       Running
+Size:        3
+Ready:       3/3
+Version:     3.5.1 → 3.5.2
+Leader:      demo-0
+Cluster ID:  cdf818194e3a8c32
+Conditions:
+  TYPE          STATUS   REASON              MESSAGE
+  Available     True     QuorumHealthy       3 of 3 voting members healthy
+  Progressing   False    Stable              the cluster has its size and every member runs
+  Degraded      False    AllMembersHealthy   every member answers
+Warnings:
+  size 4 is even
+
+ID                 NAME     VERSION   ROLE       HEALTH   DB SIZE   RAFT APPLIED INDEX
+8e9e05c521646940   demo-0   3.5.1     leader     true     20 kB     12
+8e9e05c521646941   demo-1   3.5.1     follower   true     20 kB     12
+8e9e05c521646942   demo-2   3.5.1     follower   true     20 kB     12
+"
+        );
+    }
+
+    #[test]
+    fn unhealthy_members_show_why() {
+        let mut cluster = sample();
+        if let Some(status) = cluster.status.as_mut() {
+            status.members[2] = member(2, MemberRole::Follower, false);
+        }
+        let text = members_table(&status_of(&cluster));
+        assert!(text.starts_with("ID  "), "{text}");
+        assert!(text.lines().next().is_some_and(|h| h.ends_with("RAFT APPLIED INDEX   MESSAGE")), "{text}");
+        assert!(
+            text.contains("follower   false    20 kB     12                   does not answer"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! What the plugin prints: tables and values for stdout, progress for stderr.
+
+pub mod progress;
+pub mod table;

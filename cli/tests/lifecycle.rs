@@ -1,0 +1,168 @@
+//! The plugin end to end, as a user runs it: the built `kubectl-etcd` binary against a
+//! sandbox with a node running real etcd, and the operator running in this process.
+//! create, list, status, scale, pause, resume and delete, with their exit codes.
+//!
+//! Runs as root (the sandbox's node), as CI does.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use etcd_sandbox::testkit::TestSandbox;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Api;
+use kube::api::PostParams;
+use shared::crd::EtcdCluster;
+
+/// Runs the plugin with the sandbox's kubeconfig, without a terminal, and returns its output.
+async fn plugin(kubeconfig: &Path, args: &[&str]) -> Output {
+    let started = Instant::now();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("plugin runs");
+    println!(
+        "kubectl etcd {} -> {:?} in {:.1} s\n{}{}",
+        args.join(" "),
+        output.status.code(),
+        started.elapsed().as_secs_f64(),
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams when it is not the expected one.
+fn expect_code(output: &Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));
+}
+
+/// The rows of the members table in `status` output (the lines after its header).
+fn member_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|line| !line.starts_with("ID "))
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_list_status_scale_pause_resume_delete() {
+    let started = Instant::now();
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+    let out = plugin(kc, &["list"]).await;
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("no EtcdCluster resource: install the CRDs first"), "{}", stderr(&out));
+    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
+    for crd in shared::crd::definitions() {
+        crds.create(&PostParams::default(), &crd).await.expect("CRD created");
+    }
+    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+
+    // Refused before anything is sent.
+    let out = plugin(kc, &["create", "demo2", "--size", "10"]).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("spec.size in body should be less than or equal to 9"), "{}", stderr(&out));
+    let out = plugin(kc, &["create", "x", "--version", "3.9.9"]).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("etcd 3.9.9 is not supported"), "{}", stderr(&out));
+
+    // Create and wait.
+    let out = plugin(kc, &["create", "demo", "--size", "3", "--wait", "--timeout", "2m"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("etcdcluster/demo is Running: 3/3 members ready"), "{}", stdout(&out));
+    let out = plugin(kc, &["create", "demo"]).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+
+    // List: only demo, ready.
+    let out = plugin(kc, &["list", "--request-timeout", "10s"]).await;
+    expect_code(&out, 0);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("NAME ") && lines[0].contains("READY"), "{text}");
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(&row[..5], ["demo", "3", "3/3", "3.5.1", "Running"], "{text}");
+
+    // Status: healthy, three members, one leader.
+    let out = plugin(kc, &["status", "demo"]).await;
+    expect_code(&out, 0);
+    let rows = member_rows(&stdout(&out));
+    assert_eq!(rows.len(), 3, "{}", stdout(&out));
+    assert_eq!(rows.iter().filter(|r| r.contains(" leader ")).count(), 1, "{rows:?}");
+    assert!(rows.iter().all(|r| r.contains(" true ")), "{rows:?}");
+    let out = plugin(kc, &["status", "demo", "-o", "json"]).await;
+    expect_code(&out, 0);
+    let object: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status -o json is JSON");
+    assert_eq!(object["status"]["members"].as_array().map(Vec::len), Some(3));
+
+    // Scale: refused outside 1..=9, then to 5.
+    let out = plugin(kc, &["scale", "demo", "--size", "12"]).await;
+    expect_code(&out, 3);
+    assert_eq!(clusters.get("demo").await.expect("demo").spec.size, 3, "nothing changed");
+    let out = plugin(kc, &["scale", "demo", "--size", "5", "--wait", "--timeout", "2m"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("5/5 members ready"), "{}", stdout(&out));
+    let out = plugin(kc, &["status", "demo"]).await;
+    expect_code(&out, 0);
+    assert_eq!(member_rows(&stdout(&out)).len(), 5, "{}", stdout(&out));
+
+    // Paused and a member lost: degraded, and nothing replaces it.
+    expect_code(&plugin(kc, &["pause", "demo"]).await, 0);
+    sb.sandbox.node.as_ref().expect("node").faults().lose("default", "demo-1").expect("lose demo-1");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let degraded = loop {
+        let out = plugin(kc, &["status", "demo"]).await;
+        if out.status.code() == Some(4) || Instant::now() > deadline {
+            break out;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    expect_code(&degraded, 4);
+    assert!(stdout(&degraded).contains("Paused:"), "{}", stdout(&degraded));
+    let out = plugin(kc, &["scale", "demo", "--size", "5", "--wait", "--timeout", "2s"]).await;
+    expect_code(&out, 6);
+    assert!(
+        stderr(&out).contains("timed out after 2s") && stderr(&out).contains("last seen Paused"),
+        "{}",
+        stderr(&out)
+    );
+    expect_code(&plugin(kc, &["resume", "demo"]).await, 0);
+    assert!(!clusters.get("demo").await.expect("demo").spec.paused);
+
+    // Delete: refused without --yes off a terminal, then done.
+    let out = plugin(kc, &["delete", "demo"]).await;
+    expect_code(&out, 3);
+    assert!(
+        stderr(&out).contains("refusing to delete without --yes when not on a terminal"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(clusters.get("demo").await.is_ok(), "still there");
+    let out = plugin(kc, &["delete", "demo", "--yes", "--wait", "--timeout", "1m"]).await;
+    expect_code(&out, 0);
+    let out = plugin(kc, &["status", "demo"]).await;
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("etcdcluster demo not found in namespace default"), "{}", stderr(&out));
+
+    println!("lifecycle took {:.1} s", started.elapsed().as_secs_f64());
+    sb.stop().await;
+}
