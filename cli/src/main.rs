@@ -43,8 +43,8 @@ enum Command {
     List(commands::list::Args),
     Status(commands::status::Args),
     Scale(commands::scale::Args),
-    Pause(commands::pause::Args),
-    Resume(commands::resume::Args),
+    Pause(commands::paused::PauseArgs),
+    Resume(commands::paused::ResumeArgs),
     Delete(commands::delete::Args),
     Validate(commands::validate::Args),
 }
@@ -58,8 +58,8 @@ async fn main() -> ExitCode {
         Command::List(args) => commands::list::run(kube, args).await.map_err(Into::into),
         Command::Status(args) => commands::status::run(kube, args).await.map_err(Into::into),
         Command::Scale(args) => commands::scale::run(kube, args).await.map_err(Into::into),
-        Command::Pause(args) => commands::pause::run(kube, args).await.map_err(Into::into),
-        Command::Resume(args) => commands::resume::run(kube, args).await.map_err(Into::into),
+        Command::Pause(args) => commands::paused::pause(kube, args).await.map_err(Into::into),
+        Command::Resume(args) => commands::paused::resume(kube, args).await.map_err(Into::into),
         Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),
         Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
     };

@@ -3,8 +3,7 @@
 pub mod create;
 pub mod delete;
 pub mod list;
-pub mod pause;
-pub mod resume;
+pub mod paused;
 pub mod scale;
 pub mod status;
 pub mod validate;
