@@ -2,8 +2,9 @@
 # The demo, on the sandbox (a local Kubernetes API whose node runs real etcd):
 #   1. check manifests with `kubectl etcd validate`, as the API server would;
 #   2. start etcd-sandbox, install the CRDs, start etcd-operator;
-#   3. create a 3-member cluster; the operator starts it; look at it as a user does
-#      (`kubectl get etcd -o wide`, the Events), write and read a key through two members;
+#   3. create a 3-member cluster with `kubectl etcd create --wait`; the operator starts it;
+#      `kubectl etcd status`, `kubectl get etcd -o wide`, the Events; write and read a key
+#      through two members;
 #   4. stop the operator and the sandbox, which removes everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,14 +62,12 @@ stop_all() {
 }
 trap stop_all EXIT
 
-step "creating a 3-member etcd 3.5.1 cluster (examples/cluster.yaml)"
-kube apply -f examples/cluster.yaml
-for _ in $(seq 600); do
-  phase="$(kubectl --cache-dir="$dir/kubectl-cache" get etcd demo -o jsonpath='{.status.phase}' 2>/dev/null || true)"
-  [ "$phase" = "Running" ] && break
-  sleep 0.1
-done
-[ "$phase" = "Running" ] || { echo "demo: the cluster did not reach Running within 60 s (phase: ${phase:-none})" >&2; exit 1; }
+step "creating a 3-member etcd 3.5.1 cluster with the plugin (kubectl finds kubectl-etcd on PATH)"
+export PATH="$PWD/target/debug:$PATH"
+echo "\$ kubectl etcd create demo --size 3 --version 3.5.1 --wait" >&2
+kubectl etcd create demo --size 3 --version 3.5.1 --wait --timeout 2m
+echo "\$ kubectl etcd status demo" >&2
+kubectl etcd status demo
 kube get etcd -o wide
 kube get pods -o wide
 echo "\$ kubectl describe etcd demo   (events)" >&2
