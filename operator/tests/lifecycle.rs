@@ -31,11 +31,31 @@ async fn create_grow_and_shrink_a_cluster() {
     assert_eq!(voters_and_learners(&ips[0]).await, (3, 0));
     etcdctl(&ips[0], &["put", "before-scaling", "kept"]).await;
 
+    // While the cluster grows, sample etcd's member list: never more than one learner.
+    let most_learners = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sampling = {
+        let (ip, most) = (ips[0].clone(), most_learners.clone());
+        tokio::spawn(async move {
+            let endpoint = [format!("http://{ip}:2379")];
+            let Ok(mut etcd) = etcd_client::Client::connect(endpoint, None).await else { return };
+            loop {
+                if let Ok(list) = etcd.member_list().await {
+                    let learners = list.members().iter().filter(|m| m.is_learner()).count();
+                    most.fetch_max(learners, std::sync::atomic::Ordering::Relaxed);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    };
     clusters
         .patch("demo", &PatchParams::default(), &Patch::Merge(json!({"spec": {"size": 5}})))
         .await
         .expect("scale up");
     let took = wait_running(&clusters, 5, "scale 3 -> 5").await;
+    sampling.abort();
+    let most = most_learners.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(most <= 1, "{most} learners at once");
+    println!("at most {most} learner(s) at a time while growing (sampled every 20 ms)");
     println!("grew 3 -> 5 in {:.1} s", took.as_secs_f64());
     let ips = pod_ips(&sb.client).await;
     assert_eq!(voters_and_learners(&ips[0]).await, (5, 0), "every learner promoted");
