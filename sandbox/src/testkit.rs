@@ -24,6 +24,20 @@ pub enum TestSandboxError {
     /// The client could not be built.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The API refused a request.
+    #[error("the sandbox's API refused: {0}")]
+    Api(#[from] kube::Error),
+    /// The etcd build asked for is not installed.
+    #[error(transparent)]
+    Build(#[from] crate::etcd_builds::BuildError),
+    /// etcdctl could not run, or failed.
+    #[error("etcdctl {args}: {message}")]
+    Etcdctl {
+        /// Its arguments.
+        args: String,
+        /// What went wrong (its stderr).
+        message: String,
+    },
 }
 
 impl TestSandbox {
@@ -53,6 +67,16 @@ impl TestSandbox {
         Ok(TestSandbox { sandbox, client, dir })
     }
 
+    /// Creates the project's CustomResourceDefinitions (the sandbox establishes them at once).
+    pub async fn install_crds(&self) -> Result<(), TestSandboxError> {
+        use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+        let crds: kube::Api<CustomResourceDefinition> = kube::Api::all(self.client.clone());
+        for crd in shared::crd::definitions() {
+            crds.create(&kube::api::PostParams::default(), &crd).await?;
+        }
+        Ok(())
+    }
+
     /// The kubeconfig file, for kubectl (`KUBECONFIG=...`).
     pub fn kubeconfig(&self) -> std::path::PathBuf {
         self.sandbox.kubeconfig_path()
@@ -67,4 +91,23 @@ impl TestSandbox {
     pub async fn stop(self) {
         self.sandbox.stop().await;
     }
+}
+
+/// Runs `etcdctl` of etcd `version` against the member at `ip` (client port 2379) and
+/// returns what it printed.
+pub async fn etcdctl(version: &str, ip: &str, args: &[&str]) -> Result<String, TestSandboxError> {
+    let build = crate::etcd_builds::locate(version)?;
+    let failed = |message: String| TestSandboxError::Etcdctl { args: args.join(" "), message };
+    let out = tokio::process::Command::new(build.etcdctl())
+        .env("ETCDCTL_API", "3")
+        .arg(format!("--endpoints=http://{ip}:2379"))
+        .arg("--command-timeout=5s")
+        .args(args)
+        .output()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !out.status.success() {
+        return Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

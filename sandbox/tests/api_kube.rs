@@ -18,7 +18,7 @@ use kube::api::{
 };
 use kube::runtime::controller::Action;
 use kube::runtime::{Controller, WatchStreamExt, watcher};
-use kube::{Api, Client, ResourceExt};
+use kube::{Api, ResourceExt};
 use serde_json::json;
 use shared::crd::{EtcdCluster, EtcdClusterSpec};
 
@@ -41,12 +41,11 @@ fn api_code(error: kube::Error) -> (u16, String) {
     }
 }
 
-/// Installs the project's CRDs and waits until they are served.
-async fn install_crds(client: &Client) {
+/// Installs the project's CRDs and checks that they are Established.
+async fn install_crds(sb: &TestSandbox) {
+    sb.install_crds().await.expect("CRDs created");
+    let client = &sb.client;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
-    for crd in shared::crd::definitions() {
-        crds.create(&PostParams::default(), &crd).await.expect("CRD created");
-    }
     let established = crds.get("etcdclusters.etcd.kubectl-etcd.dev").await.expect("CRD readable");
     let conditions = established.status.and_then(|s| s.conditions).unwrap_or_default();
     assert!(conditions.iter().any(|c| c.type_ == "Established" && c.status == "True"), "{conditions:?}");
@@ -87,7 +86,7 @@ async fn crud_of_built_in_and_custom_resources() {
         elsewhere.create(&PostParams::default(), &config_map("x", &[])).await.expect_err("namespace missing");
     assert_eq!(api_code(error).0, 404);
 
-    install_crds(&sb.client).await;
+    install_crds(&sb).await;
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec: EtcdClusterSpec = serde_json::from_value(json!({"version": "3.5.1"})).expect("spec");
     let cluster =
@@ -100,7 +99,7 @@ async fn crud_of_built_in_and_custom_resources() {
 #[tokio::test]
 async fn every_patch_type() {
     let sb = sandbox().await;
-    install_crds(&sb.client).await;
+    install_crds(&sb).await;
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec: EtcdClusterSpec = serde_json::from_value(json!({"version": "3.5.1"})).expect("spec");
     clusters.create(&PostParams::default(), &EtcdCluster::new("demo", spec)).await.expect("create");
@@ -167,7 +166,7 @@ async fn every_patch_type() {
 #[tokio::test]
 async fn conflicts_validation_and_subresources() {
     let sb = sandbox().await;
-    install_crds(&sb.client).await;
+    install_crds(&sb).await;
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec: EtcdClusterSpec = serde_json::from_value(json!({"version": "3.5.1"})).expect("spec");
     let original =

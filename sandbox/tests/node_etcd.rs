@@ -83,18 +83,8 @@ async fn wait_ready(pods: &Api<Pod>, name: &str, what: &str) -> Pod {
     panic!("{name} not ready within 60 s ({what}): {state}");
 }
 
-async fn etcdctl(endpoint: &str, args: &[&str]) -> String {
-    let build = locate("3.4.23").unwrap_or_else(|e| panic!("{e}"));
-    let out = tokio::process::Command::new(build.etcdctl())
-        .env("ETCDCTL_API", "3")
-        .arg(format!("--endpoints=http://{endpoint}:2379"))
-        .arg("--command-timeout=5s")
-        .args(args)
-        .output()
-        .await
-        .expect("etcdctl runs");
-    assert!(out.status.success(), "etcdctl {args:?} at {endpoint}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+async fn etcdctl(ip: &str, args: &[&str]) -> String {
+    etcd_sandbox::testkit::etcdctl("3.4.23", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn netns_left(prefix: &str) -> Vec<String> {
@@ -142,6 +132,25 @@ async fn three_etcd_pods_form_a_cluster_and_a_crashed_member_restarts_with_its_d
         etcdctl(&ips[2], &["get", "greeting", "--print-value-only"]).await.trim(),
         "written-through-demo-0"
     );
+
+    // Tools on the machine reach members by their DNS names through `etcd-sandbox exec`.
+    let by_name = tokio::process::Command::new(env!("CARGO_BIN_EXE_etcd-sandbox"))
+        .arg("exec")
+        .arg("--dir")
+        .arg(sb.dir())
+        .arg("--")
+        .arg(locate("3.4.23").unwrap_or_else(|e| panic!("{e}")).etcdctl())
+        .args([
+            "--endpoints=http://demo-1.demo.default.svc.cluster.local:2379",
+            "get",
+            "greeting",
+            "--print-value-only",
+        ])
+        .output()
+        .await
+        .expect("etcd-sandbox exec runs");
+    assert!(by_name.status.success(), "{}", String::from_utf8_lossy(&by_name.stderr));
+    assert_eq!(String::from_utf8_lossy(&by_name.stdout).trim(), "written-through-demo-0");
 
     let demo1_id =
         entries.iter().find(|e| e["name"] == "demo-1").map(|e| e["ID"].clone()).expect("demo-1 listed");

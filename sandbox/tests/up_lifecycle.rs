@@ -74,13 +74,20 @@ fn netns_prefix(pod_ip: &str) -> String {
     format!("esb{third}-")
 }
 
+/// Namespaces and the bridge of subnet `esb<N>-`, and whether the marked etcd still runs.
 fn leftovers(prefix: &str, marker: &str) -> (Vec<String>, bool) {
     let netns = std::process::Command::new("ip").args(["netns", "list"]).output().expect("ip runs");
-    let namespaces = String::from_utf8_lossy(&netns.stdout)
+    let mut namespaces: Vec<String> = String::from_utf8_lossy(&netns.stdout)
         .lines()
         .filter(|l| l.starts_with(prefix))
         .map(String::from)
         .collect();
+    let bridge = prefix.replacen("esb", "esbr", 1).trim_end_matches('-').to_string();
+    let link =
+        std::process::Command::new("ip").args(["link", "show", "dev", &bridge]).output().expect("ip runs");
+    if link.status.success() {
+        namespaces.push(bridge);
+    }
     let processes =
         std::process::Command::new("pgrep").args(["-f", "--", marker]).output().expect("pgrep runs");
     let running = match processes.status.code() {
@@ -162,8 +169,13 @@ async fn up_serves_kubectl_and_cleans_up_after_sigterm_and_after_sigkill() {
     // ... and the next one removes them before it starts.
     let third = dir.path().join("third");
     let mut next = up(&third).await;
-    eventually("the killed sandbox's leftovers removed", || leftovers(&prefix, &marker) == (vec![], false))
-        .await;
+    // The new sandbox may claim the freed subnet for its own bridge; the killed one's
+    // namespaces and processes must be gone.
+    eventually("the killed sandbox's namespaces and processes removed", || {
+        let (left, running) = leftovers(&prefix, &marker);
+        !running && left.iter().all(|name| name.starts_with("esbr"))
+    })
+    .await;
     let pid = next.id().expect("running");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGTERM)
         .expect("SIGTERM sent");

@@ -5,6 +5,7 @@
 //! this crate, so the two can never disagree.
 
 pub mod crd;
+pub mod display;
 pub mod names;
 pub mod plan;
 pub mod validate;

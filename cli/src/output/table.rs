@@ -45,49 +45,7 @@ pub fn age(time: Option<&Time>, now: Timestamp) -> String {
     human_duration(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
 }
 
-/// kubectl's short human duration (`HumanDuration` of apimachinery).
-pub fn human_duration(d: Duration) -> String {
-    let seconds = d.as_secs();
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        return match seconds % 60 {
-            0 => format!("{minutes}m"),
-            s => format!("{minutes}m{s}s"),
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = minutes / 60;
-    if hours < 8 {
-        return match minutes % 60 {
-            0 => format!("{hours}h"),
-            m => format!("{hours}h{m}m"),
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    if hours < 24 * 8 {
-        return match hours % 24 {
-            0 => format!("{}d", hours / 24),
-            h => format!("{}d{h}h", hours / 24),
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{}d", hours / 24);
-    }
-    if hours < 24 * 365 * 8 {
-        return match (hours / 24) % 365 {
-            0 => format!("{}y", hours / 24 / 365),
-            d => format!("{}y{d}d", hours / 24 / 365),
-        };
-    }
-    format!("{}y", hours / 24 / 365)
-}
+pub use shared::display::human_duration;
 
 /// A byte count as etcdctl prints DB sizes (decimal units, go-humanize's `Bytes`):
 /// `0 B`, `20 kB`, `1.2 MB`, `25 MB`.
@@ -140,16 +98,6 @@ mod tests {
 
     #[test]
     fn ages_like_kubectl() {
-        let d = |s| human_duration(Duration::from_secs(s));
-        assert_eq!(d(0), "0s");
-        assert_eq!(d(119), "119s");
-        assert_eq!(d(200), "3m20s");
-        assert_eq!(d(600), "10m");
-        assert_eq!(d(3 * 3600 + 60), "3h1m");
-        assert_eq!(d(20 * 3600), "20h");
-        assert_eq!(d(3 * 86400 + 3600), "3d1h");
-        assert_eq!(d(30 * 86400), "30d");
-        assert_eq!(d(3 * 365 * 86400 + 86400), "3y1d");
         let now = Timestamp::from_second(1_000_000).expect("valid");
         let then = Time(Timestamp::from_second(1_000_000 - 45).expect("valid"));
         assert_eq!(age(Some(&then), now), "45s");

@@ -5,10 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use etcd_sandbox::etcd_builds::locate;
 use etcd_sandbox::testkit::TestSandbox;
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
@@ -21,10 +19,7 @@ pub async fn sandbox() -> TestSandbox {
         .with_test_writer()
         .try_init();
     let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
-    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
-    for crd in shared::crd::definitions() {
-        crds.create(&PostParams::default(), &crd).await.expect("CRD created");
-    }
+    sb.install_crds().await.expect("CRDs created");
     sb
 }
 
@@ -86,16 +81,7 @@ pub async fn pod_ips(client: &Client) -> Vec<String> {
 
 /// Runs etcdctl 3.5.1 against one member.
 pub async fn etcdctl(ip: &str, args: &[&str]) -> String {
-    let build = locate("3.5.1").unwrap_or_else(|e| panic!("{e}"));
-    let out = tokio::process::Command::new(build.etcdctl())
-        .arg(format!("--endpoints=http://{ip}:2379"))
-        .arg("--command-timeout=5s")
-        .args(args)
-        .output()
-        .await
-        .expect("etcdctl runs");
-    assert!(out.status.success(), "etcdctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    etcd_sandbox::testkit::etcdctl("3.5.1", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// etcd's member list: (name, hex ID, learner).
