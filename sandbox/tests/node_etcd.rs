@@ -1,6 +1,7 @@
 //! The node agent runs real etcd: three Pods created by hand (etcd 3.4.23, a static
 //! `--initial-cluster` of Pod DNS names) form a cluster, checked with the real `etcdctl`
-//! from the machine; a member whose process crashes is restarted in place with its data.
+//! from the machine; a member whose process crashes is restarted in place with its data;
+//! a changed image restarts the container with the new image and the same data.
 //! Stopping the sandbox leaves no process, namespace or bridge behind.
 //!
 //! Runs as root (network namespaces), as CI does.
@@ -93,7 +94,7 @@ fn netns_left(prefix: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn three_etcd_pods_form_a_cluster_and_a_crashed_member_restarts_with_its_data() {
+async fn three_etcd_pods_form_a_cluster_crashes_restart_in_place_and_image_changes_roll() {
     let sb = TestSandbox::start_with_node().await.expect("sandbox with a node starts");
     let netns_prefix =
         format!("esb{}-", sb.sandbox.node.as_ref().map(|n| n.gateway().octets()[2]).unwrap_or_default());
@@ -177,6 +178,69 @@ async fn three_etcd_pods_form_a_cluster_and_a_crashed_member_restarts_with_its_d
         .find(|e| e["name"] == "demo-1")
         .map(|e| e["ID"].clone());
     assert_eq!(same, Some(demo1_id), "the same member came back");
+
+    // An image change restarts the container with the new image and the same data, as a
+    // kubelet does: the in-place upgrade of a member.
+    let patch = |image: &str| {
+        kube::api::Patch::Strategic(json!({"spec": {"containers": [{"name": "etcd", "image": image}]}}))
+    };
+    let params = kube::api::PatchParams::default();
+    pods.patch("demo-2", &params, &patch("gcr.io/etcd-development/etcd:v3.5.1"))
+        .await
+        .expect("image patched");
+    let mut upgraded = None;
+    for _ in 0..300 {
+        if let Ok(pod) = pods.get("demo-2").await
+            && restarts(&pod) >= 1
+            && ready(&pod)
+        {
+            upgraded = Some(pod);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let upgraded = upgraded.expect("demo-2 restarted with the new image within 30 s");
+    let status = upgraded.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
+    assert_eq!(status[0].image, "gcr.io/etcd-development/etcd:v3.5.1");
+    assert_eq!(status[0].restart_count, 1, "one restart for the image change");
+    let mut reported = String::new();
+    for _ in 0..100 {
+        reported = etcdctl(&ips[2], &["endpoint", "status", "-w", "json"]).await;
+        if reported.contains("\"version\":\"3.5.1\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reported.contains("\"version\":\"3.5.1\""), "demo-2 runs etcd 3.5.1: {reported}");
+    assert_eq!(
+        etcdctl(&ips[2], &["get", "greeting", "--print-value-only"]).await.trim(),
+        "written-through-demo-0",
+        "the data survived the image change"
+    );
+
+    // An image that cannot be pulled leaves the container waiting; setting a good image
+    // back starts it at once.
+    pods.patch("demo-0", &params, &patch("gcr.io/etcd-development/etcd:v3.5.99")).await.expect("patched");
+    let mut waiting = String::new();
+    for _ in 0..300 {
+        let pod = pods.get("demo-0").await.expect("demo-0 exists");
+        let state = pod.status.and_then(|s| s.container_statuses).and_then(|c| c.first().cloned());
+        if let Some(reason) = state.and_then(|c| c.state).and_then(|s| s.waiting).and_then(|w| w.reason) {
+            waiting = reason;
+            if waiting == "ErrImagePull" {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting, "ErrImagePull");
+    pods.patch("demo-0", &params, &patch("gcr.io/etcd-development/etcd:v3.4.23")).await.expect("patched");
+    let back = wait_ready(&pods, "demo-0", "after the good image was set back").await;
+    assert_eq!(restarts(&back), 1);
+    assert_eq!(
+        etcdctl(&ips[0], &["get", "greeting", "--print-value-only"]).await.trim(),
+        "written-through-demo-0"
+    );
 
     assert!(!netns_left(&netns_prefix).is_empty(), "pods run in their own namespaces");
     sb.stop().await;

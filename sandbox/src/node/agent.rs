@@ -69,6 +69,9 @@ enum Order {
     Crash,
     /// Cut the Pod off the network, or heal it.
     Isolate(bool, tokio::sync::oneshot::Sender<Result<(), NetError>>),
+    /// The Pod's container images changed: restart the changed containers with their new
+    /// image, as a kubelet does.
+    Images(Vec<(String, String)>),
 }
 
 struct Worker {
@@ -76,6 +79,8 @@ struct Worker {
     name: String,
     orders: mpsc::UnboundedSender<Order>,
     terminating: bool,
+    /// `(container, image)` of every container, as last sent to the worker.
+    images: Vec<(String, String)>,
 }
 
 struct Shared {
@@ -291,6 +296,12 @@ fn sync(shared: &Arc<Shared>) {
                 worker.terminating = true;
                 let grace = pod["metadata"]["deletionGracePeriodSeconds"].as_u64().unwrap_or(30);
                 let _ = worker.orders.send(Order::Terminate(Duration::from_secs(grace)));
+            } else if !deleting {
+                let images = images_of(pod);
+                if images != worker.images {
+                    worker.images = images.clone();
+                    let _ = worker.orders.send(Order::Images(images));
+                }
             }
             continue;
         }
@@ -313,7 +324,13 @@ fn sync(shared: &Arc<Shared>) {
         let (orders, received) = mpsc::unbounded_channel();
         workers.insert(
             uid.clone(),
-            Worker { namespace: namespace.clone(), name: name.clone(), orders, terminating: false },
+            Worker {
+                namespace: namespace.clone(),
+                name: name.clone(),
+                orders,
+                terminating: false,
+                images: images_of(pod),
+            },
         );
         let shared = shared.clone();
         tokio::spawn(async move {
@@ -324,6 +341,20 @@ fn sync(shared: &Arc<Shared>) {
             shared.hosts_changed.notify_one();
         });
     }
+}
+
+/// `(container, image)` of every container and init container of a Pod.
+fn images_of(pod: &Value) -> Vec<(String, String)> {
+    ["initContainers", "containers"]
+        .iter()
+        .flat_map(|key| pod["spec"][key].as_array().into_iter().flatten())
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default().to_string(),
+                c["image"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
 }
 
 fn uid_of(object: &Value) -> String {
@@ -633,6 +664,7 @@ impl PodRun<'_> {
                     Some(Order::Isolate(isolated, done)) => {
                         let _ = done.send(self.shared.network.set_isolated(&self.net, isolated).await);
                     }
+                    Some(Order::Images(images)) => self.change_images(&images).await,
                 },
                 _ = tokio::time::sleep(TICK) => self.step().await,
             }
@@ -797,6 +829,34 @@ impl PodRun<'_> {
         let at = now();
         let terminated = json!({"terminated": {"exitCode": 128, "reason": "StartError", "message": message, "startedAt": at, "finishedAt": at}});
         self.after_exit(i, terminated, false);
+    }
+
+    /// A kubelet's answer to an image update: every running container whose image changed
+    /// is stopped gracefully and started again at once with the new image (its restart
+    /// count goes up); one waiting for an image that could not be pulled tries the new one
+    /// now instead of after its back-off.
+    async fn change_images(&mut self, images: &[(String, String)]) {
+        let grace =
+            Duration::from_secs(self.pod["spec"]["terminationGracePeriodSeconds"].as_u64().unwrap_or(30));
+        for container in self.containers.iter_mut().filter(|c| !c.init) {
+            let Some((_, image)) = images.iter().find(|(name, _)| *name == container.name) else { continue };
+            if container.spec["image"] == image.as_str() {
+                continue;
+            }
+            tracing::info!(pod = %self.name, container = %container.name, %image, "image changed; restarting the container");
+            container.spec["image"] = json!(image);
+            if let Some(mut process) = container.process.take() {
+                let exit = process.terminate(grace).await;
+                let started_at = container.started.take().map(|(_, at)| at).unwrap_or_else(now);
+                let code = exit.as_ref().ok().and_then(|e| e.code).unwrap_or(0);
+                container.last_state = json!({"terminated": {"exitCode": code, "reason": "Completed", "startedAt": started_at, "finishedAt": now()}});
+                container.restart_count += 1;
+            }
+            container.finished = false;
+            container.next_start = Instant::now();
+            container.state = json!({"waiting": {"reason": "ContainerCreating"}});
+        }
+        self.write_status(None);
     }
 
     fn record_exit(&mut self, i: usize, exit: ExitStatusInfo) {
