@@ -120,6 +120,8 @@ pub async fn observe(endpoints: &[(String, String)]) -> Result<Membership, EtcdE
             learner: member.is_learner(),
             healthy: state.is_some(),
             leader: state.as_ref().is_some_and(|s| s.leader == member.id()),
+            version: state.as_ref().and_then(|s| s.version.parse().ok()),
+            raft_index: state.as_ref().map(|s| s.raft_applied_index),
         });
         if let Some(state) = state {
             states.push((member.id(), state));

@@ -26,6 +26,20 @@ pub const MANAGED_BY: &str = "kubectl-etcd";
 /// Image repository used when a cluster does not name one (the etcd project's own images).
 pub const DEFAULT_REPOSITORY: &str = "gcr.io/etcd-development/etcd";
 
+/// Annotation on an EtcdCluster that allows a `spec.version` whose minor version the
+/// project does not support (value `"true"`); `kubectl etcd upgrade --force` sets it.
+pub const ALLOW_UNSUPPORTED_VERSION_ANNOTATION: &str = "etcd.kubectl-etcd.dev/allow-unsupported-version";
+
+/// The etcd version an image runs, from its tag (`gcr.io/etcd-development/etcd:v3.5.1` is
+/// 3.5.1); `None` when the tag is not a version.
+pub fn image_version(image: &str) -> Option<crate::version::EtcdVersion> {
+    let (_, tag) = image.rsplit_once(':')?;
+    if tag.contains('/') {
+        return None;
+    }
+    tag.parse().ok()
+}
+
 /// The cluster DNS domain member addresses are written in.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
 

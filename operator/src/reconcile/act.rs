@@ -7,13 +7,15 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use serde::Serialize;
+use serde_json::json;
 use shared::crd::EtcdCluster;
 use shared::plan::membership::{InitialState, Step};
+use shared::version::EtcdVersion;
 
 use super::observe::{Observation, client_endpoints};
 use crate::etcd::{self, EtcdError};
-use crate::resources::pod::{MemberPod, member_pod};
-use crate::resources::{BuildError, pdb, pvc, service};
+use crate::resources::pod::{CONTAINER_NAME, MemberPod, member_pod};
+use crate::resources::{BuildError, image, pdb, pvc, service};
 
 /// The field manager of everything the operator applies.
 const MANAGER: &str = "etcd-operator";
@@ -74,12 +76,13 @@ async fn create_member(
     member: &str,
     state: InitialState,
     initial_cluster: &[(String, String)],
+    version: EtcdVersion,
 ) -> Result<(), ActError> {
     let namespace = cluster.namespace().unwrap_or_default();
     if let Some(claim) = pvc::member_claim(cluster, member)? {
         create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
     }
-    let version = cluster.spec.version.trim_start_matches('v').to_string();
+    let version = version.to_string();
     let token = token(cluster);
     let pod =
         member_pod(cluster, &MemberPod { member, version: &version, initial_cluster, state, token: &token })?;
@@ -108,13 +111,22 @@ pub async fn act(
     let namespace = cluster.namespace().unwrap_or_default();
     match step {
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
-        Step::Bootstrap { missing, initial_cluster } => {
+        Step::Bootstrap { missing, initial_cluster, version } => {
             for member in missing {
-                create_member(client, cluster, member, InitialState::New, initial_cluster).await?;
+                create_member(client, cluster, member, InitialState::New, initial_cluster, *version).await?;
             }
         }
-        Step::CreatePod { member, state, initial_cluster } => {
-            create_member(client, cluster, member, *state, initial_cluster).await?;
+        Step::CreatePod { member, state, initial_cluster, version } => {
+            create_member(client, cluster, member, *state, initial_cluster, *version).await?;
+        }
+        Step::ChangeVersion { member, to, .. } => {
+            // Only the image of a Pod may change: the kubelet restarts the container with
+            // it, with the same volumes, so the member comes back as itself.
+            let image = image(cluster, &to.to_string());
+            let patch = json!({"spec": {"containers": [{"name": CONTAINER_NAME, "image": image}]}});
+            Api::<Pod>::namespaced(client.clone(), &namespace)
+                .patch(member, &PatchParams::default(), &Patch::Strategic(patch))
+                .await?;
         }
         Step::AddLearner { peer_url, .. } => etcd::add_learner(&endpoints, peer_url).await?,
         Step::PromoteLearner { id, .. } => etcd::promote(&endpoints, *id).await?,

@@ -7,6 +7,7 @@ pub mod report;
 use std::sync::Arc;
 use std::time::Duration;
 
+use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
@@ -15,6 +16,7 @@ use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
 use shared::crd::EtcdCluster;
 use shared::plan::membership::{Step, plan_membership};
+use shared::version::EtcdVersion;
 
 use act::ActError;
 
@@ -58,18 +60,18 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         // Never run a cluster differently from what its spec says: refuse, and say so.
         let message = "spec.tls is not supported yet: remove it to run the cluster without TLS, \
                        or wait for a release that supports TLS";
-        let now = Time(k8s_openapi::jiff::Timestamp::now());
-        let status = report::unsupported(&cluster, "TlsNotSupported", message, now);
-        if report::changed(cluster.status.as_ref(), &status) {
-            Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
-                .patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
-                .await
-                .map_err(ReconcileError::Report)?;
-        }
-        return Ok(Action::await_change());
+        return refuse(&ctx, &cluster, "TlsNotSupported", message).await;
     }
+    let Ok(target) = cluster.spec.version.parse::<EtcdVersion>() else {
+        let message = format!(
+            "spec.version {:?} is not an etcd version: set it to MAJOR.MINOR.PATCH, e.g. {}",
+            cluster.spec.version,
+            shared::version::default_version()
+        );
+        return refuse(&ctx, &cluster, "InvalidVersion", &message).await;
+    };
     let observation = observe::observe(&ctx.client, &cluster).await.map_err(ReconcileError::Observe)?;
-    let step = plan_membership(&observe::membership_input(&cluster, &observation));
+    let step = plan_membership(&observe::membership_input(&cluster, target, &observation));
     tracing::info!(cluster = %name, step = %report::describe(&step), "planned");
     let acted =
         if cluster.spec.paused { Ok(()) } else { carry_out(&ctx, &cluster, &observation, &step).await };
@@ -100,6 +102,28 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
     }
 }
 
+/// Refuses a spec the operator cannot carry out: phase Failed with `reason`, nothing else.
+async fn refuse(
+    ctx: &Context,
+    cluster: &EtcdCluster,
+    reason: &str,
+    message: &str,
+) -> Result<Action, ReconcileError> {
+    let now = Time(k8s_openapi::jiff::Timestamp::now());
+    let status = report::unsupported(cluster, reason, message, now);
+    if report::changed(cluster.status.as_ref(), &status) {
+        Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
+            .patch_status(
+                &cluster.name_any(),
+                &PatchParams::default(),
+                &Patch::Merge(json!({ "status": status })),
+            )
+            .await
+            .map_err(ReconcileError::Report)?;
+    }
+    Ok(Action::await_change())
+}
+
 async fn carry_out(
     ctx: &Context,
     cluster: &EtcdCluster,
@@ -114,7 +138,15 @@ async fn carry_out(
             reason: reason.into(),
             note: Some(report::describe(step)),
             action: action.into(),
-            secondary: None,
+            // The member's Pod, so Events about different members stay apart (Events with
+            // the same reason and objects are merged into one series).
+            secondary: member_of(step).map(|member| ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Pod".into()),
+                name: Some(member.to_string()),
+                namespace: cluster.namespace(),
+                ..ObjectReference::default()
+            }),
         };
         if let Err(error) = ctx.recorder.publish(&event, &cluster.object_ref(&())).await {
             tracing::warn!(%error, "publishing an event failed");
@@ -155,8 +187,27 @@ fn event_of(step: &Step) -> Option<(&'static str, &'static str)> {
         Step::MoveLeader { .. } => Some(("LeaderMoved", "Scale")),
         Step::RemoveMember { .. } => Some(("MemberRemoved", "Scale")),
         Step::DeletePod { .. } => Some(("MemberPodDeleted", "Scale")),
+        Step::ChangeVersion { .. } => Some(("MemberVersionChanged", "Upgrade")),
         Step::Refuse { .. } => Some(("Refused", "Reconcile")),
         Step::Idle | Step::Wait { .. } | Step::Paused { .. } => None,
+    }
+}
+
+/// The member a step is about, if it is about one.
+fn member_of(step: &Step) -> Option<&str> {
+    match step {
+        Step::CreatePod { member, .. }
+        | Step::AddLearner { member, .. }
+        | Step::PromoteLearner { member, .. }
+        | Step::RemoveMember { member, .. }
+        | Step::DeletePod { member, .. }
+        | Step::ChangeVersion { member, .. }
+        | Step::MoveLeader { to: member, .. } => Some(member),
+        Step::Idle
+        | Step::Wait { .. }
+        | Step::Paused { .. }
+        | Step::Bootstrap { .. }
+        | Step::Refuse { .. } => None,
     }
 }
 

@@ -7,8 +7,10 @@ use kube::{Api, ResourceExt};
 use shared::crd::EtcdCluster;
 use shared::names;
 use shared::plan::membership::{MembershipInput, PodView};
+use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
+use crate::resources::pod::CONTAINER_NAME;
 
 /// Everything one reconcile looks at.
 #[derive(Clone, Debug)]
@@ -62,8 +64,45 @@ pub fn running(pod: &Pod) -> bool {
     })
 }
 
-/// What the planner reads, from the spec and the observation.
-pub fn membership_input(cluster: &EtcdCluster, observation: &Observation) -> MembershipInput {
+/// The etcd container of a member Pod.
+fn etcd_container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerStatus> {
+    pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|c| c.name == CONTAINER_NAME)
+}
+
+/// The etcd version of a member Pod's image.
+pub fn pod_version(pod: &Pod) -> Option<EtcdVersion> {
+    let containers = &pod.spec.as_ref()?.containers;
+    let etcd = containers.iter().find(|c| c.name == CONTAINER_NAME)?;
+    names::image_version(etcd.image.as_deref()?)
+}
+
+/// Container states that mean the etcd container cannot run, not that it is starting.
+const FAILURES: &[&str] = &[
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "CrashLoopBackOff",
+    "CreateContainerError",
+    "CreateContainerConfigError",
+    "RunContainerError",
+];
+
+/// Why a member Pod's etcd container cannot run (`reason: message`), if it cannot.
+pub fn pod_failure(pod: &Pod) -> Option<String> {
+    let waiting = etcd_container_status(pod)?.state.as_ref()?.waiting.as_ref()?;
+    let reason = waiting.reason.as_deref().filter(|r| FAILURES.contains(r))?;
+    Some(match waiting.message.as_deref() {
+        Some(message) if !message.is_empty() => format!("{reason}: {message}"),
+        _ => reason.to_string(),
+    })
+}
+
+/// What the planner reads, from the spec (its version already parsed) and the observation.
+pub fn membership_input(
+    cluster: &EtcdCluster,
+    target: EtcdVersion,
+    observation: &Observation,
+) -> MembershipInput {
     let bootstrapped = observation.membership.is_some()
         || cluster.status.as_ref().and_then(|s| s.cluster_id.as_ref()).is_some_and(|id| !id.is_empty());
     MembershipInput {
@@ -80,9 +119,17 @@ pub fn membership_input(cluster: &EtcdCluster, observation: &Observation) -> Mem
                 name: p.name_any(),
                 running: running(p),
                 deleting: p.metadata.deletion_timestamp.is_some(),
+                version: pod_version(p),
+                failure: pod_failure(p),
             })
             .collect(),
         claims: observation.claims.iter().map(ResourceExt::name_any).collect(),
         members: observation.membership.as_ref().map(|m| m.members.clone()),
+        target,
+        force_version: cluster
+            .annotations()
+            .get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION)
+            .is_some_and(|v| v == "true"),
+        snapshot_before_upgrade: cluster.spec.backup.as_ref().is_some_and(|b| b.before_upgrade),
     }
 }

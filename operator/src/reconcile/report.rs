@@ -6,6 +6,7 @@ use kube::ResourceExt;
 use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole, MemberStatus};
 use shared::names;
 use shared::plan::membership::{Refusal, Step};
+use shared::version::EtcdVersion;
 
 use super::observe::Observation;
 
@@ -48,6 +49,17 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
             }
         })
         .collect();
+    // Members whose Pod cannot run say why (e.g. an image that cannot be pulled).
+    let failures: Vec<(String, String)> = observation
+        .pods
+        .iter()
+        .filter_map(|p| super::observe::pod_failure(p).map(|f| (p.name_any(), f)))
+        .collect();
+    for member in &mut member_statuses {
+        if let Some((_, failure)) = failures.iter().find(|(pod, _)| *pod == member.name) {
+            member.message = Some(failure.clone());
+        }
+    }
     member_statuses.sort_by_key(|m| names::member_index(&name, &m.name).unwrap_or(usize::MAX));
     let versions: Vec<String> = member_statuses.iter().filter_map(|m| m.version.clone()).collect();
     let current_version = versions
@@ -56,10 +68,39 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         .min()
         .map(|v| v.to_string());
     let leader = member_statuses.iter().find(|m| m.role == Some(MemberRole::Leader)).map(|m| m.name.clone());
-    let phase = phase_of(step, healthy_voters, voters, desired);
     let available = voters > 0 && healthy_voters >= shared::plan::membership::quorum(voters);
+    let target: Option<EtcdVersion> = cluster.spec.version.parse().ok();
+    let upgrading = member_statuses.iter().any(|m| m.version.as_ref().and_then(|v| v.parse().ok()) != target)
+        || observation.pods.iter().map(super::observe::pod_version).any(|v| v.is_some() && v != target);
+    let phase = match phase_of(step, healthy_voters, voters, desired) {
+        ClusterPhase::Scaling | ClusterPhase::Running | ClusterPhase::Degraded | ClusterPhase::Healing
+            if !failures.is_empty() =>
+        {
+            ClusterPhase::Degraded
+        }
+        // A member restarting with its new version is part of the upgrade, not a failure.
+        ClusterPhase::Scaling | ClusterPhase::Running | ClusterPhase::Degraded
+            if upgrading && available && !matches!(step, Step::Refuse { .. }) =>
+        {
+            ClusterPhase::Upgrading
+        }
+        phase => phase,
+    };
     let progressing = !matches!(step, Step::Idle | Step::Refuse { .. } | Step::Paused { .. });
-    let degraded = members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. });
+    let degraded =
+        members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. }) || !failures.is_empty();
+    let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
+    let (degraded_reason, degraded_message) = match step {
+        Step::Refuse { reason: Refusal::UpgradeRefused, message } => ("UpgradeRefused", message.clone()),
+        Step::Refuse { message, .. } => ("MembersUnhealthy", message.clone()),
+        _ if !failures.is_empty() => ("MemberFailing", failing_message(&failures, observation, &current)),
+        _ if degraded => {
+            let down: Vec<&str> =
+                member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
+            ("MembersUnhealthy", format!("unhealthy: {}", down.join(", ")))
+        }
+        _ => ("AllMembersHealthy", "every member answers".to_string()),
+    };
     let (available_reason, available_message) = match step {
         Step::Refuse { reason: Refusal::QuorumLost, message } => ("QuorumLost", message.clone()),
         _ if available => ("QuorumHealthy", format!("{healthy_voters} of {voters} voting members healthy")),
@@ -69,24 +110,7 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let conditions = vec![
         condition(&previous, "Available", available, available_reason, &available_message, cluster, &now),
         condition(&previous, "Progressing", progressing, step_reason(step), &describe(step), cluster, &now),
-        condition(
-            &previous,
-            "Degraded",
-            degraded,
-            if degraded { "MembersUnhealthy" } else { "AllMembersHealthy" },
-            &if degraded {
-                let down: Vec<&str> =
-                    member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
-                match step {
-                    Step::Refuse { message, .. } => message.clone(),
-                    _ => format!("unhealthy: {}", down.join(", ")),
-                }
-            } else {
-                "every member answers".to_string()
-            },
-            cluster,
-            &now,
-        ),
+        condition(&previous, "Degraded", degraded, degraded_reason, &degraded_message, cluster, &now),
     ];
     let mut warnings = Vec::new();
     if desired % 2 == 0 {
@@ -112,6 +136,28 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         selector: Some(names::selector_string(&names::selector_labels(&name))),
         last_health_check: Some(now),
     }
+}
+
+/// What the Degraded condition says of members whose Pod cannot run: which, why, and how
+/// to go on.
+fn failing_message(failures: &[(String, String)], observation: &Observation, current: &str) -> String {
+    failures
+        .iter()
+        .map(|(pod, failure)| {
+            let version = observation
+                .pods
+                .iter()
+                .find(|p| p.name_any() == *pod)
+                .and_then(super::observe::pod_version)
+                .map_or_else(|| "(unknown version)".to_string(), |v| v.to_string());
+            format!(
+                "{pod} cannot run etcd {version}: {failure}. Nothing else changes while it is down and \
+                 quorum is kept; if this follows a version change, set spec.version to a version that \
+                 starts (the cluster runs {current}) and the upgrade goes on from there"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The status of a cluster whose spec asks for something the operator cannot do yet: phase
@@ -162,6 +208,7 @@ fn phase_of(step: &Step, healthy_voters: usize, voters: usize, desired: i32) -> 
         | Step::PromoteLearner { .. }
         | Step::MoveLeader { .. }
         | Step::DeletePod { .. } => ClusterPhase::Scaling,
+        Step::ChangeVersion { .. } => ClusterPhase::Upgrading,
         Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
             ClusterPhase::Healing
         }
@@ -185,6 +232,7 @@ fn step_reason(step: &Step) -> &'static str {
         Step::MoveLeader { .. } => "MovingLeader",
         Step::RemoveMember { .. } => "RemovingMember",
         Step::DeletePod { .. } => "DeletingPod",
+        Step::ChangeVersion { .. } => "ChangingVersion",
         Step::Refuse { .. } => "Refused",
     }
 }
@@ -202,6 +250,12 @@ pub fn describe(step: &Step) -> String {
         Step::MoveLeader { from, to, .. } => format!("moving leadership from {from} to {to}"),
         Step::RemoveMember { member, reason, .. } => format!("removing member {member}: {reason}"),
         Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
+        Step::ChangeVersion { member, from: Some(from), to } => {
+            format!("restarting {member} with etcd {to} (was {from}), same data")
+        }
+        Step::ChangeVersion { member, from: None, to } => {
+            format!("restarting {member} with etcd {to}, same data")
+        }
         Step::Refuse { message, .. } => message.clone(),
     }
 }

@@ -123,3 +123,96 @@ pub async fn pod_identity(client: &Client, name: &str) -> (String, i32) {
 pub fn three(storage: &str) -> Value {
     json!({"size": 3, "version": "3.5.1", "storage": {"kind": storage}})
 }
+
+/// Connects to the members at `ips` (short timeouts, for tests that reconnect often).
+pub async fn connect(ips: &[String]) -> Option<etcd_client::Client> {
+    let endpoints: Vec<String> = ips.iter().map(|ip| format!("http://{ip}:2379")).collect();
+    let options = etcd_client::ConnectOptions::new()
+        .with_connect_timeout(Duration::from_secs(1))
+        .with_timeout(Duration::from_secs(2));
+    etcd_client::Client::connect(endpoints, Some(options)).await.ok()
+}
+
+/// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
+/// reconnecting to whatever member Pods exist after a failure, and records which keys were
+/// acknowledged, how many attempts failed and the longest time without a successful write.
+pub struct Writer {
+    prefix: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<WriterReport>,
+}
+
+/// What a [`Writer`] saw.
+pub struct WriterReport {
+    /// The keys (as numbers) etcd acknowledged.
+    pub acknowledged: Vec<u64>,
+    /// Puts that failed.
+    pub failed: u64,
+    /// The longest time between two successful writes.
+    pub longest_gap: Duration,
+}
+
+impl Writer {
+    /// Starts writing keys under `prefix` to the cluster `demo`.
+    pub fn start(client: &Client, prefix: &str) -> Writer {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (client, flag, key_prefix) = (client.clone(), stop.clone(), prefix.to_string());
+        let task = tokio::spawn(async move {
+            let mut report =
+                WriterReport { acknowledged: Vec::new(), failed: 0, longest_gap: Duration::ZERO };
+            let mut etcd = None;
+            let mut last_success = Instant::now();
+            let mut next = 0u64;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if etcd.is_none() {
+                    etcd = connect(&pod_ips(&client).await).await;
+                }
+                let Some(c) = etcd.as_mut() else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                match c.put(format!("{key_prefix}{next:06}"), next.to_string(), None).await {
+                    Ok(_) => {
+                        report.acknowledged.push(next);
+                        report.longest_gap = report.longest_gap.max(last_success.elapsed());
+                        last_success = Instant::now();
+                        next += 1;
+                    }
+                    Err(_) => {
+                        report.failed += 1;
+                        etcd = None; // members may have new addresses: reconnect
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                }
+            }
+            report
+        });
+        Writer { prefix: prefix.to_string(), stop, task }
+    }
+
+    /// Stops writing, reads every key back (a linearizable read) and fails the test if an
+    /// acknowledged key is missing. Returns what the writer saw.
+    pub async fn stop_and_check(self, client: &Client) -> WriterReport {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let report = self.task.await.expect("the writer ends");
+        let mut reader = connect(&pod_ips(client).await).await.expect("a member answers");
+        let stored = reader
+            .get(self.prefix.as_str(), Some(etcd_client::GetOptions::new().with_prefix()))
+            .await
+            .expect("a linearizable read of every key");
+        let present: std::collections::HashSet<u64> =
+            stored.kvs().iter().filter_map(|kv| kv.value_str().ok()?.parse().ok()).collect();
+        let lost: Vec<u64> = report.acknowledged.iter().filter(|k| !present.contains(k)).copied().collect();
+        assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+        report
+    }
+}
+
+/// The image of a Pod's etcd container.
+pub fn image_of(pod: &Pod) -> String {
+    pod.spec
+        .as_ref()
+        .and_then(|s| s.containers.iter().find(|c| c.name == "etcd"))
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default()
+}

@@ -23,8 +23,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::rollout;
 use crate::crd::StorageKind;
 use crate::names;
+use crate::version::EtcdVersion;
 
 /// A member Pod as the operator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +38,11 @@ pub struct PodView {
     pub running: bool,
     /// The Pod is being deleted.
     pub deleting: bool,
+    /// The etcd version of the Pod's image; `None` when its tag is not a version.
+    pub version: Option<EtcdVersion>,
+    /// Why its etcd container cannot run (`ErrImagePull: ...`, `CrashLoopBackOff: ...`);
+    /// `None` while it runs or is merely starting.
+    pub failure: Option<String>,
 }
 
 /// An etcd member as the member list and a health check show it.
@@ -54,6 +61,10 @@ pub struct MemberView {
     pub healthy: bool,
     /// It is the raft leader.
     pub leader: bool,
+    /// The etcd version it reports; `None` when it does not answer.
+    pub version: Option<EtcdVersion>,
+    /// Its applied raft index; `None` when it does not answer.
+    pub raft_index: Option<u64>,
 }
 
 /// Everything the planner looks at.
@@ -79,6 +90,12 @@ pub struct MembershipInput {
     pub claims: Vec<String>,
     /// etcd's member list; `None` when no member answered.
     pub members: Option<Vec<MemberView>>,
+    /// The version asked for (`spec.version`).
+    pub target: EtcdVersion,
+    /// Allow a target whose minor version the project does not support.
+    pub force_version: bool,
+    /// `spec.backup.beforeUpgrade`: a snapshot must come before any member changes version.
+    pub snapshot_before_upgrade: bool,
 }
 
 /// Whether a member Pod starts a new cluster or joins an existing one.
@@ -116,6 +133,8 @@ pub enum Refusal {
     QuorumLost,
     /// The next step would leave fewer healthy voting members than a quorum.
     WouldBreakQuorum,
+    /// The version asked for cannot be reached from the version the cluster runs.
+    UpgradeRefused,
 }
 
 /// The one next step.
@@ -141,6 +160,8 @@ pub enum Step {
         missing: Vec<String>,
         /// The initial cluster: every initial member and its peer URL.
         initial_cluster: Vec<(String, String)>,
+        /// The etcd version they run.
+        version: EtcdVersion,
     },
     /// Create a member's Pod (and claim): a learner just added, or a persistent member
     /// whose Pod was lost.
@@ -151,6 +172,8 @@ pub enum Step {
         state: InitialState,
         /// The initial cluster the Pod is started with.
         initial_cluster: Vec<(String, String)>,
+        /// The etcd version it runs.
+        version: EtcdVersion,
     },
     /// Add a member as a learner (`MemberAddAsLearner`); its Pod follows.
     AddLearner {
@@ -194,6 +217,17 @@ pub enum Step {
         /// starts empty.
         claim: bool,
     },
+    /// Restart a member in place (same Pod name, same data) with another etcd version: a
+    /// step of a rolling upgrade with persistent storage, or the repair of a member whose
+    /// new version does not start.
+    ChangeVersion {
+        /// The member.
+        member: String,
+        /// The version its Pod runs now, when known.
+        from: Option<EtcdVersion>,
+        /// The version it runs after.
+        to: EtcdVersion,
+    },
     /// Nothing safe can be done; a human must act.
     Refuse {
         /// Why.
@@ -221,6 +255,9 @@ fn next_step(input: &MembershipInput) -> Step {
     let view = View::new(input);
     if !input.bootstrapped {
         return view.bootstrap();
+    }
+    if let Some(repair) = rollout::repair(input) {
+        return repair;
     }
     match &input.members {
         None => view.without_etcd(),
@@ -278,7 +315,7 @@ impl<'a> View<'a> {
             return Step::Wait { reason: format!("the {} initial members are starting", initial.len()) };
         }
         let initial_cluster = initial.iter().map(|m| (m.clone(), self.peer_url(m))).collect();
-        Step::Bootstrap { missing, initial_cluster }
+        Step::Bootstrap { missing, initial_cluster, version: self.input.target }
     }
 
     /// No member answers. Recreating lost Pods of persistent members is safe (they come
@@ -296,7 +333,12 @@ impl<'a> View<'a> {
             && let Some(lost) = known.iter().find(|m| self.pod(m).is_none())
         {
             let initial_cluster = known.iter().map(|m| (m.clone(), self.peer_url(m))).collect();
-            return Step::CreatePod { member: lost.clone(), state: InitialState::Existing, initial_cluster };
+            return Step::CreatePod {
+                member: lost.clone(),
+                state: InitialState::Existing,
+                initial_cluster,
+                version: rollout::member_version(self.input),
+            };
         }
         if self.input.pods.iter().any(|p| !p.running && !p.deleting) {
             return Step::Wait { reason: "member Pods are starting; no member answers yet".into() };
@@ -339,7 +381,12 @@ impl<'a> View<'a> {
                 // A member just added (its Pod was never made), or a persistent member
                 // whose Pod was lost: its Pod comes (back) with the same name.
                 let initial_cluster = self.initial_cluster_of(members);
-                return Step::CreatePod { member: name, state: InitialState::Existing, initial_cluster };
+                return Step::CreatePod {
+                    member: name,
+                    state: InitialState::Existing,
+                    initial_cluster,
+                    version: rollout::member_version(self.input),
+                };
             }
             // An ephemeral member whose Pod is gone took its data with it: remove it, a new
             // learner replaces it. Only once etcd sees it down: a member that still looks
@@ -393,24 +440,39 @@ impl<'a> View<'a> {
             return Step::Wait { reason: format!("waiting for {} to become healthy", unhealthy.join(", ")) };
         }
         if members.len() < self.input.desired_size {
-            let member = (0..)
-                .map(|i| names::member_name(&self.input.cluster, i))
-                .find(|name| !in_cluster.contains(name) && self.pod(name).is_none() && !self.has_claim(name))
-                .unwrap_or_default();
-            let peer_url = self.peer_url(&member);
-            return Step::AddLearner { member, peer_url };
+            return self.add_learner(members);
         }
         if members.len() > self.input.desired_size {
             return self.shrink(members, &voters);
         }
-        Step::Idle
+        rollout::next(self.input, members, || self.add_learner(members))
     }
 
-    /// Removes the member with the highest index, moving leadership away first.
+    /// Adds a learner under the first free member name.
+    fn add_learner(&self, members: &[MemberView]) -> Step {
+        let in_cluster: Vec<String> = members.iter().filter_map(|m| self.name_of(m)).collect();
+        let member = (0..)
+            .map(|i| names::member_name(&self.input.cluster, i))
+            .find(|name| !in_cluster.contains(name) && self.pod(name).is_none() && !self.has_claim(name))
+            .unwrap_or_default();
+        let peer_url = self.peer_url(&member);
+        Step::AddLearner { member, peer_url }
+    }
+
+    /// Removes one member, moving leadership away first. While an upgrade replaces members
+    /// (ephemeral storage), the member removed is one still at the old version, followers
+    /// first in name order; otherwise the member with the highest index.
     fn shrink(&self, members: &[MemberView], voters: &[&MemberView]) -> Step {
         let index_of =
             |m: &MemberView| self.name_of(m).and_then(|n| names::member_index(&self.input.cluster, &n));
-        let Some(victim) = members.iter().max_by_key(|m| index_of(m).unwrap_or(usize::MAX)) else {
+        let rollout_version = rollout::member_version(self.input);
+        let outdated = |m: &&MemberView| m.version.is_some_and(|v| v != rollout_version);
+        let victim = members
+            .iter()
+            .filter(outdated)
+            .min_by_key(|m| (m.leader, index_of(m).unwrap_or(usize::MAX)))
+            .or_else(|| members.iter().max_by_key(|m| index_of(m).unwrap_or(usize::MAX)));
+        let Some(victim) = victim else {
             return Step::Idle;
         };
         let name = self.name_of(victim).unwrap_or_default();
@@ -423,8 +485,10 @@ impl<'a> View<'a> {
             };
         }
         if victim.leader {
-            let successor =
-                voters.iter().filter(|m| m.id != victim.id && m.healthy).min_by_key(|m| index_of(m));
+            let successor = voters
+                .iter()
+                .filter(|m| m.id != victim.id && m.healthy)
+                .min_by_key(|m| (outdated(m), index_of(m)));
             if let Some(successor) = successor {
                 return Step::MoveLeader {
                     to_id: successor.id,
@@ -457,11 +521,24 @@ mod tests {
             pods: vec![],
             claims: vec![],
             members: None,
+            target: v("3.5.1"),
+            force_version: false,
+            snapshot_before_upgrade: false,
         }
     }
 
+    fn v(text: &str) -> EtcdVersion {
+        text.parse().expect("test version parses")
+    }
+
     fn pod(name: &str) -> PodView {
-        PodView { name: name.into(), running: true, deleting: false }
+        PodView {
+            name: name.into(),
+            running: true,
+            deleting: false,
+            version: Some(v("3.5.1")),
+            failure: None,
+        }
     }
 
     fn member(i: usize, leader: bool) -> MemberView {
@@ -473,6 +550,8 @@ mod tests {
             learner: false,
             healthy: true,
             leader,
+            version: Some(v("3.5.1")),
+            raft_index: Some(1000),
         }
     }
 
@@ -491,7 +570,10 @@ mod tests {
     fn a_new_cluster_starts_all_initial_members_together() {
         let mut i = input(3, StorageKind::Persistent);
         i.bootstrapped = false;
-        let Step::Bootstrap { missing, initial_cluster } = plan_membership(&i) else { panic!("bootstrap") };
+        let Step::Bootstrap { missing, initial_cluster, version } = plan_membership(&i) else {
+            panic!("bootstrap")
+        };
+        assert_eq!(version, v("3.5.1"));
         assert_eq!(missing, ["demo-0", "demo-1", "demo-2"]);
         assert_eq!(
             initial_cluster[1],
@@ -526,7 +608,7 @@ mod tests {
         learner.learner = true;
         learner.healthy = false;
         added.members.as_mut().expect("members").push(learner.clone());
-        let Step::CreatePod { member: m, state, initial_cluster } = plan_membership(&added) else {
+        let Step::CreatePod { member: m, state, initial_cluster, .. } = plan_membership(&added) else {
             panic!("pod")
         };
         assert_eq!((m.as_str(), state), ("demo-3", InitialState::Existing));
@@ -641,6 +723,211 @@ mod tests {
         assert!(matches!(plan_membership(&i), Step::Refuse { reason: Refusal::WouldBreakQuorum, .. }));
     }
 
+    /// What the cluster looks like once `step` has been carried out and the members it
+    /// touched are running again.
+    fn carry_out(i: &mut MembershipInput, step: &Step) {
+        let members = i.members.get_or_insert_with(Vec::new);
+        match step {
+            Step::ChangeVersion { member, to, .. } => {
+                let pod = i.pods.iter_mut().find(|p| p.name == *member).expect("the member's pod");
+                pod.version = Some(*to);
+                pod.failure = None;
+                if let Some(m) = members.iter_mut().find(|m| m.name == *member) {
+                    m.version = Some(*to);
+                }
+            }
+            Step::MoveLeader { to_id, .. } => members.iter_mut().for_each(|m| m.leader = m.id == *to_id),
+            Step::AddLearner { peer_url, .. } => {
+                let id = members.iter().map(|m| m.id).max().unwrap_or(99) + 1;
+                members.push(MemberView {
+                    id,
+                    name: String::new(),
+                    peer_url: peer_url.clone(),
+                    learner: true,
+                    healthy: false,
+                    leader: false,
+                    version: None,
+                    raft_index: None,
+                });
+            }
+            Step::CreatePod { member, version, .. } => {
+                i.pods.push(PodView { version: Some(*version), ..pod(member) });
+                let url = names::peer_url(member, "demo", "db");
+                let m = members.iter_mut().find(|m| m.peer_url == url).expect("the member was added");
+                m.name = member.clone();
+                m.healthy = true;
+                m.version = Some(*version);
+                m.raft_index = Some(1000);
+            }
+            Step::PromoteLearner { id, .. } => {
+                members.iter_mut().filter(|m| m.id == *id).for_each(|m| m.learner = false)
+            }
+            Step::RemoveMember { id, .. } => members.retain(|m| m.id != *id),
+            Step::DeletePod { member, .. } => i.pods.retain(|p| p.name != *member),
+            other => panic!("not a step that changes anything: {other:?}"),
+        }
+    }
+
+    /// Plans and carries out steps until the planner is idle; returns the steps taken.
+    fn run_to_idle(i: &mut MembershipInput) -> Vec<Step> {
+        let mut steps = Vec::new();
+        loop {
+            let step = plan_membership(i);
+            if step == Step::Idle {
+                return steps;
+            }
+            carry_out(i, &step);
+            let members = i.members.clone().unwrap_or_default();
+            assert!(members.iter().filter(|m| m.learner).count() <= 1, "one learner at most: {steps:?}");
+            assert!(members.len() <= i.desired_size + 1, "one extra member at most: {steps:?}");
+            steps.push(step);
+            assert!(steps.len() < 100, "the rollout does not converge: {steps:?}");
+        }
+    }
+
+    /// A running cluster of 3 at `version`, member 0 leading, asked to move to `target`.
+    fn at_version(storage: StorageKind, version: &str, target: &str) -> MembershipInput {
+        let mut i = running(3, 3, storage);
+        i.target = v(target);
+        i.pods.iter_mut().for_each(|p| p.version = Some(v(version)));
+        i.members.iter_mut().flatten().for_each(|m| m.version = Some(v(version)));
+        i
+    }
+
+    fn short(step: &Step) -> String {
+        match step {
+            Step::ChangeVersion { member, to, .. } => format!("{member} -> {to}"),
+            Step::MoveLeader { from, to, .. } => format!("leader {from} -> {to}"),
+            Step::AddLearner { member, .. } => format!("add {member}"),
+            Step::CreatePod { member, version, .. } => format!("pod {member} {version}"),
+            Step::PromoteLearner { member, .. } => format!("promote {member}"),
+            Step::RemoveMember { member, .. } => format!("remove {member}"),
+            Step::DeletePod { member, .. } => format!("delete pod {member}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn persistent_members_change_version_in_place_followers_first_leader_last() {
+        let mut i = at_version(StorageKind::Persistent, "3.4.23", "3.5.1");
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert_eq!(
+            steps,
+            ["demo-1 -> 3.5.1", "demo-2 -> 3.5.1", "leader demo-0 -> demo-1", "demo-0 -> 3.5.1"]
+        );
+        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.1"))));
+    }
+
+    #[test]
+    fn each_version_change_waits_for_the_member_to_restart_healthy_and_caught_up() {
+        let mut i = at_version(StorageKind::Persistent, "3.5.1", "3.5.0");
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.1")), to: v("3.5.0") }
+        );
+        // Image changed, the member still answers as the old version: it is restarting.
+        i.pods[1].version = Some(v("3.5.0"));
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("restarting")));
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = false;
+        members[1].version = None;
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = true;
+        members[1].version = Some(v("3.5.0"));
+        members[1].raft_index = Some(10);
+        members[0].raft_index = Some(5000);
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("catching up")));
+        let members = i.members.as_mut().expect("members");
+        members[1].raft_index = Some(4990);
+        members[2].raft_index = Some(5000);
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeVersion { member: "demo-2".into(), from: Some(v("3.5.1")), to: v("3.5.0") }
+        );
+    }
+
+    #[test]
+    fn ephemeral_members_are_replaced_by_learners_at_the_new_version() {
+        let mut i = at_version(StorageKind::Ephemeral, "3.4.23", "3.5.1");
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert_eq!(
+            steps,
+            [
+                "add demo-3",
+                "pod demo-3 3.5.1",
+                "promote demo-3",
+                "remove demo-1",
+                "delete pod demo-1",
+                "add demo-1",
+                "pod demo-1 3.5.1",
+                "promote demo-1",
+                "remove demo-2",
+                "delete pod demo-2",
+                "leader demo-0 -> demo-1",
+                "add demo-2",
+                "pod demo-2 3.5.1",
+                "promote demo-2",
+                "remove demo-0",
+                "delete pod demo-0",
+            ]
+        );
+        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.1"))));
+        assert_eq!(i.members.as_ref().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn a_member_that_cannot_start_halts_the_upgrade_until_the_version_is_fixed() {
+        let mut i = at_version(StorageKind::Persistent, "3.5.0", "3.5.2");
+        assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
+        i.pods[1] = PodView {
+            running: false,
+            version: Some(v("3.5.2")),
+            failure: Some("ErrImagePull: no such image".into()),
+            ..pod("demo-1")
+        };
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = false;
+        members[1].version = None;
+        // Halted: nothing else changes while demo-1 is down.
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
+        // The version set back: the failed member is changed back at once.
+        i.target = v("3.5.0");
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.2")), to: v("3.5.0") }
+        );
+        // Or forward to a version that starts: the failed member first, then the rest.
+        i.target = v("3.5.1");
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.2")), to: v("3.5.1") }
+        );
+    }
+
+    #[test]
+    fn refused_version_changes_change_nothing() {
+        let i = at_version(StorageKind::Persistent, "3.5.1", "3.4.23");
+        assert!(matches!(
+            plan_membership(&i),
+            Step::Refuse { reason: Refusal::UpgradeRefused, ref message } if message.contains("3.4.23")
+        ));
+        let mut snapshot_first = at_version(StorageKind::Persistent, "3.5.0", "3.5.1");
+        snapshot_first.snapshot_before_upgrade = true;
+        assert!(matches!(
+            plan_membership(&snapshot_first),
+            Step::Refuse { reason: Refusal::UpgradeRefused, ref message } if message.contains("beforeUpgrade")
+        ));
+    }
+
+    #[test]
+    fn new_members_join_at_the_next_stop_of_a_multi_minor_upgrade() {
+        let mut i = at_version(StorageKind::Ephemeral, "3.4.23", "3.6.0");
+        i.desired_size = 4;
+        let Step::AddLearner { .. } = plan_membership(&i) else { panic!("grows") };
+        assert_eq!(rollout::member_version(&i), v("3.5.1"));
+    }
+
     proptest! {
         /// Whatever the observed state, the step never lowers the healthy voters below a
         /// quorum, never adds while a learner is pending, and never adds or removes while a
@@ -654,6 +941,7 @@ mod tests {
             learner in proptest::option::of(0usize..7),
             lost in proptest::collection::vec(any::<bool>(), 7),
             persistent in any::<bool>(),
+            stale in proptest::collection::vec(any::<bool>(), 7),
         ) {
             let storage = if persistent { StorageKind::Persistent } else { StorageKind::Ephemeral };
             let mut i = running(n, size, storage);
@@ -662,6 +950,14 @@ mod tests {
                     m.leader = k == leader % n;
                     m.healthy = !unhealthy[k];
                     m.learner = learner == Some(k) && k != leader % n;
+                    if stale[k] {
+                        m.version = Some(v("3.5.0"));
+                    }
+                }
+            }
+            for p in &mut i.pods {
+                if stale[names::member_index("demo", &p.name).unwrap_or(0)] {
+                    p.version = Some(v("3.5.0"));
                 }
             }
             i.pods.retain(|p| !lost[names::member_index("demo", &p.name).unwrap_or(0)]);
@@ -679,13 +975,23 @@ mod tests {
                 }
                 Step::AddLearner { .. } => {
                     prop_assert!(members.iter().all(|m| !m.learner && m.healthy));
-                    prop_assert!(members.len() < size);
+                    // Growing, or replacing an ephemeral member at another version.
+                    let replacing = !persistent && members.iter().any(|m| m.version != Some(i.target));
+                    prop_assert!(members.len() < size || (members.len() == size && replacing));
                 }
                 Step::PromoteLearner { id, .. } => {
                     prop_assert!(members.iter().any(|m| m.id == id && m.learner));
                 }
                 Step::MoveLeader { to_id, .. } => {
                     prop_assert!(members.iter().any(|m| m.id == to_id && m.healthy && !m.learner && !m.leader));
+                }
+                Step::ChangeVersion { member, .. } => {
+                    // A running member changes version only when every member is healthy
+                    // and votes, and the leader only when it is the only member.
+                    let changed = members.iter().find(|m| m.name == member).expect("a known member");
+                    prop_assert!(!changed.leader || voters == 1, "the leader changes only when alone");
+                    prop_assert!(members.iter().all(|m| m.healthy && !m.learner));
+                    prop_assert!(healthy_voters > quorum(voters) || voters <= 2);
                 }
                 _ => {}
             }

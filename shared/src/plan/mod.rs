@@ -3,4 +3,5 @@
 //! them from what it observes before each step and carries out the first one.
 
 pub mod membership;
+pub mod rollout;
 pub mod upgrade;

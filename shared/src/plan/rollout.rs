@@ -1,0 +1,135 @@
+//! Version rollout: the membership planner's rules for moving members to `spec.version`,
+//! on top of [`super::upgrade`]'s plan. Pure, like the rest of the planning.
+//!
+//! - Once the membership is settled (size reached, every member healthy, no learner), the
+//!   first step of the upgrade plan is taken: move leadership away from the leader, or
+//!   change one member. With persistent storage a member restarts in place with the new
+//!   image ([`Step::ChangeVersion`]); with ephemeral storage a learner at the new version
+//!   is added, and once it votes, the shrink that follows removes a member still at the
+//!   old version.
+//! - The gate before each next step: every member healthy (the membership planner waits
+//!   otherwise), caught up (raft index within [`CAUGHT_UP_MAX_LAG`] of the furthest
+//!   member), and the member changed last reporting its new version.
+//! - A member whose Pod cannot run at a version other than the one members should run now
+//!   (an image that cannot be pulled, a version that crashes) is changed back or forward at
+//!   once: it is down anyway, so this never costs quorum. That is how setting the version
+//!   back after a failed step resumes the upgrade.
+
+use super::membership::{MemberView, MembershipInput, Refusal, Step};
+use super::upgrade::{
+    CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, plan_upgrade,
+};
+use crate::crd::MemberRole;
+use crate::version::{self, EtcdVersion};
+
+/// The version a member started now runs: the next stop on the way from the version the
+/// cluster runs (its lowest member version) to the target; the target itself when no
+/// member reports a version or the cluster is there; the cluster's own version when the
+/// target cannot be reached from it.
+pub fn member_version(input: &MembershipInput) -> EtcdVersion {
+    let reported: Vec<EtcdVersion> = input.members.iter().flatten().filter_map(|m| m.version).collect();
+    let Some(current) = version::cluster_version(&reported) else { return input.target };
+    match version::upgrade_path(current, input.target, input.force_version) {
+        Ok(path) => path.first().copied().unwrap_or(input.target),
+        Err(_) => current,
+    }
+}
+
+/// A member Pod that cannot run, at a version other than [`member_version`]: change it.
+pub fn repair(input: &MembershipInput) -> Option<Step> {
+    let version = member_version(input);
+    let pod = input
+        .pods
+        .iter()
+        .filter(|p| !p.deleting && !p.running && p.failure.is_some())
+        .find(|p| p.version.is_some_and(|v| v != version))?;
+    Some(Step::ChangeVersion { member: pod.name.clone(), from: pod.version, to: version })
+}
+
+/// The next rollout step of a settled cluster, or [`Step::Idle`] when every member runs
+/// the target. `add_learner` is the membership planner's way to add a member.
+pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl FnOnce() -> Step) -> Step {
+    if members.iter().all(|m| m.version == Some(input.target)) {
+        return Step::Idle;
+    }
+    let furthest = members.iter().filter_map(|m| m.raft_index).max().unwrap_or_default();
+    if let Some(behind) =
+        members.iter().find(|m| furthest.saturating_sub(m.raft_index.unwrap_or_default()) > CAUGHT_UP_MAX_LAG)
+    {
+        return Step::Wait {
+            reason: format!(
+                "{} is catching up ({} raft entries behind) before the next member changes version",
+                behind.name,
+                furthest.saturating_sub(behind.raft_index.unwrap_or_default())
+            ),
+        };
+    }
+    let plan = match plan_upgrade(&upgrade_input(input, members)) {
+        Ok(plan) => plan,
+        Err(error @ (PlanError::NoLeader | PlanError::SeveralLeaders { .. })) => {
+            return Step::Wait { reason: error.to_string() };
+        }
+        Err(error) => {
+            return Step::Refuse {
+                reason: Refusal::UpgradeRefused,
+                message: format!(
+                    "etcd {} cannot be reached: {error}. Nothing was changed; set spec.version back to the \
+                     version the cluster runs",
+                    input.target
+                ),
+            };
+        }
+    };
+    match plan.steps.get(1) {
+        None | Some(PlanStep::CheckPath { .. }) => Step::Idle,
+        Some(PlanStep::Snapshot { .. }) => Step::Refuse {
+            reason: Refusal::UpgradeRefused,
+            message: format!(
+                "spec.backup.beforeUpgrade asks for a snapshot before the upgrade to etcd {}, and this \
+                 operator cannot take snapshots yet: set spec.backup.beforeUpgrade to false (or take a \
+                 backup yourself) to upgrade without it",
+                input.target
+            ),
+        },
+        Some(PlanStep::MoveLeader { from, to }) => match members.iter().find(|m| m.name == *to) {
+            Some(successor) => Step::MoveLeader { to_id: successor.id, to: to.clone(), from: from.clone() },
+            None => Step::Wait { reason: format!("{to} is not in the member list yet") },
+        },
+        Some(PlanStep::UpgradeMember { member, from, to, replace: ReplaceHow::InPlace, .. }) => {
+            let pod_version = input.pods.iter().find(|p| p.name == *member).and_then(|p| p.version);
+            if pod_version == Some(*to) {
+                Step::Wait { reason: format!("{member} is restarting with etcd {to}") }
+            } else {
+                Step::ChangeVersion { member: member.clone(), from: Some(*from), to: *to }
+            }
+        }
+        Some(PlanStep::UpgradeMember { replace: ReplaceHow::ReplaceWithLearner, .. }) => add_learner(),
+    }
+}
+
+/// What the upgrade planner reads, from the settled membership.
+fn upgrade_input(input: &MembershipInput, members: &[MemberView]) -> UpgradeInput {
+    UpgradeInput {
+        members: members
+            .iter()
+            .map(|m| ObservedMember {
+                name: m.name.clone(),
+                id: Some(format!("{:x}", m.id)),
+                version: m.version,
+                role: if m.learner {
+                    MemberRole::Learner
+                } else if m.leader {
+                    MemberRole::Leader
+                } else {
+                    MemberRole::Follower
+                },
+                healthy: m.healthy,
+            })
+            .collect(),
+        target: input.target,
+        force: input.force_version,
+        backup_configured: input.snapshot_before_upgrade,
+        snapshot_taken: false,
+        storage: input.storage,
+    }
+}
