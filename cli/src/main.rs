@@ -4,6 +4,7 @@ mod client;
 mod commands;
 mod exit;
 mod output;
+mod prompt;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,8 @@ const EXAMPLES: &str = "Examples:\n  \
     kubectl etcd list -A\n  \
     kubectl etcd status demo\n  \
     kubectl etcd scale demo --size 5 --wait\n  \
+    kubectl etcd upgrade-plan demo --to 3.5.1\n  \
+    kubectl etcd upgrade demo --to 3.5.1 --yes --wait\n  \
     kubectl etcd pause demo\n  \
     kubectl etcd delete demo --yes";
 
@@ -43,6 +46,8 @@ enum Command {
     List(commands::list::Args),
     Status(commands::status::Args),
     Scale(commands::scale::Args),
+    UpgradePlan(commands::upgrade::PlanArgs),
+    Upgrade(commands::upgrade::Args),
     Pause(commands::paused::PauseArgs),
     Resume(commands::paused::ResumeArgs),
     Delete(commands::delete::Args),
@@ -58,6 +63,8 @@ async fn main() -> ExitCode {
         Command::List(args) => commands::list::run(kube, args).await.map_err(Into::into),
         Command::Status(args) => commands::status::run(kube, args).await.map_err(Into::into),
         Command::Scale(args) => commands::scale::run(kube, args).await.map_err(Into::into),
+        Command::UpgradePlan(args) => commands::upgrade::plan(kube, args).await.map_err(Into::into),
+        Command::Upgrade(args) => commands::upgrade::run(kube, args).await.map_err(Into::into),
         Command::Pause(args) => commands::paused::pause(kube, args).await.map_err(Into::into),
         Command::Resume(args) => commands::paused::resume(kube, args).await.map_err(Into::into),
         Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),

@@ -4,49 +4,15 @@
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
-use std::path::Path;
-use std::process::{Output, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
+
+use common::{expect_code, plugin, stderr, stdout};
 
 use etcd_sandbox::testkit::TestSandbox;
 use kube::Api;
 use shared::crd::EtcdCluster;
-
-/// Runs the plugin with the sandbox's kubeconfig, without a terminal, and returns its output.
-async fn plugin(kubeconfig: &Path, args: &[&str]) -> Output {
-    let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("plugin runs");
-    println!(
-        "kubectl etcd {} -> {:?} in {:.1} s\n{}{}",
-        args.join(" "),
-        output.status.code(),
-        started.elapsed().as_secs_f64(),
-        stdout(&output),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts the exit code, showing both streams when it is not the expected one.
-fn expect_code(output: &Output, code: i32) {
-    assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));
-}
 
 /// The rows of the members table in `status` output (the lines after its header).
 fn member_rows(text: &str) -> Vec<String> {

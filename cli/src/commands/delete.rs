@@ -1,7 +1,6 @@
 //! `kubectl etcd delete NAME`: deletes the EtcdCluster; its Pods, Services and (unless
 //! retained) volumes go with it through their owner references.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use kube::api::DeleteParams;
@@ -55,8 +54,7 @@ pub enum DeleteError {
 
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DeleteError> {
-    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if !args.yes && !on_terminal {
+    if !args.yes && !crate::prompt::on_terminal() {
         eprintln!("refusing to delete without --yes when not on a terminal; nothing was changed");
         return Ok(Outcome::Refused);
     }
@@ -73,11 +71,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DeleteError> {
             "Delete etcdcluster {} in namespace {} (size {}) and {owned}?",
             args.name, connection.namespace, cluster.spec.size
         );
-        let confirmed = dialoguer::Confirm::new()
-            .with_prompt(prompt)
-            .default(false)
-            .interact()
-            .map_err(|e| DeleteError::Prompt(e.to_string()))?;
+        let confirmed = crate::prompt::confirm(&prompt).map_err(DeleteError::Prompt)?;
         if !confirmed {
             eprintln!("not deleted");
             return Ok(Outcome::Refused);

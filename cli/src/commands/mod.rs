@@ -6,4 +6,5 @@ pub mod list;
 pub mod paused;
 pub mod scale;
 pub mod status;
+pub mod upgrade;
 pub mod validate;

@@ -1,4 +1,5 @@
 //! What the plugin prints: tables and values for stdout, progress for stderr.
 
+pub mod plan;
 pub mod progress;
 pub mod table;

@@ -61,10 +61,12 @@ pub fn describe(cluster: &EtcdCluster) -> String {
     let status = cluster.status.clone().unwrap_or_default();
     let phase = status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"));
     let ready = format!("{}/{}", status.ready_members, cluster.spec.size);
+    // A Degraded cluster says why; otherwise what is under way.
+    let explaining = if status.phase == Some(ClusterPhase::Degraded) { "Degraded" } else { "Progressing" };
     let progressing = status
         .conditions
         .iter()
-        .find(|c| c.type_ == "Progressing" && c.status == "True" && !c.message.is_empty())
+        .find(|c| c.type_ == explaining && c.status == "True" && !c.message.is_empty())
         .map(|c| c.message.as_str());
     match progressing {
         Some(message) => format!("{phase}: {message} (ready {ready})"),
@@ -73,7 +75,8 @@ pub fn describe(cluster: &EtcdCluster) -> String {
 }
 
 /// Whether the cluster is where `--wait` wants it: the operator has seen the current spec,
-/// the phase is Running and every member of the desired size is ready.
+/// the phase is Running, every member of the desired size is ready and runs the version
+/// asked for.
 pub fn is_running(cluster: &EtcdCluster) -> bool {
     let Some(status) = &cluster.status else { return false };
     let observed = match (status.observed_generation, cluster.metadata.generation) {
@@ -84,6 +87,7 @@ pub fn is_running(cluster: &EtcdCluster) -> bool {
         && status.phase == Some(ClusterPhase::Running)
         && status.ready_members == cluster.spec.size
         && status.desired_members == cluster.spec.size
+        && status.current_version.as_deref().is_none_or(|v| v == cluster.spec.version.trim_start_matches('v'))
 }
 
 /// Waits, showing progress on stderr, until the cluster `name` runs at its size. Gives up when the operator reports the spec cannot be
