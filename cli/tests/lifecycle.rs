@@ -1,6 +1,7 @@
 //! The plugin end to end, as a user runs it: the built `kubectl-etcd` binary against a
 //! sandbox with a node running real etcd, and the operator running in this process.
-//! create, list, status, scale, pause, resume and delete, with their exit codes.
+//! create, list, status, scale, pause, resume and delete, with their exit codes; create
+//! asks nothing without a terminal.
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
@@ -125,5 +126,34 @@ async fn create_list_status_scale_pause_resume_delete() {
     assert!(stderr(&out).contains("etcdcluster demo not found in namespace default"), "{}", stderr(&out));
 
     println!("lifecycle took {:.1} s", started.elapsed().as_secs_f64());
+    sb.stop().await;
+}
+
+/// Without a terminal (as here: stdin is null, stderr a pipe) `create` asks nothing, even
+/// with size, version and storage left out: it creates the defaults at once.
+#[tokio::test]
+async fn create_without_a_terminal_asks_nothing_and_uses_the_defaults() {
+    let sb = TestSandbox::start().await.expect("sandbox starts");
+    sb.install_crds().await.expect("CRDs created");
+    let kubeconfig = sb.kubeconfig();
+    let out = tokio::time::timeout(Duration::from_secs(60), plugin(&kubeconfig, &["create", "plain"]))
+        .await
+        .expect("create finishes without waiting for an answer");
+    expect_code(&out, 0);
+    assert_eq!(stdout(&out), "etcdcluster/plain created in namespace default\n");
+    assert_eq!(stderr(&out), "", "no question, no note");
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    let spec = clusters.get("plain").await.expect("created").spec;
+    assert_eq!(
+        (spec.size, spec.version.as_str()),
+        (3, shared::version::default_version().to_string().as_str())
+    );
+    assert_eq!(
+        (spec.storage.kind, spec.storage.size.as_deref()),
+        (shared::crd::StorageKind::Persistent, Some("1Gi"))
+    );
+    let out = plugin(&kubeconfig, &["create", "scripted", "--yes", "--size", "1"]).await;
+    expect_code(&out, 0);
+    assert_eq!(clusters.get("scripted").await.expect("created").spec.size, 1);
     sb.stop().await;
 }

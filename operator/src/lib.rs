@@ -2,8 +2,9 @@
 //!
 //! Each reconcile is a pipeline, `reconcile::{observe, act, report}` around the pure
 //! planner in `shared::plan::membership`; `resources` builds every object the operator
-//! creates; `etcd` talks to the members.
+//! creates; `etcd` talks to the members; `client` makes the operator's Kubernetes client.
 
+pub mod client;
 pub mod controller;
 pub mod etcd;
 pub mod metrics;

@@ -63,7 +63,8 @@ fn main() -> anyhow::Result<()> {
             }
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(async {
-                let client = kube::Client::try_default().await.context("connecting to the Kubernetes API")?;
+                let client =
+                    etcd_operator::client::infer().await.context("connecting to the Kubernetes API")?;
                 let metrics = std::sync::Arc::new(etcd_operator::metrics::Metrics::default());
                 let listener = tokio::net::TcpListener::bind(metrics_address)
                     .await

@@ -180,11 +180,15 @@ impl Sandbox {
 
     /// A kube-rs client for this sandbox, configured from its kubeconfig.
     pub async fn client(&self) -> Result<kube::Client, ClientError> {
+        Ok(kube::Client::try_from(self.client_config().await?)?)
+    }
+
+    /// The kube-rs configuration [`Sandbox::client`] uses, for a caller that adjusts it
+    /// (adds a `User-Agent`, say) before building its own client.
+    pub async fn client_config(&self) -> Result<kube::Config, ClientError> {
         let kubeconfig = kube::config::Kubeconfig::from_yaml(&self.kubeconfig())?;
-        let config =
-            kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
-                .await?;
-        Ok(kube::Client::try_from(config)?)
+        Ok(kube::Config::from_custom_kubeconfig(kubeconfig, &kube::config::KubeConfigOptions::default())
+            .await?)
     }
 
     async fn wait_until_answering(&self) -> Result<(), StartError> {

@@ -87,6 +87,14 @@ impl TestSandbox {
         self.dir.path()
     }
 
+    /// The requests the sandbox's API has served so far, by verb, resource and client;
+    /// take two and subtract ([`RequestCounts::since`]) to count a window.
+    ///
+    /// [`RequestCounts::since`]: crate::api::requests::RequestCounts::since
+    pub fn requests(&self) -> crate::api::requests::RequestCounts {
+        self.sandbox.server.requests.snapshot()
+    }
+
     /// Stops the sandbox and removes its folder.
     pub async fn stop(self) {
         self.sandbox.stop().await;

@@ -1,7 +1,7 @@
 //! Conformance of the API emulator through kube-rs, the client the operator and plugin use:
 //! CRUD, every patch type, optimistic concurrency (409), validation (422), status and scale
 //! subresources, selectors and pagination, finalizers, garbage collection, watches (with a
-//! kube-rs `watcher` and a `Controller`) and `410 Gone`.
+//! kube-rs `watcher` and a `Controller`), `410 Gone`, and the sandbox's request counts.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -390,5 +390,48 @@ async fn too_old_resource_version_is_gone() {
     let listed =
         tokio::time::timeout(Duration::from_secs(5), listed).await.expect("in time").expect("watch works");
     assert_eq!(listed.len(), 31);
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_verb_resource_and_client() {
+    let sb = sandbox().await;
+    let mut config = sb.sandbox.client_config().await.expect("config");
+    let agent = "counting-test/1";
+    config.headers.push((axum::http::header::USER_AGENT, axum::http::HeaderValue::from_static(agent)));
+    let client = kube::Client::try_from(config).expect("client");
+    let before = sb.requests();
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    maps.create(&PostParams::default(), &config_map("counted", &[("a", "1")])).await.expect("create");
+    maps.get("counted").await.expect("get");
+    maps.list(&ListParams::default()).await.expect("list");
+    maps.patch("counted", &PatchParams::default(), &Patch::Merge(json!({"data": {"a": "2"}})))
+        .await
+        .expect("patch");
+    // A watch that stays open for a second and delivers events counts once.
+    let events = maps.watch(&WatchParams::default().timeout(1), "0").await.expect("watch opens");
+    let events: Vec<_> = events.try_collect().await.expect("watch ends");
+    assert!(!events.is_empty(), "the watch delivered the config map");
+    maps.delete("counted", &DeleteParams::default()).await.expect("delete");
+
+    let counted = sb.requests().since(&before).of_client(agent);
+    let named: Vec<(String, String, u64)> =
+        counted.iter().map(|(k, n)| (k.verb.clone(), k.resource.clone(), n)).collect();
+    let expected: Vec<(String, String, u64)> = ["create", "delete", "get", "list", "patch", "watch"]
+        .iter()
+        .map(|verb| (verb.to_string(), "configmaps".to_string(), 1))
+        .collect();
+    assert_eq!(named, expected);
+
+    // The same counts over HTTP, beside the Kubernetes API.
+    let request = axum::http::Request::get("/sandbox/v1/requests").body(Vec::new()).expect("request");
+    let served: serde_json::Value =
+        serde_json::from_str(&client.request_text(request).await.expect("counts served")).expect("JSON");
+    let entries = served["requests"].as_array().expect("a list of counts");
+    assert!(
+        entries.contains(&json!({"verb": "create", "resource": "configmaps", "client": agent, "count": 1})),
+        "{served:#}"
+    );
+    assert!(served["total"].as_u64().is_some_and(|total| total >= 6), "{served:#}");
     sb.stop().await;
 }

@@ -1,6 +1,10 @@
 //! `kubectl etcd create NAME`: builds an EtcdCluster from a few flags, checks it against
-//! the rules the API server enforces, creates it and optionally waits until it runs.
+//! the rules the API server enforces, creates it and optionally waits until it runs. On a
+//! terminal it asks for the values the flags left out ([`wizard`]).
 
+mod wizard;
+
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use kube::CustomResourceExt;
@@ -22,22 +26,26 @@ use crate::output::progress::{WaitError, summary, wait_running};
 const DEFAULT_STORAGE: &str = "1Gi";
 
 /// Create an etcd cluster.
-#[derive(clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-    kubectl etcd create demo\n  \
+    kubectl etcd create demo              # on a terminal, asks for size, version and storage\n  \
+    kubectl etcd create demo --yes        # the defaults: 3 members, the newest version, 1Gi volumes\n  \
     kubectl etcd create demo --size 5 --version 3.5.1 --storage 8Gi --storage-class fast-ssd\n  \
     kubectl etcd create scratch --size 1 --storage ephemeral --wait --timeout 2m\n  \
     kubectl etcd create demo --dry-run -o yaml > demo.yaml\n\n\
     The cluster is checked against the same schema and rules the API server enforces before anything \
-    is sent: a refused cluster exits 3 with every reason. With --wait, progress goes to stderr and the \
+    is sent: a refused cluster exits 3 with every reason. On a terminal, the values not given on the \
+    command line (--size, --version, --storage) are asked for, each answer is checked, and a summary is \
+    confirmed before anything is created (declining exits 3). Without a terminal, or with --yes or \
+    --dry-run, nothing is asked and the defaults apply. With --wait, progress goes to stderr and the \
     command exits 6 if the cluster does not run at its size within --timeout.")]
 pub struct Args {
     /// Name of the cluster; it also names the member Pods (`NAME-0`, ...), their volumes and Services.
     name: String,
 
-    /// Number of voting members, 1 to 9. Odd sizes are recommended.
-    #[arg(long, default_value_t = DEFAULT_SIZE, allow_negative_numbers = true)]
-    size: i32,
+    /// Number of voting members, 1 to 9. Odd sizes are recommended. Default: 3.
+    #[arg(long, allow_negative_numbers = true)]
+    size: Option<i32>,
 
     /// etcd version, e.g. 3.5.1. Default: the newest tested version.
     #[arg(long, value_name = "VERSION")]
@@ -72,9 +80,14 @@ pub struct Args {
     /// How long --wait waits, e.g. 90s or 5m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     timeout: Duration,
+
+    /// Create without asking: values not given take their defaults. Without a terminal
+    /// nothing is asked anyway.
+    #[arg(short = 'y', long)]
+    yes: bool,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
 enum Format {
     Json,
     Yaml,
@@ -100,6 +113,9 @@ pub enum CreateError {
     /// The resource could not be printed.
     #[error("cannot print the cluster: {0}")]
     Print(String),
+    /// A question could not be asked.
+    #[error("cannot ask for the cluster's settings: {0}")]
+    Prompt(String),
     /// The wait could not go on.
     #[error(transparent)]
     Wait(#[from] WaitError),
@@ -108,16 +124,22 @@ pub enum CreateError {
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     let namespace = kube.namespace.as_deref();
+    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let asking = wizard::should_ask(args, on_terminal);
+    let answered;
+    let args = if asking {
+        // What the flags already break is refused before any question.
+        if let Err(error) = build(args, namespace) {
+            return refuse(&args.name, error);
+        }
+        answered = wizard::ask(args)?;
+        &answered
+    } else {
+        args
+    };
     let cluster = match build(args, namespace) {
         Ok(cluster) => cluster,
-        Err(BuildError::Refused(reasons)) => {
-            eprintln!("refused: etcdcluster {} was not created:", args.name);
-            for reason in reasons {
-                eprintln!("  {reason}");
-            }
-            return Ok(Outcome::Refused);
-        }
-        Err(BuildError::Schema(message)) => return Err(CreateError::Schema(message)),
+        Err(error) => return refuse(&args.name, error),
     };
     if cluster.spec.size % 2 == 0 {
         eprintln!(
@@ -133,6 +155,13 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     }
 
     let connection = Connection::open(kube).await?;
+    if asking
+        && !wizard::confirm(&wizard::summary(&cluster, &connection.namespace))
+            .map_err(|e| CreateError::Prompt(e.to_string()))?
+    {
+        eprintln!("not created");
+        return Ok(Outcome::Refused);
+    }
     let mut cluster = cluster;
     cluster.metadata.namespace = Some(connection.namespace.clone());
     let started = Instant::now();
@@ -171,6 +200,20 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     Ok(outcome)
 }
 
+/// Says why the cluster was not built: a refusal (exit 3), or an error.
+fn refuse(name: &str, error: BuildError) -> Result<Outcome, CreateError> {
+    match error {
+        BuildError::Refused(reasons) => {
+            eprintln!("refused: etcdcluster {name} was not created:");
+            for reason in reasons {
+                eprintln!("  {reason}");
+            }
+            Ok(Outcome::Refused)
+        }
+        BuildError::Schema(message) => Err(CreateError::Schema(message)),
+    }
+}
+
 /// Why no cluster was built.
 #[derive(Debug)]
 enum BuildError {
@@ -185,7 +228,7 @@ fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError
     let version = check_version(args.version.as_deref()).map_err(|r| BuildError::Refused(vec![r]))?;
     let (kind, size) = parse_storage(args.storage.as_deref());
     let spec = EtcdClusterSpec {
-        size: args.size,
+        size: args.size.unwrap_or(DEFAULT_SIZE),
         version: version.to_string(),
         repository: args.repository.clone(),
         storage: StorageSpec {
@@ -258,7 +301,7 @@ mod tests {
         args: Args,
     }
 
-    fn args(flags: &[&str]) -> Args {
+    pub(super) fn args(flags: &[&str]) -> Args {
         Test::try_parse_from(std::iter::once("create").chain(flags.iter().copied()))
             .expect("flags parse")
             .args

@@ -28,6 +28,15 @@ pub fn operator(client: &Client) -> tokio::task::JoinHandle<()> {
     tokio::spawn(etcd_operator::controller::run(client.clone(), std::future::pending()))
 }
 
+/// The operator, running in this process until the handle is aborted, with a client of
+/// its own that sends the operator's `User-Agent`, so the sandbox counts its requests
+/// apart from the test's.
+pub async fn identified_operator(sb: &TestSandbox) -> tokio::task::JoinHandle<()> {
+    let config = sb.sandbox.client_config().await.expect("the sandbox's client configuration");
+    let client = etcd_operator::client::from_config(config).expect("the operator's client");
+    tokio::spawn(etcd_operator::controller::run(client, std::future::pending()))
+}
+
 /// Creates the cluster `demo` in `default` with the given spec (JSON).
 pub async fn create_cluster(client: &Client, spec: Value) -> Api<EtcdCluster> {
     let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");

@@ -8,6 +8,7 @@ pub mod error;
 pub mod openapi;
 pub mod patch;
 pub mod registry;
+pub mod requests;
 pub mod route;
 pub mod selectors;
 pub mod server;

@@ -38,6 +38,8 @@ pub enum Route {
         /// Version.
         version: String,
     },
+    /// `/sandbox/v1/requests`: the sandbox's request counts (not a Kubernetes path).
+    Requests,
     /// A collection, an object or one of its subresources.
     Resource(Target),
 }
@@ -74,6 +76,7 @@ pub fn parse(path: &str, registry: &Registry) -> Result<Route, ApiError> {
         ["apis"] => Route::Groups,
         ["apis", group] => Route::Group(group.to_string()),
         ["openapi", "v2"] => Route::OpenApiV2,
+        ["sandbox", "v1", "requests"] => Route::Requests,
         ["openapi", "v3"] => Route::OpenApiV3Index,
         ["openapi", "v3", "api", version] => {
             Route::OpenApiV3 { group: String::new(), version: version.to_string() }
@@ -176,6 +179,7 @@ mod tests {
         assert!(target("/api/v1/watch/namespaces/default/pods").legacy_watch);
         assert!(matches!(parse("/apis/apps/v1", &registry()), Ok(Route::Resources { .. })));
         assert!(matches!(parse("/version", &registry()), Ok(Route::Version)));
+        assert!(matches!(parse("/sandbox/v1/requests", &registry()), Ok(Route::Requests)));
         let error =
             parse("/apis/etcd.kubectl-etcd.dev/v1alpha1/etcdproxies", &registry()).expect_err("unknown");
         assert_eq!(error.code, 404);

@@ -18,6 +18,7 @@ use super::admission::{self, FieldValidation};
 use super::error::ApiError;
 use super::patch::{PatchError, PatchKind, apply_patch};
 use super::registry::{Registry, ResourceType};
+use super::requests::{self, RequestCounter};
 use super::route::{Route, Target, parse};
 use super::selectors::{FieldSelector, LabelSelector};
 use super::store::{DeleteOptions, Deleted, Part, Propagation, Store, name_of, now};
@@ -36,6 +37,8 @@ pub struct ApiServer {
     pub store: Store,
     /// `host:port` clients reach the server at.
     pub address: String,
+    /// Every request served, by verb, resource and client.
+    pub requests: RequestCounter,
     next_cluster_ip: AtomicU32,
     logs_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
@@ -47,6 +50,7 @@ impl ApiServer {
             registry: Registry::default(),
             store: Store::with_history(history),
             address,
+            requests: RequestCounter::default(),
             next_cluster_ip: AtomicU32::new(10),
             logs_dir: std::sync::OnceLock::new(),
         });
@@ -106,6 +110,16 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let started = std::time::Instant::now();
+    let route = parse(uri.path(), &server.registry);
+    let user_agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let watch = flag(&params, "watch");
+    server.requests.record(requests::classify(
+        method.as_str(),
+        route.as_ref().ok(),
+        uri.path(),
+        watch,
+        user_agent,
+    ));
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let response = if !body.is_empty() && content_type.contains("protobuf") {
         // Objects are JSON only; client-go falls back to JSON when it hears 415.
@@ -116,7 +130,7 @@ async fn handle(
         ))
         .into_response()
     } else {
-        match dispatch(&server, &method, &uri, &headers, &params, &body) {
+        match route.and_then(|route| dispatch(&server, route, &method, &uri, &headers, &params, &body)) {
             Ok(response) => response,
             Err(error) => error.into_response(),
         }
@@ -127,6 +141,7 @@ async fn handle(
 
 fn dispatch(
     server: &Arc<ApiServer>,
+    route: Route,
     method: &Method,
     uri: &Uri,
     headers: &HeaderMap,
@@ -134,7 +149,7 @@ fn dispatch(
     body: &Bytes,
 ) -> Result<Response, ApiError> {
     let found = |document: Option<Value>| document.map(ok_json).ok_or_else(|| ApiError::no_route(uri.path()));
-    match parse(uri.path(), &server.registry)? {
+    match route {
         Route::Version => Ok(ok_json(discovery::version())),
         Route::Health => Ok((StatusCode::OK, "ok").into_response()),
         Route::CoreVersions => Ok(ok_json(discovery::core_versions(&server.address))),
@@ -147,6 +162,10 @@ fn dispatch(
         Route::OpenApiV3Index => Ok(ok_json(openapi::index(&server.registry))),
         Route::OpenApiV3 { group, version } => {
             found(openapi::group_version(&server.registry, &group, &version))
+        }
+        Route::Requests if method == Method::GET => Ok(ok_json(server.requests.snapshot().to_json())),
+        Route::Requests => {
+            Err(ApiError::method_not_allowed(format!("{method} is not supported on this path")))
         }
         Route::Resource(target) => resource(server, method, &target, headers, params, body),
     }
