@@ -9,7 +9,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::Api;
 use kube::runtime::events::{Recorder, Reporter};
-use kube::runtime::{Controller, watcher};
+use kube::runtime::{Controller, PredicateConfig, WatchStreamExt, predicates, reflector, watcher};
 use kube_lease_manager::LeaseManagerBuilder;
 use shared::crd::EtcdCluster;
 use shared::names;
@@ -53,10 +53,19 @@ pub async fn run_with(
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter),
         metrics,
+        base_applied: std::sync::Mutex::default(),
     });
-    // The operator's own status writes also wake the controller: the reconciler writes
-    // status only when it changed, so each write costs one quiet extra reconcile at most.
-    Controller::new(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
+    // Clusters wake the controller when their spec (generation) changes, not on the
+    // operator's own status writes, which would each cost a second, idle reconcile. Changes
+    // of the Pods, claims and Services a cluster owns wake it too, and every reconcile
+    // requeues itself, so nothing is missed.
+    let (reader, writer) = reflector::store();
+    let clusters = watcher(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(predicates::generation, PredicateConfig::default());
+    Controller::for_stream(clusters, reader)
         .owns(Api::<Pod>::all(client.clone()), owned.clone())
         .owns(Api::<PersistentVolumeClaim>::all(client.clone()), owned.clone())
         .owns(Api::<Service>::all(client), owned)

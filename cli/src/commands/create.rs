@@ -4,7 +4,6 @@
 
 mod wizard;
 
-use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use kube::CustomResourceExt;
@@ -124,7 +123,7 @@ pub enum CreateError {
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     let namespace = kube.namespace.as_deref();
-    let on_terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let on_terminal = crate::prompt::on_terminal();
     let asking = wizard::should_ask(args, on_terminal);
     let answered;
     let args = if asking {

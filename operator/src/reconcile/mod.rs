@@ -5,7 +5,7 @@ pub mod observe;
 pub mod report;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -33,6 +33,33 @@ pub struct Context {
     pub recorder: Recorder,
     /// What the operator counts.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// When the Services and disruption budget of each cluster (by UID) were last applied,
+    /// and for which generation.
+    pub base_applied: std::sync::Mutex<std::collections::HashMap<String, (i64, Instant)>>,
+}
+
+/// How often the Services and disruption budget of an idle cluster are applied again,
+/// which repairs hand edits (a deleted Service is noticed at once: it is watched).
+const BASE_REFRESH: Duration = Duration::from_secs(600);
+
+/// Whether the Services and disruption budget must be applied now: something is under
+/// way, the spec changed since they were applied, a Service is missing, or they were last
+/// applied longer ago than [`BASE_REFRESH`].
+fn base_due(
+    step: &Step,
+    cluster: &EtcdCluster,
+    services: &[String],
+    applied: Option<(i64, Instant)>,
+    now: Instant,
+) -> bool {
+    let name = cluster.name_any();
+    let wanted = [shared::names::peer_service_name(&name), shared::names::client_service_name(&name)];
+    let generation = cluster.metadata.generation.unwrap_or_default();
+    !matches!(step, Step::Idle | Step::Wait { .. })
+        || wanted.iter().any(|s| !services.contains(s))
+        || applied.is_none_or(|(applied_generation, at)| {
+            applied_generation != generation || now.duration_since(at) >= BASE_REFRESH
+        })
 }
 
 /// Why a reconcile failed; the controller retries it.
@@ -130,7 +157,18 @@ async fn carry_out(
     observation: &observe::Observation,
     step: &Step,
 ) -> Result<(), ActError> {
-    act::ensure_base(&ctx.client, cluster).await?;
+    let key = cluster.uid().unwrap_or_default();
+    let applied =
+        ctx.base_applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).copied();
+    let now = Instant::now();
+    if base_due(step, cluster, &observation.services, applied, now) {
+        act::ensure_base(&ctx.client, cluster).await?;
+        let generation = cluster.metadata.generation.unwrap_or_default();
+        ctx.base_applied
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, (generation, now));
+    }
     act::act(&ctx.client, cluster, observation, step).await?;
     if let Some((reason, action)) = event_of(step) {
         let event = Event {
@@ -215,4 +253,30 @@ fn member_of(step: &Step) -> Option<&str> {
 pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, _ctx: Arc<Context>) -> Action {
     tracing::warn!(cluster = %cluster.name_any(), %error, "reconcile failed; retrying in 5 s");
     Action::requeue(Duration::from_secs(5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_objects_are_applied_only_when_something_calls_for_it() {
+        let mut cluster: EtcdCluster = serde_json::from_value(
+            json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+                "metadata": {"name": "demo", "generation": 2}, "spec": {"version": "3.5.1"}}),
+        )
+        .expect("cluster");
+        let services = vec!["demo".to_string(), "demo-client".to_string()];
+        let now = Instant::now();
+        let fresh = Some((2, now));
+        assert!(!base_due(&Step::Idle, &cluster, &services, fresh, now), "idle, applied, present");
+        assert!(base_due(&Step::Idle, &cluster, &services, None, now), "never applied by this operator");
+        assert!(base_due(&Step::Idle, &cluster, &services[..1], fresh, now), "the client Service is gone");
+        let later = now + BASE_REFRESH;
+        assert!(base_due(&Step::Idle, &cluster, &services, fresh, later), "refreshed now and then");
+        let step = Step::AddLearner { member: "demo-3".into(), peer_url: String::new() };
+        assert!(base_due(&step, &cluster, &services, fresh, now), "a change is under way");
+        cluster.metadata.generation = Some(3);
+        assert!(base_due(&Step::Idle, &cluster, &services, fresh, now), "the spec changed");
+    }
 }

@@ -1,7 +1,7 @@
 //! Observe: the cluster's Pods and claims from the API, its membership from etcd, and the
 //! pure translation of both into what the planner reads.
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::crd::EtcdCluster;
@@ -19,6 +19,8 @@ pub struct Observation {
     pub pods: Vec<Pod>,
     /// The cluster's member claims.
     pub claims: Vec<PersistentVolumeClaim>,
+    /// Names of the cluster's Services.
+    pub services: Vec<String>,
     /// etcd's view; `None` when no member answered.
     pub membership: Option<Membership>,
 }
@@ -31,6 +33,13 @@ pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Obs
     let pods = Api::<Pod>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
     let claims =
         Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
+    let services = Api::<Service>::namespaced(client.clone(), &namespace)
+        .list_metadata(&selector)
+        .await?
+        .items
+        .iter()
+        .map(ResourceExt::name_any)
+        .collect();
     let endpoints = client_endpoints(&pods);
     let membership = if endpoints.is_empty() {
         None
@@ -43,7 +52,7 @@ pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Obs
             }
         }
     };
-    Ok(Observation { pods, claims, membership })
+    Ok(Observation { pods, claims, services, membership })
 }
 
 /// `(member, http://<pod IP>:2379)` of every member Pod that has an IP.
