@@ -19,7 +19,7 @@ use shared::version::{EtcdVersion, KNOWN_VERSIONS, SUPPORTED_MINORS, default_ver
 
 use crate::client::{self, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, summary, wait_running};
+use crate::output::progress::{WaitError, wait_and_summarize};
 
 /// Volume size of each member when `--storage` is not given.
 const DEFAULT_STORAGE: &str = "1Gi";
@@ -185,10 +185,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     let note = |line: String| if args.output.is_some() { eprintln!("{line}") } else { println!("{line}") };
     note(format!("etcdcluster/{} created in namespace {}", args.name, connection.namespace));
     let (outcome, last) = if args.wait {
-        let (outcome, last) = wait_running(&connection, &args.name, args.timeout).await?;
-        if let (Outcome::Success, Some(cluster)) = (outcome, &last) {
-            note(summary(cluster, started.elapsed()));
-        }
+        let (outcome, last) =
+            wait_and_summarize(&connection, &args.name, args.timeout, started, note).await?;
         (outcome, last.unwrap_or(created))
     } else {
         (Outcome::Success, created)

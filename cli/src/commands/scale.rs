@@ -9,7 +9,7 @@ use shared::crd::{MAX_SIZE, MIN_SIZE};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, summary, wait_running};
+use crate::output::progress::{WaitError, wait_and_summarize};
 
 /// Change the number of members of a cluster.
 #[derive(clap::Args)]
@@ -81,10 +81,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ScaleError> {
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let (outcome, last) = wait_running(&connection, &args.name, args.timeout).await?;
-    if let (Outcome::Success, Some(cluster)) = (outcome, &last) {
-        println!("{}", summary(cluster, started.elapsed()));
-    }
+    let say = |line: String| println!("{line}");
+    let (outcome, _) = wait_and_summarize(&connection, &args.name, args.timeout, started, say).await?;
     Ok(outcome)
 }
 

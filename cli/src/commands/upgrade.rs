@@ -14,7 +14,7 @@ use shared::version::{EtcdVersion, KNOWN_VERSIONS};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, summary, wait_running};
+use crate::output::progress::{WaitError, wait_and_summarize};
 
 /// Show the steps an upgrade would take; change nothing.
 #[derive(clap::Args)]
@@ -210,10 +210,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, UpgradeError> 
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let (outcome, last) = wait_running(&connection, &args.name, args.timeout).await?;
-    if let (Outcome::Success, Some(cluster)) = (outcome, &last) {
-        println!("{}", summary(cluster, started.elapsed()));
-    }
+    let say = |line: String| println!("{line}");
+    let (outcome, _) = wait_and_summarize(&connection, &args.name, args.timeout, started, say).await?;
     Ok(outcome)
 }
 

@@ -90,10 +90,26 @@ pub fn is_running(cluster: &EtcdCluster) -> bool {
         && status.current_version.as_deref().is_none_or(|v| v == cluster.spec.version.trim_start_matches('v'))
 }
 
+/// Waits as [`wait_running`] does, and on success says the [`summary`] line (timed from
+/// `started`) through `say`.
+pub async fn wait_and_summarize(
+    connection: &Connection,
+    name: &str,
+    timeout: Duration,
+    started: std::time::Instant,
+    say: impl Fn(String),
+) -> Result<(Outcome, Option<EtcdCluster>), WaitError> {
+    let (outcome, last) = wait_running(connection, name, timeout).await?;
+    if let (Outcome::Success, Some(cluster)) = (outcome, &last) {
+        say(summary(cluster, started.elapsed()));
+    }
+    Ok((outcome, last))
+}
+
 /// Waits, showing progress on stderr, until the cluster `name` runs at its size. Gives up when the operator reports the spec cannot be
 /// carried out (phase Failed: the outcome is the cluster's health) or after `timeout`
 /// (printing the last known state on stderr). Returns the outcome and the last object seen.
-pub async fn wait_running(
+async fn wait_running(
     connection: &Connection,
     name: &str,
     timeout: Duration,

@@ -35,13 +35,7 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
                 name: member_name,
                 id: Some(format!("{:x}", m.id)),
                 version: state.as_ref().map(|s| s.version.clone()),
-                role: Some(if m.learner {
-                    MemberRole::Learner
-                } else if m.leader {
-                    MemberRole::Leader
-                } else {
-                    MemberRole::Follower
-                }),
+                role: Some(m.role()),
                 healthy: m.healthy,
                 db_size_bytes: state.as_ref().map(|s| s.db_size),
                 raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),

@@ -24,7 +24,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rollout;
-use crate::crd::StorageKind;
+use crate::crd::{MemberRole, StorageKind};
 use crate::names;
 use crate::version::EtcdVersion;
 
@@ -65,6 +65,19 @@ pub struct MemberView {
     pub version: Option<EtcdVersion>,
     /// Its applied raft index; `None` when it does not answer.
     pub raft_index: Option<u64>,
+}
+
+impl MemberView {
+    /// Its raft role: learner, leader or follower.
+    pub fn role(&self) -> MemberRole {
+        if self.learner {
+            MemberRole::Learner
+        } else if self.leader {
+            MemberRole::Leader
+        } else {
+            MemberRole::Follower
+        }
+    }
 }
 
 /// Everything the planner looks at.

@@ -19,7 +19,6 @@ use super::membership::{MemberView, MembershipInput, Refusal, Step};
 use super::upgrade::{
     CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, plan_upgrade,
 };
-use crate::crd::MemberRole;
 use crate::version::{self, EtcdVersion};
 
 /// The version a member started now runs: the next stop on the way from the version the
@@ -116,13 +115,7 @@ fn upgrade_input(input: &MembershipInput, members: &[MemberView]) -> UpgradeInpu
                 name: m.name.clone(),
                 id: Some(format!("{:x}", m.id)),
                 version: m.version,
-                role: if m.learner {
-                    MemberRole::Learner
-                } else if m.leader {
-                    MemberRole::Leader
-                } else {
-                    MemberRole::Follower
-                },
+                role: m.role(),
                 healthy: m.healthy,
             })
             .collect(),
