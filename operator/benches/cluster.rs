@@ -1,0 +1,540 @@
+//! How close the operator comes to the best possible, measured side by side in one run on
+//! the sandbox with real etcd. Not part of the test run; figures are printed, never
+//! asserted:
+//!
+//! ```text
+//! cargo bench -p etcd-operator --bench cluster          # BENCH_RUNS=5 for more runs
+//! ```
+//!
+//! Prints a table (median, min, max of the runs; the baseline and the ratio where there is
+//! one) and writes the same figures as JSON to `target/bench/cluster.json`. The method is
+//! in `docs/performance.md`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Writer, pod_ips, wait_status};
+use etcd_sandbox::testkit::TestSandbox;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::{Api, Client};
+use serde_json::{Value, json};
+use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterSpec};
+
+/// One measured figure: its samples, and the baseline's where there is one.
+struct Figure {
+    name: String,
+    unit: &'static str,
+    samples: Vec<f64>,
+    baseline: Vec<f64>,
+}
+
+impl Figure {
+    fn new(name: &str, unit: &'static str) -> Figure {
+        Figure { name: name.to_string(), unit, samples: Vec::new(), baseline: Vec::new() }
+    }
+}
+
+/// Median, min and max of `values` (`None` when empty).
+fn stats(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = match n {
+        0 => return None,
+        _ if n % 2 == 1 => sorted[n / 2],
+        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    };
+    Some((median, sorted[0], sorted[n - 1]))
+}
+
+fn runs() -> usize {
+    std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).filter(|r| *r > 0).unwrap_or(3)
+}
+
+async fn sandbox() -> TestSandbox {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    sb.install_crds().await.expect("CRDs created");
+    sb
+}
+
+/// Creates the EtcdCluster `name` in `default`.
+async fn create(client: &Client, name: &str, spec: Value) -> Api<EtcdCluster> {
+    let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
+    let spec: EtcdClusterSpec = serde_json::from_value(spec).expect("spec");
+    clusters.create(&PostParams::default(), &EtcdCluster::new(name, spec)).await.expect("cluster created");
+    clusters
+}
+
+/// Waits until cluster `demo` runs `size` healthy voting members at `version`.
+async fn running(clusters: &Api<EtcdCluster>, size: usize, version: &str) -> Duration {
+    let ready = format!("{size}/{size}");
+    wait_status(clusters, 300, "running", |s| {
+        s.phase == Some(ClusterPhase::Running)
+            && s.ready.as_deref() == Some(ready.as_str())
+            && s.members.len() == size
+            && s.members.iter().all(|m| m.version.as_deref() == Some(version))
+    })
+    .await
+}
+
+/// A member Pod of a static cluster started by hand, as a plain script would: every member
+/// at once with the same `--initial-cluster`. Labelled like the operator's members, so the
+/// test writer finds them.
+fn static_pod(member: &str, size: usize, version: &str) -> Pod {
+    let peer = |m: &str| format!("http://{m}.demo.default.svc.cluster.local:2380");
+    let initial: Vec<String> =
+        (0..size).map(|i| format!("demo-{i}={}", peer(&format!("demo-{i}")))).collect();
+    serde_json::from_value(json!({
+        "metadata": {"name": member, "labels": {"etcd.kubectl-etcd.dev/cluster": "demo"}},
+        "spec": {
+            "hostname": member, "subdomain": "demo",
+            "volumes": [{"name": "data", "emptyDir": {}}],
+            "containers": [{
+                "name": "etcd",
+                "image": format!("gcr.io/etcd-development/etcd:v{version}"),
+                "command": ["/usr/local/bin/etcd"],
+                "args": [
+                    format!("--name={member}"), "--data-dir=/var/lib/etcd/data",
+                    "--listen-client-urls=http://0.0.0.0:2379", "--listen-peer-urls=http://0.0.0.0:2380",
+                    format!("--advertise-client-urls=http://{member}.demo.default.svc.cluster.local:2379"),
+                    format!("--initial-advertise-peer-urls={}", peer(member)),
+                    format!("--initial-cluster={}", initial.join(",")),
+                    "--initial-cluster-state=new", "--initial-cluster-token=baseline"
+                ],
+                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/etcd"}],
+            }]
+        }
+    }))
+    .expect("pod")
+}
+
+/// Starts a static cluster of `size` by hand and waits until every member answers a
+/// status request (etcdctl's `endpoint health`). Returns the time that took.
+async fn static_cluster(client: &Client, size: usize, version: &str) -> Duration {
+    let services: Api<Service> = Api::namespaced(client.clone(), "default");
+    let headless: Service = serde_json::from_value(json!({
+        "metadata": {"name": "demo"},
+        "spec": {"clusterIP": "None", "selector": {"etcd.kubectl-etcd.dev/cluster": "demo"},
+                 "publishNotReadyAddresses": true, "ports": [{"name": "peer", "port": 2380}]}
+    }))
+    .expect("service");
+    services.create(&PostParams::default(), &headless).await.expect("service created");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let started = Instant::now();
+    for i in 0..size {
+        pods.create(&PostParams::default(), &static_pod(&format!("demo-{i}"), size, version))
+            .await
+            .expect("pod");
+    }
+    loop {
+        let ips = pod_ips(client).await;
+        if ips.len() == size && all_healthy(&ips, Some(version)).await {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the static cluster did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Every member at `ips` answers a status request (at `version`, when given) and knows a
+/// leader. Short timeouts, so the poll itself adds little to what it measures.
+async fn all_healthy(ips: &[String], version: Option<&str>) -> bool {
+    let options = etcd_client::ConnectOptions::new()
+        .with_connect_timeout(Duration::from_millis(200))
+        .with_timeout(Duration::from_millis(500));
+    for ip in ips {
+        let endpoint = [format!("http://{ip}:2379")];
+        let Ok(mut client) = etcd_client::Client::connect(endpoint, Some(options.clone())).await else {
+            return false;
+        };
+        match client.status().await {
+            Ok(status) if status.leader() != 0 && version.is_none_or(|v| status.version() == v) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Time to ready: operator and static baseline, for `size` members.
+async fn time_to_ready(size: usize, figure: &mut Figure) {
+    for _ in 0..runs() {
+        let sb = sandbox().await;
+        let _operator = common::operator(&sb.client);
+        let started = Instant::now();
+        let clusters = create(
+            &sb.client,
+            "demo",
+            json!({"size": size, "version": "3.5.1", "storage": {"kind": "Persistent"}}),
+        )
+        .await;
+        running(&clusters, size, "3.5.1").await;
+        figure.samples.push(started.elapsed().as_secs_f64());
+        sb.stop().await;
+
+        let sb = sandbox().await;
+        figure.baseline.push(static_cluster(&sb.client, size, "3.5.1").await.as_secs_f64());
+        sb.stop().await;
+    }
+}
+
+/// Scale 3 -> 4 and 4 -> 3.
+async fn scaling(up: &mut Figure, down: &mut Figure) {
+    for _ in 0..runs() {
+        let sb = sandbox().await;
+        let _operator = common::operator(&sb.client);
+        let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
+        running(&clusters, 3, "3.5.1").await;
+        for (size, figure) in [(4, &mut *up), (3, &mut *down)] {
+            let started = Instant::now();
+            let patch = Patch::Merge(json!({"spec": {"size": size}}));
+            clusters.patch("demo", &PatchParams::default(), &patch).await.expect("scaled");
+            wait_status(&clusters, 120, "scaled", |s| {
+                s.phase == Some(ClusterPhase::Running)
+                    && s.members.len() == size
+                    && s.ready.as_deref() == Some(format!("{size}/{size}").as_str())
+                    && s.observed_generation.is_some()
+            })
+            .await;
+            figure.samples.push(started.elapsed().as_secs_f64());
+        }
+        sb.stop().await;
+    }
+}
+
+/// A member's Pod lost (persistent and ephemeral) or its process crashed, until the
+/// cluster is whole again.
+async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, crashed: &mut Figure) {
+    for _ in 0..runs() {
+        for (storage, figure) in [("Persistent", &mut *lost_persistent), ("Ephemeral", &mut *lost_ephemeral)]
+        {
+            let sb = sandbox().await;
+            let _operator = common::operator(&sb.client);
+            let clusters = create(&sb.client, "demo", common::three(storage)).await;
+            running(&clusters, 3, "3.5.1").await;
+            let faults = sb.sandbox.node.as_ref().expect("node").faults();
+            let before = common::pod_identity(&sb.client, "demo-1").await;
+            let started = Instant::now();
+            faults.lose("default", "demo-1").expect("lost");
+            heal(&sb.client, &clusters, "demo-1", &before, started).await;
+            figure.samples.push(started.elapsed().as_secs_f64());
+            if storage == "Persistent" {
+                let before = common::pod_identity(&sb.client, "demo-2").await;
+                let started = Instant::now();
+                faults.crash("default", "demo-2").expect("crashed");
+                heal(&sb.client, &clusters, "demo-2", &before, started).await;
+                crashed.samples.push(started.elapsed().as_secs_f64());
+            }
+            sb.stop().await;
+        }
+    }
+}
+
+/// Waits until `member` is a new or restarted Pod and the cluster runs 3 members again.
+async fn heal(
+    client: &Client,
+    clusters: &Api<EtcdCluster>,
+    member: &str,
+    before: &(String, i32),
+    started: Instant,
+) {
+    loop {
+        if let Ok(now) = Api::<Pod>::namespaced(client.clone(), "default").get(member).await
+            && common::pod_identity(client, member).await != *before
+            && now.metadata.deletion_timestamp.is_none()
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "{member} was not replaced");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    running(clusters, 3, "3.5.1").await;
+}
+
+/// A rolling upgrade 3.4.23 -> 3.5.1 of 3 persistent members under a writer: the longest
+/// gap between acknowledged writes, and failed attempts. Baseline: the same upgrade done
+/// by hand on a static cluster, followers first, leadership moved, then the leader.
+async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Figure) {
+    for _ in 0..runs() {
+        let sb = sandbox().await;
+        let _operator = common::operator(&sb.client);
+        let clusters = create(&sb.client, "demo", json!({"size": 3, "version": "3.4.23"})).await;
+        running(&clusters, 3, "3.4.23").await;
+        let writer = Writer::start(&sb.client, "bench/");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let started = Instant::now();
+        let patch = Patch::Merge(json!({"spec": {"version": "3.5.1"}}));
+        clusters.patch("demo", &PatchParams::default(), &patch).await.expect("upgrade started");
+        running(&clusters, 3, "3.5.1").await;
+        took.samples.push(started.elapsed().as_secs_f64());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let report = writer.stop_and_check(&sb.client).await;
+        gap.samples.push(report.longest_gap.as_secs_f64());
+        failed.samples.push(report.failed as f64);
+        sb.stop().await;
+
+        let sb = sandbox().await;
+        static_cluster(&sb.client, 3, "3.4.23").await;
+        let writer = Writer::start(&sb.client, "bench/");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let started = Instant::now();
+        upgrade_by_hand(&sb.client, "3.5.1").await;
+        took.baseline.push(started.elapsed().as_secs_f64());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let report = writer.stop_and_check(&sb.client).await;
+        gap.baseline.push(report.longest_gap.as_secs_f64());
+        failed.baseline.push(report.failed as f64);
+        sb.stop().await;
+    }
+}
+
+/// What a careful person does: each follower's image changed and awaited, leadership moved
+/// to an upgraded follower, then the old leader changed.
+async fn upgrade_by_hand(client: &Client, version: &str) {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let mut members = Vec::new();
+    for i in 0..3 {
+        let name = format!("demo-{i}");
+        let pod = pods.get(&name).await.expect("pod");
+        let ip = pod.status.and_then(|s| s.pod_ip).expect("pod IP");
+        let mut etcd = common::connect(std::slice::from_ref(&ip)).await.expect("member answers");
+        let status = etcd.status().await.expect("status");
+        members.push((name, ip, status.header().map(|h| h.member_id()).unwrap_or_default(), status.leader()));
+    }
+    let leader_id = members[0].3;
+    let image = format!("gcr.io/etcd-development/etcd:v{version}");
+    let change = |name: String| {
+        let pods = pods.clone();
+        let patch = Patch::Strategic(json!({"spec": {"containers": [{"name": "etcd", "image": image}]}}));
+        async move { pods.patch(&name, &PatchParams::default(), &patch).await.expect("image changed") }
+    };
+    let followers: Vec<&(String, String, u64, u64)> = members.iter().filter(|m| m.2 != leader_id).collect();
+    for (name, ip, ..) in &followers {
+        change(name.clone()).await;
+        wait_member(ip, version).await;
+    }
+    let (leader_name, leader_ip, ..) = members.iter().find(|m| m.2 == leader_id).expect("a leader");
+    let mut etcd = common::connect(std::slice::from_ref(leader_ip)).await.expect("leader answers");
+    etcd.move_leader(followers[0].2).await.expect("leadership moved");
+    change(leader_name.clone()).await;
+    wait_member(leader_ip, version).await;
+}
+
+/// Waits until the member at `ip` answers at `version` with a leader.
+async fn wait_member(ip: &str, version: &str) {
+    let started = Instant::now();
+    while !all_healthy(&[ip.to_string()], Some(version)).await {
+        assert!(started.elapsed() < Duration::from_secs(60), "{ip} did not come back at {version}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The operator as its own process managing `CLUSTERS` idle clusters: resident memory, CPU
+/// and API requests a minute per cluster, over a one-minute window.
+async fn operator_cost(memory: &mut Figure, cpu: &mut Figure, requests: &mut Figure) {
+    const CLUSTERS: usize = 10;
+    let sb = sandbox().await;
+    let mut operator = tokio::process::Command::new(env!("CARGO_BIN_EXE_etcd-operator"))
+        .args(["run", "--leader-elect=false", "--metrics-address", "127.0.0.1:0"])
+        .env("KUBECONFIG", sb.kubeconfig())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the operator starts");
+    let pid = operator.id().expect("the operator runs");
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    for i in 0..CLUSTERS {
+        create(&sb.client, &format!("idle{i}"), common::three("Persistent")).await;
+    }
+    let started = Instant::now();
+    loop {
+        let list = clusters.list(&Default::default()).await.expect("clusters");
+        let running = list
+            .items
+            .iter()
+            .filter(|c| c.status.as_ref().is_some_and(|s| s.phase == Some(ClusterPhase::Running)))
+            .count();
+        if running == CLUSTERS {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(300), "{running} of {CLUSTERS} clusters running");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let window = Duration::from_secs(60);
+    let counts_before = sb.requests();
+    let cpu_before = cpu_seconds(pid);
+    tokio::time::sleep(window).await;
+    let counted = sb.requests().since(&counts_before).of_client(etcd_operator::client::OPERATOR_USER_AGENT);
+    let cpu_used = cpu_seconds(pid) - cpu_before;
+    memory.samples.push(resident_mib(pid));
+    cpu.samples.push(cpu_used / window.as_secs_f64() * 100.0);
+    requests.samples.push(counted.total() as f64 / CLUSTERS as f64 * 60.0 / window.as_secs_f64());
+    let _ = operator.kill().await;
+    sb.stop().await;
+}
+
+/// User plus system CPU seconds a process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which is in parentheses): utime is the 12th, stime the 13th.
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let fields: Vec<f64> = after.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let ticks = fields.get(11).copied().unwrap_or_default() + fields.get(12).copied().unwrap_or_default();
+    ticks / 100.0 // USER_HZ, 100 on Linux
+}
+
+/// Resident memory of a process, in MiB.
+fn resident_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or_default();
+    kib / 1024.0
+}
+
+/// The plugin's binary, built with the same profile beside the operator's
+/// (`scripts/bench.sh` builds both).
+fn plugin_binary() -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_BIN_EXE_etcd-operator")).with_file_name("kubectl-etcd");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with the same profile first (scripts/bench.sh does: cargo build --release \
+         --workspace --bins)",
+        path.display()
+    );
+    path
+}
+
+/// The plugin: `--help` and `status` wall time, and the binaries' sizes.
+async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>) {
+    let sb = sandbox().await;
+    let _operator = common::operator(&sb.client);
+    let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
+    running(&clusters, 3, "3.5.1").await;
+    let plugin = plugin_binary();
+    for _ in 0..runs() * 3 {
+        for (args, figure) in [(vec!["--help"], &mut *help), (vec!["status", "demo"], &mut *status)] {
+            let started = Instant::now();
+            let out = std::process::Command::new(&plugin)
+                .arg("--kubeconfig")
+                .arg(sb.kubeconfig())
+                .args(&args)
+                .output()
+                .expect("the plugin runs");
+            figure.samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    sb.stop().await;
+    for (name, path) in [
+        ("kubectl-etcd binary size", plugin.as_path()),
+        ("etcd-operator binary size", std::path::Path::new(env!("CARGO_BIN_EXE_etcd-operator"))),
+    ] {
+        let mut figure = Figure::new(name, "MiB");
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or_default();
+        figure.samples.push(bytes as f64 / 1024.0 / 1024.0);
+        sizes.push(figure);
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
+    let runtime = runtime.expect("a tokio runtime");
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let wanted = |group: &str| only.is_empty() || only.split(',').any(|g| g == group);
+    let figures = runtime.block_on(async {
+        let mut figures = Vec::new();
+        if wanted("ready") {
+            for size in [3, 5] {
+                let mut figure = Figure::new(&format!("time to ready, {size} members"), "s");
+                time_to_ready(size, &mut figure).await;
+                figures.push(figure);
+            }
+        }
+        if wanted("scale") {
+            let (mut up, mut down) =
+                (Figure::new("scale up 3 -> 4", "s"), Figure::new("scale down 4 -> 3", "s"));
+            scaling(&mut up, &mut down).await;
+            figures.extend([up, down]);
+        }
+        if wanted("heal") {
+            let mut persistent = Figure::new("heal: Pod lost, persistent", "s");
+            let mut ephemeral = Figure::new("heal: Pod lost, ephemeral", "s");
+            let mut crashed = Figure::new("heal: process crashed", "s");
+            healing(&mut persistent, &mut ephemeral, &mut crashed).await;
+            figures.extend([persistent, ephemeral, crashed]);
+        }
+        if wanted("upgrade") {
+            let mut gap = Figure::new("upgrade 3.4.23 -> 3.5.1: longest write gap", "s");
+            let mut failed = Figure::new("upgrade 3.4.23 -> 3.5.1: failed writes", "count");
+            let mut took = Figure::new("upgrade 3.4.23 -> 3.5.1: duration", "s");
+            upgrade_disruption(&mut gap, &mut failed, &mut took).await;
+            figures.extend([took, gap, failed]);
+        }
+        if wanted("cost") {
+            let mut memory = Figure::new("operator resident memory, 10 idle clusters", "MiB");
+            let mut cpu = Figure::new("operator CPU, 10 idle clusters", "% of a core");
+            let mut requests = Figure::new("API requests per idle cluster", "per minute");
+            operator_cost(&mut memory, &mut cpu, &mut requests).await;
+            figures.extend([memory, cpu, requests]);
+        }
+        if wanted("plugin") {
+            let (mut help, mut status) =
+                (Figure::new("kubectl etcd --help", "ms"), Figure::new("kubectl etcd status demo", "ms"));
+            let mut sizes = Vec::new();
+            plugin(&mut help, &mut status, &mut sizes).await;
+            figures.extend([help, status]);
+            figures.extend(sizes);
+        }
+        figures
+    });
+    report(&figures);
+}
+
+/// Prints the table and writes the JSON.
+fn report(figures: &[Figure]) {
+    let fmt = |v: f64| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    println!(
+        "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  unit",
+        "figure", "median", "min", "max", "runs", "baseline", "ratio"
+    );
+    let mut json = Vec::new();
+    for figure in figures {
+        let Some((median, min, max)) = stats(&figure.samples) else { continue };
+        let baseline = stats(&figure.baseline).map(|(m, ..)| m);
+        let ratio = baseline.filter(|b| *b > 0.0).map(|b| median / b);
+        println!(
+            "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  {}",
+            figure.name,
+            fmt(median),
+            fmt(min),
+            fmt(max),
+            figure.samples.len(),
+            baseline.map_or_else(|| "-".to_string(), fmt),
+            ratio.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x")),
+            figure.unit
+        );
+        json.push(json!({
+            "figure": figure.name, "unit": figure.unit, "median": median, "min": min, "max": max,
+            "runs": figure.samples.len(), "samples": figure.samples,
+            "baseline": baseline, "baselineSamples": figure.baseline, "ratio": ratio,
+        }));
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    let written = std::fs::create_dir_all(&dir).and_then(|()| {
+        let text = serde_json::to_string_pretty(&json!({"figures": json})).unwrap_or_default();
+        std::fs::write(dir.join("cluster.json"), text)
+    });
+    match written {
+        Ok(()) => println!("figures written to {}", dir.join("cluster.json").display()),
+        Err(error) => eprintln!("cannot write {}: {error}", dir.display()),
+    }
+}
