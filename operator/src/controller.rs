@@ -54,9 +54,12 @@ pub async fn run_with(
         recorder: Recorder::new(client.clone(), reporter),
         metrics,
     });
+    // Backups run beside the clusters, with the same shutdown.
+    let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+    let backups = crate::backup::run(client.clone(), shutdown.clone());
     // The operator's own status writes also wake the controller: the reconciler writes
     // status only when it changed, so each write costs one quiet extra reconcile at most.
-    Controller::new(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
+    let clusters = Controller::new(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
         .owns(Api::<Pod>::all(client.clone()), owned.clone())
         .owns(Api::<PersistentVolumeClaim>::all(client.clone()), owned.clone())
         .owns(Api::<Service>::all(client), owned)
@@ -66,8 +69,8 @@ pub async fn run_with(
             if let Err(error) = result {
                 tracing::debug!(%error, "reconcile error");
             }
-        })
-        .await;
+        });
+    futures::join!(clusters, backups);
 }
 
 /// Why leader election could not run.

@@ -4,6 +4,7 @@
 //! planner in `shared::plan::membership`; `resources` builds every object the operator
 //! creates; `etcd` talks to the members.
 
+pub mod backup;
 pub mod controller;
 pub mod etcd;
 pub mod metrics;
