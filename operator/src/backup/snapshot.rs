@@ -103,8 +103,10 @@ pub async fn upload(
             });
         }
     };
+    // A failed shutdown has already given up the upload (a writer cannot be aborted after
+    // it): a single put leaves nothing, an unfinished multipart upload is the store's to
+    // expire (S3 lifecycle rule `AbortIncompleteMultipartUpload`).
     if let Err(e) = writer.shutdown().await {
-        let _ = writer.abort().await;
         let text = e.to_string();
         return Err(Failure::new(
             super::plan::classify_store_error(&format!("{text} {e:?}")),
