@@ -57,6 +57,7 @@ pub async fn run_with(
     // Backups run beside the clusters, with the same shutdown.
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
     let backups = crate::backup::run(client.clone(), shutdown.clone());
+    let restores = crate::restore::run(client.clone(), shutdown.clone());
     // The operator's own status writes also wake the controller: the reconciler writes
     // status only when it changed, so each write costs one quiet extra reconcile at most.
     let clusters = Controller::new(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
@@ -70,7 +71,7 @@ pub async fn run_with(
                 tracing::debug!(%error, "reconcile error");
             }
         });
-    futures::join!(clusters, backups);
+    futures::join!(clusters, backups, restores);
 }
 
 /// Why leader election could not run.

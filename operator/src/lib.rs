@@ -10,3 +10,4 @@ pub mod etcd;
 pub mod metrics;
 pub mod reconcile;
 pub mod resources;
+pub mod restore;

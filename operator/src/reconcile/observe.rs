@@ -73,6 +73,7 @@ pub fn membership_input(cluster: &EtcdCluster, observation: &Observation) -> Mem
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
         bootstrapped,
+        seed_from_snapshot: cluster.spec.bootstrap.is_some(),
         pods: observation
             .pods
             .iter()

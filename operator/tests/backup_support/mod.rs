@@ -205,3 +205,67 @@ pub async fn s3_secret(client: &kube::Client, name: &str) {
     .expect("secret");
     secrets.create(&PostParams::default(), &secret).await.expect("secret created");
 }
+
+/// IPs of the member Pods of cluster `name`.
+pub async fn cluster_ips(client: &kube::Client, name: &str) -> Vec<String> {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "default");
+    let selector = kube::api::ListParams::default().labels(&format!("etcd.kubectl-etcd.dev/cluster={name}"));
+    pods.list(&selector)
+        .await
+        .expect("pods")
+        .items
+        .iter()
+        .filter_map(|p| p.status.as_ref()?.pod_ip.clone())
+        .collect()
+}
+
+/// Names of the EtcdClusters in `default`.
+pub async fn cluster_names(client: &kube::Client) -> Vec<String> {
+    let clusters: Api<shared::crd::EtcdCluster> = Api::namespaced(client.clone(), "default");
+    clusters
+        .list(&Default::default())
+        .await
+        .expect("clusters")
+        .items
+        .iter()
+        .map(kube::ResourceExt::name_any)
+        .collect()
+}
+
+/// Restores `backup` (an EtcdBackup name) into a new cluster `name` of `size` members and
+/// checks every key and value of `expected` on every member with real etcdctl. Returns how
+/// long the restore took until the cluster ran at its size.
+pub async fn restore_and_compare(
+    client: &kube::Client,
+    name: &str,
+    source: Value,
+    size: usize,
+    version: &str,
+    expected: &BTreeMap<String, String>,
+) -> Duration {
+    let restores = create_restore(
+        client,
+        name,
+        json!({"clusterName": name, "source": source, "size": size, "version": version}),
+    )
+    .await;
+    let (status, took) = wait_restore(&restores, name, 240, |s| {
+        matches!(s.phase, Some(shared::crd::RestorePhase::Succeeded | shared::crd::RestorePhase::Failed))
+    })
+    .await;
+    assert_eq!(status.phase, Some(shared::crd::RestorePhase::Succeeded), "{status:#?}");
+    let ips = cluster_ips(client, name).await;
+    assert_eq!(ips.len(), size, "{name}: {ips:?}");
+    for ip in &ips {
+        let got = dump(version, ip).await;
+        let missing = expected.iter().filter(|(k, v)| got.get(*k) != Some(*v)).count();
+        assert_eq!(
+            missing,
+            0,
+            "{name} member {ip}: {missing} of {} keys missing or different",
+            expected.len()
+        );
+        assert_eq!(got.len(), expected.len(), "{name} member {ip}: no other keys");
+    }
+    took
+}
