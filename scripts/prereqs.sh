@@ -9,6 +9,7 @@
 #   unshare, mount     Debian util-linux, mount   (the sandbox's per-container mounts)
 #   pgrep              Debian procps              (a test checks no process is left behind)
 #   kubectl 1.26+      not in Debian: checked, and the install is named when missing
+#   moto_server        PyPI moto[server]          (an S3-compatible server the backup tests start)
 #
 # The etcd cache is $KUBECTL_ETCD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd;
 # it holds etcd/v<version>/{etcd,etcdctl,etcdutl}, where the tests and the sandbox look.
@@ -99,3 +100,19 @@ PY
   trap - EXIT
   say "etcd $version unpacked into $dir"
 done
+
+# The backup tests store snapshots in an S3-compatible server they start: moto's.
+if command -v moto_server >/dev/null; then
+  say "present: moto_server ($(command -v moto_server))"
+else
+  say "installing moto[server] from PyPI (the backup tests' S3-compatible server)"
+  python3 -m pip install --quiet 'moto[server]' || {
+    say "could not install moto; install it by hand: python3 -m pip install 'moto[server]'"
+    exit 1
+  }
+  command -v moto_server >/dev/null || {
+    say "moto is installed but moto_server is not on PATH: add pip's script folder to PATH"
+    exit 1
+  }
+  say "installed: moto_server ($(command -v moto_server))"
+fi

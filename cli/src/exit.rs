@@ -9,6 +9,7 @@
 //! | 4 | the cluster is degraded: it serves, but a member is unhealthy, missing, or changing |
 //! | 5 | the cluster is unavailable: quorum is lost or no member answers |
 //! | 6 | a wait timed out before the cluster got there |
+//! | 7 | a local file could not be written (`backup --download`); no partial file is left |
 
 use std::process::ExitCode;
 
@@ -20,7 +21,8 @@ pub const HELP: &str = "Exit codes:\n  \
     3  input refused, nothing changed\n  \
     4  cluster degraded (status, or after --wait)\n  \
     5  cluster unavailable (status, or after --wait)\n  \
-    6  --wait timed out";
+    6  --wait timed out\n  \
+    7  local file not written (backup --download)";
 
 /// What a command's outcome means to a script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub enum Outcome {
     Unavailable,
     /// A wait ended before the cluster reached the awaited state.
     TimedOut,
+    /// A local file could not be written (nothing partial is left behind).
+    IoFailed,
 }
 
 /// Code for an error that stopped the command.
@@ -48,6 +52,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Degraded => ExitCode::from(4),
             Outcome::Unavailable => ExitCode::from(5),
             Outcome::TimedOut => ExitCode::from(6),
+            Outcome::IoFailed => ExitCode::from(7),
         }
     }
 }

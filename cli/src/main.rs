@@ -2,6 +2,7 @@
 
 mod client;
 mod commands;
+mod download;
 mod exit;
 mod output;
 mod prompt;
@@ -52,6 +53,9 @@ enum Command {
     Resume(commands::paused::ResumeArgs),
     Delete(commands::delete::Args),
     Validate(commands::validate::Args),
+    Backup(commands::backup::Args),
+    Backups(commands::backups::Args),
+    Restore(commands::restore::Args),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,6 +73,9 @@ async fn main() -> ExitCode {
         Command::Resume(args) => commands::paused::resume(kube, args).await.map_err(Into::into),
         Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),
         Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
+        Command::Backup(args) => commands::backup::run(kube, args).await.map_err(Into::into),
+        Command::Backups(args) => commands::backups::run(kube, args).await.map_err(Into::into),
+        Command::Restore(args) => commands::restore::run(kube, args).await.map_err(Into::into),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -55,17 +55,21 @@ pub async fn run_with(
         metrics,
         base_applied: std::sync::Mutex::default(),
     });
+    // Backups run beside the clusters, with the same shutdown.
+    let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
+    let backups = crate::backup::run(client.clone(), shutdown.clone());
+    let restores = crate::restore::run(client.clone(), shutdown.clone());
     // Clusters wake the controller when their spec (generation) changes, not on the
     // operator's own status writes, which would each cost a second, idle reconcile. Changes
     // of the Pods, claims and Services a cluster owns wake it too, and every reconcile
     // requeues itself, so nothing is missed.
     let (reader, writer) = reflector::store();
-    let clusters = watcher(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
+    let cluster_events = watcher(Api::<EtcdCluster>::all(client.clone()), watcher::Config::default())
         .default_backoff()
         .reflect(writer)
         .applied_objects()
         .predicate_filter(predicates::generation, PredicateConfig::default());
-    Controller::for_stream(clusters, reader)
+    let clusters = Controller::for_stream(cluster_events, reader)
         .owns(Api::<Pod>::all(client.clone()), owned.clone())
         .owns(Api::<PersistentVolumeClaim>::all(client.clone()), owned.clone())
         .owns(Api::<Service>::all(client), owned)
@@ -75,8 +79,8 @@ pub async fn run_with(
             if let Err(error) = result {
                 tracing::debug!(%error, "reconcile error");
             }
-        })
-        .await;
+        });
+    futures::join!(clusters, backups, restores);
 }
 
 /// Why leader election could not run.

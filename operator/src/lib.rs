@@ -4,9 +4,11 @@
 //! planner in `shared::plan::membership`; `resources` builds every object the operator
 //! creates; `etcd` talks to the members; `client` makes the operator's Kubernetes client.
 
+pub mod backup;
 pub mod client;
 pub mod controller;
 pub mod etcd;
 pub mod metrics;
 pub mod reconcile;
 pub mod resources;
+pub mod restore;

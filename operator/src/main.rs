@@ -35,13 +35,48 @@ enum Command {
         /// Address of the /metrics, /healthz and /readyz endpoints.
         #[arg(long, default_value = "0.0.0.0:8080")]
         metrics_address: std::net::SocketAddr,
+        /// The operator's own image: members restored from a snapshot run it to fetch it.
+        #[arg(long, env = "OPERATOR_IMAGE")]
+        operator_image: Option<String>,
     },
+    /// Steps of a restore that run in the first member's init containers.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
     /// Print the CustomResourceDefinitions as YAML (`etcd-operator crd | kubectl apply -f -`),
     /// or write one file per definition into a folder with `--write DIR`.
     Crd {
         /// Write `<group>_<plural>.yaml` files into this folder instead of printing.
         #[arg(long, value_name = "DIR")]
         write: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SnapshotCommand {
+    /// Download a snapshot into FILE (via FILE.part, fsynced, checked against etcd's hash and
+    /// --sha256, then renamed), and clear the staging folder for `snapshot restore`.
+    Fetch {
+        /// Where the snapshot is, as an EtcdRestore's `source.location` in JSON.
+        #[arg(long)]
+        source: String,
+        /// SHA-256 the snapshot must have.
+        #[arg(long)]
+        sha256: Option<String>,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The staging folder `snapshot restore` writes into; removed here.
+        #[arg(long)]
+        staging: PathBuf,
+    },
+    /// Move the restored staging folder to the data folder, unless it already holds data.
+    Install {
+        /// The folder `snapshot restore` wrote.
+        #[arg(long)]
+        staging: PathBuf,
+        /// etcd's data folder.
+        #[arg(long)]
+        data_dir: PathBuf,
     },
 }
 
@@ -53,7 +88,32 @@ enum LogFormat {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Run { log_format, leader_elect, lease_namespace, lease_name, identity, metrics_address } => {
+        Command::Snapshot(SnapshotCommand::Fetch { source, sha256, out, staging }) => {
+            let source: shared::crd::StorageLocation =
+                serde_json::from_str(&source).context("--source is not a storage location in JSON")?;
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let done = runtime
+                .block_on(etcd_operator::restore::seed::fetch(&source, sha256.as_deref(), &out, &staging))
+                .map_err(|failure| anyhow::anyhow!("{failure}"))?;
+            eprintln!("{done}");
+        }
+        Command::Snapshot(SnapshotCommand::Install { staging, data_dir }) => {
+            let done = etcd_operator::restore::seed::install(&staging, &data_dir)
+                .map_err(|failure| anyhow::anyhow!("{failure}"))?;
+            eprintln!("{done}");
+        }
+        Command::Run {
+            log_format,
+            leader_elect,
+            lease_namespace,
+            lease_name,
+            identity,
+            metrics_address,
+            operator_image,
+        } => {
+            if let Some(image) = operator_image {
+                etcd_operator::restore::set_operator_image(image);
+            }
             let filter =
                 tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
             let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

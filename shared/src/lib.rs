@@ -8,5 +8,6 @@ pub mod crd;
 pub mod display;
 pub mod names;
 pub mod plan;
+pub mod snapshot;
 pub mod validate;
 pub mod version;

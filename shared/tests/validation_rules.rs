@@ -366,7 +366,14 @@ fn storage_location_urls_and_options_are_checked() {
 fn schedule_is_cron_or_a_macro() {
     accepts::<EtcdBackup>(backup(json!({"schedule": "0 */6 * * *"})), None);
     accepts::<EtcdBackup>(backup(json!({"schedule": "@hourly"})), None);
+    accepts::<EtcdBackup>(backup(json!({"schedule": "*/30 * * * * *"})), None);
     rejects::<EtcdBackup>(backup(json!({"schedule": "every hour"})), None, "spec.schedule", "should match");
+    rejects::<EtcdBackup>(
+        backup(json!({"schedule": "0 0 1 1 * * 2030"})),
+        None,
+        "spec.schedule",
+        "should match",
+    );
 }
 
 #[test]

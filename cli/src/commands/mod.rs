@@ -1,9 +1,12 @@
 //! One module per plugin command.
 
+pub mod backup;
+pub mod backups;
 pub mod create;
 pub mod delete;
 pub mod list;
 pub mod paused;
+pub mod restore;
 pub mod scale;
 pub mod status;
 pub mod upgrade;

@@ -121,6 +121,7 @@ pub fn membership_input(
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
         bootstrapped,
+        seed_from_snapshot: cluster.spec.bootstrap.is_some(),
         pods: observation
             .pods
             .iter()

@@ -126,7 +126,9 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         members: member_statuses,
         conditions,
         warnings,
-        last_backup: previous.last_backup,
+        // The backup controller writes lastBackup on its own; a reconcile working from a
+        // cached object must not write an older value back, so the status leaves it out.
+        last_backup: None,
         selector: Some(names::selector_string(&names::selector_labels(&name))),
         last_health_check: Some(now),
     }
@@ -169,6 +171,7 @@ pub fn unsupported(cluster: &EtcdCluster, reason: &str, message: &str, now: Time
             condition(&previous, "Degraded", true, reason, message, cluster, &now),
         ],
         selector: Some(names::selector_string(&names::selector_labels(&cluster.name_any()))),
+        last_backup: None,
         ..previous
     }
 }
@@ -178,6 +181,7 @@ pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -
     let Some(previous) = previous else { return true };
     let mut previous = previous.clone();
     previous.last_health_check = next.last_health_check.clone();
+    previous.last_backup = next.last_backup.clone();
     previous != *next
 }
 

@@ -58,6 +58,14 @@ pub enum BuildError {
         member: String,
     },
 
+    /// `spec.bootstrap.fromSnapshot` has no location (an EtcdBackup name must be resolved
+    /// first, which EtcdRestore does).
+    #[error(
+        "spec.bootstrap.fromSnapshot must name the snapshot's location: create the cluster with an \
+         EtcdRestore (kubectl etcd restore), which fills it in"
+    )]
+    SnapshotUnresolved,
+
     /// The member's own entry is missing from `--initial-cluster` (etcd refuses to start).
     #[error(
         "the initial cluster of member {member} does not list it with its own peer URL {peer_url}: \

@@ -141,9 +141,12 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
         },
     };
 
+    let init_containers = seed_containers(cluster, spec, &own_peer_url)?;
+
     Ok(Pod {
         metadata,
         spec: Some(PodSpec {
+            init_containers,
             hostname: Some(spec.member.to_string()),
             subdomain: Some(names::peer_service_name(name)),
             restart_policy: Some("Always".to_string()),
@@ -161,6 +164,34 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
         }),
         status: None,
     })
+}
+
+/// The init containers that build the data of the first member of a cluster seeded from a
+/// snapshot (`spec.bootstrap.fromSnapshot`); none for any other member.
+fn seed_containers(
+    cluster: &EtcdCluster,
+    spec: &MemberPod,
+    peer_url: &str,
+) -> Result<Option<Vec<Container>>, BuildError> {
+    let Some(bootstrap) = &cluster.spec.bootstrap else { return Ok(None) };
+    if spec.state != InitialState::New {
+        return Ok(None);
+    }
+    let source = bootstrap.from_snapshot.location.as_ref().ok_or(BuildError::SnapshotUnresolved)?;
+    let etcd_image = image(cluster, spec.version);
+    let operator_image = crate::restore::operator_image();
+    let version = spec.version.trim_start_matches('v');
+    let seed = crate::restore::seed::Seed {
+        member: spec.member,
+        peer_url,
+        token: spec.token,
+        etcd_image: &etcd_image,
+        version,
+        operator_image: &operator_image,
+        source,
+        sha256: bootstrap.from_snapshot.sha256.as_deref(),
+    };
+    Ok(Some(crate::restore::seed::init_containers(&seed, DATA_VOLUME)))
 }
 
 /// The etcd flags of a member. The backend quota is left at etcd's default.

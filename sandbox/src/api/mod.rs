@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod error;
 pub mod openapi;
 pub mod patch;
+pub mod portforward;
 pub mod registry;
 pub mod requests;
 pub mod route;

@@ -96,7 +96,13 @@ impl ApiServer {
 
 /// The HTTP router.
 pub fn router(server: Arc<ApiServer>) -> Router {
-    Router::new().fallback(handle).with_state(server)
+    Router::new()
+        .route(
+            "/api/v1/namespaces/{namespace}/pods/{name}/portforward",
+            axum::routing::get(super::portforward::portforward),
+        )
+        .fallback(handle)
+        .with_state(server)
 }
 
 type Params = HashMap<String, String>;

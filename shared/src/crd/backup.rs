@@ -68,14 +68,16 @@ pub struct EtcdBackupSpec {
     pub cluster_name: String,
 
     /// Where snapshots are stored. Each snapshot is written under this URL as
-    /// `<cluster>/<timestamp>-rev<revision>.db`.
+    /// `<cluster>/<backup>-<UTC time>-rev<revision>.db`, e.g.
+    /// `demo/nightly-20250101T020000Z-rev1234.db`.
     pub destination: StorageLocation,
 
     /// Cron schedule (five fields, e.g. `0 */6 * * *`, or `@hourly`, `@daily`, ...; times
-    /// in UTC). Without it the backup is taken once.
+    /// in UTC). A sixth, leading field gives seconds (`*/30 * * * * *`), for tests and short
+    /// intervals. Without it the backup is taken once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(
-        pattern = r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$"
+        pattern = r"^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4,5}\S+)$"
     ))]
     pub schedule: Option<String>,
 

@@ -97,6 +97,10 @@ pub struct MembershipInput {
     /// The cluster has formed before (its ID is in status, or etcd answered): it is never
     /// bootstrapped again.
     pub bootstrapped: bool,
+    /// `spec.bootstrap.fromSnapshot` is set: only the first member is bootstrapped (from the
+    /// snapshot); the others join one learner at a time and copy the data from it.
+    #[serde(default)]
+    pub seed_from_snapshot: bool,
     /// The cluster's member Pods.
     pub pods: Vec<PodView>,
     /// Names of the cluster's member claims.
@@ -319,10 +323,12 @@ impl<'a> View<'a> {
         list
     }
 
-    /// A new cluster: every initial member's Pod, all at once.
+    /// A new cluster: every initial member's Pod, all at once; a cluster seeded from a
+    /// snapshot starts its first member alone.
     fn bootstrap(&self) -> Step {
+        let initial_size = if self.input.seed_from_snapshot { 1 } else { self.input.desired_size };
         let initial: Vec<String> =
-            (0..self.input.desired_size).map(|i| names::member_name(&self.input.cluster, i)).collect();
+            (0..initial_size).map(|i| names::member_name(&self.input.cluster, i)).collect();
         let missing: Vec<String> = initial.iter().filter(|m| self.pod(m).is_none()).cloned().collect();
         if missing.is_empty() {
             return Step::Wait { reason: format!("the {} initial members are starting", initial.len()) };
@@ -531,6 +537,7 @@ mod tests {
             paused: false,
             storage,
             bootstrapped: true,
+            seed_from_snapshot: false,
             pods: vec![],
             claims: vec![],
             members: None,
@@ -597,6 +604,26 @@ mod tests {
         assert_eq!(missing, ["demo-1", "demo-2"]);
         i.pods = vec![pod("demo-0"), pod("demo-1"), pod("demo-2")];
         assert!(matches!(plan_membership(&i), Step::Wait { .. }));
+    }
+
+    #[test]
+    fn a_cluster_seeded_from_a_snapshot_starts_one_member_then_grows_by_learners() {
+        let mut i = input(3, StorageKind::Persistent);
+        i.bootstrapped = false;
+        i.seed_from_snapshot = true;
+        let Step::Bootstrap { missing, initial_cluster, .. } = plan_membership(&i) else {
+            panic!("bootstrap")
+        };
+        assert_eq!(missing, ["demo-0"]);
+        assert_eq!(
+            initial_cluster,
+            [("demo-0".into(), "http://demo-0.demo.db.svc.cluster.local:2380".into())]
+        );
+        i.pods = vec![pod("demo-0")];
+        assert!(matches!(plan_membership(&i), Step::Wait { .. }), "the seed is starting");
+        let mut seeded = running(1, 3, StorageKind::Persistent);
+        seeded.seed_from_snapshot = true;
+        assert!(matches!(plan_membership(&seeded), Step::AddLearner { member, .. } if member == "demo-1"));
     }
 
     #[test]

@@ -1,0 +1,171 @@
+//! The plugin's backup commands end to end, as a user runs them: `backup --wait` to a local
+//! path, `backups`, `backup --download` through the API's port-forward (byte for byte what
+//! `etcdctl snapshot save` writes at the same revision, and it restores), and the exit codes
+//! of an unavailable cluster and an unwritable file.
+//!
+//! Runs as root (the sandbox's node), as CI does.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Instant;
+
+use etcd_sandbox::testkit::TestSandbox;
+use kube::Api;
+use kube::api::PostParams;
+use serde_json::{Value, json};
+use shared::crd::EtcdCluster;
+
+async fn plugin(kubeconfig: &Path, args: &[&str]) -> Output {
+    let started = Instant::now();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("plugin runs");
+    println!(
+        "kubectl etcd {} -> {:?} in {:.1} s\n{}{}",
+        args.join(" "),
+        output.status.code(),
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn create(client: &kube::Client, name: &str, spec: Value) {
+    let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
+    let cluster = EtcdCluster::new(name, serde_json::from_value(spec).expect("spec"));
+    clusters.create(&PostParams::default(), &cluster).await.expect("cluster created");
+}
+
+/// Pod IP of a member.
+async fn ip_of(client: &kube::Client, pod: &str) -> String {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "default");
+    pods.get(pod).await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP")
+}
+
+#[tokio::test]
+async fn backup_backups_download_and_restore_through_the_plugin() {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox");
+    sb.install_crds().await.expect("CRDs");
+    let operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let kubeconfig = sb.kubeconfig();
+    create(&sb.client, "demo", json!({"size": 3, "version": "3.5.1"})).await;
+    // Wait for the cluster through the API (the plugin's --wait is tested elsewhere).
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    let started = Instant::now();
+    loop {
+        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+        if status.ready.as_deref() == Some("3/3") && status.members.len() == 3 {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 120, "demo not running: {status:#?}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let ip = ip_of(&sb.client, "demo-0").await;
+    let mut etcd = etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("etcd");
+    for n in 0..500 {
+        etcd.put(format!("k{n:04}"), format!("v{n}"), None).await.expect("put");
+    }
+
+    // backup --wait to a local path, then backups.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", dir.path().join("store").display());
+    let out = plugin(&kubeconfig, &["backup", "demo", "--to", &url, "--backup-name", "b1", "--wait"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("etcdbackup/b1:") && stdout(&out).contains("at revision 501"),
+        "{}",
+        stdout(&out)
+    );
+    let out = plugin(&kubeconfig, &["backups", "demo"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let row = text.lines().find(|l| l.starts_with("b1 ")).unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        row.contains("Succeeded") && row.contains(" 501 ") && row.contains("3.5.1") && row.contains(&url),
+        "{row}"
+    );
+    let listed: Value =
+        serde_json::from_str(&stdout(&plugin(&kubeconfig, &["backups", "demo", "-o", "json"]).await))
+            .expect("JSON");
+    assert_eq!(listed[0]["snapshot"]["revision"], 501);
+
+    // --download through the API, against etcdctl snapshot save at the same revision.
+    let file = dir.path().join("demo.db");
+    let file_arg = file.display().to_string();
+    let out = plugin(&kubeconfig, &["backup", "demo", "--download", &file_arg, "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let done: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    assert_eq!(done["revision"], 501);
+    assert!(!dir.path().join("demo.db.part").exists(), "no part file left");
+    let downloaded = std::fs::read(&file).expect("downloaded file");
+    assert_eq!(done["sizeBytes"].as_u64(), Some(downloaded.len() as u64));
+    let member = done["member"].as_str().expect("member");
+    let saved = dir.path().join("etcdctl.db");
+    etcd_sandbox::testkit::etcdctl(
+        "3.5.1",
+        &ip_of(&sb.client, member).await,
+        &["snapshot", "save", &saved.display().to_string()],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let by_etcdctl = std::fs::read(&saved).expect("etcdctl's file");
+    println!("--download: {} bytes; etcdctl snapshot save: {} bytes", downloaded.len(), by_etcdctl.len());
+    assert!(downloaded == by_etcdctl, "the download equals etcdctl snapshot save at the same revision");
+
+    // It restores.
+    let out = plugin(
+        &kubeconfig,
+        &[
+            "restore",
+            "copy",
+            "--from",
+            &format!("file://{file_arg}"),
+            "--version",
+            "3.5.1",
+            "--size",
+            "1",
+            "--wait",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
+    let copy_ip = ip_of(&sb.client, "copy-0").await;
+    let got = etcd_sandbox::testkit::etcdctl("3.5.1", &copy_ip, &["get", "k", "--prefix", "--keys-only"])
+        .await
+        .expect("get");
+    assert_eq!(got.lines().filter(|l| !l.is_empty()).count(), 500, "every key restored");
+
+    // A restore from a backup name, refused when the name is taken.
+    let out = plugin(&kubeconfig, &["restore", "demo", "--from", "b1", "--wait"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ClusterExists"));
+
+    // Exit codes: no member answers (5); the file cannot be written (7), leaving nothing.
+    create(&sb.client, "idle", json!({"size": 1, "version": "3.5.1", "paused": true})).await;
+    let out = plugin(
+        &kubeconfig,
+        &["backup", "idle", "--download", &dir.path().join("idle.db").display().to_string()],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5));
+    assert!(!dir.path().join("idle.db").exists());
+    let out = plugin(&kubeconfig, &["backup", "demo", "--download", "/nonexistent-dir/x.db"]).await;
+    assert_eq!(out.status.code(), Some(7));
+    assert!(!Path::new("/nonexistent-dir/x.db").exists());
+    let out = plugin(&kubeconfig, &["backup", "missing", "--download", "x.db"]).await;
+    assert_eq!(out.status.code(), Some(1), "not found is an error");
+
+    operator.abort();
+    sb.stop().await;
+}

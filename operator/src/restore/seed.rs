@@ -1,0 +1,315 @@
+//! The seed member of a cluster restored from a snapshot: three init containers build its
+//! data folder before etcd starts.
+//!
+//! 1. `fetch-snapshot` (the operator's image, `etcd-operator snapshot fetch`) downloads the
+//!    snapshot into the data volume (`restore/snapshot.db`, written as `.part`, fsynced,
+//!    checked against etcd's appended hash and the recorded SHA-256, then renamed);
+//! 2. `restore-snapshot` (the etcd image of the cluster's version) runs `etcdutl snapshot
+//!    restore` (`etcdctl` for 3.4) into a staging folder, with the member's name, peer URL and
+//!    the new cluster's token, so the restored cluster gets new member and cluster IDs;
+//! 3. `install-snapshot` (`etcd-operator snapshot install`) moves the staging folder to the
+//!    data folder, unless the member already has data.
+//!
+//! Every step can run again (a kubelet re-runs init containers when it recreates a Pod's
+//! sandbox): a verified snapshot file is kept and not fetched twice, the staging folder is
+//! made anew, and data already installed is never replaced.
+
+use std::path::{Path, PathBuf};
+
+use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, SecretEnvSource, VolumeMount};
+use shared::crd::StorageLocation;
+use shared::names;
+use shared::version::EtcdVersion;
+
+use super::super::backup::plan::Failure;
+use super::super::backup::{snapshot, store};
+
+/// Folder of the restore's files on the data volume.
+pub const RESTORE_DIR: &str = "/var/lib/etcd/restore";
+/// The verified snapshot.
+pub const SNAPSHOT_FILE: &str = "/var/lib/etcd/restore/snapshot.db";
+/// Where `snapshot restore` writes before the data is installed.
+pub const STAGING_DIR: &str = "/var/lib/etcd/restore/data";
+/// The operator binary in its image.
+pub const OPERATOR_BINARY: &str = "/usr/local/bin/etcd-operator";
+
+/// What the seed's init containers need to know.
+#[derive(Clone, Copy, Debug)]
+pub struct Seed<'a> {
+    /// The member.
+    pub member: &'a str,
+    /// Its peer URL.
+    pub peer_url: &'a str,
+    /// The new cluster's token.
+    pub token: &'a str,
+    /// The etcd image of the cluster's version.
+    pub etcd_image: &'a str,
+    /// The cluster's version (`3.5.1`).
+    pub version: &'a str,
+    /// The operator's image.
+    pub operator_image: &'a str,
+    /// The snapshot.
+    pub source: &'a StorageLocation,
+    /// Its SHA-256, when recorded.
+    pub sha256: Option<&'a str>,
+}
+
+fn data_mount(volume: &str) -> Vec<VolumeMount> {
+    vec![VolumeMount {
+        name: volume.to_string(),
+        mount_path: names::DATA_MOUNT.to_string(),
+        ..VolumeMount::default()
+    }]
+}
+
+/// The init containers of a seed member whose data volume is `volume`.
+pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
+    let mut fetch_args = vec![
+        "snapshot".to_string(),
+        "fetch".to_string(),
+        format!("--source={}", serde_json::to_string(seed.source).unwrap_or_default()),
+        format!("--out={SNAPSHOT_FILE}"),
+        format!("--staging={STAGING_DIR}"),
+    ];
+    if let Some(sha) = seed.sha256 {
+        fetch_args.push(format!("--sha256={sha}"));
+    }
+    let fetch = Container {
+        name: "fetch-snapshot".to_string(),
+        image: Some(seed.operator_image.to_string()),
+        command: Some(vec![OPERATOR_BINARY.to_string()]),
+        args: Some(fetch_args),
+        env_from: seed.source.credentials_secret.as_ref().map(|name| {
+            vec![EnvFromSource {
+                secret_ref: Some(SecretEnvSource { name: name.clone(), optional: Some(false) }),
+                ..EnvFromSource::default()
+            }]
+        }),
+        volume_mounts: Some(data_mount(volume)),
+        ..Container::default()
+    };
+    // etcdutl took over `snapshot restore` in 3.5; 3.4 has it in etcdctl (API v3).
+    let use_etcdctl = seed.version.parse::<EtcdVersion>().is_ok_and(|v| v < EtcdVersion::new(3, 5, 0));
+    let (tool, env) = if use_etcdctl {
+        (
+            "/usr/local/bin/etcdctl",
+            Some(vec![EnvVar { name: "ETCDCTL_API".into(), value: Some("3".into()), value_from: None }]),
+        )
+    } else {
+        ("/usr/local/bin/etcdutl", None)
+    };
+    let restore = Container {
+        name: "restore-snapshot".to_string(),
+        image: Some(seed.etcd_image.to_string()),
+        command: Some(vec![tool.to_string()]),
+        args: Some(vec![
+            "snapshot".to_string(),
+            "restore".to_string(),
+            SNAPSHOT_FILE.to_string(),
+            format!("--name={}", seed.member),
+            format!("--initial-cluster={}={}", seed.member, seed.peer_url),
+            format!("--initial-cluster-token={}", seed.token),
+            format!("--initial-advertise-peer-urls={}", seed.peer_url),
+            format!("--data-dir={STAGING_DIR}"),
+        ]),
+        env,
+        volume_mounts: Some(data_mount(volume)),
+        ..Container::default()
+    };
+    let install = Container {
+        name: "install-snapshot".to_string(),
+        image: Some(seed.operator_image.to_string()),
+        command: Some(vec![OPERATOR_BINARY.to_string()]),
+        args: Some(vec![
+            "snapshot".to_string(),
+            "install".to_string(),
+            format!("--staging={STAGING_DIR}"),
+            format!("--data-dir={}", names::DATA_DIR),
+        ]),
+        volume_mounts: Some(data_mount(volume)),
+        ..Container::default()
+    };
+    vec![fetch, restore, install]
+}
+
+fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
+    Failure::new("WriteFailed", format!("{what} {}: {e}", path.display()))
+}
+
+/// A sibling path with `suffix` appended to the file name.
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// `etcd-operator snapshot fetch`: makes `out` a verified copy of the snapshot at `source`
+/// (credentials from the environment), and clears `staging` for `snapshot restore`. A verified
+/// copy already there is kept. Returns what it did, for the log.
+pub async fn fetch(
+    source: &StorageLocation,
+    sha256: Option<&str>,
+    out: &Path,
+    staging: &Path,
+) -> Result<String, Failure> {
+    if tokio::fs::try_exists(staging).await.unwrap_or(false) {
+        tokio::fs::remove_dir_all(staging).await.map_err(|e| io_failure("removing", staging, e))?;
+    }
+    if let Some(parent) = out.parent() {
+        tokio::fs::create_dir_all(parent).await.map_err(|e| io_failure("creating", parent, e))?;
+    }
+    if tokio::fs::try_exists(out).await.unwrap_or(false) {
+        let local = store::open(&file_location(out), &Default::default())?;
+        let digest = snapshot::verify(&local, sha256).await;
+        if let Ok(digest) = digest {
+            return Ok(format!(
+                "{} is already here and verified ({} bytes, sha256 {})",
+                out.display(),
+                digest.size,
+                digest.sha256
+            ));
+        }
+    }
+    let opened = store::open(source, &store::credentials_from_env())?;
+    let part = with_suffix(out, ".part");
+    let mut file = tokio::fs::File::create(&part).await.map_err(|e| io_failure("creating", &part, e))?;
+    let read = snapshot::read_object(&opened, Some(&mut file)).await;
+    let synced = file.sync_all().await;
+    drop(file);
+    let digest = match (read, synced) {
+        (Ok(digest), Ok(())) => digest,
+        (Err(failure), _) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(failure);
+        }
+        (_, Err(e)) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            return Err(io_failure("syncing", &part, e));
+        }
+    };
+    if let Some(problem) = digest.problem(sha256) {
+        let _ = tokio::fs::remove_file(&part).await;
+        return Err(Failure::new("SnapshotCorrupt", format!("{}: {problem}", opened.url)));
+    }
+    tokio::fs::rename(&part, out).await.map_err(|e| io_failure("renaming", &part, e))?;
+    Ok(format!(
+        "fetched {} ({} bytes, sha256 {}) into {}",
+        opened.url,
+        digest.size,
+        digest.sha256,
+        out.display()
+    ))
+}
+
+fn file_location(path: &Path) -> StorageLocation {
+    StorageLocation { url: format!("file://{}", path.display()), ..StorageLocation::default() }
+}
+
+/// `etcd-operator snapshot install`: moves the restored `staging` folder to `data_dir`, unless
+/// `data_dir` already holds a member's data (then staging is discarded). Returns what it did.
+pub fn install(staging: &Path, data_dir: &Path) -> Result<String, Failure> {
+    if data_dir.join("member").exists() {
+        if staging.exists() {
+            std::fs::remove_dir_all(staging).map_err(|e| io_failure("removing", staging, e))?;
+        }
+        return Ok(format!("{} already holds member data; kept it", data_dir.display()));
+    }
+    if !staging.join("member").exists() {
+        return Err(Failure::new(
+            "RestoreFailed",
+            format!(
+                "{} holds no restored member data: the snapshot restore step did not run",
+                staging.display()
+            ),
+        ));
+    }
+    if data_dir.exists() {
+        std::fs::remove_dir_all(data_dir).map_err(|e| io_failure("removing", data_dir, e))?;
+    }
+    std::fs::rename(staging, data_dir).map_err(|e| io_failure("moving into place", staging, e))?;
+    if let Some(parent) = data_dir.parent()
+        && let Ok(folder) = std::fs::File::open(parent)
+    {
+        let _ = folder.sync_all();
+    }
+    Ok(format!("installed the restored data in {}", data_dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed<'a>(version: &'a str, source: &'a StorageLocation) -> Seed<'a> {
+        Seed {
+            member: "new-0",
+            peer_url: "http://new-0.new.default.svc.cluster.local:2380",
+            token: "new-abc",
+            etcd_image: "gcr.io/etcd-development/etcd:v3.5.1",
+            version,
+            operator_image: "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0",
+            source,
+            sha256: Some("ab"),
+        }
+    }
+
+    #[test]
+    fn three_steps_fetch_restore_install() {
+        let source = StorageLocation {
+            url: "s3://b/demo/x.db".into(),
+            credentials_secret: Some("creds".into()),
+            s3: None,
+        };
+        let containers = init_containers(&seed("3.5.1", &source), "data");
+        let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["fetch-snapshot", "restore-snapshot", "install-snapshot"]);
+        let fetch = &containers[0];
+        assert_eq!(fetch.image.as_deref(), Some("ghcr.io/kubectl-etcd/etcd-operator:v0.1.0"));
+        let args = fetch.args.clone().unwrap_or_default();
+        assert!(args.contains(&"--sha256=ab".to_string()), "{args:?}");
+        assert!(args.iter().any(|a| a.starts_with("--source=") && a.contains("s3://b/demo/x.db")));
+        assert_eq!(
+            fetch.env_from.as_ref().and_then(|e| e[0].secret_ref.as_ref()).map(|s| s.name.as_str()),
+            Some("creds")
+        );
+        let restore = &containers[1];
+        assert_eq!(restore.command.as_deref(), Some(&["/usr/local/bin/etcdutl".to_string()][..]));
+        let args = restore.args.clone().unwrap_or_default();
+        for expected in [
+            "--name=new-0",
+            "--initial-cluster=new-0=http://new-0.new.default.svc.cluster.local:2380",
+            "--initial-cluster-token=new-abc",
+            "--data-dir=/var/lib/etcd/restore/data",
+        ] {
+            assert!(args.contains(&expected.to_string()), "{expected} in {args:?}");
+        }
+        for c in &containers {
+            assert_eq!(c.volume_mounts.as_ref().map(|m| m[0].mount_path.as_str()), Some(names::DATA_MOUNT));
+        }
+        assert!(STAGING_DIR.starts_with(names::DATA_MOUNT) && SNAPSHOT_FILE.starts_with(RESTORE_DIR));
+    }
+
+    #[test]
+    fn etcd_3_4_restores_with_etcdctl() {
+        let source = StorageLocation { url: "file:///b/x.db".into(), ..StorageLocation::default() };
+        let containers = init_containers(&seed("3.4.23", &source), "data");
+        assert_eq!(containers[1].command.as_deref(), Some(&["/usr/local/bin/etcdctl".to_string()][..]));
+        assert_eq!(containers[1].env.as_ref().map(|e| e[0].name.as_str()), Some("ETCDCTL_API"));
+        assert_eq!(containers[0].env_from, None, "no credentials Secret");
+    }
+
+    #[test]
+    fn install_moves_staging_once_and_never_replaces_data() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (staging, data) = (root.path().join("staging"), root.path().join("data"));
+        assert!(install(&staging, &data).is_err(), "nothing restored");
+        std::fs::create_dir_all(staging.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap_or_else(|e| panic!("{e}"));
+        assert!(install(&staging, &data).is_ok_and(|m| m.contains("installed")));
+        assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
+        assert!(!staging.exists());
+        std::fs::create_dir_all(staging.join("member")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(install(&staging, &data).is_ok_and(|m| m.contains("kept")));
+        assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
+        assert!(!staging.exists(), "a second restore is discarded");
+    }
+}

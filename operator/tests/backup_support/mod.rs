@@ -1,0 +1,271 @@
+//! What the backup and restore tests share: writing and reading many keys, EtcdBackup and
+//! EtcdRestore objects, an S3-compatible server (moto) started by the test, and etcdutl.
+
+#![allow(dead_code)] // each test file uses a part of this module
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use etcd_client::{Client, Txn, TxnOp};
+use kube::Api;
+use kube::api::PostParams;
+use serde_json::{Value, json};
+use shared::crd::{EtcdBackup, EtcdBackupStatus, EtcdRestore, EtcdRestoreStatus};
+
+/// Writes `count` keys `key-<n>` = `value-<n>-<tag>` in transactions of 100.
+pub async fn write_keys(ip: &str, count: usize, tag: &str) -> BTreeMap<String, String> {
+    let mut client = Client::connect([format!("http://{ip}:2379")], None).await.expect("connect");
+    let mut written = BTreeMap::new();
+    let keys: Vec<usize> = (0..count).collect();
+    for batch in keys.chunks(100) {
+        let ops: Vec<TxnOp> = batch
+            .iter()
+            .map(|n| {
+                let (key, value) = (format!("key-{n:05}"), format!("value-{n:05}-{tag}"));
+                written.insert(key.clone(), value.clone());
+                TxnOp::put(key, value, None)
+            })
+            .collect();
+        client.txn(Txn::new().and_then(ops)).await.expect("txn");
+    }
+    written
+}
+
+/// Every key and value the member at `ip` holds, as real etcdctl prints them.
+pub async fn dump(version: &str, ip: &str) -> BTreeMap<String, String> {
+    let out = etcd_sandbox::testkit::etcdctl(version, ip, &["get", "", "--prefix"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len() % 2, 0, "etcdctl prints key and value lines");
+    lines.chunks(2).map(|kv| (kv[0].to_string(), kv[1].to_string())).collect()
+}
+
+/// Creates an EtcdBackup from a spec (JSON).
+pub async fn create_backup(client: &kube::Client, name: &str, spec: Value) -> Api<EtcdBackup> {
+    let api: Api<EtcdBackup> = Api::namespaced(client.clone(), "default");
+    let backup: EtcdBackup =
+        serde_json::from_value(json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdBackup", "metadata": {"name": name}, "spec": spec}))
+            .expect("backup");
+    api.create(&PostParams::default(), &backup).await.expect("backup created");
+    api
+}
+
+/// Waits until `check` holds for the backup's status.
+pub async fn wait_backup(
+    api: &Api<EtcdBackup>,
+    name: &str,
+    seconds: u64,
+    check: impl Fn(&EtcdBackupStatus) -> bool,
+) -> (EtcdBackupStatus, Duration) {
+    let started = Instant::now();
+    loop {
+        let status = api.get(name).await.expect("backup").status.unwrap_or_default();
+        if check(&status) {
+            return (status, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "backup {name}: not within {seconds} s: {status:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Creates an EtcdRestore from a spec (JSON).
+pub async fn create_restore(client: &kube::Client, name: &str, spec: Value) -> Api<EtcdRestore> {
+    let api: Api<EtcdRestore> = Api::namespaced(client.clone(), "default");
+    let restore: EtcdRestore =
+        serde_json::from_value(json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdRestore", "metadata": {"name": name}, "spec": spec}))
+            .expect("restore");
+    api.create(&PostParams::default(), &restore).await.expect("restore created");
+    api
+}
+
+/// Waits until `check` holds for the restore's status.
+pub async fn wait_restore(
+    api: &Api<EtcdRestore>,
+    name: &str,
+    seconds: u64,
+    check: impl Fn(&EtcdRestoreStatus) -> bool,
+) -> (EtcdRestoreStatus, Duration) {
+    let started = Instant::now();
+    loop {
+        let status = api.get(name).await.expect("restore").status.unwrap_or_default();
+        if check(&status) {
+            return (status, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "restore {name}: not within {seconds} s: {status:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `etcdutl snapshot status -w json` of etcd `version` on a file.
+pub async fn snapshot_status(version: &str, file: &std::path::Path) -> Value {
+    let build = etcd_sandbox::etcd_builds::locate(version).unwrap_or_else(|e| panic!("{e}"));
+    let out = tokio::process::Command::new(build.dir.join("etcdutl"))
+        .args(["snapshot", "status", "-w", "json"])
+        .arg(file)
+        .output()
+        .await
+        .expect("etcdutl runs");
+    assert!(out.status.success(), "etcdutl snapshot status: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// SHA-256 of a file, in hex.
+pub fn sha256_of(file: &std::path::Path) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(file).expect("read");
+    shared::snapshot::hex(sha2::Sha256::digest(&bytes).as_slice())
+}
+
+/// An S3-compatible server (moto, from PyPI; `scripts/prereqs.sh` installs it) on `address`,
+/// stopped when dropped.
+pub struct S3Server {
+    /// `http://address:port`.
+    pub endpoint: String,
+    child: tokio::process::Child,
+}
+
+impl S3Server {
+    /// Starts moto on a free port of `address` (an address Pods reach: the sandbox gateway)
+    /// and creates `bucket`.
+    pub async fn start(address: std::net::Ipv4Addr, bucket: &str) -> S3Server {
+        let port =
+            std::net::TcpListener::bind((address, 0)).expect("free port").local_addr().expect("addr").port();
+        let program = which("moto_server").unwrap_or_else(|| {
+            panic!(
+                "moto_server is not installed: run scripts/prereqs.sh (python3 -m pip install 'moto[server]')"
+            )
+        });
+        let child = tokio::process::Command::new(program)
+            .args(["-H", &address.to_string(), "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("moto_server starts");
+        let endpoint = format!("http://{address}:{port}");
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect((address, port)).await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not listen on {endpoint}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let server = S3Server { endpoint, child };
+        let answer = server.http("PUT", &format!("/{bucket}")).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {answer}");
+        server
+    }
+
+    /// A bare HTTP request (moto accepts unsigned requests); returns the answer's head.
+    pub async fn http(&self, method: &str, path: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.endpoint.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect to moto");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await.expect("request");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("answer");
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// Keys in `bucket` under `prefix` (moto's ListObjectsV2, parsed crudely).
+    pub async fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let answer = self.http("GET", &format!("/{bucket}?list-type=2&prefix={prefix}")).await;
+        answer.split("<Key>").skip(1).filter_map(|s| s.split("</Key>").next()).map(String::from).collect()
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+fn which(program: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|d| std::path::Path::new(d).join(program))
+        .find(|p| p.is_file())
+}
+
+/// The S3 credentials Secret moto accepts (any key works).
+pub async fn s3_secret(client: &kube::Client, name: &str) {
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "default");
+    let secret = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+        "data": {"AWS_ACCESS_KEY_ID": "dGVzdGluZw==", "AWS_SECRET_ACCESS_KEY": "dGVzdGluZw=="}
+    }))
+    .expect("secret");
+    secrets.create(&PostParams::default(), &secret).await.expect("secret created");
+}
+
+/// IPs of the member Pods of cluster `name`.
+pub async fn cluster_ips(client: &kube::Client, name: &str) -> Vec<String> {
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), "default");
+    let selector = kube::api::ListParams::default().labels(&format!("etcd.kubectl-etcd.dev/cluster={name}"));
+    pods.list(&selector)
+        .await
+        .expect("pods")
+        .items
+        .iter()
+        .filter_map(|p| p.status.as_ref()?.pod_ip.clone())
+        .collect()
+}
+
+/// Names of the EtcdClusters in `default`.
+pub async fn cluster_names(client: &kube::Client) -> Vec<String> {
+    let clusters: Api<shared::crd::EtcdCluster> = Api::namespaced(client.clone(), "default");
+    clusters
+        .list(&Default::default())
+        .await
+        .expect("clusters")
+        .items
+        .iter()
+        .map(kube::ResourceExt::name_any)
+        .collect()
+}
+
+/// Restores `backup` (an EtcdBackup name) into a new cluster `name` of `size` members and
+/// checks every key and value of `expected` on every member with real etcdctl. Returns how
+/// long the restore took until the cluster ran at its size.
+pub async fn restore_and_compare(
+    client: &kube::Client,
+    name: &str,
+    source: Value,
+    size: usize,
+    version: &str,
+    expected: &BTreeMap<String, String>,
+) -> Duration {
+    let restores = create_restore(
+        client,
+        name,
+        json!({"clusterName": name, "source": source, "size": size, "version": version}),
+    )
+    .await;
+    let (status, took) = wait_restore(&restores, name, 240, |s| {
+        matches!(s.phase, Some(shared::crd::RestorePhase::Succeeded | shared::crd::RestorePhase::Failed))
+    })
+    .await;
+    assert_eq!(status.phase, Some(shared::crd::RestorePhase::Succeeded), "{status:#?}");
+    let ips = cluster_ips(client, name).await;
+    assert_eq!(ips.len(), size, "{name}: {ips:?}");
+    for ip in &ips {
+        let got = dump(version, ip).await;
+        let missing = expected.iter().filter(|(k, v)| got.get(*k) != Some(*v)).count();
+        assert_eq!(
+            missing,
+            0,
+            "{name} member {ip}: {missing} of {} keys missing or different",
+            expected.len()
+        );
+        assert_eq!(got.len(), expected.len(), "{name} member {ip}: no other keys");
+    }
+    took
+}
