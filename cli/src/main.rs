@@ -2,13 +2,14 @@
 
 mod client;
 mod commands;
+mod completion;
 mod exit;
 mod output;
 mod prompt;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::KubeArgs;
 use crate::exit::Outcome;
@@ -52,6 +53,8 @@ enum Command {
     Resume(commands::paused::ResumeArgs),
     Delete(commands::delete::Args),
     Validate(commands::validate::Args),
+    /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
+    Completion(completion::Args),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -69,6 +72,7 @@ async fn main() -> ExitCode {
         Command::Resume(args) => commands::paused::resume(kube, args).await.map_err(Into::into),
         Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),
         Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
+        Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
     };
     match result {
         Ok(outcome) => outcome.into(),
