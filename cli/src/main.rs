@@ -59,6 +59,10 @@ enum Command {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    let mut words = std::env::args().skip(1);
+    if words.next().as_deref() == Some(completion::PROTOCOL_WORD) {
+        return completion::respond(Cli::command(), words.collect()).await;
+    }
     let cli = Cli::parse();
     let kube = &cli.kube;
     let result: anyhow::Result<Outcome> = match &cli.command {

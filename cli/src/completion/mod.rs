@@ -1,11 +1,21 @@
 //! Shell completion: `kubectl etcd completion SHELL` prints a script generated from the
-//! command-line definition (committed under `completions/`).
+//! command-line definition (committed under `completions/`), and `kubectl etcd __complete
+//! WORDS...` answers kubectl's plugin completion protocol (what `kubectl_complete-etcd`
+//! runs for `kubectl etcd <TAB>`).
+
+mod candidates;
+mod words;
 
 use std::io::Write;
 
 use clap_complete::Shell;
 
 use crate::exit::Outcome;
+
+pub use candidates::respond;
+
+/// The hidden first word that asks for completions instead of running a command.
+pub const PROTOCOL_WORD: &str = "__complete";
 
 /// `kubectl etcd completion`.
 #[derive(clap::Args)]
