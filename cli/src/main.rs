@@ -4,6 +4,7 @@ mod client;
 mod commands;
 mod completion;
 mod exit;
+mod install;
 mod output;
 mod prompt;
 
@@ -55,6 +56,10 @@ enum Command {
     Validate(commands::validate::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
+    /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
+    Install(install::InstallArgs),
+    /// Remove what install installed; refuses while EtcdClusters exist unless --force.
+    Uninstall(install::UninstallArgs),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -77,6 +82,8 @@ async fn main() -> ExitCode {
         Command::Delete(args) => commands::delete::run(kube, args).await.map_err(Into::into),
         Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
+        Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
+        Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),
     };
     match result {
         Ok(outcome) => outcome.into(),
