@@ -2,14 +2,16 @@
 
 mod client;
 mod commands;
+mod completion;
 mod download;
 mod exit;
+mod install;
 mod output;
 mod prompt;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::KubeArgs;
 use crate::exit::Outcome;
@@ -56,10 +58,20 @@ enum Command {
     Backup(commands::backup::Args),
     Backups(commands::backups::Args),
     Restore(commands::restore::Args),
+    /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
+    Completion(completion::Args),
+    /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
+    Install(install::InstallArgs),
+    /// Remove what install installed; refuses while EtcdClusters exist unless --force.
+    Uninstall(install::UninstallArgs),
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    let mut words = std::env::args().skip(1);
+    if words.next().as_deref() == Some(completion::PROTOCOL_WORD) {
+        return completion::respond(Cli::command(), words.collect()).await;
+    }
     let cli = Cli::parse();
     let kube = &cli.kube;
     let result: anyhow::Result<Outcome> = match &cli.command {
@@ -76,6 +88,9 @@ async fn main() -> ExitCode {
         Command::Backup(args) => commands::backup::run(kube, args).await.map_err(Into::into),
         Command::Backups(args) => commands::backups::run(kube, args).await.map_err(Into::into),
         Command::Restore(args) => commands::restore::run(kube, args).await.map_err(Into::into),
+        Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
+        Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
+        Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -1,0 +1,229 @@
+//! `kubectl etcd install` and `kubectl etcd uninstall`: the CRDs, the operator's RBAC and
+//! its Deployment, applied server-side with the field manager `kubectl-etcd`, and removed
+//! again (never while EtcdClusters exist, unless forced).
+
+mod kinds;
+pub mod objects;
+
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use serde_json::Value;
+use shared::crd::EtcdCluster;
+
+use crate::client::{self, ConnectError, Connection, KubeArgs};
+use crate::exit::Outcome;
+
+/// `kubectl etcd install`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd install\n  \
+    kubectl etcd install -n databases --version 0.1.0\n  \
+    kubectl etcd install --dry-run > install.yaml\n\n\
+    Applies, server-side with the field manager kubectl-etcd, the CustomResourceDefinitions, the \
+    operator's ServiceAccount, ClusterRole and ClusterRoleBinding (what the operator calls, nothing \
+    more), a Role and RoleBinding for its leader-election Lease, and its Deployment. The namespace is \
+    -n, else etcd-operator (not the context's); it is created when missing. Running it again upgrades \
+    the operator to --version.")]
+pub struct InstallArgs {
+    /// The operator version: the image tag is v<VERSION>. Default: this plugin's version.
+    #[arg(long = "version", value_name = "VERSION", default_value = env!("CARGO_PKG_VERSION"))]
+    operator_version: String,
+
+    /// Print the YAML that would be applied, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// `kubectl etcd uninstall`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd uninstall\n  \
+    kubectl etcd uninstall -n databases --force\n\n\
+    Deletes the operator's Deployment, RBAC and ServiceAccount, the CustomResourceDefinitions, and \
+    the namespace if install created it. Refuses (exit 3) while EtcdClusters exist: deleting the \
+    CRDs deletes every EtcdCluster, and with them their Pods and Services; --force does it anyway.")]
+pub struct UninstallArgs {
+    /// Uninstall even though EtcdClusters exist: they are all deleted with the CRDs.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Why install or uninstall stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// No client could be made.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The version is not MAJOR.MINOR.PATCH.
+    #[error("--version {0:?} is not a version: write e.g. 0.1.0")]
+    Version(String),
+    /// The YAML could not be rendered or the embedded CRDs parsed.
+    #[error("cannot render the manifests: {0}")]
+    Render(#[from] serde_yaml::Error),
+    /// The API refused or did not answer.
+    #[error("cannot {action} {object}: {message}")]
+    Api {
+        /// apply, delete, list, ...
+        action: &'static str,
+        /// `kind/name`.
+        object: String,
+        /// What the API said.
+        message: String,
+    },
+}
+
+/// The namespace from `-n`, else [`objects::DEFAULT_NAMESPACE`].
+fn namespace(kube: &KubeArgs) -> String {
+    kube.namespace.clone().unwrap_or_else(|| objects::DEFAULT_NAMESPACE.to_string())
+}
+
+/// The version without a leading `v`, checked to be MAJOR.MINOR.PATCH (with an optional
+/// pre-release).
+fn operator_version(text: &str) -> Result<String, InstallError> {
+    let version = text.strip_prefix('v').unwrap_or(text);
+    let (core, pre) = version.split_once('-').unwrap_or((version, ""));
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric =
+        parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let pre_ok = pre.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if numeric && pre_ok && !(version.contains('-') && pre.is_empty()) {
+        Ok(version.to_string())
+    } else {
+        Err(InstallError::Version(text.to_string()))
+    }
+}
+
+fn object_name(object: &Value) -> String {
+    let kind = object["kind"].as_str().unwrap_or("object").to_lowercase();
+    format!("{kind}/{}", object["metadata"]["name"].as_str().unwrap_or(""))
+}
+
+fn api_error(action: &'static str, object: &Value, error: &kube::Error) -> InstallError {
+    InstallError::Api { action, object: object_name(object), message: client::describe(error) }
+}
+
+/// Applies the CRDs and the operator, or prints them with `--dry-run`.
+pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, InstallError> {
+    let namespace = namespace(kube);
+    let version = operator_version(&args.operator_version)?;
+    if args.dry_run {
+        print!("{}", objects::render(&namespace, &version)?);
+        return Ok(Outcome::Success);
+    }
+    let connection = Connection::open(kube).await?;
+    let client = &connection.client;
+    for (_, yaml) in objects::CRDS {
+        let crd: Value = serde_yaml::from_str(yaml)?;
+        apply(client, &crd).await?;
+    }
+    let ns = objects::namespace(&namespace);
+    match kinds::api(client, &ns).create(&PostParams::default(), &kinds::dynamic(&ns)?).await {
+        Ok(_) => println!("namespace/{namespace} created"),
+        Err(error) if client::is_already_exists(&error) => println!("namespace/{namespace} exists"),
+        Err(error) => return Err(api_error("create", &ns, &error)),
+    }
+    for object in objects::operator(&namespace, &version) {
+        apply(client, &object).await?;
+    }
+    println!(
+        "etcd-operator v{version} installed in namespace {namespace}; \
+         `kubectl get deploy -n {namespace} {}` shows when it is ready",
+        objects::NAME
+    );
+    Ok(Outcome::Success)
+}
+
+/// Server-side apply, forced, with the field manager `kubectl-etcd`.
+async fn apply(client: &kube::Client, object: &Value) -> Result<(), InstallError> {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let params = PatchParams::apply(objects::MANAGER).force();
+    kinds::api(client, object)
+        .patch(name, &params, &Patch::Apply(kinds::dynamic(object)?))
+        .await
+        .map_err(|e| api_error("apply", object, &e))?;
+    println!("{} serverside-applied", object_name(object));
+    Ok(())
+}
+
+/// Deletes what install applied; refuses while EtcdClusters exist unless `--force`.
+pub async fn uninstall(kube: &KubeArgs, args: &UninstallArgs) -> Result<Outcome, InstallError> {
+    let namespace = namespace(kube);
+    let connection = Connection::open(kube).await?;
+    let client = &connection.client;
+    let clusters = match connection.all_clusters().list(&ListParams::default()).await {
+        Ok(list) => list.items,
+        Err(error) if client::is_not_found(&error) => Vec::new(), // no CRD: no clusters
+        Err(error) => {
+            return Err(InstallError::Api {
+                action: "list",
+                object: "etcdclusters".into(),
+                message: client::describe(&error),
+            });
+        }
+    };
+    if !clusters.is_empty() {
+        let names: Vec<String> = clusters.iter().map(qualified_name).collect();
+        if !args.force {
+            eprintln!(
+                "error: refusing to uninstall while {} EtcdCluster(s) exist ({}): deleting the CRDs \
+                 deletes them and their members; delete them first, or add --force",
+                names.len(),
+                names.join(", ")
+            );
+            return Ok(Outcome::Refused);
+        }
+        eprintln!("warning: --force: deleting the CRDs deletes {}", names.join(", "));
+    }
+    let mut objects = objects::operator(&namespace, env!("CARGO_PKG_VERSION"));
+    objects.reverse(); // the Deployment first
+    for (_, yaml) in objects::CRDS {
+        objects.push(serde_yaml::from_str(yaml)?);
+    }
+    for object in &objects {
+        delete(client, object).await?;
+    }
+    let ns = objects::namespace(&namespace);
+    let namespaces = kinds::api(client, &ns);
+    match namespaces.get_opt(&namespace).await {
+        Ok(Some(found))
+            if found.metadata.labels.as_ref().and_then(|l| l.get(objects::CREATED_BY_LABEL))
+                == Some(&objects::MANAGER.to_string()) =>
+        {
+            delete(client, &ns).await?;
+        }
+        Ok(_) => {}
+        Err(error) => return Err(api_error("read", &ns, &error)),
+    }
+    println!("etcd-operator uninstalled from namespace {namespace}");
+    Ok(Outcome::Success)
+}
+
+fn qualified_name(cluster: &EtcdCluster) -> String {
+    let namespace = cluster.metadata.namespace.as_deref().unwrap_or("");
+    format!("{namespace}/{}", cluster.metadata.name.as_deref().unwrap_or(""))
+}
+
+/// Deletes one object; one that is already gone is not an error.
+async fn delete(client: &kube::Client, object: &Value) -> Result<(), InstallError> {
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    match kinds::api(client, object).delete(name, &DeleteParams::background()).await {
+        Ok(_) => println!("{} deleted", object_name(object)),
+        Err(error) if client::is_not_found(&error) => println!("{} not found", object_name(object)),
+        Err(error) => return Err(api_error("delete", object, &error)),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_with_or_without_v() {
+        assert_eq!(operator_version("0.1.0").ok(), Some("0.1.0".into()));
+        assert_eq!(operator_version("v1.20.3").ok(), Some("1.20.3".into()));
+        assert_eq!(operator_version("v1.0.0-rc.1").ok(), Some("1.0.0-rc.1".into()));
+        for bad in ["", "1.2", "latest", "1.2.x", "v1.2.3-", "1.2.3/evil", "1..2"] {
+            assert!(operator_version(bad).is_err(), "{bad}");
+        }
+    }
+}

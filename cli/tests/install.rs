@@ -1,0 +1,94 @@
+//! `kubectl etcd install` and `uninstall`: the committed `manifests/install.yaml` is what
+//! `install --dry-run` prints, and end to end on a sandbox with a node, install makes the
+//! CRDs and a running operator Deployment (which runs a cluster), uninstall refuses while
+//! a cluster exists, and with --force removes everything.
+//!
+//! Runs as root (the sandbox's node), as CI does.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::{expect_code, plugin, stderr, stdout};
+use etcd_sandbox::testkit::TestSandbox;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::api::ListParams;
+
+const REGENERATE: &str = "run `cargo run -q -p kubectl-etcd --bin kubectl-etcd -- install --dry-run > manifests/install.yaml` and commit the result";
+
+/// The real kubectl against the sandbox.
+async fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
+    let output = tokio::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .await
+        .expect("kubectl runs (it is installed at /usr/bin/kubectl in CI)");
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    println!("kubectl {}\n{text}", args.join(" "));
+    text
+}
+
+#[tokio::test]
+async fn committed_install_manifest_is_what_dry_run_prints() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../manifests/install.yaml");
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} is missing ({e}): {REGENERATE}", path.display()));
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
+        .args(["install", "--dry-run"])
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .output()
+        .await
+        .expect("the plugin runs");
+    expect_code(&output, 0);
+    assert!(committed == stdout(&output), "{} is stale: {REGENERATE}", path.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn install_runs_the_operator_and_uninstall_removes_it() {
+    let started = Instant::now();
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+
+    let out = plugin(kc, &["install"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("deployment/etcd-operator serverside-applied"), "{}", stdout(&out));
+    let listed = kubectl(kc, &["get", "deploy,crd", "-n", "etcd-operator"]).await;
+    assert!(listed.contains("etcd-operator") && listed.contains("etcdclusters.etcd.kubectl-etcd.dev"));
+    let out = plugin(kc, &["install"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("namespace/etcd-operator exists"), "installing again is an upgrade");
+
+    // The installed operator (a Pod running the built etcd-operator) runs a cluster.
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "etcd-operator");
+    let selector = ListParams::default().labels("app.kubernetes.io/name=etcd-operator");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pods.list(&selector).await.map(|l| l.items.len()).unwrap_or(0) == 0 {
+        assert!(Instant::now() < deadline, "the Deployment makes an operator Pod");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let out = plugin(kc, &["create", "demo", "--size", "1", "--wait", "--timeout", "2m"]).await;
+    expect_code(&out, 0);
+
+    // Uninstall: refused while demo exists, then forced.
+    let out = plugin(kc, &["uninstall"]).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("default/demo") && stderr(&out).contains("--force"), "{}", stderr(&out));
+    let listed = kubectl(kc, &["get", "deploy,crd", "-n", "etcd-operator"]).await;
+    assert!(listed.contains("etcdclusters.etcd.kubectl-etcd.dev"), "nothing was removed");
+    let out = plugin(kc, &["uninstall", "--force"]).await;
+    expect_code(&out, 0);
+    let listed = kubectl(kc, &["get", "deploy,crd", "-n", "etcd-operator"]).await;
+    assert!(!listed.contains("etcd-operator ") && !listed.contains("kubectl-etcd.dev"), "{listed}");
+    let out = plugin(kc, &["uninstall"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("deployment/etcd-operator not found"), "uninstall again is harmless");
+    let namespaces = kubectl(kc, &["get", "ns", "default", "-o", "name"]).await;
+    assert_eq!(namespaces.trim(), "namespace/default", "namespaces install did not create are kept");
+    println!("install/uninstall took {:.1} s", started.elapsed().as_secs_f64());
+    sb.stop().await;
+}
