@@ -17,7 +17,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::json;
-use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus};
+use shared::crd::{BackupPhase, ClusterPhase, EtcdBackup, EtcdCluster, EtcdClusterStatus};
 
 /// Sets `spec.version`.
 async fn set_version(clusters: &Api<EtcdCluster>, version: &str) {
@@ -224,5 +224,51 @@ async fn an_image_that_cannot_start_halts_the_upgrade_until_a_good_version_is_se
     set_version(&clusters, "3.5.1").await;
     wait_status(&clusters, 120, "every member at 3.5.1", |s| all_at(s, "3.5.1", 3)).await;
     println!("finished at 3.5.1 {:.1} s after the fix", started.elapsed().as_secs_f64());
+    sb.stop().await;
+}
+
+#[tokio::test]
+async fn the_snapshot_the_spec_asks_for_is_taken_before_any_member_changes() {
+    let sb = sandbox().await;
+    let _operator = operator(&sb.client);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", folder.path().join("backups").display());
+    let clusters = create_cluster(
+        &sb.client,
+        json!({"size": 3, "version": "3.5.0", "backup": {"destination": {"url": url}}}),
+    )
+    .await;
+    wait_status(&clusters, 120, "created at 3.5.0", |s| all_at(s, "3.5.0", 3)).await;
+    let since = Timestamp::now();
+    set_version(&clusters, "3.5.1").await;
+    wait_status(&clusters, 180, "every member at 3.5.1", |s| all_at(s, "3.5.1", 3)).await;
+
+    let backups: Api<EtcdBackup> = Api::namespaced(sb.client.clone(), "default");
+    let backup = backups.get("demo-before-3-5-1").await.expect("the pre-upgrade EtcdBackup");
+    let status = backup.status.unwrap_or_default();
+    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:?}");
+    let snapshot = status.snapshot.expect("the snapshot's details");
+    assert_eq!(snapshot.etcd_version, "3.5.0", "taken before any member changed");
+    let file = std::path::PathBuf::from(snapshot.location.trim_start_matches("file://"));
+    assert!(std::fs::metadata(&file).is_ok_and(|m| m.len() > 0), "{} stored", file.display());
+    let completed = status.completed_at.expect("completed").0;
+    let events: Api<Event> = Api::namespaced(sb.client.clone(), "default");
+    let first_change = events
+        .list(&ListParams::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("MemberVersionChanged"))
+        .filter_map(|e| e.event_time.map(|t| t.0))
+        .filter(|t| *t >= since)
+        .min()
+        .expect("members changed");
+    assert!(completed <= first_change, "snapshot at {completed}, first change at {first_change}");
+    println!(
+        "pre-upgrade snapshot {} ({} bytes) stored before the first member changed",
+        file.display(),
+        std::fs::metadata(&file).map(|m| m.len()).unwrap_or_default()
+    );
     sb.stop().await;
 }

@@ -40,6 +40,12 @@ pub fn image_version(image: &str) -> Option<crate::version::EtcdVersion> {
     tag.parse().ok()
 }
 
+/// The one-shot EtcdBackup that takes the snapshot before an upgrade of `cluster` to
+/// `target`: `<cluster>-before-<target with dashes>`, e.g. `demo-before-3-5-1`.
+pub fn pre_upgrade_backup_name(cluster: &str, target: crate::version::EtcdVersion) -> String {
+    format!("{cluster}-before-{}", target.to_string().replace('.', "-"))
+}
+
 /// The cluster DNS domain member addresses are written in.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
 

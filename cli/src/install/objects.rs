@@ -5,7 +5,7 @@
 //! | API | resources | verbs | why |
 //! | --- | --- | --- | --- |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups, etcdrestores | get list watch | the controller's watches |
-//! | etcd.kubectl-etcd.dev | etcdclusters | create | an EtcdRestore creates the new cluster |
+//! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups | create | an EtcdRestore creates the new cluster; an upgrade its snapshot |
 //! | core | secrets | get | a backup destination's credentials, named in the EtcdBackup (no list, no watch) |
 //! | etcd.kubectl-etcd.dev | their `/status` | get patch update | status reports |
 //! | core | pods | get list watch create delete patch | members: created, upgraded in place, removed |
@@ -84,7 +84,7 @@ pub fn operator(namespace: &str, version: &str) -> Vec<Value> {
             "metadata": {"name": NAME, "labels": labels()},
             "rules": [
                 rule(&[group], &["etcdclusters", "etcdbackups", "etcdrestores"], &["get", "list", "watch"]),
-                rule(&[group], &["etcdclusters"], &["create"]),
+                rule(&[group], &["etcdclusters", "etcdbackups"], &["create"]),
                 rule(&[""], &["secrets"], &["get"]),
                 rule(
                     &[group],

@@ -5,10 +5,10 @@
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde_json::json;
-use shared::crd::EtcdCluster;
+use shared::crd::{EtcdBackup, EtcdBackupSpec, EtcdCluster};
 use shared::plan::membership::{InitialState, Step};
 use shared::version::EtcdVersion;
 
@@ -118,6 +118,20 @@ pub async fn act(
         }
         Step::CreatePod { member, state, initial_cluster, version } => {
             create_member(client, cluster, member, *state, initial_cluster, *version).await?;
+        }
+        Step::TakeSnapshot { backup } => {
+            let destination = cluster.spec.backup.as_ref().map(|b| b.destination.clone()).unwrap_or_default();
+            let spec = EtcdBackupSpec {
+                cluster_name: cluster.name_any(),
+                destination,
+                schedule: None,
+                retention: None,
+                suspend: false,
+            };
+            let mut request = EtcdBackup::new(backup, spec);
+            request.metadata.namespace = Some(namespace.clone());
+            request.metadata.owner_references = cluster.controller_owner_ref(&()).map(|o| vec![o]);
+            create(&Api::<EtcdBackup>::namespaced(client.clone(), &namespace), &request).await?;
         }
         Step::ChangeVersion { member, to, .. } => {
             // Only the image of a Pod may change: the kubelet restarts the container with

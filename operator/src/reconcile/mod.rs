@@ -226,6 +226,7 @@ fn event_of(step: &Step) -> Option<(&'static str, &'static str)> {
         Step::RemoveMember { .. } => Some(("MemberRemoved", "Scale")),
         Step::DeletePod { .. } => Some(("MemberPodDeleted", "Scale")),
         Step::ChangeVersion { .. } => Some(("MemberVersionChanged", "Upgrade")),
+        Step::TakeSnapshot { .. } => Some(("SnapshotBeforeUpgrade", "Upgrade")),
         Step::Refuse { .. } => Some(("Refused", "Reconcile")),
         Step::Idle | Step::Wait { .. } | Step::Paused { .. } => None,
     }
@@ -245,7 +246,8 @@ fn member_of(step: &Step) -> Option<&str> {
         | Step::Wait { .. }
         | Step::Paused { .. }
         | Step::Bootstrap { .. }
-        | Step::Refuse { .. } => None,
+        | Step::Refuse { .. }
+        | Step::TakeSnapshot { .. } => None,
     }
 }
 

@@ -5,8 +5,9 @@ use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::crd::EtcdCluster;
+use shared::crd::{BackupPhase, EtcdBackup};
 use shared::names;
-use shared::plan::membership::{MembershipInput, PodView};
+use shared::plan::membership::{MembershipInput, PodView, SnapshotState};
 use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
@@ -23,6 +24,9 @@ pub struct Observation {
     pub services: Vec<String>,
     /// etcd's view; `None` when no member answered.
     pub membership: Option<Membership>,
+    /// The EtcdBackup that takes the snapshot before an upgrade to `spec.version`, when the
+    /// spec asks for one, an upgrade is pending and the backup exists.
+    pub pre_upgrade_backup: Option<EtcdBackup>,
 }
 
 /// Reads the cluster's Pods, claims and membership.
@@ -52,7 +56,21 @@ pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Obs
             }
         }
     };
-    Ok(Observation { pods, claims, services, membership })
+    // The snapshot before an upgrade is looked at only while one is pending.
+    let pending = membership.as_ref().is_some_and(|m| {
+        let target: Option<EtcdVersion> = cluster.spec.version.parse().ok();
+        m.members.iter().any(|member| member.version.is_some() && member.version != target)
+    });
+    let wants_snapshot = cluster.spec.backup.as_ref().is_some_and(|b| b.before_upgrade);
+    let pre_upgrade_backup = match (pending && wants_snapshot, cluster.spec.version.parse()) {
+        (true, Ok(target)) => {
+            Api::<EtcdBackup>::namespaced(client.clone(), &namespace)
+                .get_opt(&names::pre_upgrade_backup_name(&cluster.name_any(), target))
+                .await?
+        }
+        _ => None,
+    };
+    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup })
 }
 
 /// `(member, http://<pod IP>:2379)` of every member Pod that has an IP.
@@ -140,6 +158,24 @@ pub fn membership_input(
             .annotations()
             .get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION)
             .is_some_and(|v| v == "true"),
-        snapshot_before_upgrade: cluster.spec.backup.as_ref().is_some_and(|b| b.before_upgrade),
+        pre_upgrade_snapshot: cluster
+            .spec
+            .backup
+            .as_ref()
+            .filter(|b| b.before_upgrade)
+            .map(|_| snapshot_state(observation.pre_upgrade_backup.as_ref())),
+    }
+}
+
+/// How far the snapshot before an upgrade has got, from its EtcdBackup.
+pub fn snapshot_state(backup: Option<&EtcdBackup>) -> SnapshotState {
+    let Some(backup) = backup else { return SnapshotState::NotTaken };
+    let status = backup.status.clone().unwrap_or_default();
+    match status.phase {
+        Some(BackupPhase::Succeeded) => SnapshotState::Taken,
+        Some(BackupPhase::Failed) => SnapshotState::Failed(
+            [status.reason, status.message].into_iter().flatten().collect::<Vec<_>>().join(": "),
+        ),
+        _ => SnapshotState::Running,
     }
 }

@@ -206,7 +206,7 @@ fn phase_of(step: &Step, healthy_voters: usize, voters: usize, desired: i32) -> 
         | Step::PromoteLearner { .. }
         | Step::MoveLeader { .. }
         | Step::DeletePod { .. } => ClusterPhase::Scaling,
-        Step::ChangeVersion { .. } => ClusterPhase::Upgrading,
+        Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } => ClusterPhase::Upgrading,
         Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
             ClusterPhase::Healing
         }
@@ -231,6 +231,7 @@ fn step_reason(step: &Step) -> &'static str {
         Step::RemoveMember { .. } => "RemovingMember",
         Step::DeletePod { .. } => "DeletingPod",
         Step::ChangeVersion { .. } => "ChangingVersion",
+        Step::TakeSnapshot { .. } => "TakingSnapshot",
         Step::Refuse { .. } => "Refused",
     }
 }
@@ -250,6 +251,9 @@ pub fn describe(step: &Step) -> String {
         Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
         Step::ChangeVersion { member, from: Some(from), to } => {
             format!("restarting {member} with etcd {to} (was {from}), same data")
+        }
+        Step::TakeSnapshot { backup } => {
+            format!("taking the snapshot the spec asks for before the upgrade (EtcdBackup {backup})")
         }
         Step::ChangeVersion { member, from: None, to } => {
             format!("restarting {member} with etcd {to}, same data")

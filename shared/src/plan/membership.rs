@@ -111,8 +111,23 @@ pub struct MembershipInput {
     pub target: EtcdVersion,
     /// Allow a target whose minor version the project does not support.
     pub force_version: bool,
-    /// `spec.backup.beforeUpgrade`: a snapshot must come before any member changes version.
-    pub snapshot_before_upgrade: bool,
+    /// The snapshot `spec.backup.beforeUpgrade` asks for before any member changes
+    /// version, as far as it has got; `None` when the spec asks for none.
+    #[serde(default)]
+    pub pre_upgrade_snapshot: Option<SnapshotState>,
+}
+
+/// How far the snapshot before an upgrade has got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotState {
+    /// Not asked for yet.
+    NotTaken,
+    /// Asked for; being taken.
+    Running,
+    /// Stored.
+    Taken,
+    /// It failed, for this reason.
+    Failed(String),
 }
 
 /// Whether a member Pod starts a new cluster or joins an existing one.
@@ -233,6 +248,12 @@ pub enum Step {
         /// Delete its claim too (persistent storage), so a later member of the same name
         /// starts empty.
         claim: bool,
+    },
+    /// Take the snapshot the spec asks for before an upgrade: create the one-shot
+    /// EtcdBackup `backup` and wait for it.
+    TakeSnapshot {
+        /// Name of the EtcdBackup.
+        backup: String,
     },
     /// Restart a member in place (same Pod name, same data) with another etcd version: a
     /// step of a rolling upgrade with persistent storage, or the repair of a member whose
@@ -543,7 +564,7 @@ mod tests {
             members: None,
             target: v("3.5.1"),
             force_version: false,
-            snapshot_before_upgrade: false,
+            pre_upgrade_snapshot: None,
         }
     }
 
@@ -952,12 +973,29 @@ mod tests {
             plan_membership(&i),
             Step::Refuse { reason: Refusal::UpgradeRefused, ref message } if message.contains("3.4.23")
         ));
-        let mut snapshot_first = at_version(StorageKind::Persistent, "3.5.0", "3.5.1");
-        snapshot_first.snapshot_before_upgrade = true;
+    }
+
+    #[test]
+    fn the_snapshot_the_spec_asks_for_comes_before_any_version_change() {
+        let mut i = at_version(StorageKind::Persistent, "3.5.0", "3.5.1");
+        i.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        assert_eq!(plan_membership(&i), Step::TakeSnapshot { backup: "demo-before-3-5-1".into() });
+        i.pre_upgrade_snapshot = Some(SnapshotState::Running);
+        assert!(
+            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-before-3-5-1"))
+        );
+        i.pre_upgrade_snapshot = Some(SnapshotState::Failed("StoreUnreachable: no route".into()));
         assert!(matches!(
-            plan_membership(&snapshot_first),
-            Step::Refuse { reason: Refusal::UpgradeRefused, ref message } if message.contains("beforeUpgrade")
+            plan_membership(&i),
+            Step::Refuse { reason: Refusal::UpgradeRefused, ref message }
+                if message.contains("StoreUnreachable") && message.contains("delete EtcdBackup demo-before-3-5-1")
         ));
+        i.pre_upgrade_snapshot = Some(SnapshotState::Taken);
+        assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
+        // Nothing to change: no snapshot asked for.
+        let mut done = at_version(StorageKind::Persistent, "3.5.1", "3.5.1");
+        done.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        assert_eq!(plan_membership(&done), Step::Idle);
     }
 
     #[test]

@@ -10,12 +10,15 @@
 //! - The gate before each next step: every member healthy (the membership planner waits
 //!   otherwise), caught up (raft index within [`CAUGHT_UP_MAX_LAG`] of the furthest
 //!   member), and the member changed last reporting its new version.
+//! - When the spec asks for a snapshot before an upgrade, it is taken first
+//!   ([`Step::TakeSnapshot`]); no member changes until it is stored, and a failed one
+//!   refuses the upgrade.
 //! - A member whose Pod cannot run at a version other than the one members should run now
 //!   (an image that cannot be pulled, a version that crashes) is changed back or forward at
 //!   once: it is down anyway, so this never costs quorum. That is how setting the version
 //!   back after a failed step resumes the upgrade.
 
-use super::membership::{MemberView, MembershipInput, Refusal, Step};
+use super::membership::{MemberView, MembershipInput, Refusal, SnapshotState, Step};
 use super::upgrade::{
     CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, plan_upgrade,
 };
@@ -63,6 +66,7 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
             ),
         };
     }
+    let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target);
     let plan = match plan_upgrade(&upgrade_input(input, members)) {
         Ok(plan) => plan,
         Err(error @ (PlanError::NoLeader | PlanError::SeveralLeaders { .. })) => {
@@ -81,14 +85,20 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
     };
     match plan.steps.get(1) {
         None | Some(PlanStep::CheckPath { .. }) => Step::Idle,
-        Some(PlanStep::Snapshot { .. }) => Step::Refuse {
-            reason: Refusal::UpgradeRefused,
-            message: format!(
-                "spec.backup.beforeUpgrade asks for a snapshot before the upgrade to etcd {}, and this \
-                 operator cannot take snapshots yet: set spec.backup.beforeUpgrade to false (or take a \
-                 backup yourself) to upgrade without it",
-                input.target
-            ),
+        Some(PlanStep::Snapshot { .. }) => match &input.pre_upgrade_snapshot {
+            Some(SnapshotState::Running) => Step::Wait {
+                reason: format!("the snapshot before the upgrade (EtcdBackup {backup}) is being taken"),
+            },
+            Some(SnapshotState::Failed(why)) => Step::Refuse {
+                reason: Refusal::UpgradeRefused,
+                message: format!(
+                    "the snapshot before the upgrade to etcd {} failed (EtcdBackup {backup}: {why}); no member \
+                     was changed. Fix spec.backup.destination, then delete EtcdBackup {backup} to take it again; \
+                     or set spec.backup.beforeUpgrade to false to upgrade without it",
+                    input.target
+                ),
+            },
+            _ => Step::TakeSnapshot { backup },
         },
         Some(PlanStep::MoveLeader { from, to }) => match members.iter().find(|m| m.name == *to) {
             Some(successor) => Step::MoveLeader { to_id: successor.id, to: to.clone(), from: from.clone() },
@@ -121,8 +131,8 @@ fn upgrade_input(input: &MembershipInput, members: &[MemberView]) -> UpgradeInpu
             .collect(),
         target: input.target,
         force: input.force_version,
-        backup_configured: input.snapshot_before_upgrade,
-        snapshot_taken: false,
+        backup_configured: input.pre_upgrade_snapshot.is_some(),
+        snapshot_taken: input.pre_upgrade_snapshot == Some(SnapshotState::Taken),
         storage: input.storage,
     }
 }
