@@ -5,41 +5,17 @@
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Output, Stdio};
 use std::time::Instant;
 
+use common::{plugin, stdout};
 use etcd_sandbox::testkit::TestSandbox;
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
 use shared::crd::EtcdCluster;
-
-async fn plugin(kubeconfig: &Path, args: &[&str]) -> Output {
-    let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("plugin runs");
-    println!(
-        "kubectl etcd {} -> {:?} in {:.1} s\n{}{}",
-        args.join(" "),
-        output.status.code(),
-        started.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 async fn create(client: &kube::Client, name: &str, spec: Value) {
     let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
