@@ -67,6 +67,9 @@ _kubectl__etcd() {
             kubectl__etcd,validate)
                 cmd="kubectl__etcd__subcmd__validate"
                 ;;
+            kubectl__etcd,version)
+                cmd="kubectl__etcd__subcmd__version"
+                ;;
             kubectl__etcd__subcmd__help,backup)
                 cmd="kubectl__etcd__subcmd__help__subcmd__backup"
                 ;;
@@ -118,6 +121,9 @@ _kubectl__etcd() {
             kubectl__etcd__subcmd__help,validate)
                 cmd="kubectl__etcd__subcmd__help__subcmd__validate"
                 ;;
+            kubectl__etcd__subcmd__help,version)
+                cmd="kubectl__etcd__subcmd__help__subcmd__version"
+                ;;
             *)
                 ;;
         esac
@@ -125,7 +131,7 @@ _kubectl__etcd() {
 
     case "${cmd}" in
         kubectl__etcd)
-            opts="-n -h -V --kubeconfig --context --namespace --request-timeout --help --version create list status scale upgrade-plan upgrade pause resume delete validate backup backups restore completion install uninstall help"
+            opts="-n -h -V --kubeconfig --context --namespace --request-timeout --help --version create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +415,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help)
-            opts="create list status scale upgrade-plan upgrade pause resume delete validate backup backups restore completion install uninstall help"
+            opts="create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -647,6 +653,20 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help__subcmd__validate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__etcd__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1101,6 +1121,48 @@ _kubectl__etcd() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -W "text json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__etcd__subcmd__version)
+            opts="-o -n -h --client --output --kubeconfig --context --namespace --request-timeout --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "json yaml" -- "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)

@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Let the operator change a paused cluster again')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a cluster and everything it owns')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check manifests against the rules the API server enforces; nothing is sent anywhere')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Show the plugin''s and the operator''s versions')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up a cluster now')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List the backups of a cluster')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Create a new cluster from a snapshot')
@@ -189,6 +190,19 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'kubectl-etcd;version' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the versions as json or yaml')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the versions as json or yaml')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'Show only the plugin''s version; do not contact the cluster')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'kubectl-etcd;backup' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to store the snapshot: s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///path (a volume of the operator). Defaults to the cluster''s spec.backup.destination')
             [CompletionResult]::new('--credentials-secret', '--credentials-secret', [CompletionResultType]::ParameterName, 'Secret with the store''s credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...)')
@@ -289,6 +303,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Let the operator change a paused cluster again')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a cluster and everything it owns')
             [CompletionResult]::new('validate', 'validate', [CompletionResultType]::ParameterValue, 'Check manifests against the rules the API server enforces; nothing is sent anywhere')
+            [CompletionResult]::new('version', 'version', [CompletionResultType]::ParameterValue, 'Show the plugin''s and the operator''s versions')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Back up a cluster now')
             [CompletionResult]::new('backups', 'backups', [CompletionResultType]::ParameterValue, 'List the backups of a cluster')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Create a new cluster from a snapshot')
@@ -326,6 +341,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;help;validate' {
+            break
+        }
+        'kubectl-etcd;help;version' {
             break
         }
         'kubectl-etcd;help;backup' {

@@ -62,6 +62,17 @@ async fn install_runs_the_operator_and_uninstall_removes_it() {
     let out = plugin(kc, &["install"]).await;
     expect_code(&out, 0);
     assert!(stdout(&out).contains("namespace/etcd-operator exists"), "installing again is an upgrade");
+    // `version` finds the installed operator, of the plugin's own version: no warning.
+    let out = plugin(kc, &["version"]).await;
+    expect_code(&out, 0);
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(stdout(&out).contains(&format!("Plugin version: {version}")), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("Operator version: {version} (namespace etcd-operator,")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 
     // The installed operator (a Pod running the built etcd-operator) runs a cluster.
     let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "etcd-operator");
@@ -87,6 +98,10 @@ async fn install_runs_the_operator_and_uninstall_removes_it() {
     let out = plugin(kc, &["uninstall"]).await;
     expect_code(&out, 0);
     assert!(stdout(&out).contains("deployment/etcd-operator not found"), "uninstall again is harmless");
+    let out = plugin(kc, &["version", "-o", "json"]).await;
+    expect_code(&out, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("versions as JSON");
+    assert_eq!(json["operators"], serde_json::json!([]), "no operator left");
     let namespaces = kubectl(kc, &["get", "ns", "default", "-o", "name"]).await;
     assert_eq!(namespaces.trim(), "namespace/default", "namespaces install did not create are kept");
     println!("install/uninstall took {:.1} s", started.elapsed().as_secs_f64());

@@ -11,3 +11,4 @@ pub mod scale;
 pub mod status;
 pub mod upgrade;
 pub mod validate;
+pub mod version;
