@@ -26,6 +26,8 @@ pub struct RequestKind {
     /// `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`;
     /// the lower-case HTTP method for non-resource requests.
     pub verb: String,
+    /// The API group of the resource (`""` for the core group and non-resource requests).
+    pub group: String,
     /// The plural resource with its subresource (`pods`, `etcdclusters/status`), or the
     /// path of a non-resource request.
     pub resource: String,
@@ -45,7 +47,12 @@ pub fn classify(
 ) -> RequestKind {
     let client = user_agent.to_string();
     let Some(Route::Resource(target)) = route else {
-        return RequestKind { verb: method.to_ascii_lowercase(), resource: path.to_string(), client };
+        return RequestKind {
+            verb: method.to_ascii_lowercase(),
+            group: String::new(),
+            resource: path.to_string(),
+            client,
+        };
     };
     let collection = target.name.is_none();
     let verb = match method {
@@ -57,9 +64,10 @@ pub fn classify(
         "PATCH" => "patch",
         "DELETE" if collection => "deletecollection",
         "DELETE" => "delete",
-        other => return RequestKind { verb: other.to_ascii_lowercase(), resource: resource(target), client },
+        other => other,
     };
-    RequestKind { verb: verb.to_string(), resource: resource(target), client }
+    let verb = if method == verb { verb.to_ascii_lowercase() } else { verb.to_string() };
+    RequestKind { verb, group: target.rt.group.clone(), resource: resource(target), client }
 }
 
 fn resource(target: &super::route::Target) -> String {
@@ -200,6 +208,7 @@ mod tests {
         let counter = RequestCounter::default();
         let list = |client: &str| RequestKind {
             verb: "list".into(),
+            group: String::new(),
             resource: "pods".into(),
             client: client.into(),
         };
