@@ -133,11 +133,13 @@ impl RequestCounts {
         )
     }
 
-    /// `{"total": N, "requests": [{"verb", "resource", "client", "count"}, ...]}`.
+    /// `{"total": N, "requests": [{"verb", "group", "resource", "client", "count"}, ...]}`.
     pub fn to_json(&self) -> Value {
         let requests: Vec<Value> = self
             .iter()
-            .map(|(k, count)| json!({"verb": k.verb, "resource": k.resource, "client": k.client, "count": count}))
+            .map(|(k, count)| {
+                json!({"verb": k.verb, "group": k.group, "resource": k.resource, "client": k.client, "count": count})
+            })
             .collect();
         json!({"total": self.total(), "requests": requests})
     }
