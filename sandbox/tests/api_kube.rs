@@ -429,7 +429,9 @@ async fn requests_are_counted_by_verb_resource_and_client() {
         serde_json::from_str(&client.request_text(request).await.expect("counts served")).expect("JSON");
     let entries = served["requests"].as_array().expect("a list of counts");
     assert!(
-        entries.contains(&json!({"verb": "create", "resource": "configmaps", "client": agent, "count": 1})),
+        entries.contains(
+            &json!({"verb": "create", "group": "", "resource": "configmaps", "client": agent, "count": 1})
+        ),
         "{served:#}"
     );
     assert!(served["total"].as_u64().is_some_and(|total| total >= 6), "{served:#}");

@@ -231,8 +231,8 @@ mod tests {
         assert_eq!(
             window.to_json(),
             json!({"total": 3, "requests": [
-                {"verb": "list", "resource": "pods", "client": "kubectl/1", "count": 1},
-                {"verb": "list", "resource": "pods", "client": "operator/1", "count": 2},
+                {"verb": "list", "group": "", "resource": "pods", "client": "kubectl/1", "count": 1},
+                {"verb": "list", "group": "", "resource": "pods", "client": "operator/1", "count": 2},
             ]})
         );
         assert_eq!(window.to_string(), "     1 list pods (kubectl/1)\n     2 list pods (operator/1)\n");
