@@ -34,6 +34,9 @@ command -v mount >/dev/null || missing_pkgs+=(mount)
 command -v pgrep >/dev/null || missing_pkgs+=(procps)
 command -v python3 >/dev/null || missing_pkgs+=(python3)
 { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; } || missing_pkgs+=(python3-pip)
+# moto goes into its own virtual environment (Debian's Python refuses system-wide pip
+# installs), which needs ensurepip: Debian's python3-venv.
+{ command -v python3 >/dev/null && python3 -c 'import ensurepip' >/dev/null 2>&1; } || missing_pkgs+=(python3-venv)
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
@@ -47,7 +50,7 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
     exit 1
   fi
 else
-  say "present: protoc, etcd, etcdctl, ip, unshare, mount, pgrep, python3 with pip"
+  say "present: protoc, etcd, etcdctl, ip, unshare, mount, pgrep, python3 with pip and venv"
 fi
 
 # kubectl is not packaged by Debian; the sandbox's conformance tests and the demo use the
@@ -101,18 +104,18 @@ PY
   say "etcd $version unpacked into $dir"
 done
 
-# The backup tests store snapshots in an S3-compatible server they start: moto's.
+# The backup tests store snapshots in an S3-compatible server they start: moto's. It is
+# installed into its own virtual environment, where the tests look for it after PATH.
+moto_venv="$HOME/.cache/kubectl-etcd/moto"
 if command -v moto_server >/dev/null; then
   say "present: moto_server ($(command -v moto_server))"
+elif [ -x "$moto_venv/bin/moto_server" ]; then
+  say "present: moto_server ($moto_venv/bin/moto_server)"
 else
-  say "installing moto[server] from PyPI (the backup tests' S3-compatible server)"
-  python3 -m pip install --quiet 'moto[server]' || {
-    say "could not install moto; install it by hand: python3 -m pip install 'moto[server]'"
+  say "installing moto[server] from PyPI into $moto_venv (the backup tests' S3-compatible server)"
+  { python3 -m venv "$moto_venv" && "$moto_venv/bin/python" -m pip install --quiet 'moto[server]'; } || {
+    say "could not install moto; install it by hand: python3 -m venv $moto_venv && $moto_venv/bin/pip install 'moto[server]'"
     exit 1
   }
-  command -v moto_server >/dev/null || {
-    say "moto is installed but moto_server is not on PATH: add pip's script folder to PATH"
-    exit 1
-  }
-  say "installed: moto_server ($(command -v moto_server))"
+  say "installed: moto_server ($moto_venv/bin/moto_server)"
 fi

@@ -137,9 +137,9 @@ impl S3Server {
     pub async fn start(address: std::net::Ipv4Addr, bucket: &str) -> S3Server {
         let port =
             std::net::TcpListener::bind((address, 0)).expect("free port").local_addr().expect("addr").port();
-        let program = which("moto_server").unwrap_or_else(|| {
+        let program = which("moto_server").or_else(moto_in_cache).unwrap_or_else(|| {
             panic!(
-                "moto_server is not installed: run scripts/prereqs.sh (python3 -m pip install 'moto[server]')"
+                "moto_server is not installed: run scripts/prereqs.sh (it installs moto[server] from PyPI)"
             )
         });
         let child = tokio::process::Command::new(program)
@@ -185,6 +185,13 @@ impl S3Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// moto as `scripts/prereqs.sh` installs it: in its own virtual environment.
+fn moto_in_cache() -> Option<std::path::PathBuf> {
+    let path =
+        std::path::Path::new(&std::env::var_os("HOME")?).join(".cache/kubectl-etcd/moto/bin/moto_server");
+    path.is_file().then_some(path)
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {
