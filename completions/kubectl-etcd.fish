@@ -53,8 +53,8 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l ver
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l storage -d 'Volume size of each member (a quantity such as 8Gi), or `ephemeral` for data in an emptyDir that is lost with its Pod. Default: 1Gi, persistent' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l storage-class -d 'StorageClass of the members\' volumes. Default: the cluster\'s default class' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l repository -d 'Image repository of etcd; the tag is `v<version>`' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s o -l output -d 'Print the resource as json or yaml (with --dry-run; otherwise the created object)' -r -f -a "json\t''
-yaml\t''"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s o -l output -d 'Print the resource as json or yaml (with --dry-run; otherwise the created object)' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
+yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l timeout -d 'How long --wait waits, e.g. 90s or 5m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l context -d 'The kubeconfig context to use. Default: its current context' -r
@@ -63,7 +63,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l req
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l dry-run -d 'Print the EtcdCluster instead of creating it (YAML unless -o json). Reads no kubeconfig and sends nothing'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l wait -d 'Wait until the cluster runs with all its members ready'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s y -l yes -d 'Create without asking: values not given take their defaults. Without a terminal nothing is asked anyway'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s o -l output -d 'wide adds LEADER and LAST BACKUP; json and yaml print a List of the objects' -r -f -a "wide\t''
 json\t''
 yaml\t''"
@@ -74,13 +74,13 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l reque
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s A -l all-namespaces -d 'List the clusters of every namespace'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l no-headers -d 'Leave out the header line of the table'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s o -l output -d 'Print the EtcdCluster object (status included) as json or yaml instead of the summary' -r -f -a "json\t''
-yaml\t''"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s o -l output -d 'Print the EtcdCluster object (status included) as json or yaml instead of the summary' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
+yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l context -d 'The kubeconfig context to use. Default: its current context' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l size -d 'New number of voting members, 1 to 9. Odd sizes are recommended' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
@@ -90,14 +90,14 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l requ
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l wait -d 'Wait until the cluster runs at the new size'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s h -l help -d 'Print help'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l to -d 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted)' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s o -l output -d 'Print the plan as json or yaml instead of a table' -r -f -a "json\t''
-yaml\t''"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s o -l output -d 'Print the plan as json or yaml instead of a table' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
+yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l context -d 'The kubeconfig context to use. Default: its current context' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l force -d 'Plan for a minor version the project does not support yet'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l to -d 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l timeout -d 'How long --wait waits, e.g. 90s or 20m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
@@ -135,14 +135,14 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l c
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s o -l output -d 'Print the versions as json or yaml' -r -f -a "json\t''
-yaml\t''"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s o -l output -d 'Print the versions as json or yaml' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
+yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l context -d 'The kubeconfig context to use. Default: its current context' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l client -d 'Show only the plugin\'s version; do not contact the cluster'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l to -d 'Where to store the snapshot: s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///path (a volume of the operator). Defaults to the cluster\'s spec.backup.destination' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l credentials-secret -d 'Secret with the store\'s credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r

@@ -20,6 +20,7 @@ use shared::version::{EtcdVersion, KNOWN_VERSIONS, SUPPORTED_MINORS, default_ver
 use crate::client::{self, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
 use crate::output::progress::{WaitError, wait_and_summarize};
+use crate::output::structured::{self, Structured};
 
 /// Volume size of each member when `--storage` is not given.
 const DEFAULT_STORAGE: &str = "1Gi";
@@ -70,7 +71,7 @@ pub struct Args {
 
     /// Print the resource as json or yaml (with --dry-run; otherwise the created object).
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
+    output: Option<Structured>,
 
     /// Wait until the cluster runs with all its members ready.
     #[arg(long)]
@@ -84,12 +85,6 @@ pub struct Args {
     /// nothing is asked anyway.
     #[arg(short = 'y', long)]
     yes: bool,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-enum Format {
-    Json,
-    Yaml,
 }
 
 /// Why the cluster could not be created.
@@ -149,7 +144,11 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
         );
     }
     if args.dry_run {
-        print!("{}", print(&cluster, args.output.unwrap_or(Format::Yaml))?);
+        print!(
+            "{}",
+            structured::render(&cluster, args.output.unwrap_or(Structured::Yaml))
+                .map_err(CreateError::Print)?
+        );
         return Ok(Outcome::Success);
     }
 
@@ -192,7 +191,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
         (Outcome::Success, created)
     };
     if let Some(format) = args.output {
-        print!("{}", print(&last, format)?);
+        print!("{}", structured::render(&last, format).map_err(CreateError::Print)?);
     }
     Ok(outcome)
 }
@@ -274,15 +273,6 @@ fn parse_storage(flag: Option<&str>) -> (StorageKind, Option<String>) {
         Some(text) if text.eq_ignore_ascii_case("ephemeral") => (StorageKind::Ephemeral, None),
         Some(size) => (StorageKind::Persistent, Some(size.to_string())),
         None => (StorageKind::Persistent, Some(DEFAULT_STORAGE.to_string())),
-    }
-}
-
-fn print(cluster: &EtcdCluster, format: Format) -> Result<String, CreateError> {
-    match format {
-        Format::Json => {
-            Ok(serde_json::to_string_pretty(cluster).map_err(|e| CreateError::Print(e.to_string()))? + "\n")
-        }
-        Format::Yaml => serde_yaml::to_string(cluster).map_err(|e| CreateError::Print(e.to_string())),
     }
 }
 

@@ -6,6 +6,7 @@ use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs};
 use crate::exit::Outcome;
+use crate::output::structured::{self, Structured};
 use crate::output::table::{self, NONE, human_bytes};
 
 /// Show a cluster's health, members and conditions.
@@ -23,13 +24,7 @@ pub struct Args {
 
     /// Print the EtcdCluster object (status included) as json or yaml instead of the summary.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Json,
-    Yaml,
+    output: Option<Structured>,
 }
 
 /// Why the status could not be shown.
@@ -51,12 +46,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, StatusError> {
     let connection = Connection::open(kube).await?;
     let cluster = connection.get(&args.name).await?;
     let text = match args.output {
-        Some(Format::Json) => {
-            serde_json::to_string_pretty(&cluster).map_err(|e| StatusError::Print(e.to_string()))? + "\n"
-        }
-        Some(Format::Yaml) => {
-            serde_yaml::to_string(&cluster).map_err(|e| StatusError::Print(e.to_string()))?
-        }
+        Some(format) => structured::render(&cluster, format).map_err(StatusError::Print)?,
         None => render(&cluster),
     };
     print!("{text}");

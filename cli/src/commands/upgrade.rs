@@ -15,6 +15,7 @@ use shared::version::{EtcdVersion, KNOWN_VERSIONS};
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
 use crate::output::progress::{WaitError, wait_and_summarize};
+use crate::output::structured::{self, Structured};
 
 /// Show the steps an upgrade would take; change nothing.
 #[derive(clap::Args)]
@@ -38,13 +39,7 @@ pub struct PlanArgs {
 
     /// Print the plan as json or yaml instead of a table.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Json,
-    Yaml,
+    output: Option<Structured>,
 }
 
 /// Upgrade (or change the patch version of) a cluster, one member at a time.
@@ -149,10 +144,7 @@ pub async fn plan(kube: &KubeArgs, args: &PlanArgs) -> Result<Outcome, UpgradeEr
         Err(error) => return Ok(refused(&error.to_string())),
     };
     let text = match args.output {
-        Some(Format::Json) => {
-            serde_json::to_string_pretty(&plan).map_err(|e| UpgradeError::Print(e.to_string()))? + "\n"
-        }
-        Some(Format::Yaml) => serde_yaml::to_string(&plan).map_err(|e| UpgradeError::Print(e.to_string()))?,
+        Some(format) => structured::render(&plan, format).map_err(UpgradeError::Print)?,
         None => crate::output::plan::render(&args.name, &plan),
     };
     print!("{text}");

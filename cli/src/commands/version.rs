@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::client::{ConnectError, Connection, KubeArgs};
 use crate::exit::Outcome;
+use crate::output::structured::{self, Structured};
 
 /// The plugin's own version.
 pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -29,13 +30,7 @@ pub struct Args {
 
     /// Print the versions as json or yaml.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Json,
-    Yaml,
+    output: Option<Structured>,
 }
 
 /// Why the versions could not be shown.
@@ -116,12 +111,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, VersionError> 
     };
     let versions = Versions { plugin: PLUGIN_VERSION.to_string(), operators };
     let text = match args.output {
-        Some(Format::Json) => {
-            serde_json::to_string_pretty(&versions).map_err(|e| VersionError::Print(e.to_string()))? + "\n"
-        }
-        Some(Format::Yaml) => {
-            serde_yaml::to_string(&versions).map_err(|e| VersionError::Print(e.to_string()))?
-        }
+        Some(format) => structured::render(&versions, format).map_err(VersionError::Print)?,
         None => {
             let mut text = format!("Plugin version: {PLUGIN_VERSION}\n");
             match &versions.operators {

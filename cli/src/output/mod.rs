@@ -2,4 +2,5 @@
 
 pub mod plan;
 pub mod progress;
+pub mod structured;
 pub mod table;
