@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::Api;
-use kube::runtime::events::{Recorder, Reporter};
 use kube::runtime::{Controller, PredicateConfig, WatchStreamExt, predicates, reflector, watcher};
 use kube_lease_manager::LeaseManagerBuilder;
 use shared::crd::EtcdCluster;
@@ -48,10 +47,9 @@ pub async fn run_with(
 ) {
     let owned =
         watcher::Config::default().labels(&format!("{}={}", names::LABEL_MANAGED_BY, names::MANAGED_BY));
-    let reporter = Reporter { controller: "etcd-operator".into(), instance: std::env::var("POD_NAME").ok() };
     let context = Arc::new(Context {
         client: client.clone(),
-        recorder: Recorder::new(client.clone(), reporter),
+        recorder: crate::events::recorder(client.clone()),
         metrics,
         base_applied: std::sync::Mutex::default(),
     });

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod client;
 pub mod controller;
 pub mod etcd;
+pub mod events;
 pub mod metrics;
 pub mod reconcile;
 pub mod resources;

@@ -69,6 +69,26 @@ enum SnapshotCommand {
         #[arg(long)]
         staging: PathBuf,
     },
+    /// Wait for the snapshot to be uploaded (`PUT /snapshot`, as `kubectl etcd restore --from
+    /// FILE` does through a port-forward), check it against --sha256 and etcd's hash, write it
+    /// to FILE (via FILE.part), clear the staging folder, and exit.
+    Receive {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// SHA-256 the snapshot must have.
+        #[arg(long)]
+        sha256: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The staging folder `snapshot restore` writes into; removed here.
+        #[arg(long)]
+        staging: PathBuf,
+        /// How long to wait for the upload before failing (the container is then restarted).
+        #[arg(long, default_value = "3600")]
+        wait_seconds: u64,
+    },
     /// Move the restored staging folder to the data folder, unless it already holds data.
     Install {
         /// The folder `snapshot restore` wrote.
@@ -94,6 +114,14 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let done = runtime
                 .block_on(etcd_operator::restore::seed::fetch(&source, sha256.as_deref(), &out, &staging))
+                .map_err(|failure| anyhow::anyhow!("{failure}"))?;
+            eprintln!("{done}");
+        }
+        Command::Snapshot(SnapshotCommand::Receive { listen, sha256, out, staging, wait_seconds }) => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+            let wait = std::time::Duration::from_secs(wait_seconds);
+            let done = runtime
+                .block_on(etcd_operator::restore::receive::receive(listen, &sha256, &out, &staging, wait))
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }

@@ -55,6 +55,13 @@ pub const CLIENT_PORT: u16 = 2379;
 pub const PEER_PORT: u16 = 2380;
 /// etcd's metrics and health port (`--listen-metrics-urls`).
 pub const METRICS_PORT: u16 = 2381;
+/// Port on which the seed member of a restore from an uploaded file waits for the snapshot
+/// (`PUT /snapshot`), before etcd starts.
+pub const UPLOAD_PORT: u16 = 2390;
+/// The seed's init container that receives an uploaded snapshot.
+pub const UPLOAD_CONTAINER: &str = "receive-snapshot";
+/// The path an uploaded snapshot is sent to.
+pub const UPLOAD_PATH: &str = "/snapshot";
 
 /// Where a member keeps its data inside its container.
 pub const DATA_DIR: &str = "/var/lib/etcd/data";

@@ -322,6 +322,26 @@ fn snapshot_source_names_exactly_one_source() {
         "spec.bootstrap.fromSnapshot",
         "exactly one snapshot source",
     );
+    let sha = "a".repeat(64);
+    accepts::<EtcdCluster>(source(json!({"upload": true, "sha256": sha})), None);
+    rejects::<EtcdCluster>(
+        source(json!({"upload": true, "backup": "nightly", "sha256": sha})),
+        None,
+        "spec.bootstrap.fromSnapshot",
+        "exactly one snapshot source",
+    );
+    rejects::<EtcdCluster>(
+        source(json!({"upload": false})),
+        None,
+        "spec.bootstrap.fromSnapshot",
+        "exactly one snapshot source",
+    );
+    rejects::<EtcdCluster>(
+        source(json!({"upload": true})),
+        None,
+        "spec.bootstrap.fromSnapshot",
+        "needs its sha256",
+    );
     rejects::<EtcdCluster>(
         source(json!({"backup": "nightly", "sha256": "ABC"})),
         None,

@@ -21,7 +21,7 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::{Controller, watcher};
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
 use object_store::ObjectStoreExt;
 use serde_json::{Value, json};
 use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupStatus, EtcdCluster, SnapshotInfo};
@@ -42,6 +42,8 @@ pub enum BackupError {
 pub struct BackupContext {
     /// The Kubernetes client.
     pub client: kube::Client,
+    /// Publishes Events about backups.
+    pub recorder: kube::runtime::events::Recorder,
 }
 
 /// Runs the EtcdBackup controller until `shutdown` completes.
@@ -49,7 +51,8 @@ pub async fn run(
     client: kube::Client,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let context = Arc::new(BackupContext { client: client.clone() });
+    let context =
+        Arc::new(BackupContext { client: client.clone(), recorder: crate::events::recorder(client.clone()) });
     Controller::new(Api::<EtcdBackup>::all(client), watcher::Config::default())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, context)
@@ -250,6 +253,16 @@ async fn attempt(
         Err(failure) => tracing::warn!(backup = %backup.name_any(), %failure, "backup failed"),
     }
     write_status(ctx, backup, &status).await?;
+    let event = match &outcome {
+        Ok(_) => crate::events::event(
+            false,
+            "BackupSucceeded",
+            "Backup",
+            status.message.clone().unwrap_or_default(),
+        ),
+        Err(failure) => crate::events::event(true, failure.reason, "Backup", failure.message.clone()),
+    };
+    crate::events::publish(&ctx.recorder, &event, &backup.object_ref(&())).await;
     Ok(status)
 }
 

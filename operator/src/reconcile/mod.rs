@@ -186,9 +186,7 @@ async fn carry_out(
                 ..ObjectReference::default()
             }),
         };
-        if let Err(error) = ctx.recorder.publish(&event, &cluster.object_ref(&())).await {
-            tracing::warn!(%error, "publishing an event failed");
-        }
+        crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
     }
     Ok(())
 }

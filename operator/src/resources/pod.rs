@@ -177,7 +177,11 @@ fn seed_containers(
     if spec.state != InitialState::New {
         return Ok(None);
     }
-    let source = bootstrap.from_snapshot.location.as_ref().ok_or(BuildError::SnapshotUnresolved)?;
+    let source = match &bootstrap.from_snapshot.location {
+        Some(location) => crate::restore::seed::SeedSource::Fetch(location),
+        None if bootstrap.from_snapshot.upload => crate::restore::seed::SeedSource::Upload,
+        None => return Err(BuildError::SnapshotUnresolved),
+    };
     let etcd_image = image(cluster, spec.version);
     let operator_image = crate::restore::operator_image();
     let version = spec.version.trim_start_matches('v');

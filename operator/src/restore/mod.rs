@@ -6,23 +6,26 @@
 //! The cluster reconciler then starts the first member alone, seeded by the init containers
 //! of `seed`, and grows the cluster one learner at a time.
 
+pub mod receive;
 pub mod seed;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
-use kube::api::{ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
 use kube::runtime::{Controller, watcher};
-use kube::{Api, ResourceExt};
+use kube::{Api, Resource, ResourceExt};
 use serde_json::{Value, json};
 use shared::crd::{
     ClusterPhase, EtcdBackup, EtcdCluster, EtcdClusterSpec, EtcdRestore, EtcdRestoreStatus, RestorePhase,
     SnapshotSource, StorageLocation,
 };
+use shared::names;
 use shared::version::EtcdVersion;
 
 use crate::backup::plan::Failure;
@@ -59,6 +62,8 @@ pub enum RestoreError {
 pub struct RestoreContext {
     /// The Kubernetes client.
     pub client: kube::Client,
+    /// Publishes Events about restores.
+    pub recorder: kube::runtime::events::Recorder,
 }
 
 /// Runs the EtcdRestore controller until `shutdown` completes.
@@ -66,7 +71,10 @@ pub async fn run(
     client: kube::Client,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let context = Arc::new(RestoreContext { client: client.clone() });
+    let context = Arc::new(RestoreContext {
+        client: client.clone(),
+        recorder: crate::events::recorder(client.clone()),
+    });
     Controller::new(Api::<EtcdRestore>::all(client), watcher::Config::default())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, context)
@@ -111,6 +119,7 @@ pub fn status_of(
     status
 }
 
+/// Writes `status`, and publishes an Event when its phase or reason is new.
 async fn write(
     ctx: &RestoreContext,
     restore: &EtcdRestore,
@@ -122,8 +131,28 @@ async fn write(
     }
     Api::<EtcdRestore>::namespaced(ctx.client.clone(), &restore.namespace().unwrap_or_default())
         .patch_status(&restore.name_any(), &PatchParams::default(), &Patch::Merge(json!({ "status": value })))
-        .await
-        .map(|_| ())
+        .await?;
+    let before = restore.status.as_ref().map(|s| (s.phase, s.reason.clone()));
+    if let Some(event) = event_of(status)
+        && before != Some((status.phase, status.reason.clone()))
+    {
+        crate::events::publish(&ctx.recorder, &event, &restore.object_ref(&())).await;
+    }
+    Ok(())
+}
+
+/// The Event that announces `status`, if it is worth one.
+fn event_of(status: &EtcdRestoreStatus) -> Option<kube::runtime::events::Event> {
+    let note = status.message.clone().unwrap_or_default();
+    let reason = status.reason.as_deref();
+    match status.phase? {
+        RestorePhase::Failed => Some(crate::events::event(true, reason.unwrap_or("Failed"), "Restore", note)),
+        RestorePhase::Succeeded => Some(crate::events::event(false, "Restored", "Restore", note)),
+        RestorePhase::Restoring => {
+            Some(crate::events::event(reason.is_some(), reason.unwrap_or("Restoring"), "Restore", note))
+        }
+        RestorePhase::Pending | RestorePhase::Verifying => None,
+    }
 }
 
 async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Result<Action, RestoreError> {
@@ -173,17 +202,26 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
             .await?;
             return Ok(Action::await_change());
         }
-        let message = format!(
-            "EtcdCluster {name} is starting from the snapshot: {}/{size} members ready",
-            status.ready_members
-        );
+        let pods = Api::<Pod>::namespaced(ctx.client.clone(), &namespace)
+            .list(&ListParams::default().labels(&names::selector_string(&names::selector_labels(name))))
+            .await?;
+        let (reason, message) = pods.items.iter().find_map(seed_progress).unwrap_or_else(|| {
+            (
+                None,
+                format!(
+                    "EtcdCluster {name} is starting from the snapshot: {}/{size} members ready",
+                    status.ready_members
+                ),
+            )
+        });
         if previous.message.as_deref() != Some(message.as_str())
             || previous.phase != Some(RestorePhase::Restoring)
+            || previous.reason.as_deref() != reason
         {
             write(
                 &ctx,
                 &restore,
-                &status_of(&previous, RestorePhase::Restoring, None, &message, Timestamp::now()),
+                &status_of(&previous, RestorePhase::Restoring, reason, &message, Timestamp::now()),
             )
             .await?;
         }
@@ -199,13 +237,15 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
     write(&ctx, &restore, &verifying).await?;
     match verify_and_create(&ctx, &restore, &namespace).await {
         Ok((sha256, revision)) => {
-            let mut status = status_of(
-                &verifying,
-                RestorePhase::Restoring,
-                None,
-                &format!("snapshot verified; EtcdCluster {name} created"),
-                Timestamp::now(),
-            );
+            let message = if restore.spec.source.upload {
+                format!(
+                    "EtcdCluster {name} created; its first member waits for the snapshot to be uploaded (`kubectl \
+                     etcd restore {name} --from FILE` sends it)"
+                )
+            } else {
+                format!("snapshot verified; EtcdCluster {name} created")
+            };
+            let mut status = status_of(&verifying, RestorePhase::Restoring, None, &message, Timestamp::now());
             status.sha256 = Some(sha256);
             status.revision = revision;
             write(&ctx, &restore, &status).await?;
@@ -292,27 +332,39 @@ async fn verify_and_create(
     restore: &EtcdRestore,
     namespace: &str,
 ) -> Result<(String, Option<i64>), Failure> {
-    let resolved = resolve(ctx, namespace, &restore.spec.source).await?;
-    let version = restore.spec.version.clone().or(resolved.version.clone()).ok_or_else(|| {
+    let source = &restore.spec.source;
+    let (bootstrap, sha256, revision, recorded_version) = if source.upload {
+        // The file is on a workstation: the seed member checks it as it arrives.
+        let sha256 = source
+            .sha256
+            .clone()
+            .ok_or_else(|| Failure::new("InvalidSource", "an uploaded snapshot needs spec.source.sha256"))?;
+        (json!({"upload": true, "sha256": sha256}), sha256, None, None)
+    } else {
+        let resolved = resolve(ctx, namespace, source).await?;
+        let credentials = store::credentials(&ctx.client, namespace, &resolved.location).await?;
+        let opened = store::open(&resolved.location, &credentials)?;
+        let started = std::time::Instant::now();
+        let digest = snapshot::verify(&opened, resolved.sha256.as_deref()).await?;
+        tracing::info!(
+            restore = %restore.name_any(), location = %opened.url, size = digest.size,
+            seconds = started.elapsed().as_secs_f64(), "snapshot verified"
+        );
+        let bootstrap = json!({"location": resolved.location, "sha256": digest.sha256});
+        (bootstrap, digest.sha256, resolved.revision, resolved.version)
+    };
+    let version = restore.spec.version.clone().or(recorded_version).ok_or_else(|| {
         Failure::new("VersionRequired", "the snapshot's etcd version is not recorded: set spec.version")
     })?;
     let version = version.trim_start_matches('v').to_string();
     version
         .parse::<EtcdVersion>()
         .map_err(|e| Failure::new("UnsupportedVersion", format!("version {version}: {e}")))?;
-    let credentials = store::credentials(&ctx.client, namespace, &resolved.location).await?;
-    let opened = store::open(&resolved.location, &credentials)?;
-    let started = std::time::Instant::now();
-    let digest = snapshot::verify(&opened, resolved.sha256.as_deref()).await?;
-    tracing::info!(
-        restore = %restore.name_any(), location = %opened.url, size = digest.size,
-        seconds = started.elapsed().as_secs_f64(), "snapshot verified"
-    );
     let spec: EtcdClusterSpec = serde_json::from_value(json!({
         "size": restore.spec.size,
         "version": version,
         "storage": restore.spec.storage,
-        "bootstrap": {"fromSnapshot": {"location": resolved.location, "sha256": digest.sha256}},
+        "bootstrap": {"fromSnapshot": bootstrap},
     }))
     .map_err(|e| Failure::new("Internal", format!("building the cluster spec: {e}")))?;
     let cluster = EtcdCluster {
@@ -340,12 +392,155 @@ async fn verify_and_create(
             ),
             other => Failure::new("ClusterRefused", format!("creating the EtcdCluster: {other}")),
         })?;
-    Ok((digest.sha256, resolved.revision))
+    Ok((sha256, revision))
+}
+
+/// What the seed member's init containers say while they hold the restore up: a reason when
+/// one of them fails (and what to look at), the wait for an upload, or `None` when the seed is
+/// not a restoring Pod or nothing is in the way.
+pub fn seed_progress(pod: &Pod) -> Option<(Option<&'static str>, String)> {
+    let name = pod.name_any();
+    let namespace = pod.namespace().unwrap_or_default();
+    let statuses = pod.status.as_ref()?.init_container_statuses.as_ref()?;
+    for status in statuses {
+        let container = &status.name;
+        let state = status.state.clone().unwrap_or_default();
+        let failed = state.terminated.as_ref().filter(|t| t.exit_code != 0).or(status
+            .last_state
+            .as_ref()
+            .and_then(|s| s.terminated.as_ref())
+            .filter(|t| t.exit_code != 0));
+        if let Some(terminated) = failed
+            && state.running.is_none()
+        {
+            let said = terminated.message.as_deref().map(|m| format!(": {}", m.trim())).unwrap_or_default();
+            return Some((
+                Some("SeedFailing"),
+                format!(
+                    "member {name} cannot be seeded: its init container {container} failed (exit {}, restarted {} \
+                     times){said}; see `kubectl logs -n {namespace} {name} -c {container}`",
+                    terminated.exit_code, status.restart_count
+                ),
+            ));
+        }
+        if let Some(waiting) = &state.waiting
+            && let Some(reason) = waiting.reason.as_deref()
+            && matches!(
+                reason,
+                "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName" | "CreateContainerConfigError"
+            )
+        {
+            return Some((
+                Some("SeedFailing"),
+                format!(
+                    "member {name} cannot be seeded: its init container {container} cannot start: {reason}: {}",
+                    waiting.message.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+        if state.running.is_some() && container == names::UPLOAD_CONTAINER {
+            return Some((
+                None,
+                format!(
+                    "member {name} waits for the snapshot upload on port {} (`kubectl etcd restore ... --from \
+                     FILE` sends it)",
+                    names::UPLOAD_PORT
+                ),
+            ));
+        }
+        if state.terminated.is_none() {
+            return None;
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seed_pod(init: Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "new-0", "namespace": "db"},
+            "status": {"initContainerStatuses": init},
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn init_status(name: &str, state: Value, last: Value, restarts: i32) -> Value {
+        json!({"name": name, "image": "x", "imageID": "", "ready": false, "restartCount": restarts,
+               "state": state, "lastState": last})
+    }
+
+    #[test]
+    fn a_failing_init_container_names_itself_and_its_logs() {
+        let done = json!({"terminated": {"exitCode": 0}});
+        let pod = seed_pod(json!([
+            init_status(
+                "fetch-snapshot",
+                json!({"waiting": {"reason": "CrashLoopBackOff"}}),
+                json!({"terminated": {"exitCode": 1, "message": "StoreUnreachable: no route\n"}}),
+                3
+            ),
+            init_status("restore-snapshot", json!({"waiting": {"reason": "PodInitializing"}}), json!({}), 0),
+        ]));
+        let (reason, message) = seed_progress(&pod).unwrap_or_else(|| panic!("a failure"));
+        assert_eq!(reason, Some("SeedFailing"));
+        for part in [
+            "fetch-snapshot failed (exit 1, restarted 3 times): StoreUnreachable: no route;",
+            "kubectl logs -n db new-0 -c fetch-snapshot",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+        let pulling = seed_pod(json!([
+            init_status("fetch-snapshot", done.clone(), json!({}), 0),
+            init_status(
+                "restore-snapshot",
+                json!({"waiting": {"reason": "ErrImagePull", "message": "no such image"}}),
+                json!({}),
+                0
+            ),
+        ]));
+        assert!(
+            seed_progress(&pulling)
+                .is_some_and(|(r, m)| r == Some("SeedFailing") && m.contains("ErrImagePull: no such image"))
+        );
+        let uploading =
+            seed_pod(json!([init_status(names::UPLOAD_CONTAINER, json!({"running": {}}), json!({}), 0),]));
+        assert!(seed_progress(&uploading).is_some_and(|(r, m)| r.is_none() && m.contains("waits for the snapshot upload on port 2390")));
+        let restarted_then_running = seed_pod(json!([init_status(
+            "fetch-snapshot",
+            json!({"running": {}}),
+            json!({"terminated": {"exitCode": 1}}),
+            1
+        ),]));
+        assert_eq!(seed_progress(&restarted_then_running), None, "running again: give it its chance");
+        let healthy = seed_pod(json!([init_status("fetch-snapshot", done, json!({}), 0)]));
+        assert_eq!(seed_progress(&healthy), None);
+        assert_eq!(seed_progress(&Pod::default()), None, "not a seed");
+    }
+
+    #[test]
+    fn events_announce_new_phases() {
+        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
+        let failed = status_of(
+            &EtcdRestoreStatus::default(),
+            RestorePhase::Failed,
+            Some("SnapshotCorrupt"),
+            "bad",
+            now,
+        );
+        let event = event_of(&failed).unwrap_or_else(|| panic!("an event"));
+        assert_eq!(
+            (event.type_, event.reason.as_str()),
+            (kube::runtime::events::EventType::Warning, "SnapshotCorrupt")
+        );
+        let seeding = status_of(&failed, RestorePhase::Restoring, Some("SeedFailing"), "x", now);
+        assert_eq!(event_of(&seeding).map(|e| e.type_), Some(kube::runtime::events::EventType::Warning));
+        let done = status_of(&failed, RestorePhase::Succeeded, None, "ok", now);
+        assert_eq!(event_of(&done).map(|e| e.reason), Some("Restored".to_string()));
+        assert!(event_of(&status_of(&failed, RestorePhase::Verifying, None, "x", now)).is_none());
+    }
 
     #[test]
     fn failed_and_succeeded_carry_conditions() {

@@ -16,9 +16,12 @@
 
 use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::core::v1::{Container, EnvFromSource, EnvVar, SecretEnvSource, VolumeMount};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EnvFromSource, EnvVar, SecretEnvSource, VolumeMount,
+};
 use shared::crd::StorageLocation;
 use shared::names;
+use shared::snapshot::SnapshotDigest;
 use shared::version::EtcdVersion;
 
 use super::super::backup::plan::Failure;
@@ -32,6 +35,15 @@ pub const SNAPSHOT_FILE: &str = "/var/lib/etcd/restore/snapshot.db";
 pub const STAGING_DIR: &str = "/var/lib/etcd/restore/data";
 /// The operator binary in its image.
 pub const OPERATOR_BINARY: &str = "/usr/local/bin/etcd-operator";
+
+/// Where the seed's snapshot comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum SeedSource<'a> {
+    /// Fetched from a store (`fetch-snapshot`).
+    Fetch(&'a StorageLocation),
+    /// Uploaded by the plugin (`receive-snapshot` waits for it on [`names::UPLOAD_PORT`]).
+    Upload,
+}
 
 /// What the seed's init containers need to know.
 #[derive(Clone, Copy, Debug)]
@@ -48,8 +60,8 @@ pub struct Seed<'a> {
     pub version: &'a str,
     /// The operator's image.
     pub operator_image: &'a str,
-    /// The snapshot.
-    pub source: &'a StorageLocation,
+    /// Where the snapshot comes from.
+    pub source: SeedSource<'a>,
     /// Its SHA-256, when recorded.
     pub sha256: Option<&'a str>,
 }
@@ -64,29 +76,9 @@ fn data_mount(volume: &str) -> Vec<VolumeMount> {
 
 /// The init containers of a seed member whose data volume is `volume`.
 pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
-    let mut fetch_args = vec![
-        "snapshot".to_string(),
-        "fetch".to_string(),
-        format!("--source={}", serde_json::to_string(seed.source).unwrap_or_default()),
-        format!("--out={SNAPSHOT_FILE}"),
-        format!("--staging={STAGING_DIR}"),
-    ];
-    if let Some(sha) = seed.sha256 {
-        fetch_args.push(format!("--sha256={sha}"));
-    }
-    let fetch = Container {
-        name: "fetch-snapshot".to_string(),
-        image: Some(seed.operator_image.to_string()),
-        command: Some(vec![OPERATOR_BINARY.to_string()]),
-        args: Some(fetch_args),
-        env_from: seed.source.credentials_secret.as_ref().map(|name| {
-            vec![EnvFromSource {
-                secret_ref: Some(SecretEnvSource { name: name.clone(), optional: Some(false) }),
-                ..EnvFromSource::default()
-            }]
-        }),
-        volume_mounts: Some(data_mount(volume)),
-        ..Container::default()
+    let first = match seed.source {
+        SeedSource::Fetch(location) => fetch_container(seed, location, volume),
+        SeedSource::Upload => receive_container(seed, volume),
     };
     // etcdutl took over `snapshot restore` in 3.5; 3.4 has it in etcdctl (API v3).
     let use_etcdctl = seed.version.parse::<EtcdVersion>().is_ok_and(|v| v < EtcdVersion::new(3, 5, 0));
@@ -129,7 +121,70 @@ pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
         volume_mounts: Some(data_mount(volume)),
         ..Container::default()
     };
-    vec![fetch, restore, install]
+    let mut containers = vec![first, restore, install];
+    // A failed step's last log lines become its termination message, which the restore's
+    // status then quotes.
+    for container in &mut containers {
+        container.termination_message_policy = Some("FallbackToLogsOnError".to_string());
+    }
+    containers
+}
+
+/// The arguments both ways of getting the snapshot share: the file, the staging folder, the
+/// checksum.
+fn snapshot_file_args(seed: &Seed) -> Vec<String> {
+    let mut args = vec![format!("--out={SNAPSHOT_FILE}"), format!("--staging={STAGING_DIR}")];
+    if let Some(sha) = seed.sha256 {
+        args.push(format!("--sha256={sha}"));
+    }
+    args
+}
+
+/// `fetch-snapshot`: downloads the snapshot from its store, credentials from the Secret.
+fn fetch_container(seed: &Seed, location: &StorageLocation, volume: &str) -> Container {
+    let mut args = vec![
+        "snapshot".to_string(),
+        "fetch".to_string(),
+        format!("--source={}", serde_json::to_string(location).unwrap_or_default()),
+    ];
+    args.extend(snapshot_file_args(seed));
+    Container {
+        name: "fetch-snapshot".to_string(),
+        image: Some(seed.operator_image.to_string()),
+        command: Some(vec![OPERATOR_BINARY.to_string()]),
+        args: Some(args),
+        env_from: location.credentials_secret.as_ref().map(|name| {
+            vec![EnvFromSource {
+                secret_ref: Some(SecretEnvSource { name: name.clone(), optional: Some(false) }),
+                ..EnvFromSource::default()
+            }]
+        }),
+        volume_mounts: Some(data_mount(volume)),
+        ..Container::default()
+    }
+}
+
+/// `receive-snapshot`: waits for the plugin to upload the snapshot through a port-forward.
+fn receive_container(seed: &Seed, volume: &str) -> Container {
+    let mut args = vec![
+        "snapshot".to_string(),
+        "receive".to_string(),
+        format!("--listen=0.0.0.0:{}", names::UPLOAD_PORT),
+    ];
+    args.extend(snapshot_file_args(seed));
+    Container {
+        name: names::UPLOAD_CONTAINER.to_string(),
+        image: Some(seed.operator_image.to_string()),
+        command: Some(vec![OPERATOR_BINARY.to_string()]),
+        args: Some(args),
+        ports: Some(vec![ContainerPort {
+            name: Some("upload".to_string()),
+            container_port: i32::from(names::UPLOAD_PORT),
+            ..ContainerPort::default()
+        }]),
+        volume_mounts: Some(data_mount(volume)),
+        ..Container::default()
+    }
 }
 
 fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
@@ -137,7 +192,7 @@ fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
 }
 
 /// A sibling path with `suffix` appended to the file name.
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
@@ -152,6 +207,27 @@ pub async fn fetch(
     out: &Path,
     staging: &Path,
 ) -> Result<String, Failure> {
+    if let Some(kept) = prepare(sha256, out, staging).await? {
+        return Ok(kept);
+    }
+    let opened = store::open(source, &store::credentials_from_env())?;
+    let part = with_suffix(out, ".part");
+    let mut file = tokio::fs::File::create(&part).await.map_err(|e| io_failure("creating", &part, e))?;
+    let read = snapshot::read_object(&opened, Some(&mut file)).await;
+    let digest = commit(file, &part, out, read, sha256, &opened.url).await?;
+    Ok(format!(
+        "fetched {} ({} bytes, sha256 {}) into {}",
+        opened.url,
+        digest.size,
+        digest.sha256,
+        out.display()
+    ))
+}
+
+/// Readies the seed's folders: clears `staging` for `snapshot restore` and creates the folder
+/// of `out`. Returns what it found when a verified copy of the snapshot is already at `out`
+/// (an init container that runs again need not fetch or receive it twice).
+pub async fn prepare(sha256: Option<&str>, out: &Path, staging: &Path) -> Result<Option<String>, Failure> {
     if tokio::fs::try_exists(staging).await.unwrap_or(false) {
         tokio::fs::remove_dir_all(staging).await.map_err(|e| io_failure("removing", staging, e))?;
     }
@@ -160,45 +236,50 @@ pub async fn fetch(
     }
     if tokio::fs::try_exists(out).await.unwrap_or(false) {
         let local = store::open(&file_location(out), &Default::default())?;
-        let digest = snapshot::verify(&local, sha256).await;
-        if let Ok(digest) = digest {
-            return Ok(format!(
+        if let Ok(digest) = snapshot::verify(&local, sha256).await {
+            return Ok(Some(format!(
                 "{} is already here and verified ({} bytes, sha256 {})",
                 out.display(),
                 digest.size,
                 digest.sha256
-            ));
+            )));
         }
     }
-    let opened = store::open(source, &store::credentials_from_env())?;
-    let part = with_suffix(out, ".part");
-    let mut file = tokio::fs::File::create(&part).await.map_err(|e| io_failure("creating", &part, e))?;
-    let read = snapshot::read_object(&opened, Some(&mut file)).await;
+    Ok(None)
+}
+
+/// Finishes a snapshot written to `part` through `file`: syncs it, and renames it to `out`
+/// only when it was read whole and is sound (etcd's hash, and `sha256` when given). Anything
+/// else removes `part`, so `out` is always a whole, checked snapshot. `from` names the source
+/// in messages.
+pub async fn commit(
+    file: tokio::fs::File,
+    part: &Path,
+    out: &Path,
+    read: Result<SnapshotDigest, Failure>,
+    sha256: Option<&str>,
+    from: &str,
+) -> Result<SnapshotDigest, Failure> {
     let synced = file.sync_all().await;
     drop(file);
-    let digest = match (read, synced) {
-        (Ok(digest), Ok(())) => digest,
-        (Err(failure), _) => {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(failure);
-        }
-        (_, Err(e)) => {
-            let _ = tokio::fs::remove_file(&part).await;
-            return Err(io_failure("syncing", &part, e));
-        }
+    let checked = match (read, synced) {
+        (Err(failure), _) => Err(failure),
+        (_, Err(e)) => Err(io_failure("syncing", part, e)),
+        (Ok(digest), Ok(())) => match digest.problem(sha256) {
+            Some(problem) => Err(Failure::new("SnapshotCorrupt", format!("{from}: {problem}"))),
+            None => Ok(digest),
+        },
     };
-    if let Some(problem) = digest.problem(sha256) {
-        let _ = tokio::fs::remove_file(&part).await;
-        return Err(Failure::new("SnapshotCorrupt", format!("{}: {problem}", opened.url)));
+    match checked {
+        Ok(digest) => {
+            tokio::fs::rename(part, out).await.map_err(|e| io_failure("renaming", part, e))?;
+            Ok(digest)
+        }
+        Err(failure) => {
+            let _ = tokio::fs::remove_file(part).await;
+            Err(failure)
+        }
     }
-    tokio::fs::rename(&part, out).await.map_err(|e| io_failure("renaming", &part, e))?;
-    Ok(format!(
-        "fetched {} ({} bytes, sha256 {}) into {}",
-        opened.url,
-        digest.size,
-        digest.sha256,
-        out.display()
-    ))
 }
 
 fn file_location(path: &Path) -> StorageLocation {
@@ -247,7 +328,7 @@ mod tests {
             etcd_image: "gcr.io/etcd-development/etcd:v3.5.1",
             version,
             operator_image: "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0",
-            source,
+            source: SeedSource::Fetch(source),
             sha256: Some("ab"),
         }
     }
@@ -295,6 +376,28 @@ mod tests {
         assert_eq!(containers[1].command.as_deref(), Some(&["/usr/local/bin/etcdctl".to_string()][..]));
         assert_eq!(containers[1].env.as_ref().map(|e| e[0].name.as_str()), Some("ETCDCTL_API"));
         assert_eq!(containers[0].env_from, None, "no credentials Secret");
+    }
+
+    #[test]
+    fn an_uploaded_snapshot_is_received_on_the_upload_port() {
+        let source = StorageLocation::default();
+        let upload = Seed { source: SeedSource::Upload, ..seed("3.5.1", &source) };
+        let containers = init_containers(&upload, "data");
+        let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, [names::UPLOAD_CONTAINER, "restore-snapshot", "install-snapshot"]);
+        let receive = &containers[0];
+        let args = receive.args.clone().unwrap_or_default();
+        assert_eq!(args[..3], ["snapshot", "receive", "--listen=0.0.0.0:2390"]);
+        assert!(
+            args.contains(&"--sha256=ab".to_string()) && args.contains(&format!("--out={SNAPSHOT_FILE}"))
+        );
+        assert_eq!(receive.ports.as_ref().map(|p| p[0].container_port), Some(2390));
+        assert_eq!(receive.env_from, None, "no store, no credentials");
+        assert!(
+            containers
+                .iter()
+                .all(|c| c.termination_message_policy.as_deref() == Some("FallbackToLogsOnError"))
+        );
     }
 
     #[test]

@@ -277,12 +277,17 @@ pub struct Bootstrap {
     pub from_snapshot: SnapshotSource,
 }
 
-/// A snapshot to restore from: an EtcdBackup in the same namespace, or a URL.
+/// A snapshot to restore from: an EtcdBackup in the same namespace, a URL, or a file uploaded
+/// to the seed member (`kubectl etcd restore --from FILE`).
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("has(self.backup) != has(self.location)")
-    .message("name exactly one snapshot source: either backup (an EtcdBackup) or location (a URL)")
+#[x_kube(validation = Rule::new(
+    "(has(self.backup) ? 1 : 0) + (has(self.location) ? 1 : 0) + (has(self.upload) && self.upload ? 1 : 0) == 1")
+    .message("name exactly one snapshot source: backup (an EtcdBackup), location (a URL) or upload (a file sent by the plugin)")
     .reason(Reason::FieldValueInvalid))]
+#[x_kube(validation = Rule::new("!has(self.upload) || !self.upload || has(self.sha256)")
+    .message("an uploaded snapshot needs its sha256, so the seed member can check what it receives")
+    .reason(Reason::FieldValueRequired))]
 pub struct SnapshotSource {
     /// Name of an EtcdBackup in the same namespace; its newest successful snapshot is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,6 +297,13 @@ pub struct SnapshotSource {
     /// A snapshot file in object storage or on a path mounted into the operator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<StorageLocation>,
+
+    /// The snapshot is uploaded to the seed member by `kubectl etcd restore --from FILE`: the
+    /// seed's first init container waits for it on port 2390 (`PUT /snapshot`, reached
+    /// through the API server's port-forward), checks it against `sha256` and etcd's
+    /// appended hash, and only then lets the restore go on.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub upload: bool,
 
     /// Expected SHA-256 of the snapshot file (64 lowercase hex digits). When set, a snapshot
     /// with another checksum is refused before anything is created.
