@@ -8,6 +8,7 @@ mod exit;
 mod install;
 mod output;
 mod prompt;
+mod upload;
 
 use std::process::ExitCode;
 

@@ -122,6 +122,43 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
         .expect("get");
     assert_eq!(got.lines().filter(|l| !l.is_empty()).count(), 500, "every key restored");
 
+    // The same file uploaded from the workstation: a damaged copy is refused before anything
+    // is created; the sound one goes through the API's port-forward to the seed member.
+    let mut damaged = downloaded.clone();
+    damaged[4096] ^= 0x01;
+    let damaged_file = dir.path().join("damaged.db");
+    std::fs::write(&damaged_file, &damaged).expect("damaged copy");
+    let out = plugin(
+        &kubeconfig,
+        &["restore", "broken", "--from", &damaged_file.display().to_string(), "--size", "1", "--wait"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("integrity hash") && said.contains("nothing was changed"), "{said}");
+    assert!(clusters.get_opt("broken").await.expect("get").is_none(), "no cluster");
+    let restores: Api<shared::crd::EtcdRestore> = Api::namespaced(sb.client.clone(), "default");
+    assert!(restores.get_opt("restore-broken").await.expect("get").is_none(), "no EtcdRestore");
+    let started = Instant::now();
+    let out =
+        plugin(&kubeconfig, &["restore", "uploaded", "--from", &file_arg, "--size", "1", "--wait"]).await;
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    println!(
+        "restore --from FILE ({} bytes): {:.1}s\n{said}",
+        downloaded.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(said.contains("uploaded-0 received and checked the snapshot"), "{said}");
+    assert!(stdout(&out).contains("etcdcluster/uploaded restored"), "{}", stdout(&out));
+    let uploaded_ip = ip_of(&sb.client, "uploaded-0").await;
+    let got = etcd_sandbox::testkit::etcdctl("3.5.1", &uploaded_ip, &["get", "k0499", "--print-value-only"])
+        .await
+        .expect("get");
+    assert_eq!(got.trim(), "v499", "the uploaded snapshot's data");
+    let restore = restores.get("restore-uploaded").await.expect("restore");
+    assert_eq!(restore.status.and_then(|s| s.sha256), done["sha256"].as_str().map(String::from));
+
     // A restore from a backup name, refused when the name is taken.
     let out = plugin(&kubeconfig, &["restore", "demo", "--from", "b1", "--wait"]).await;
     assert_eq!(out.status.code(), Some(1));

@@ -128,6 +128,47 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
         took.as_secs_f64()
     );
 
+    // A seed that cannot start (no image of etcd 3.5.2 on this node) says which step fails
+    // and why, in the status and in an Event, while the restore keeps trying.
+    create_restore(
+        &sb.client,
+        "no-image",
+        json!({"clusterName": "stuck", "source": {"backup": "v34"}, "size": 1, "version": "3.5.2"}),
+    )
+    .await;
+    let (stuck, _) =
+        wait_restore(&restores, "no-image", 60, |s| s.reason.as_deref() == Some("SeedFailing")).await;
+    let message = stuck.message.clone().unwrap_or_default();
+    println!("seed failing: {message}");
+    assert_eq!(stuck.phase, Some(RestorePhase::Restoring));
+    assert!(
+        message.contains("stuck-0") && message.contains("restore-snapshot cannot start: ErrImagePull"),
+        "{message}"
+    );
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(sb.client.clone(), "default");
+    let reasons: Vec<(String, String)> = events
+        .list(&Default::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.kind.as_deref()) == Some("EtcdRestore"))
+        .map(|e| (e.regarding.and_then(|r| r.name).unwrap_or_default(), e.reason.unwrap_or_default()))
+        .collect();
+    println!("restore events: {reasons:?}");
+    for expected in [("no-image", "SeedFailing"), ("corrupt", "SnapshotCorrupt"), ("upgraded", "Restored")] {
+        assert!(
+            reasons.iter().any(|(n, r)| n == expected.0 && r == expected.1),
+            "{expected:?} in {reasons:?}"
+        );
+    }
+    let backup_events = events.list(&Default::default()).await.expect("events").items;
+    assert!(
+        backup_events.iter().any(|e| e.reason.as_deref() == Some("BackupSucceeded")
+            && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("v34")),
+        "a backup publishes an Event"
+    );
+
     operator.abort();
     sb.stop().await;
 }

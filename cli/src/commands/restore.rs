@@ -1,6 +1,6 @@
-//! `kubectl etcd restore NEWNAME --from BACKUP|URL [--size N] [--version V] [--wait]`:
+//! `kubectl etcd restore NEWNAME --from BACKUP|URL|FILE [--size N] [--version V] [--wait]`:
 //! creates an EtcdRestore; the operator checks the snapshot, then creates the cluster NEWNAME
-//! seeded from it.
+//! seeded from it. A local FILE is checked here, then uploaded to the seed member.
 
 use std::time::{Duration, Instant};
 
@@ -19,23 +19,28 @@ use crate::output::progress::Progress;
     kubectl etcd restore demo2 --from demo-20250101-020000 --wait      # an EtcdBackup\n  \
     kubectl etcd restore demo2 --from s3://backups/etcd/demo/x.db --version 3.5.1 \\\n      \
     --credentials-secret s3-creds --s3-endpoint http://minio:9000 --s3-path-style --size 3 --wait\n\n\
+    kubectl etcd restore demo2 --from ./demo.db --version 3.5.1 --wait  # a local file\n\n\
     The snapshot is checked (its SHA-256 and etcd's own hash) before anything is created: a \
     missing or damaged snapshot fails the restore with a reason and creates no cluster. A local \
-    FILE must first be copied where the operator can read it (a store, or a volume of the \
-    operator), then restored by its URL.")]
+    FILE (a path with a '/', or a file that exists) is checked here, then uploaded through the \
+    API server to the new cluster's first member, which checks it again; run the same command \
+    again to resume an interrupted upload.")]
 pub struct Args {
     /// Name of the new EtcdCluster.
     name: String,
 
-    /// An EtcdBackup name (its newest snapshot), or a snapshot URL (s3://, gs://, az://, file://).
-    #[arg(long, value_name = "BACKUP|URL")]
+    /// An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file://
+    /// on the operator's volume), or a local snapshot FILE to upload.
+    #[arg(long, value_name = "BACKUP|URL|FILE")]
     from: String,
 
     /// Number of voting members of the new cluster (1 to 9).
     #[arg(long, default_value_t = 3)]
     size: i32,
 
-    /// etcd version of the new cluster (default: the snapshot's, when the backup recorded it).
+    /// etcd version of the new cluster (default: the snapshot's, when the backup recorded it;
+    /// for a FILE, the newest supported version, which also restores snapshots of the minor
+    /// before it).
     #[arg(long)]
     version: Option<String>,
 
@@ -81,6 +86,9 @@ pub enum RestoreError {
     /// The API refused or failed.
     #[error("{0}")]
     Api(String),
+    /// The snapshot file could not be uploaded.
+    #[error(transparent)]
+    Upload(#[from] crate::upload::UploadError),
     /// The operator reported a failure.
     #[error("restore {name} failed: {reason}: {message}")]
     Failed {
@@ -93,9 +101,37 @@ pub enum RestoreError {
     },
 }
 
-/// The `source` of the EtcdRestore the flags name.
-fn source(args: &Args) -> Value {
-    let mut source = if args.from.contains("://") {
+/// What `--from` names.
+#[derive(Debug, PartialEq)]
+enum From<'a> {
+    /// An EtcdBackup.
+    Backup(&'a str),
+    /// A snapshot URL.
+    Url(&'a str),
+    /// A local file.
+    File(&'a std::path::Path),
+}
+
+/// A URL has a scheme; a FILE has a '/' or exists; anything else names an EtcdBackup (whose
+/// name cannot hold a '/').
+fn from_of(text: &str) -> From<'_> {
+    let path = std::path::Path::new(text);
+    if text.contains("://") {
+        From::Url(text)
+    } else if text.contains('/') || path.is_file() {
+        From::File(path)
+    } else {
+        From::Backup(text)
+    }
+}
+
+/// The `source` of the EtcdRestore the flags name; for an uploaded file, `sha256` is its
+/// checksum as computed here.
+fn source(args: &Args, uploaded_sha256: Option<&str>) -> Value {
+    if let Some(sha) = uploaded_sha256 {
+        return json!({"upload": true, "sha256": sha});
+    }
+    let mut source = if let From::Url(_) = from_of(&args.from) {
         let mut location = json!({"url": args.from});
         if let Some(secret) = &args.credentials_secret {
             location["credentialsSecret"] = json!(secret);
@@ -119,10 +155,35 @@ fn source(args: &Args) -> Value {
 
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> {
+    let file = match from_of(&args.from) {
+        From::File(path) => match crate::upload::check(path).await {
+            Ok(digest) => {
+                eprintln!(
+                    "{} is a sound snapshot: {} bytes, sha256 {}",
+                    path.display(),
+                    digest.size,
+                    digest.sha256
+                );
+                Some((path, digest))
+            }
+            Err(error) => {
+                eprintln!("refused: {error}; nothing was changed");
+                return Ok(Outcome::Refused);
+            }
+        },
+        From::Backup(_) | From::Url(_) => None,
+    };
     let connection = Connection::open(kube).await?;
     let name = args.restore_name.clone().unwrap_or_else(|| format!("restore-{}", args.name));
-    let mut spec = json!({"clusterName": args.name, "source": source(args), "size": args.size});
-    if let Some(version) = &args.version {
+    let uploaded_sha256 = file.as_ref().map(|(_, digest)| digest.sha256.as_str());
+    let mut spec =
+        json!({"clusterName": args.name, "source": source(args, uploaded_sha256), "size": args.size});
+    let version = match (&args.version, &file) {
+        (Some(version), _) => Some(version.clone()),
+        (None, Some(_)) => Some(shared::version::default_version().to_string()),
+        (None, None) => None,
+    };
+    if let Some(version) = version {
         spec["version"] = json!(version);
     }
     let restore: EtcdRestore = serde_json::from_value(json!({
@@ -133,6 +194,14 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
     let started = Instant::now();
     match api.create(&PostParams::default(), &restore).await {
         Ok(_) => eprintln!("etcdrestore/{name} created"),
+        // The same upload again: an earlier run was interrupted before the upload finished.
+        Err(kube::Error::Api(ref status))
+            if status.code == 409
+                && uploaded_sha256.is_some()
+                && api.get_opt(&name).await.ok().flatten().is_some_and(|r| r.spec == restore.spec) =>
+        {
+            eprintln!("etcdrestore/{name} exists with this snapshot: resuming its upload");
+        }
         Err(e) if is_invalid(&e) => {
             eprintln!("refused: {}; nothing was changed", describe(&e));
             return Ok(Outcome::Refused);
@@ -140,6 +209,24 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
         Err(e) => {
             return Err(RestoreError::Api(format!("cannot create etcdrestore {name}: {}", describe(&e))));
         }
+    }
+    if let Some((path, digest)) = &file {
+        eprintln!(
+            "uploading {} ({} bytes) to the first member of {}",
+            path.display(),
+            digest.size,
+            args.name
+        );
+        let pod = crate::upload::upload(
+            &connection.client,
+            &connection.namespace,
+            &args.name,
+            path,
+            digest.size,
+            args.timeout,
+        )
+        .await?;
+        eprintln!("{pod} received and checked the snapshot ({:.1}s)", started.elapsed().as_secs_f64());
     }
     if !args.wait {
         return Ok(Outcome::Success);
@@ -203,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_name_is_a_backup_and_a_url_a_location() {
-        assert_eq!(source(&parse(&["new", "--from", "nightly"])), json!({"backup": "nightly"}));
+        assert_eq!(source(&parse(&["new", "--from", "nightly"]), None), json!({"backup": "nightly"}));
         let url = parse(&[
             "new",
             "--from",
@@ -217,9 +304,26 @@ mod tests {
             "ab",
         ]);
         assert_eq!(
-            source(&url),
+            source(&url, None),
             json!({"location": {"url": "s3://b/x.db", "credentialsSecret": "c",
                 "s3": {"endpoint": "http://m:9000", "forcePathStyle": true, "allowHttp": false}}, "sha256": "ab"})
+        );
+    }
+
+    #[test]
+    fn a_path_or_an_existing_file_is_a_file_to_upload() {
+        assert_eq!(from_of("nightly"), From::Backup("nightly"));
+        assert_eq!(from_of("s3://b/x.db"), From::Url("s3://b/x.db"));
+        assert_eq!(from_of("./x.db"), From::File(std::path::Path::new("./x.db")));
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = root.path().join("snap.db");
+        std::fs::write(&file, b"x").unwrap_or_else(|e| panic!("{e}"));
+        let text = file.display().to_string();
+        assert_eq!(from_of(&text), From::File(&file));
+        let sha = "a".repeat(64);
+        assert_eq!(
+            source(&parse(&["new", "--from", &text]), Some(&sha)),
+            json!({"upload": true, "sha256": sha})
         );
     }
 }

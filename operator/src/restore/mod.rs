@@ -448,9 +448,8 @@ pub fn seed_progress(pod: &Pod) -> Option<(Option<&'static str>, String)> {
                 ),
             ));
         }
-        if state.terminated.is_none() {
-            return None;
-        }
+        // A step still to come holds nothing up yet.
+        state.terminated.as_ref()?;
     }
     None
 }
