@@ -10,6 +10,8 @@
 #   pgrep              Debian procps              (a test checks no process is left behind)
 #   kubectl 1.26+      not in Debian: checked, and the install is named when missing
 #   moto_server        PyPI moto[server]          (an S3-compatible server the backup tests start)
+#   node, npm          Debian nodejs, npm         (to install Azurite)
+#   azurite-blob       npm azurite@3              (the Azure Blob Storage emulator a backup test starts)
 #
 # The etcd cache is $KUBECTL_ETCD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd;
 # it holds etcd/v<version>/{etcd,etcdctl,etcdutl}, where the tests and the sandbox look.
@@ -37,6 +39,8 @@ command -v python3 >/dev/null || missing_pkgs+=(python3)
 # moto goes into its own virtual environment (Debian's Python refuses system-wide pip
 # installs), which needs ensurepip: Debian's python3-venv.
 { command -v python3 >/dev/null && python3 -c 'import ensurepip' >/dev/null 2>&1; } || missing_pkgs+=(python3-venv)
+command -v node >/dev/null || missing_pkgs+=(nodejs)
+command -v npm >/dev/null || missing_pkgs+=(npm)
 
 if [ ${#missing_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
@@ -50,7 +54,7 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
     exit 1
   fi
 else
-  say "present: protoc, etcd, etcdctl, ip, unshare, mount, pgrep, python3 with pip and venv"
+  say "present: protoc, etcd, etcdctl, ip, unshare, mount, pgrep, python3 with pip and venv, node, npm"
 fi
 
 # kubectl is not packaged by Debian; the sandbox's conformance tests and the demo use the
@@ -118,4 +122,20 @@ else
     exit 1
   }
   say "installed: moto_server ($moto_venv/bin/moto_server)"
+fi
+
+# The Azure backup test stores snapshots in Azurite, Microsoft's emulator, from npm. It goes
+# into its own folder in the cache, where the test looks after PATH.
+azurite_dir="$HOME/.cache/kubectl-etcd/azurite"
+if command -v azurite-blob >/dev/null; then
+  say "present: azurite-blob ($(command -v azurite-blob))"
+elif [ -x "$azurite_dir/node_modules/.bin/azurite-blob" ]; then
+  say "present: azurite-blob ($azurite_dir/node_modules/.bin/azurite-blob)"
+else
+  say "installing azurite@3 from npm into $azurite_dir (the Azure backup test's emulator)"
+  { mkdir -p "$azurite_dir" && (cd "$azurite_dir" && npm install --silent --no-audit --no-fund azurite@3 >/dev/null); } || {
+    say "could not install azurite; install it by hand: (cd $azurite_dir && npm install azurite@3)"
+    exit 1
+  }
+  say "installed: azurite-blob ($azurite_dir/node_modules/.bin/azurite-blob)"
 fi

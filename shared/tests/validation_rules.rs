@@ -353,6 +353,26 @@ fn snapshot_source_names_exactly_one_source() {
 // ---- Storage locations (shared by clusters, backups and restores) ----
 
 #[test]
+fn azure_options_only_for_azure_urls() {
+    let dest = |d: Value| backup(json!({"destination": d}));
+    backup_cel_case(
+        dest(
+            json!({"url": "az://c/p", "azure": {"endpoint": "http://azurite:10000/devstoreaccount1", "allowHttp": true}}),
+        ),
+        dest(json!({"url": "s3://b/p", "azure": {"allowHttp": true}})),
+        None,
+        "spec.destination",
+        "azure options apply only to az:// URLs",
+    );
+    rejects::<EtcdBackup>(
+        dest(json!({"url": "az://c/p", "azure": {"endpoint": "azurite:10000"}})),
+        None,
+        "spec.destination.azure.endpoint",
+        "should match",
+    );
+}
+
+#[test]
 fn storage_location_urls_and_options_are_checked() {
     let dest = |d: Value| backup(json!({"destination": d}));
     accepts::<EtcdBackup>(dest(json!({"url": "file:///var/backups"})), None);

@@ -120,7 +120,7 @@ fn destination(args: &Args) -> Option<StorageLocation> {
                 force_path_style: args.s3_path_style,
                 allow_http: args.s3_allow_http,
             });
-    Some(StorageLocation { url, credentials_secret: args.credentials_secret.clone(), s3 })
+    Some(StorageLocation { url, credentials_secret: args.credentials_secret.clone(), s3, azure: None })
 }
 
 /// `<cluster>-<UTC time>`, a valid object name.

@@ -56,7 +56,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn client_options(location: &StorageLocation) -> ClientOptions {
     let options = ClientOptions::new().with_timeout(REQUEST_TIMEOUT).with_connect_timeout(CONNECT_TIMEOUT);
-    options.with_allow_http(location.s3.as_ref().is_some_and(|s3| s3.allow_http))
+    let allow_http = location.s3.as_ref().is_some_and(|s3| s3.allow_http)
+        || location.azure.as_ref().is_some_and(|azure| azure.allow_http);
+    options.with_allow_http(allow_http)
 }
 
 fn retry() -> RetryConfig {
@@ -118,6 +120,9 @@ pub fn open(location: &StorageLocation, credentials: &BTreeMap<String, String>) 
                 .with_url(url)
                 .with_client_options(client_options(location))
                 .with_retry(retry());
+            if let Some(endpoint) = location.azure.as_ref().and_then(|a| a.endpoint.clone()) {
+                builder = builder.with_endpoint(endpoint);
+            }
             if let Some(v) = credential("AZURE_STORAGE_ACCOUNT_NAME") {
                 builder = builder.with_account(v);
             }

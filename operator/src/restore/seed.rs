@@ -338,7 +338,7 @@ mod tests {
         let source = StorageLocation {
             url: "s3://b/demo/x.db".into(),
             credentials_secret: Some("creds".into()),
-            s3: None,
+            ..StorageLocation::default()
         };
         let containers = init_containers(&seed("3.5.1", &source), "data");
         let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();

@@ -276,3 +276,107 @@ pub async fn restore_and_compare(
     }
     took
 }
+
+/// The Azurite emulator's well-known account and key (public, documented by Microsoft).
+pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
+/// The key of [`AZURITE_ACCOUNT`].
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// An Azure Blob Storage emulator (Azurite, from npm; `scripts/prereqs.sh` installs it) on
+/// `address`, stopped when dropped.
+pub struct AzureServer {
+    /// The account's blob endpoint, `http://address:port/devstoreaccount1`.
+    pub endpoint: String,
+    child: tokio::process::Child,
+    _workspace: tempfile::TempDir,
+}
+
+impl AzureServer {
+    /// Starts Azurite's blob service on a free port of `address` (one Pods reach) and creates
+    /// `container`.
+    pub async fn start(address: std::net::Ipv4Addr, container: &str) -> AzureServer {
+        let port =
+            std::net::TcpListener::bind((address, 0)).expect("free port").local_addr().expect("addr").port();
+        let program = which("azurite-blob").or_else(azurite_in_cache).unwrap_or_else(|| {
+            panic!("azurite-blob is not installed: run scripts/prereqs.sh (it installs azurite from npm)")
+        });
+        let workspace = tempfile::tempdir().expect("azurite workspace");
+        let child = tokio::process::Command::new(program)
+            .args([
+                "--blobHost",
+                &address.to_string(),
+                "--blobPort",
+                &port.to_string(),
+                "--skipApiVersionCheck",
+            ])
+            .arg("--location")
+            .arg(workspace.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("azurite-blob starts");
+        let endpoint = format!("http://{address}:{port}/{AZURITE_ACCOUNT}");
+        let started = Instant::now();
+        while tokio::net::TcpStream::connect((address, port)).await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "azurite did not listen on {endpoint}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let server = AzureServer { endpoint, child, _workspace: workspace };
+        let answer = server.create_container(container).await;
+        assert!(answer.starts_with("HTTP/1.1 201"), "creating container {container}: {answer}");
+        server
+    }
+
+    /// `Create Container`, signed with the account key (SharedKey), as object_store cannot
+    /// create containers.
+    async fn create_container(&self, container: &str) -> String {
+        use base64::Engine as _;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let host = self.endpoint.trim_start_matches("http://").split('/').next().expect("host").to_string();
+        let date = jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let version = "2021-08-06";
+        let resource = format!("/{AZURITE_ACCOUNT}/{AZURITE_ACCOUNT}/{container}\nrestype:container");
+        let to_sign =
+            format!("PUT\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:{date}\nx-ms-version:{version}\n{resource}");
+        let key = base64::engine::general_purpose::STANDARD.decode(AZURITE_KEY).expect("key");
+        let tag = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key), to_sign.as_bytes());
+        let signature = base64::engine::general_purpose::STANDARD.encode(tag.as_ref());
+        let request = format!(
+            "PUT /{AZURITE_ACCOUNT}/{container}?restype=container HTTP/1.1\r\nHost: {host}\r\nx-ms-date: {date}\r\n\
+             x-ms-version: {version}\r\nAuthorization: SharedKey {AZURITE_ACCOUNT}:{signature}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let mut stream = tokio::net::TcpStream::connect(&host).await.expect("connect to azurite");
+        stream.write_all(request.as_bytes()).await.expect("request");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.expect("answer");
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Azurite as `scripts/prereqs.sh` installs it: an npm project in the cache.
+fn azurite_in_cache() -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(&std::env::var_os("HOME")?)
+        .join(".cache/kubectl-etcd/azurite/node_modules/.bin/azurite-blob");
+    path.is_file().then_some(path)
+}
+
+/// A credentials Secret for the Azurite account with `key`.
+pub async fn azure_secret(client: &kube::Client, name: &str, key: &str) {
+    use base64::Engine as _;
+    let encode = |v: &str| base64::engine::general_purpose::STANDARD.encode(v);
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "default");
+    let secret = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+        "data": {"AZURE_STORAGE_ACCOUNT_NAME": encode(AZURITE_ACCOUNT), "AZURE_STORAGE_ACCOUNT_KEY": encode(key)}
+    }))
+    .expect("secret");
+    secrets.create(&PostParams::default(), &secret).await.expect("secret created");
+}

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 #[x_kube(validation = Rule::new("!has(self.s3) || self.url.startsWith('s3://')")
     .message("s3 options apply only to s3:// URLs: remove `s3` or use an s3:// URL")
     .reason(Reason::FieldValueInvalid))]
+#[x_kube(validation = Rule::new("!has(self.azure) || self.url.startsWith('az://')")
+    .message("azure options apply only to az:// URLs: remove `azure` or use an az:// URL")
+    .reason(Reason::FieldValueInvalid))]
 #[x_kube(validation = Rule::new("!has(self.credentialsSecret) || !self.url.startsWith('file://')")
     .message("a file:// destination is a path mounted into the operator and takes no credentialsSecret")
     .reason(Reason::FieldValueInvalid))]
@@ -33,6 +36,28 @@ pub struct StorageLocation {
     /// Options for S3-compatible stores that are not AWS S3 itself (MinIO, Ceph, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Options>,
+
+    /// Options for Azure Blob Storage endpoints other than the public cloud's (Azure Stack,
+    /// national clouds, the Azurite emulator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure: Option<AzureOptions>,
+}
+
+/// Connection options for Azure Blob Storage.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AzureOptions {
+    /// Blob endpoint of the storage account, with the account in the path when the service
+    /// expects it: e.g. `https://myaccount.blob.core.chinacloudapi.cn` or
+    /// `http://azurite:10000/devstoreaccount1`. Empty for the public cloud
+    /// (`https://<account>.blob.core.windows.net`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub endpoint: Option<String>,
+
+    /// Allow plain HTTP to the endpoint. Only for an emulator or a trusted network.
+    #[serde(default)]
+    pub allow_http: bool,
 }
 
 /// Connection options for S3-compatible object stores.
