@@ -8,6 +8,7 @@ mod exit;
 mod install;
 mod output;
 mod prompt;
+mod reference;
 
 use std::process::ExitCode;
 
@@ -76,8 +77,12 @@ enum Command {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut words = std::env::args().skip(1);
-    if words.next().as_deref() == Some(completion::PROTOCOL_WORD) {
-        return completion::respond(Cli::command(), words.collect()).await;
+    match words.next().as_deref() {
+        Some(completion::PROTOCOL_WORD) => return completion::respond(Cli::command(), words.collect()).await,
+        Some(reference::PROTOCOL_WORD) => {
+            return reference::respond(Cli::command(), &words.collect::<Vec<_>>());
+        }
+        _ => {}
     }
     let cli = Cli::parse();
     let kube = &cli.kube;

@@ -21,7 +21,7 @@ use crate::output::table::{self, NONE, age, human_bytes};
     kubectl etcd backups demo -o wide               # adds MEMBER and SHA256\n  \
     kubectl etcd backups -A                         # every cluster's, in every namespace\n  \
     kubectl etcd backups demo -o json | jq '.[0].snapshot.location'\n  \
-    kubectl etcd backups -o name | xargs kubectl delete")]
+    kubectl etcd backups demo -o name | xargs kubectl describe")]
 pub struct Args {
     /// Name of the EtcdCluster; without it, the backups of every cluster.
     name: Option<String>,

@@ -21,7 +21,7 @@ use crate::output::table::{self, NONE, age};
     kubectl etcd list\n  \
     kubectl etcd list -A -o wide\n  \
     kubectl etcd list -n databases -o json | jq '.items[].status.ready'\n  \
-    kubectl etcd list -o name | xargs -n1 kubectl etcd status\n  \
+    kubectl etcd list -o name | xargs kubectl describe\n  \
     kubectl etcd list --no-headers | wc -l")]
 pub struct Args {
     /// List the clusters of every namespace.
