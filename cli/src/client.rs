@@ -11,8 +11,12 @@ use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Config};
 use shared::crd::EtcdCluster;
 
+/// The help heading of the flags every command takes, so each command's own come first.
+pub const GLOBAL_OPTIONS: &str = "Global options";
+
 /// Connection flags, shared by every command that talks to the cluster (as kubectl's).
 #[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct KubeArgs {
     /// Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated,
     /// merged as kubectl merges them), else ~/.kube/config.

@@ -32,7 +32,7 @@ struct Cli {
 
     /// When to colour what needs attention (a degraded cluster, an unhealthy member, a
     /// failed backup): auto colours a terminal unless NO_COLOR is set.
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = client::GLOBAL_OPTIONS)]
     color: ColorChoice,
 
     #[command(subcommand)]
