@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_etcd_global_optspecs
-    string join \n kubeconfig= context= n/namespace= request-timeout= h/help V/version
+    string join \n kubeconfig= context= cluster= user= as= as-group= n/namespace= request-timeout= color= h/help V/version
 end
 
 function __fish_kubectl_etcd_needs_command
@@ -24,11 +24,18 @@ function __fish_kubectl_etcd_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "create" -d 'Create an etcd cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "list" -d 'List etcd clusters'
@@ -42,7 +49,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "delete" -
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "validate" -d 'Check manifests against the rules the API server enforces; nothing is sent anywhere'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "version" -d 'Show the plugin\'s and the operator\'s versions'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "backup" -d 'Back up a cluster now'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "backups" -d 'List the backups of a cluster'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "backups" -d 'List the backups of a cluster, or of every cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "restore" -d 'Create a new cluster from a snapshot'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "completion" -d 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "install" -d 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster'
@@ -56,91 +63,170 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l rep
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s o -l output -d 'Print the resource as json or yaml (with --dry-run; otherwise the created object)' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
 yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l timeout -d 'How long --wait waits, e.g. 90s or 5m' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l dry-run -d 'Print the EtcdCluster instead of creating it (YAML unless -o json). Reads no kubeconfig and sends nothing'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l wait -d 'Wait until the cluster runs with all its members ready'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s y -l yes -d 'Create without asking: values not given take their defaults. Without a terminal nothing is asked anyway'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s o -l output -d 'wide adds LEADER and LAST BACKUP; json and yaml print a List of the objects' -r -f -a "wide\t''
-json\t''
-yaml\t''"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s o -l output -d 'wide adds LEADER and LAST BACKUP; json and yaml print a List of the objects; name prints etcdcluster/NAME lines' -r -f -a "wide\t'The table with more columns'
+json\t'The objects as JSON'
+yaml\t'The objects as YAML'
+name\t'KIND/NAME, one a line'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s A -l all-namespaces -d 'List the clusters of every namespace'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -l no-headers -d 'Leave out the header line of the table'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s o -l output -d 'Print the EtcdCluster object (status included) as json or yaml instead of the summary' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
-yaml\t'YAML'"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s o -l output -d 'Print the EtcdCluster object (status included) as json or yaml, or etcdcluster/NAME, instead of the summary' -r -f -a "json\t'The object as JSON'
+yaml\t'The object as YAML'
+name\t'KIND/NAME'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l size -d 'New number of voting members, 1 to 9. Odd sizes are recommended' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l wait -d 'Wait until the cluster runs at the new size'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l to -d 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s o -l output -d 'Print the plan as json or yaml instead of a table' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
 yaml\t'YAML'"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l force -d 'Plan for a minor version the project does not support yet'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l to -d 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l timeout -d 'How long --wait waits, e.g. 90s or 20m' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l force -d 'Allow a minor version the project does not support yet (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s y -l yes -d 'Upgrade without asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l wait -d 'Wait until every member runs the new version'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand pause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand resume" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l timeout -d 'How long --wait waits, e.g. 30s or 2m' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -s y -l yes -d 'Delete without asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -l wait -d 'Wait until the cluster is gone'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s f -l filename -d 'Manifest file to check (multi-document YAML or JSON); `-` reads standard input. Repeat for several files' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s o -l output -d 'Output format of the report: text (default), json or yaml' -r -f -a "text\t''
 json\t''
 yaml\t''"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand validate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s o -l output -d 'Print the versions as json or yaml' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
 yaml\t'YAML'"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l client -d 'Show only the plugin\'s version; do not contact the cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l to -d 'Where to store the snapshot: s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///path (a volume of the operator). Defaults to the cluster\'s spec.backup.destination' -r
@@ -151,55 +237,101 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l bac
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l download -d 'Stream a snapshot to this local file through the Kubernetes API instead' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s o -l output -d 'json prints the EtcdBackup (or, with --download, what was written) as JSON' -r -f -a "json\t''"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l wait -d 'Wait until the snapshot is stored (or failed)'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s o -l output -d 'json prints the snapshots as a JSON array, newest first' -r -f -a "json\t''"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s o -l output -d 'wide adds MEMBER and SHA256; json and yaml print the rows as an array, newest first; name prints etcdbackup/NAME lines' -r -f -a "wide\t'The table with more columns'
+json\t'The objects as JSON'
+yaml\t'The objects as YAML'
+name\t'KIND/NAME, one a line'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s A -l all-namespaces -d 'List the backups of every namespace'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l no-headers -d 'Leave out the header line of the table'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), or a snapshot URL (s3://, gs://, az://, file://)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator\'s volume), or a local snapshot FILE to upload' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l size -d 'Number of voting members of the new cluster (1 to 9)' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l sha256 -d 'Expected SHA-256 of the snapshot file' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l credentials-secret -d 'Secret with the store\'s credentials, for a URL' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-endpoint -d 'Endpoint of an S3-compatible store, for an s3:// URL' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l restore-name -d 'Name of the EtcdRestore (default: restore-<NEWNAME>)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l timeout -d 'How long --wait waits' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-path-style -d 'Address the S3 bucket in the path'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l wait -d 'Wait until the new cluster runs at its size (or the restore fails)'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l version -d 'The operator version: the image tag is v<VERSION>. Default: this plugin\'s version' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l dry-run -d 'Print the YAML that would be applied, and send nothing'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -s h -l help -d 'Print help'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l kubeconfig -d 'Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config' -r -F
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l context -d 'The kubeconfig context to use. Default: its current context' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l user -d 'The kubeconfig user to use instead of the context\'s' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l as -d 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l as-group -d 'A group to impersonate for the operation; repeat it for several groups' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -s n -l namespace -d 'The namespace. Default: the context\'s namespace, else `default`' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l request-timeout -d 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
+always\t'Always colour, even into a pipe or a file'
+never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l force -d 'Uninstall even though EtcdClusters exist: they are all deleted with the CRDs'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -s h -l help -d 'Print help'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "create" -d 'Create an etcd cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "list" -d 'List etcd clusters'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "status" -d 'Show a cluster\'s health, members and conditions'
@@ -212,7 +344,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not 
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "validate" -d 'Check manifests against the rules the API server enforces; nothing is sent anywhere'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "version" -d 'Show the plugin\'s and the operator\'s versions'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "backup" -d 'Back up a cluster now'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "backups" -d 'List the backups of a cluster'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "backups" -d 'List the backups of a cluster, or of every cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "restore" -d 'Create a new cluster from a snapshot'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "completion" -d 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand help; and not __fish_seen_subcommand_from create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore completion install uninstall help" -f -a "install" -d 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster'

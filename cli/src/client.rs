@@ -11,16 +11,38 @@ use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Config};
 use shared::crd::EtcdCluster;
 
+/// The help heading of the flags every command takes, so each command's own come first.
+pub const GLOBAL_OPTIONS: &str = "Global options";
+
 /// Connection flags, shared by every command that talks to the cluster (as kubectl's).
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Clone, Debug, Default, PartialEq, Eq)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct KubeArgs {
-    /// Path to the kubeconfig file. Default: $KUBECONFIG, else ~/.kube/config.
+    /// Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated,
+    /// merged as kubectl merges them), else ~/.kube/config.
     #[arg(long, global = true, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use. Default: its current context.
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,
+
+    /// The kubeconfig cluster to use instead of the context's.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The kubeconfig user to use instead of the context's.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// The user to impersonate for the operation (a user name or a service account, as
+    /// `system:serviceaccount:NAMESPACE:NAME`).
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub impersonate: Option<String>,
+
+    /// A group to impersonate for the operation; repeat it for several groups.
+    #[arg(long = "as-group", global = true, value_name = "GROUP", requires = "impersonate")]
+    pub impersonate_groups: Vec<String>,
 
     /// The namespace. Default: the context's namespace, else `default`.
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
@@ -41,36 +63,81 @@ pub struct Connection {
     request_timeout: Option<Duration>,
 }
 
+impl KubeArgs {
+    /// The kubeconfig as kubectl reads it: the `--kubeconfig` file alone, else the files
+    /// `$KUBECONFIG` lists, merged (the first file to set a value wins), else
+    /// `~/.kube/config`.
+    pub fn read_kubeconfig(&self) -> Result<Kubeconfig, ConnectError> {
+        match &self.kubeconfig {
+            Some(path) => Kubeconfig::read_from(path),
+            None => Kubeconfig::read(),
+        }
+        .map_err(|e| ConnectError::Kubeconfig(e.to_string()))
+    }
+
+    /// The client configuration the flags describe: context, cluster and user picked from
+    /// the kubeconfig, the impersonation and the request timeout applied.
+    pub async fn config(&self) -> Result<Config, ConnectError> {
+        let kubeconfig = self.read_kubeconfig()?;
+        let clusters = kubeconfig.clusters.iter().map(|named| &named.name);
+        let users = kubeconfig.auth_infos.iter().map(|named| &named.name);
+        for (kind, wanted, known) in
+            [("cluster", &self.cluster, clusters.collect::<Vec<_>>()), ("user", &self.user, users.collect())]
+        {
+            if let Some(name) = wanted
+                && !known.contains(&name)
+            {
+                return Err(ConnectError::NotInKubeconfig { kind, name: name.clone() });
+            }
+        }
+        let options = KubeConfigOptions {
+            context: self.context.clone(),
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+        };
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .map_err(|e| ConnectError::Kubeconfig(e.to_string()))?;
+        if let Some(user) = &self.impersonate {
+            config.auth_info.impersonate = Some(user.clone());
+            config.auth_info.impersonate_groups =
+                (!self.impersonate_groups.is_empty()).then(|| self.impersonate_groups.clone());
+        }
+        if let Some(timeout) = self.request_timeout {
+            config.connect_timeout = Some(timeout);
+            config.read_timeout = Some(timeout);
+            config.write_timeout = Some(timeout);
+            config.reset_reader_on_write = true;
+        }
+        Ok(config)
+    }
+}
+
 /// Why no client could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The kubeconfig could not be read or used.
     #[error("cannot use the kubeconfig: {0}")]
     Kubeconfig(String),
+    /// `--cluster` or `--user` names an entry the kubeconfig does not have.
+    #[error("the kubeconfig has no {kind} {name:?}: `kubectl config get-{kind}s` lists the {kind}s it has")]
+    NotInKubeconfig {
+        /// `cluster` or `user`.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+    },
     /// The client could not be built from the configuration.
     #[error("cannot make a Kubernetes client: {0}")]
     Client(String),
 }
 
 impl Connection {
-    /// Reads the kubeconfig (`--kubeconfig`, else `$KUBECONFIG`, else `~/.kube/config`) with
-    /// the chosen context and makes a client. Sends nothing yet.
+    /// Reads the kubeconfig (see [`KubeArgs::read_kubeconfig`]) with the chosen context,
+    /// cluster and user, and makes a client that impersonates as `--as`/`--as-group` say.
+    /// Sends nothing yet.
     pub async fn open(args: &KubeArgs) -> Result<Connection, ConnectError> {
-        let kubeconfig = match &args.kubeconfig {
-            Some(path) => Kubeconfig::read_from(path),
-            None => Kubeconfig::read(),
-        }
-        .map_err(|e| ConnectError::Kubeconfig(e.to_string()))?;
-        let options = KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
-        let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .map_err(|e| ConnectError::Kubeconfig(e.to_string()))?;
-        if let Some(timeout) = args.request_timeout {
-            config.connect_timeout = Some(timeout);
-            config.read_timeout = Some(timeout);
-            config.write_timeout = Some(timeout);
-            config.reset_reader_on_write = true;
-        }
+        let config = args.config().await?;
         let namespace = args.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
         let client = Client::try_from(config).map_err(|e| ConnectError::Client(e.to_string()))?;
         Ok(Connection { client, namespace, request_timeout: args.request_timeout })

@@ -44,6 +44,9 @@ pub enum Outcome {
 /// Code for an error that stopped the command.
 pub const ERROR: u8 = 1;
 
+/// Code for a wrong command line (what clap exits with too).
+pub const USAGE: u8 = 2;
+
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
         match outcome {

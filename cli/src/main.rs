@@ -8,6 +8,7 @@ mod exit;
 mod install;
 mod output;
 mod prompt;
+mod reference;
 mod upload;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::KubeArgs;
 use crate::exit::Outcome;
+use crate::output::color::{ColorChoice, Palette, Surroundings};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +31,11 @@ struct Cli {
     #[command(flatten)]
     kube: KubeArgs,
 
+    /// When to colour what needs attention (a degraded cluster, an unhealthy member, a
+    /// failed backup): auto colours a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, help_heading = client::GLOBAL_OPTIONS)]
+    color: ColorChoice,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -36,7 +43,7 @@ struct Cli {
 /// Examples in the top-level help; the exit codes follow them.
 const EXAMPLES: &str = "Examples:\n  \
     kubectl etcd create demo --size 3 --wait\n  \
-    kubectl etcd list -A\n  \
+    kubectl etcd list -A -o wide\n  \
     kubectl etcd status demo\n  \
     kubectl etcd scale demo --size 5 --wait\n  \
     kubectl etcd upgrade-plan demo --to 3.5.1\n  \
@@ -71,15 +78,20 @@ enum Command {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut words = std::env::args().skip(1);
-    if words.next().as_deref() == Some(completion::PROTOCOL_WORD) {
-        return completion::respond(Cli::command(), words.collect()).await;
+    match words.next().as_deref() {
+        Some(completion::PROTOCOL_WORD) => return completion::respond(Cli::command(), words.collect()).await,
+        Some(reference::PROTOCOL_WORD) => {
+            return reference::respond(Cli::command(), &words.collect::<Vec<_>>());
+        }
+        _ => {}
     }
     let cli = Cli::parse();
     let kube = &cli.kube;
+    let palette = Palette::new(cli.color, Surroundings::of_stdout());
     let result: anyhow::Result<Outcome> = match &cli.command {
         Command::Create(args) => commands::create::run(kube, args).await.map_err(Into::into),
-        Command::List(args) => commands::list::run(kube, args).await.map_err(Into::into),
-        Command::Status(args) => commands::status::run(kube, args).await.map_err(Into::into),
+        Command::List(args) => commands::list::run(kube, args, palette).await.map_err(Into::into),
+        Command::Status(args) => commands::status::run(kube, args, palette).await.map_err(Into::into),
         Command::Scale(args) => commands::scale::run(kube, args).await.map_err(Into::into),
         Command::UpgradePlan(args) => commands::upgrade::plan(kube, args).await.map_err(Into::into),
         Command::Upgrade(args) => commands::upgrade::run(kube, args).await.map_err(Into::into),
@@ -89,7 +101,7 @@ async fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args).map_err(Into::into),
         Command::Version(args) => commands::version::run(kube, args).await.map_err(Into::into),
         Command::Backup(args) => commands::backup::run(kube, args).await.map_err(Into::into),
-        Command::Backups(args) => commands::backups::run(kube, args).await.map_err(Into::into),
+        Command::Backups(args) => commands::backups::run(kube, args, palette).await.map_err(Into::into),
         Command::Restore(args) => commands::restore::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),

@@ -8,12 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{expect_code, stdout};
+use common::{create_clusters, expect_code, stdout};
 use etcd_sandbox::testkit::TestSandbox;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::Api;
-use kube::api::PostParams;
-use shared::crd::{EtcdCluster, EtcdClusterSpec};
 
 const REGENERATE: &str = "run `scripts/completions.sh` and commit the result";
 
@@ -109,19 +105,8 @@ async fn no_cluster_no_candidates_and_no_noise() {
 async fn cluster_names_of_the_namespace_the_words_name() {
     let sb = TestSandbox::start().await.expect("sandbox starts");
     sb.install_crds().await.expect("CRDs created");
-    let namespace: Namespace =
-        serde_json::from_value(serde_json::json!({"metadata": {"name": "other"}})).expect("a namespace");
-    Api::<Namespace>::all(sb.client.clone())
-        .create(&PostParams::default(), &namespace)
-        .await
-        .expect("namespace created");
-    let spec: EtcdClusterSpec =
-        serde_json::from_value(serde_json::json!({"version": "3.5.1"})).expect("spec");
-    for (namespace, name) in [("default", "alpha"), ("default", "beta"), ("other", "gamma")] {
-        let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), namespace);
-        let cluster = EtcdCluster::new(name, spec.clone());
-        clusters.create(&PostParams::default(), &cluster).await.expect("cluster created");
-    }
+    create_clusters(&sb.client, "other", &[("default", "alpha"), ("default", "beta"), ("other", "gamma")])
+        .await;
     let kubeconfig = sb.kubeconfig();
     let kc = kubeconfig.to_str().expect("a UTF-8 path");
     let (names, directive) = complete(&["--kubeconfig", kc, "status", ""], None).await;

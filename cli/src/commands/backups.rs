@@ -1,5 +1,6 @@
-//! `kubectl etcd backups NAME`: the backups of a cluster, newest first, with each stored
-//! snapshot's size, revision, etcd version, age and location.
+//! `kubectl etcd backups [NAME]`: the backups of a cluster (or of every cluster, in one
+//! namespace or all), newest first, with each stored snapshot's size, revision, etcd
+//! version, age and location.
 
 use k8s_openapi::jiff::Timestamp;
 use kube::api::ListParams;
@@ -8,29 +9,35 @@ use shared::crd::{EtcdBackup, SnapshotInfo};
 
 use crate::client::{ConnectError, Connection, KubeArgs, describe};
 use crate::exit::Outcome;
+use crate::output::color::{Palette, Tone};
+use crate::output::format::{self, TableFormat};
+use crate::output::structured;
 use crate::output::table::{self, NONE, age, human_bytes};
 
-/// List the backups of a cluster.
+/// List the backups of a cluster, or of every cluster.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     kubectl etcd backups demo\n  \
-    kubectl etcd backups demo -o json | jq '.[0].location'")]
+    kubectl etcd backups demo -o wide               # adds MEMBER and SHA256\n  \
+    kubectl etcd backups -A                         # every cluster's, in every namespace\n  \
+    kubectl etcd backups demo -o json | jq '.[0].snapshot.location'\n  \
+    kubectl etcd backups demo -o name | xargs kubectl describe")]
 pub struct Args {
-    /// Name of the EtcdCluster.
-    name: String,
+    /// Name of the EtcdCluster; without it, the backups of every cluster.
+    name: Option<String>,
 
-    /// json prints the snapshots as a JSON array, newest first.
+    /// List the backups of every namespace.
+    #[arg(short = 'A', long)]
+    all_namespaces: bool,
+
+    /// wide adds MEMBER and SHA256; json and yaml print the rows as an array, newest
+    /// first; name prints etcdbackup/NAME lines.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
+    output: Option<TableFormat>,
 
     /// Leave out the header line of the table.
     #[arg(long)]
     no_headers: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Json,
 }
 
 /// Why the backups could not be listed.
@@ -51,6 +58,8 @@ pub enum BackupsError {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Row {
+    namespace: String,
+    cluster: String,
     backup: String,
     phase: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,11 +68,19 @@ struct Row {
     reason: Option<String>,
 }
 
-/// Every stored snapshot of the cluster's backups (the newest and, for schedules, the
-/// retained ones), newest first; backups with none yet show their phase.
-fn rows(backups: &[EtcdBackup], cluster: &str) -> Vec<Row> {
+/// The backups of the cluster `cluster` (every cluster's for `None`).
+fn of_cluster<'a>(
+    backups: &'a [EtcdBackup],
+    cluster: Option<&'a str>,
+) -> impl Iterator<Item = &'a EtcdBackup> {
+    backups.iter().filter(move |b| cluster.is_none_or(|name| b.spec.cluster_name == name))
+}
+
+/// Every stored snapshot of the backups (the newest and, for schedules, the retained
+/// ones), newest first; backups with none yet show their phase.
+fn rows<'a>(backups: impl Iterator<Item = &'a EtcdBackup>) -> Vec<Row> {
     let mut rows = Vec::new();
-    for backup in backups.iter().filter(|b| b.spec.cluster_name == cluster) {
+    for backup in backups {
         let status = backup.status.clone().unwrap_or_default();
         let phase = status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"));
         let mut snapshots: Vec<SnapshotInfo> = status.retained.clone();
@@ -72,70 +89,124 @@ fn rows(backups: &[EtcdBackup], cluster: &str) -> Vec<Row> {
         {
             snapshots.insert(0, newest.clone());
         }
+        let row = |snapshot: Option<SnapshotInfo>, reason: Option<String>| Row {
+            namespace: backup.namespace().unwrap_or_default(),
+            cluster: backup.spec.cluster_name.clone(),
+            backup: backup.name_any(),
+            phase: phase.clone(),
+            snapshot,
+            reason,
+        };
         if snapshots.is_empty() {
-            rows.push(Row {
-                backup: backup.name_any(),
-                phase: phase.clone(),
-                snapshot: None,
-                reason: status.reason.clone(),
-            });
+            rows.push(row(None, status.reason.clone()));
         }
-        for snapshot in snapshots {
-            rows.push(Row {
-                backup: backup.name_any(),
-                phase: phase.clone(),
-                snapshot: Some(snapshot),
-                reason: None,
-            });
-        }
+        rows.extend(snapshots.into_iter().map(|snapshot| row(Some(snapshot), None)));
     }
     rows.sort_by(|a, b| {
         let time = |r: &Row| r.snapshot.as_ref().and_then(|s| s.completed_at.as_ref()).map(|t| t.0);
-        time(b).cmp(&time(a)).then_with(|| a.backup.cmp(&b.backup))
+        time(b).cmp(&time(a)).then_with(|| (&a.namespace, &a.backup).cmp(&(&b.namespace, &b.backup)))
     });
     rows
 }
 
-fn render(rows: &[Row], headers: bool, now: Timestamp) -> String {
-    let columns = ["BACKUP", "PHASE", "SIZE", "REVISION", "VERSION", "AGE", "LOCATION"];
+/// Which columns and whether the header line is shown.
+#[derive(Clone, Copy)]
+struct View {
+    /// NAMESPACE first (with -A).
+    namespace: bool,
+    /// CLUSTER (when no cluster was named).
+    cluster: bool,
+    /// MEMBER and SHA256 at the end.
+    wide: bool,
+    headers: bool,
+}
+
+/// The table; failed backups painted bad.
+fn render(rows: &[Row], view: View, now: Timestamp, palette: Palette) -> String {
+    let mut columns = vec!["BACKUP", "PHASE", "SIZE", "REVISION", "VERSION", "AGE", "LOCATION"];
+    if view.cluster {
+        columns.insert(0, "CLUSTER");
+    }
+    if view.namespace {
+        columns.insert(0, "NAMESPACE");
+    }
+    if view.wide {
+        columns.extend(["MEMBER", "SHA256"]);
+    }
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| match &row.snapshot {
-            Some(s) => vec![
-                row.backup.clone(),
-                row.phase.clone(),
-                human_bytes(s.size_bytes),
-                s.revision.to_string(),
-                s.etcd_version.clone(),
-                age(s.completed_at.as_ref(), now),
-                s.location.clone(),
-            ],
-            None => vec![
-                row.backup.clone(),
-                row.phase.clone(),
-                NONE.into(),
-                NONE.into(),
-                NONE.into(),
-                NONE.into(),
-                row.reason.clone().unwrap_or_else(|| NONE.into()),
-            ],
+        .map(|row| {
+            let mut cells = match &row.snapshot {
+                Some(s) => vec![
+                    row.backup.clone(),
+                    row.phase.clone(),
+                    human_bytes(s.size_bytes),
+                    s.revision.to_string(),
+                    s.etcd_version.clone(),
+                    age(s.completed_at.as_ref(), now),
+                    s.location.clone(),
+                ],
+                None => vec![
+                    row.backup.clone(),
+                    row.phase.clone(),
+                    NONE.into(),
+                    NONE.into(),
+                    NONE.into(),
+                    NONE.into(),
+                    row.reason.clone().unwrap_or_else(|| NONE.into()),
+                ],
+            };
+            if view.cluster {
+                cells.insert(0, row.cluster.clone());
+            }
+            if view.namespace {
+                cells.insert(0, row.namespace.clone());
+            }
+            if view.wide {
+                let snapshot = row.snapshot.as_ref();
+                cells.push(snapshot.and_then(|s| s.member.clone()).unwrap_or_else(|| NONE.into()));
+                cells.push(snapshot.map_or_else(|| NONE.into(), |s| s.sha256.clone()));
+            }
+            cells
         })
         .collect();
-    table::render(headers.then_some(columns.as_slice()), &cells)
+    let failed = |at: usize| rows.get(at).filter(|r| r.phase == "Failed").map(|_| Tone::Bad);
+    table::render_toned(view.headers.then_some(columns.as_slice()), &cells, failed, palette)
 }
 
 /// Runs the command.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, BackupsError> {
+pub async fn run(kube: &KubeArgs, args: &Args, palette: Palette) -> Result<Outcome, BackupsError> {
     let connection = Connection::open(kube).await?;
-    let api: Api<EtcdBackup> = Api::namespaced(connection.client.clone(), &connection.namespace);
-    let backups = api.list(&ListParams::default()).await.map_err(|e| BackupsError::Api(describe(&e)))?.items;
-    let rows = rows(&backups, &args.name);
-    if args.output == Some(Format::Json) {
-        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| BackupsError::Print(e.to_string()))?);
-    } else if rows.is_empty() {
-        eprintln!("No backups of etcdcluster {} in namespace {}.", args.name, connection.namespace);
+    let api: Api<EtcdBackup> = if args.all_namespaces {
+        Api::all(connection.client.clone())
     } else {
-        print!("{}", render(&rows, !args.no_headers, Timestamp::now()));
+        Api::namespaced(connection.client.clone(), &connection.namespace)
+    };
+    let backups = api.list(&ListParams::default()).await.map_err(|e| BackupsError::Api(describe(&e)))?.items;
+    let cluster = args.name.as_deref();
+    let rows = rows(of_cluster(&backups, cluster));
+    if let Some(structured) = args.output.and_then(TableFormat::structured) {
+        print!("{}", structured::render(&rows, structured).map_err(BackupsError::Print)?);
+    } else if args.output == Some(TableFormat::Name) {
+        print!("{}", format::names("etcdbackup", of_cluster(&backups, cluster).map(ResourceExt::name_any)));
+    } else if rows.is_empty() {
+        let place = if args.all_namespaces {
+            String::new()
+        } else {
+            format!(" in namespace {}", connection.namespace)
+        };
+        match cluster {
+            Some(name) => eprintln!("No backups of etcdcluster {name}{place}."),
+            None => eprintln!("No etcdbackups found{place}."),
+        }
+    } else {
+        let view = View {
+            namespace: args.all_namespaces,
+            cluster: cluster.is_none(),
+            wide: args.output == Some(TableFormat::Wide),
+            headers: !args.no_headers,
+        };
+        print!("{}", render(&rows, view, Timestamp::now(), palette));
     }
     Ok(Outcome::Success)
 }
@@ -198,11 +269,12 @@ mod tests {
             backup("bad", "demo", failed),
             backup("other", "prod", EtcdBackupStatus::default()),
         ];
-        let rows = rows(&backups, "demo");
+        let rows = rows(of_cluster(&backups, Some("demo")));
         let order: Vec<(&str, Option<i64>)> =
             rows.iter().map(|r| (r.backup.as_str(), r.snapshot.as_ref().map(|s| s.revision))).collect();
         assert_eq!(order, [("nightly", Some(30)), ("once", Some(25)), ("nightly", Some(20)), ("bad", None)]);
-        let text = render(&rows, true, at("2025-01-01T01:00:00Z"));
+        let view = View { namespace: false, cluster: false, wide: false, headers: true };
+        let text = render(&rows, view, at("2025-01-01T01:00:00Z"), Palette::PLAIN);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines[0].starts_with("BACKUP ") && lines[0].contains(" PHASE ") && lines[0].ends_with("LOCATION"),
@@ -215,5 +287,32 @@ mod tests {
             "{text}"
         );
         assert!(lines[4].ends_with("StoreUnreachable"), "{text}");
+    }
+
+    #[test]
+    fn every_cluster_in_every_namespace_and_wide_columns() {
+        let mut snapshot = info("s3", 30);
+        snapshot.member = Some("demo-1".into());
+        let done = EtcdBackupStatus {
+            phase: Some(BackupPhase::Succeeded),
+            snapshot: Some(snapshot),
+            ..EtcdBackupStatus::default()
+        };
+        let mut nightly = backup("nightly", "demo", done);
+        nightly.metadata.namespace = Some("team-a".into());
+        let mut pending = backup("other", "prod", EtcdBackupStatus::default());
+        pending.metadata.namespace = Some("team-b".into());
+        let backups = [nightly, pending];
+        let rows = rows(of_cluster(&backups, None));
+        let view = View { namespace: true, cluster: true, wide: true, headers: true };
+        let text = render(&rows, view, at("2025-01-01T01:00:00Z"), Palette::PLAIN);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("NAMESPACE   CLUSTER   BACKUP "), "{text}");
+        assert!(lines[0].ends_with("LOCATION            MEMBER   SHA256"), "{text}");
+        assert!(lines[1].starts_with("team-a      demo      nightly "), "{text}");
+        assert!(lines[1].ends_with(&format!("demo-1   {}", "a".repeat(64))), "{text}");
+        assert!(lines[2].starts_with("team-b      prod      other     Pending "), "{text}");
+        assert!(lines[2].ends_with("<none>   <none>"), "{text}");
+        assert_eq!(of_cluster(&backups, Some("prod")).count(), 1);
     }
 }

@@ -8,7 +8,11 @@ use serde_json::json;
 use shared::crd::EtcdCluster;
 
 use crate::client::{ConnectError, Connection, KubeArgs, describe, is_not_found};
+use crate::commands::status::phase_tone;
 use crate::exit::Outcome;
+use crate::output::color::{Palette, Tone};
+use crate::output::format::{self, TableFormat};
+use crate::output::structured;
 use crate::output::table::{self, NONE, age};
 
 /// List etcd clusters.
@@ -17,26 +21,21 @@ use crate::output::table::{self, NONE, age};
     kubectl etcd list\n  \
     kubectl etcd list -A -o wide\n  \
     kubectl etcd list -n databases -o json | jq '.items[].status.ready'\n  \
+    kubectl etcd list -o name | xargs kubectl describe\n  \
     kubectl etcd list --no-headers | wc -l")]
 pub struct Args {
     /// List the clusters of every namespace.
     #[arg(short = 'A', long)]
     all_namespaces: bool,
 
-    /// wide adds LEADER and LAST BACKUP; json and yaml print a List of the objects.
+    /// wide adds LEADER and LAST BACKUP; json and yaml print a List of the objects; name
+    /// prints etcdcluster/NAME lines.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Format>,
+    output: Option<TableFormat>,
 
     /// Leave out the header line of the table.
     #[arg(long)]
     no_headers: bool,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Wide,
-    Json,
-    Yaml,
 }
 
 /// Why the clusters could not be listed.
@@ -59,8 +58,8 @@ pub enum ListError {
     Print(String),
 }
 
-/// Runs the command: the table (or objects) on stdout.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ListError> {
+/// Runs the command: the table (or objects, or names) on stdout.
+pub async fn run(kube: &KubeArgs, args: &Args, palette: Palette) -> Result<Outcome, ListError> {
     let connection = Connection::open(kube).await?;
     let api = if args.all_namespaces { connection.all_clusters() } else { connection.clusters() };
     let mut clusters = match api.list(&ListParams::default()).await {
@@ -69,31 +68,24 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ListError> {
         Err(e) => return Err(ListError::Api(describe(&e))),
     };
     clusters.sort_by_key(|c| (c.namespace().unwrap_or_default(), c.name_any()));
-    match args.output {
-        Some(Format::Json | Format::Yaml) => {
-            let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": clusters});
-            let text = if args.output == Some(Format::Json) {
-                serde_json::to_string_pretty(&list).map_err(|e| ListError::Print(e.to_string()))? + "\n"
-            } else {
-                serde_yaml::to_string(&list).map_err(|e| ListError::Print(e.to_string()))?
-            };
-            print!("{text}");
+    if let Some(structured) = args.output.and_then(TableFormat::structured) {
+        let list = json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": clusters});
+        print!("{}", structured::render(&list, structured).map_err(ListError::Print)?);
+    } else if args.output == Some(TableFormat::Name) {
+        print!("{}", format::names("etcdcluster", clusters.iter().map(ResourceExt::name_any)));
+    } else if clusters.is_empty() {
+        if args.all_namespaces {
+            eprintln!("No etcdclusters found.");
+        } else {
+            eprintln!("No etcdclusters found in namespace {}.", connection.namespace);
         }
-        _ if clusters.is_empty() => {
-            if args.all_namespaces {
-                eprintln!("No etcdclusters found.");
-            } else {
-                eprintln!("No etcdclusters found in namespace {}.", connection.namespace);
-            }
-        }
-        format => {
-            let view = View {
-                all_namespaces: args.all_namespaces,
-                wide: format == Some(Format::Wide),
-                headers: !args.no_headers,
-            };
-            print!("{}", render(&clusters, view, Timestamp::now()));
-        }
+    } else {
+        let view = View {
+            all_namespaces: args.all_namespaces,
+            wide: args.output == Some(TableFormat::Wide),
+            headers: !args.no_headers,
+        };
+        print!("{}", render(&clusters, view, Timestamp::now(), palette));
     }
     Ok(Outcome::Success)
 }
@@ -107,8 +99,9 @@ struct View {
 }
 
 /// The table: NAMESPACE (with -A), NAME, SIZE, READY, VERSION, PHASE, AGE, and with wide
-/// LEADER and LAST BACKUP (its age), as the CRD's printer columns.
-fn render(clusters: &[EtcdCluster], view: View, now: Timestamp) -> String {
+/// LEADER and LAST BACKUP (its age), as the CRD's printer columns. Clusters that are not
+/// running as they should are painted in their phase's tone.
+fn render(clusters: &[EtcdCluster], view: View, now: Timestamp, palette: Palette) -> String {
     let mut headers = vec!["NAME", "SIZE", "READY", "VERSION", "PHASE", "AGE"];
     if view.all_namespaces {
         headers.insert(0, "NAMESPACE");
@@ -140,7 +133,11 @@ fn render(clusters: &[EtcdCluster], view: View, now: Timestamp) -> String {
             row
         })
         .collect();
-    table::render(view.headers.then_some(headers.as_slice()), &rows)
+    let tone_of = |at: usize| {
+        let phase = clusters.get(at).and_then(|c| c.status.as_ref()).and_then(|s| s.phase);
+        phase_tone(phase).filter(|tone| *tone != Tone::Good)
+    };
+    table::render_toned(view.headers.then_some(headers.as_slice()), &rows, tone_of, palette)
 }
 
 #[cfg(test)]
@@ -178,18 +175,21 @@ mod tests {
         let now = Timestamp::from_second(1_700_000_000).expect("valid");
         let view = View { all_namespaces: false, wide: false, headers: true };
         assert_eq!(
-            render(&clusters(now)[..1], view, now),
+            render(&clusters(now)[..1], view, now, Palette::PLAIN),
             "NAME   SIZE   READY   VERSION   PHASE     AGE\n\
              demo   3      3/3     3.5.1     Running   3m20s\n"
         );
         let view = View { all_namespaces: true, wide: true, headers: true };
         assert_eq!(
-            render(&clusters(now), view, now),
+            render(&clusters(now), view, now, Palette::PLAIN),
             "NAMESPACE   NAME    SIZE   READY    VERSION   PHASE     AGE     LEADER   LAST BACKUP\n\
              default     demo    3      3/3      3.5.1     Running   3m20s   demo-0   45s\n\
              team-a      fresh   5      <none>   <none>    <none>    3s      <none>   <none>\n"
         );
         let view = View { all_namespaces: false, wide: false, headers: false };
-        assert_eq!(render(&clusters(now)[..1], view, now), "demo   3   3/3   3.5.1   Running   3m20s\n");
+        assert_eq!(
+            render(&clusters(now)[..1], view, now, Palette::PLAIN),
+            "demo   3   3/3   3.5.1   Running   3m20s\n"
+        );
     }
 }

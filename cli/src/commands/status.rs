@@ -6,7 +6,9 @@ use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs};
 use crate::exit::Outcome;
-use crate::output::structured::{self, Structured};
+use crate::output::color::{Palette, Tone};
+use crate::output::format::{self, ObjectFormat};
+use crate::output::structured;
 use crate::output::table::{self, NONE, human_bytes};
 
 /// Show a cluster's health, members and conditions.
@@ -14,17 +16,19 @@ use crate::output::table::{self, NONE, human_bytes};
 #[command(after_help = "Examples:\n  \
     kubectl etcd status demo\n  \
     kubectl etcd status demo -n databases -o yaml\n  \
-    kubectl etcd status demo >/dev/null || echo \"demo needs attention\"\n\n\
+    kubectl etcd status demo -o name || echo \"demo needs attention\"\n\n\
     Exit code 0 when the cluster is available, not degraded, not changing and at full size; 4 when it \
     serves but is degraded, short of members or changing; 5 when it is unavailable; 1 when it cannot \
-    be read (e.g. not found). -o json|yaml prints the EtcdCluster object with the same exit codes.")]
+    be read (e.g. not found). -o json|yaml|name prints the EtcdCluster object (or etcdcluster/NAME) \
+    with the same exit codes.")]
 pub struct Args {
     /// Name of the EtcdCluster.
     name: String,
 
-    /// Print the EtcdCluster object (status included) as json or yaml instead of the summary.
+    /// Print the EtcdCluster object (status included) as json or yaml, or etcdcluster/NAME,
+    /// instead of the summary.
     #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<Structured>,
+    output: Option<ObjectFormat>,
 }
 
 /// Why the status could not be shown.
@@ -42,12 +46,15 @@ pub enum StatusError {
 }
 
 /// Runs the command: the report on stdout, the health as the outcome.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, StatusError> {
+pub async fn run(kube: &KubeArgs, args: &Args, palette: Palette) -> Result<Outcome, StatusError> {
     let connection = Connection::open(kube).await?;
     let cluster = connection.get(&args.name).await?;
-    let text = match args.output {
-        Some(format) => structured::render(&cluster, format).map_err(StatusError::Print)?,
-        None => render(&cluster),
+    let text = if args.output == Some(ObjectFormat::Name) {
+        format::names("etcdcluster", [cluster.name_any()])
+    } else if let Some(structured) = args.output.and_then(ObjectFormat::structured) {
+        structured::render(&cluster, structured).map_err(StatusError::Print)?
+    } else {
+        render(&cluster, palette)
     };
     print!("{text}");
     Ok(health(cluster.spec.size, cluster.status.as_ref()))
@@ -73,8 +80,25 @@ pub fn health(size: i32, status: Option<&EtcdClusterStatus>) -> Outcome {
     if healthy { Outcome::Success } else { Outcome::Degraded }
 }
 
-/// The summary block and the members table.
-fn render(cluster: &EtcdCluster) -> String {
+/// How a phase reads at a glance: Running is good; Unavailable and Failed are bad; the
+/// rest (a change under way, paused, degraded) warn. No tone before the first status.
+pub fn phase_tone(phase: Option<ClusterPhase>) -> Option<Tone> {
+    Some(match phase? {
+        ClusterPhase::Running => Tone::Good,
+        ClusterPhase::Unavailable | ClusterPhase::Failed => Tone::Bad,
+        ClusterPhase::Pending
+        | ClusterPhase::Creating
+        | ClusterPhase::Scaling
+        | ClusterPhase::Upgrading
+        | ClusterPhase::Healing
+        | ClusterPhase::Degraded
+        | ClusterPhase::Paused => Tone::Warning,
+    })
+}
+
+/// The summary block and the members table; the phase, warnings and unhealthy members
+/// painted.
+fn render(cluster: &EtcdCluster, palette: Palette) -> String {
     let status = cluster.status.clone().unwrap_or_default();
     let or_none = |value: &Option<String>| value.clone().unwrap_or_else(|| NONE.to_string());
     let version = match (&status.current_version, &status.target_version) {
@@ -86,7 +110,13 @@ fn render(cluster: &EtcdCluster) -> String {
     let mut fields = vec![
         ("Name", cluster.name_any()),
         ("Namespace", cluster.namespace().unwrap_or_default()),
-        ("Phase", status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"))),
+        (
+            "Phase",
+            palette.paint_if(
+                &status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}")),
+                phase_tone(status.phase),
+            ),
+        ),
         ("Size", cluster.spec.size.to_string()),
         (
             "Ready",
@@ -120,20 +150,20 @@ fn render(cluster: &EtcdCluster) -> String {
     }
     if !status.warnings.is_empty() {
         out.push_str("Warnings:\n");
-        out.extend(status.warnings.iter().map(|w| format!("  {w}\n")));
+        out.extend(status.warnings.iter().map(|w| format!("  {}\n", palette.paint(w, Tone::Warning))));
     }
     out.push('\n');
     if status.members.is_empty() {
         out.push_str("No members yet.\n");
     } else {
-        out.push_str(&members_table(&status));
+        out.push_str(&members_table(&status, palette));
     }
     out
 }
 
 /// The members as `etcdctl endpoint status -w table` names the columns, plus MESSAGE when a
-/// member has one.
-fn members_table(status: &EtcdClusterStatus) -> String {
+/// member has one; unhealthy members painted bad.
+fn members_table(status: &EtcdClusterStatus, palette: Palette) -> String {
     let with_messages = status.members.iter().any(|m| m.message.is_some());
     let mut headers = vec!["ID", "NAME", "VERSION", "ROLE", "HEALTH", "DB SIZE", "RAFT APPLIED INDEX"];
     if with_messages {
@@ -164,7 +194,8 @@ fn members_table(status: &EtcdClusterStatus) -> String {
             row
         })
         .collect();
-    table::render(Some(&headers), &rows)
+    let unhealthy = |at: usize| status.members.get(at).filter(|m| !m.healthy).map(|_| Tone::Bad);
+    table::render_toned(Some(&headers), &rows, unhealthy, palette)
 }
 
 #[cfg(test)]
@@ -283,7 +314,7 @@ pub(crate) mod tests {
             status.warnings = vec!["size 4 is even".into()];
         }
         assert_eq!(
-            render(&cluster),
+            render(&cluster, Palette::PLAIN),
             "\
 Name:        demo
 Namespace:   default
@@ -315,12 +346,36 @@ ID                 NAME     VERSION   ROLE       HEALTH   DB SIZE   RAFT APPLIED
         if let Some(status) = cluster.status.as_mut() {
             status.members[2] = member(2, MemberRole::Follower, false);
         }
-        let text = members_table(&status_of(&cluster));
+        let text = members_table(&status_of(&cluster), Palette::PLAIN);
         assert!(text.starts_with("ID  "), "{text}");
         assert!(text.lines().next().is_some_and(|h| h.ends_with("RAFT APPLIED INDEX   MESSAGE")), "{text}");
         assert!(
             text.contains("follower   false    20 kB     12                   does not answer"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn colour_marks_the_phase_warnings_and_unhealthy_members() {
+        use crate::output::color::{ColorChoice, Surroundings};
+        let palette = Palette::new(
+            ColorChoice::Always,
+            Surroundings { terminal: false, no_color: false, dumb_terminal: false },
+        );
+        let mut cluster = sample();
+        if let Some(status) = cluster.status.as_mut() {
+            status.phase = Some(ClusterPhase::Degraded);
+            status.members[2] = member(2, MemberRole::Follower, false);
+            status.warnings = vec!["size 4 is even".into()];
+        }
+        let text = render(&cluster, palette);
+        assert!(text.contains("Phase:       \x1b[33mDegraded\x1b[0m\n"), "{text}");
+        assert!(text.contains("  \x1b[33msize 4 is even\x1b[0m\n"), "{text}");
+        let painted: Vec<&str> = text.lines().filter(|l| l.starts_with("\x1b[31m")).collect();
+        assert_eq!(painted.len(), 1, "{text}");
+        assert!(painted[0].contains("demo-2") && painted[0].ends_with("\x1b[0m"), "{text}");
+        assert_eq!(phase_tone(Some(ClusterPhase::Running)), Some(Tone::Good));
+        assert_eq!(phase_tone(Some(ClusterPhase::Failed)), Some(Tone::Bad));
+        assert_eq!(phase_tone(None), None);
     }
 }

@@ -11,9 +11,8 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::Api;
 use kube::api::ListParams;
-use kube::config::Kubeconfig;
 
-use super::words::{Connection, Request, Slot, read};
+use super::words::{Request, Slot, read};
 use crate::client::{self, KubeArgs};
 
 /// cobra's `ShellCompDirectiveDefault`: the shell may also complete file names.
@@ -72,7 +71,7 @@ async fn complete(request: &Request<'_>) -> (Vec<Candidate>, u32) {
         Slot::Value(id) => match id.as_str() {
             "version" | "to" => (versions(), DIRECTIVE_NO_FILES),
             "namespace" => (namespaces(&request.connection).await, DIRECTIVE_NO_FILES),
-            "context" => (contexts(&request.connection), DIRECTIVE_NO_FILES),
+            "context" | "cluster" | "user" => (kubeconfig_names(&request.connection, id), DIRECTIVE_NO_FILES),
             _ => values_of(command, id),
         },
         Slot::Positional(id) if id == "name" => {
@@ -135,18 +134,19 @@ fn values_of(command: &clap::Command, id: &str) -> (Vec<Candidate>, u32) {
     (choices.map(|v| candidate(v.get_name(), v.get_help())).collect(), DIRECTIVE_NO_FILES)
 }
 
-/// The contexts of the kubeconfig (read locally).
-fn contexts(connection: &Connection) -> Vec<Candidate> {
-    let kubeconfig = match &connection.kubeconfig {
-        Some(path) => Kubeconfig::read_from(path),
-        None => Kubeconfig::read(),
+/// The contexts, clusters or users (as `kind` says) of the kubeconfig, read locally.
+fn kubeconfig_names(connection: &KubeArgs, kind: &str) -> Vec<Candidate> {
+    let Ok(kubeconfig) = connection.read_kubeconfig() else { return Vec::new() };
+    let names: Vec<&String> = match kind {
+        "context" => kubeconfig.contexts.iter().map(|c| &c.name).collect(),
+        "cluster" => kubeconfig.clusters.iter().map(|c| &c.name).collect(),
+        _ => kubeconfig.auth_infos.iter().map(|u| &u.name).collect(),
     };
-    let Ok(kubeconfig) = kubeconfig else { return Vec::new() };
-    kubeconfig.contexts.iter().map(|c| Candidate { word: c.name.clone(), description: None }).collect()
+    names.into_iter().map(|name| Candidate { word: name.clone(), description: None }).collect()
 }
 
 /// The EtcdClusters of the namespace, with their size and version.
-async fn clusters(connection: &Connection) -> Vec<Candidate> {
+async fn clusters(connection: &KubeArgs) -> Vec<Candidate> {
     let listed = within_limit(async {
         let connection = open(connection).await?;
         let list = connection.clusters().list(&ListParams::default()).await.ok()?;
@@ -168,7 +168,7 @@ async fn clusters(connection: &Connection) -> Vec<Candidate> {
 }
 
 /// The namespaces of the cluster.
-async fn namespaces(connection: &Connection) -> Vec<Candidate> {
+async fn namespaces(connection: &KubeArgs) -> Vec<Candidate> {
     within_limit(async {
         let connection = open(connection).await?;
         let list = Api::<Namespace>::all(connection.client).list(&ListParams::default()).await.ok()?;
@@ -183,13 +183,9 @@ async fn within_limit(lookup: impl Future<Output = Option<Vec<Candidate>>>) -> V
     tokio::time::timeout(CLUSTER_TIME_LIMIT, lookup).await.ok().flatten().unwrap_or_default()
 }
 
-async fn open(connection: &Connection) -> Option<client::Connection> {
-    let args = KubeArgs {
-        kubeconfig: connection.kubeconfig.clone(),
-        context: connection.context.clone(),
-        namespace: connection.namespace.clone(),
-        request_timeout: Some(CLUSTER_TIME_LIMIT),
-    };
+/// A client as the typed flags describe, whose requests give up after [`CLUSTER_TIME_LIMIT`].
+async fn open(connection: &KubeArgs) -> Option<client::Connection> {
+    let args = KubeArgs { request_timeout: Some(CLUSTER_TIME_LIMIT), ..connection.clone() };
     client::Connection::open(&args).await.ok()
 }
 
@@ -217,11 +213,13 @@ mod tests {
         assert!(words.contains(&"--output".to_string()) && words.contains(&"-o".to_string()), "{words:?}");
         assert!(words.contains(&"--namespace".to_string()), "global flags reach subcommands: {words:?}");
         let (words, _) = answer(&["status", "x", "-o", ""]).await;
-        assert_eq!(words, ["json", "yaml"]);
+        assert_eq!(words, ["json", "yaml", "name"]);
         let (words, directive) = answer(&["create", "x", "--version", ""]).await;
         let mut expected: Vec<&str> = shared::version::KNOWN_VERSIONS.to_vec();
         expected.reverse();
         assert_eq!((words, directive), (expected.iter().map(|v| v.to_string()).collect(), 4));
+        let (words, _) = answer(&["list", "--color", ""]).await;
+        assert_eq!(words, ["auto", "always", "never"]);
         let (_, directive) = answer(&["--kubeconfig", ""]).await;
         assert_eq!(directive, DIRECTIVE_FILES);
         let (words, _) = answer(&["create", ""]).await;

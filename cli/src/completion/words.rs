@@ -4,16 +4,7 @@
 
 use std::path::PathBuf;
 
-/// The connection flags among the typed words, to ask the right cluster.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Connection {
-    /// `--kubeconfig`.
-    pub kubeconfig: Option<PathBuf>,
-    /// `--context`.
-    pub context: Option<String>,
-    /// `-n`/`--namespace`.
-    pub namespace: Option<String>,
-}
+use crate::client::KubeArgs;
 
 /// What the word being completed is.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,7 +31,7 @@ pub struct Request<'a> {
     /// The part of the word being completed that candidates must start with.
     pub current: String,
     /// The connection flags typed.
-    pub connection: Connection,
+    pub connection: KubeArgs,
 }
 
 /// Reads `words` (the last one is the word being completed, possibly empty) against
@@ -51,7 +42,7 @@ pub fn read<'a>(root: &'a clap::Command, words: &[String]) -> Request<'a> {
         None => ("", &[][..]),
     };
     let mut command = root;
-    let mut connection = Connection::default();
+    let mut connection = KubeArgs::default();
     let mut positionals = 0usize;
     let mut awaiting: Option<&clap::Arg> = None;
     let mut only_positionals = false;
@@ -113,7 +104,7 @@ pub fn read<'a>(root: &'a clap::Command, words: &[String]) -> Request<'a> {
 fn read_shorts<'a>(
     command: &'a clap::Command,
     shorts: &str,
-    connection: &mut Connection,
+    connection: &mut KubeArgs,
 ) -> Option<&'a clap::Arg> {
     for (at, letter) in shorts.char_indices() {
         let arg = command.get_arguments().find(|a| a.get_short() == Some(letter))?;
@@ -130,11 +121,15 @@ fn read_shorts<'a>(
     None
 }
 
-/// Keeps the value of a connection flag.
-fn remember(connection: &mut Connection, arg: &clap::Arg, value: &str) {
+/// Keeps the value of a flag that decides which cluster is asked, and as whom.
+fn remember(connection: &mut KubeArgs, arg: &clap::Arg, value: &str) {
     match arg.get_id().as_str() {
         "kubeconfig" => connection.kubeconfig = Some(PathBuf::from(value)),
         "context" => connection.context = Some(value.to_string()),
+        "cluster" => connection.cluster = Some(value.to_string()),
+        "user" => connection.user = Some(value.to_string()),
+        "impersonate" => connection.impersonate = Some(value.to_string()),
+        "impersonate_groups" => connection.impersonate_groups.push(value.to_string()),
         "namespace" => connection.namespace = Some(value.to_string()),
         _ => {}
     }
@@ -154,7 +149,7 @@ mod tests {
 
     use super::*;
 
-    fn read_words(words: &[&str]) -> (String, Slot, String, Connection) {
+    fn read_words(words: &[&str]) -> (String, Slot, String, KubeArgs) {
         let mut root = crate::Cli::command();
         root.build();
         let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
@@ -197,11 +192,17 @@ mod tests {
         assert_eq!(slot, Slot::Positional("name".into()));
         assert_eq!(
             connection,
-            Connection {
+            KubeArgs {
                 kubeconfig: Some(PathBuf::from("/tmp/kc")),
-                context: None,
-                namespace: Some("prod".into())
+                namespace: Some("prod".into()),
+                ..KubeArgs::default()
             }
+        );
+        let (_, _, _, connection) =
+            read_words(&["list", "--cluster", "lab", "--user=ops", "--as", "sre", "--as-group=a", ""]);
+        assert_eq!(
+            (connection.cluster, connection.user, connection.impersonate, connection.impersonate_groups),
+            (Some("lab".into()), Some("ops".into()), Some("sre".into()), vec!["a".to_string()])
         );
         let (_, _, _, connection) = read_words(&["delete", "-y", "--namespace=ops", "-n", "last", ""]);
         assert_eq!(connection.namespace.as_deref(), Some("last"));

@@ -7,6 +7,8 @@ use comfy_table::{ContentArrangement, Table, presets};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::output::color::{Palette, Tone};
+
 /// What kubectl prints for a value that is not there.
 pub const NONE: &str = "<none>";
 
@@ -27,6 +29,25 @@ pub fn render(headers: Option<&[&str]>, rows: &[Vec<String>]) -> String {
         column.set_padding((0, right));
     }
     table.lines().map(|line| format!("{}\n", line.trim_end())).collect()
+}
+
+/// [`render`], with each data row painted in the tone `tone_of` gives its index (whole
+/// lines are painted, so the columns stay aligned).
+pub fn render_toned(
+    headers: Option<&[&str]>,
+    rows: &[Vec<String>],
+    tone_of: impl Fn(usize) -> Option<Tone>,
+    palette: Palette,
+) -> String {
+    let header_lines = usize::from(headers.is_some());
+    render(headers, rows)
+        .lines()
+        .enumerate()
+        .map(|(at, line)| {
+            let tone = at.checked_sub(header_lines).and_then(&tone_of);
+            format!("{}\n", palette.paint_if(line, tone))
+        })
+        .collect()
 }
 
 /// Prefixes every line of `text` with `indent` spaces.
@@ -82,6 +103,21 @@ mod tests {
         );
         assert_eq!(render(None, &rows[..1]), "demo   3   3/3\n");
         assert_eq!(indent("a\nb\n", 2), "  a\n  b\n");
+    }
+
+    #[test]
+    fn toned_rows_are_painted_whole_and_the_header_never() {
+        use crate::output::color::{ColorChoice, Surroundings};
+        let rows = vec![vec!["ok".to_string(), "1".into()], vec!["broken".to_string(), "2".into()]];
+        let bad_second = |at: usize| (at == 1).then_some(Tone::Bad);
+        let surroundings = Surroundings { terminal: false, no_color: false, dumb_terminal: false };
+        let palette = Palette::new(ColorChoice::Always, surroundings);
+        assert_eq!(
+            render_toned(Some(&["NAME", "N"]), &rows, bad_second, palette),
+            "NAME     N\nok       1\n\x1b[31mbroken   2\x1b[0m\n"
+        );
+        assert_eq!(render_toned(None, &rows, bad_second, palette), "ok       1\n\x1b[31mbroken   2\x1b[0m\n");
+        assert_eq!(render_toned(None, &rows, bad_second, Palette::PLAIN), render(None, &rows));
     }
 
     #[test]

@@ -6,18 +6,28 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Instant;
 
+use k8s_openapi::api::core::v1::Namespace;
+use kube::Api;
+use kube::api::PostParams;
+use shared::crd::{EtcdCluster, EtcdClusterSpec};
+
 /// Runs the plugin with the sandbox's kubeconfig, without a terminal, and returns its output.
 pub async fn plugin(kubeconfig: &Path, args: &[&str]) -> Output {
+    let kubeconfig = kubeconfig.to_str().expect("a UTF-8 path");
+    let args: Vec<&str> = ["--kubeconfig", kubeconfig].iter().chain(args).copied().collect();
+    plugin_with_env(None, &args).await
+}
+
+/// Runs the plugin with `$KUBECONFIG` set to `kubeconfig_env` (unset for `None`), without a
+/// terminal, and returns its output.
+pub async fn plugin_with_env(kubeconfig_env: Option<&str>, args: &[&str]) -> Output {
     let started = Instant::now();
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("plugin runs");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"));
+    command.args(args).env_remove("KUBECONFIG").stdin(Stdio::null());
+    if let Some(value) = kubeconfig_env {
+        command.env("KUBECONFIG", value);
+    }
+    let output = command.output().await.expect("plugin runs");
     println!(
         "kubectl etcd {} -> {:?} in {:.1} s\n{}{}",
         args.join(" "),
@@ -40,4 +50,23 @@ pub fn stderr(output: &Output) -> String {
 /// Asserts the exit code, showing both streams when it is not the expected one.
 pub fn expect_code(output: &Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));
+}
+
+/// Creates the namespace `namespace`, then EtcdClusters (etcd 3.5.1, default size) as
+/// `(namespace, name)` pairs say, through `client`.
+pub async fn create_clusters(client: &kube::Client, namespace: &str, clusters: &[(&str, &str)]) {
+    let object: Namespace =
+        serde_json::from_value(serde_json::json!({"metadata": {"name": namespace}})).expect("a namespace");
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &object)
+        .await
+        .expect("namespace created");
+    let spec: EtcdClusterSpec =
+        serde_json::from_value(serde_json::json!({"version": "3.5.1"})).expect("spec");
+    for (namespace, name) in clusters {
+        let api: Api<EtcdCluster> = Api::namespaced(client.clone(), namespace);
+        api.create(&PostParams::default(), &EtcdCluster::new(name, spec.clone()))
+            .await
+            .expect("cluster created");
+    }
 }
