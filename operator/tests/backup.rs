@@ -11,11 +11,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    S3Server, create_backup, restore_and_compare, s3_secret, sha256_of, snapshot_status, wait_backup,
-    write_keys,
+    S3Server, create_backup, read_back, restore_and_compare, s3_secret, sha256_of, snapshot_status,
+    wait_backup, write_keys,
 };
 use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
-use etcd_operator::backup::{snapshot, store};
 use serde_json::json;
 use shared::crd::{BackupPhase, StorageLocation};
 
@@ -99,12 +98,8 @@ async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
         ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
         ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
     ]);
-    let opened = store::open(&source, &credentials).expect("store opens");
     let copy = folder.path().join("from-s3.db");
-    let mut out = tokio::fs::File::create(&copy).await.expect("create");
-    let digest = snapshot::read_object(&opened, Some(&mut out)).await.expect("read back");
-    assert_eq!(digest.sha256, info.sha256);
-    assert_eq!(digest.problem(Some(&info.sha256)), None);
+    read_back(&source, &credentials, &info.sha256, &copy).await;
     assert_eq!(snapshot_status("3.5.1", &copy).await["revision"].as_i64(), Some(info.revision));
 
     // Restore each into a new 3-member cluster, side by side.

@@ -11,11 +11,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, azure_secret, create_backup, restore_and_compare,
+    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, azure_secret, create_backup, read_back, restore_and_compare,
     snapshot_status, wait_backup, write_keys,
 };
 use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
-use etcd_operator::backup::{snapshot, store};
 use serde_json::json;
 use shared::crd::{BackupPhase, StorageLocation};
 
@@ -60,12 +59,9 @@ async fn back_up_to_azure_blob_storage_and_restore() {
         ("AZURE_STORAGE_ACCOUNT_NAME".to_string(), AZURITE_ACCOUNT.to_string()),
         ("AZURE_STORAGE_ACCOUNT_KEY".to_string(), AZURITE_KEY.to_string()),
     ]);
-    let opened = store::open(&source, &credentials).expect("store opens");
     let folder = tempfile::tempdir().expect("temp dir");
     let copy = folder.path().join("from-azure.db");
-    let mut out = tokio::fs::File::create(&copy).await.expect("create");
-    let digest = snapshot::read_object(&opened, Some(&mut out)).await.expect("read back");
-    assert_eq!((digest.sha256.as_str(), digest.problem(None)), (info.sha256.as_str(), None));
+    read_back(&source, &credentials, &info.sha256, &copy).await;
     let etcdutl = snapshot_status("3.5.1", &copy).await;
     println!("etcdutl snapshot status: {etcdutl}");
     assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision));

@@ -142,19 +142,10 @@ impl S3Server {
                 "moto_server is not installed: run scripts/prereqs.sh (it installs moto[server] from PyPI)"
             )
         });
-        let child = tokio::process::Command::new(program)
-            .args(["-H", &address.to_string(), "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("moto_server starts");
+        let mut command = tokio::process::Command::new(program);
+        command.args(["-H", &address.to_string(), "-p", &port.to_string()]);
+        let child = spawn_listening(command, address, port, "moto_server").await;
         let endpoint = format!("http://{address}:{port}");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect((address, port)).await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not listen on {endpoint}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let server = S3Server { endpoint, child };
         let answer = server.http("PUT", &format!("/{bucket}")).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "creating bucket {bucket}: {answer}");
@@ -185,6 +176,44 @@ impl S3Server {
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// Starts `command` (quiet, killed when dropped) and waits until it listens on
+/// `address:port`.
+async fn spawn_listening(
+    mut command: tokio::process::Command,
+    address: std::net::Ipv4Addr,
+    port: u16,
+    what: &str,
+) -> tokio::process::Child {
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect((address, port)).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{what} did not listen on {address}:{port}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child
+}
+
+/// Reads the snapshot at `location` back through the operator's store code into
+/// `folder/name`, checks it has `sha256` and etcd's hash, and returns the file (for etcdutl).
+pub async fn read_back(
+    location: &shared::crd::StorageLocation,
+    credentials: &BTreeMap<String, String>,
+    sha256: &str,
+    file: &std::path::Path,
+) {
+    let opened = etcd_operator::backup::store::open(location, credentials).expect("store opens");
+    let mut out = tokio::fs::File::create(file).await.expect("create");
+    let digest =
+        etcd_operator::backup::snapshot::read_object(&opened, Some(&mut out)).await.expect("read back");
+    assert_eq!(digest.sha256, sha256, "the recorded sha256");
+    assert_eq!(digest.problem(Some(sha256)), None, "etcd's hash");
 }
 
 /// moto as `scripts/prereqs.sh` installs it: in its own virtual environment.
@@ -302,7 +331,8 @@ impl AzureServer {
             panic!("azurite-blob is not installed: run scripts/prereqs.sh (it installs azurite from npm)")
         });
         let workspace = tempfile::tempdir().expect("azurite workspace");
-        let child = tokio::process::Command::new(program)
+        let mut command = tokio::process::Command::new(program);
+        command
             .args([
                 "--blobHost",
                 &address.to_string(),
@@ -311,18 +341,9 @@ impl AzureServer {
                 "--skipApiVersionCheck",
             ])
             .arg("--location")
-            .arg(workspace.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("azurite-blob starts");
+            .arg(workspace.path());
+        let child = spawn_listening(command, address, port, "azurite-blob").await;
         let endpoint = format!("http://{address}:{port}/{AZURITE_ACCOUNT}");
-        let started = Instant::now();
-        while tokio::net::TcpStream::connect((address, port)).await.is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "azurite did not listen on {endpoint}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let server = AzureServer { endpoint, child, _workspace: workspace };
         let answer = server.create_container(container).await;
         assert!(answer.starts_with("HTTP/1.1 201"), "creating container {container}: {answer}");
