@@ -230,9 +230,10 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -l client -d 'Show only the plugin\'s version; do not contact the cluster'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand version" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l to -d 'Where to store the snapshot: s3://bucket/prefix, gs://bucket/prefix, az://container/prefix or file:///path (a volume of the operator). Defaults to the cluster\'s spec.backup.destination' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l credentials-secret -d 'Secret with the store\'s credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l credentials-secret -d 'Secret with the store\'s credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GOOGLE_SERVICE_ACCOUNT_KEY, or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-region -d 'Region of the S3 bucket' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l azure-endpoint -d 'Blob endpoint of an Azure storage account outside the public cloud (Azure Stack, national clouds, Azurite), e.g. http://azurite:10000/devstoreaccount1' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l backup-name -d 'Name of the EtcdBackup to create (default: <cluster>-<UTC time>)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l download -d 'Stream a snapshot to this local file through the Kubernetes API instead' -r -F
@@ -250,6 +251,7 @@ always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l wait -d 'Wait until the snapshot is stored (or failed)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s o -l output -d 'wide adds MEMBER and SHA256; json and yaml print the rows as an array, newest first; name prints etcdbackup/NAME lines' -r -f -a "wide\t'The table with more columns'
@@ -274,8 +276,10 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l fr
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l size -d 'Number of voting members of the new cluster (1 to 9)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l sha256 -d 'Expected SHA-256 of the snapshot file' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l credentials-secret -d 'Secret with the store\'s credentials, for a URL' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-endpoint -d 'Endpoint of an S3-compatible store, for an s3:// URL' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l credentials-secret -d 'Secret with the store\'s credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GOOGLE_SERVICE_ACCOUNT_KEY, or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-region -d 'Region of the S3 bucket' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-endpoint -d 'Blob endpoint of an Azure storage account outside the public cloud (Azure Stack, national clouds, Azurite), e.g. http://azurite:10000/devstoreaccount1' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l restore-name -d 'Name of the EtcdRestore (default: restore-<NEWNAME>)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l timeout -d 'How long --wait waits' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
@@ -289,8 +293,9 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l re
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-path-style -d 'Address the S3 bucket in the path'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l wait -d 'Wait until the new cluster runs at its size (or the restore fails)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F

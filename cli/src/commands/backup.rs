@@ -11,6 +11,7 @@ use kube::api::PostParams;
 use serde_json::json;
 use shared::crd::{BackupPhase, EtcdBackup, StorageLocation};
 
+use super::store_flags::StoreFlags;
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
 use crate::download::{self, DownloadError};
 use crate::exit::Outcome;
@@ -19,6 +20,7 @@ use crate::output::table::human_bytes;
 
 /// Back up a cluster now.
 #[derive(clap::Args)]
+#[command(mut_group("StoreFlags", |group| group.requires("to")))]
 #[command(after_help = "Examples:\n  \
     kubectl etcd backup demo --to s3://backups/etcd --credentials-secret s3-creds --wait\n  \
     kubectl etcd backup demo --wait                     # to the cluster's spec.backup.destination\n  \
@@ -36,25 +38,8 @@ pub struct Args {
     #[arg(long, value_name = "URL", conflicts_with = "download")]
     to: Option<String>,
 
-    /// Secret with the store's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
-    #[arg(long, value_name = "SECRET", requires = "to")]
-    credentials_secret: Option<String>,
-
-    /// Endpoint of an S3-compatible store, e.g. https://minio.example:9000.
-    #[arg(long, value_name = "URL", requires = "to")]
-    s3_endpoint: Option<String>,
-
-    /// Region of the S3 bucket.
-    #[arg(long, requires = "to")]
-    s3_region: Option<String>,
-
-    /// Address the S3 bucket in the path (most self-hosted stores need it).
-    #[arg(long, requires = "to")]
-    s3_path_style: bool,
-
-    /// Allow plain HTTP to the S3 endpoint.
-    #[arg(long, requires = "to")]
-    s3_allow_http: bool,
+    #[command(flatten)]
+    store: StoreFlags,
 
     /// Name of the EtcdBackup to create (default: <cluster>-<UTC time>).
     #[arg(long, value_name = "NAME", conflicts_with = "download")]
@@ -111,16 +96,7 @@ pub enum BackupError {
 
 /// The destination the flags name.
 fn destination(args: &Args) -> Option<StorageLocation> {
-    let url = args.to.clone()?;
-    let s3 =
-        (args.s3_endpoint.is_some() || args.s3_region.is_some() || args.s3_path_style || args.s3_allow_http)
-            .then(|| shared::crd::S3Options {
-                endpoint: args.s3_endpoint.clone(),
-                region: args.s3_region.clone(),
-                force_path_style: args.s3_path_style,
-                allow_http: args.s3_allow_http,
-            });
-    Some(StorageLocation { url, credentials_secret: args.credentials_secret.clone(), s3, azure: None })
+    args.to.as_deref().map(|url| args.store.location(url))
 }
 
 /// `<cluster>-<UTC time>`, a valid object name.

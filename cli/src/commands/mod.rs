@@ -9,6 +9,7 @@ pub mod paused;
 pub mod restore;
 pub mod scale;
 pub mod status;
+pub mod store_flags;
 pub mod upgrade;
 pub mod validate;
 pub mod version;

@@ -9,6 +9,7 @@ use kube::api::PostParams;
 use serde_json::{Value, json};
 use shared::crd::{EtcdRestore, RestorePhase};
 
+use super::store_flags::StoreFlags;
 use crate::client::{ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
 use crate::exit::Outcome;
 use crate::output::progress::Progress;
@@ -48,21 +49,8 @@ pub struct Args {
     #[arg(long)]
     sha256: Option<String>,
 
-    /// Secret with the store's credentials, for a URL.
-    #[arg(long, value_name = "SECRET")]
-    credentials_secret: Option<String>,
-
-    /// Endpoint of an S3-compatible store, for an s3:// URL.
-    #[arg(long, value_name = "URL")]
-    s3_endpoint: Option<String>,
-
-    /// Address the S3 bucket in the path.
-    #[arg(long)]
-    s3_path_style: bool,
-
-    /// Allow plain HTTP to the S3 endpoint.
-    #[arg(long)]
-    s3_allow_http: bool,
+    #[command(flatten)]
+    store: StoreFlags,
 
     /// Name of the EtcdRestore (default: restore-<NEWNAME>).
     #[arg(long, value_name = "NAME")]
@@ -131,21 +119,9 @@ fn source(args: &Args, uploaded_sha256: Option<&str>) -> Value {
     if let Some(sha) = uploaded_sha256 {
         return json!({"upload": true, "sha256": sha});
     }
-    let mut source = if let From::Url(_) = from_of(&args.from) {
-        let mut location = json!({"url": args.from});
-        if let Some(secret) = &args.credentials_secret {
-            location["credentialsSecret"] = json!(secret);
-        }
-        if args.s3_endpoint.is_some() || args.s3_path_style || args.s3_allow_http {
-            let mut s3 = json!({"forcePathStyle": args.s3_path_style, "allowHttp": args.s3_allow_http});
-            if let Some(endpoint) = &args.s3_endpoint {
-                s3["endpoint"] = json!(endpoint);
-            }
-            location["s3"] = s3;
-        }
-        json!({"location": location})
-    } else {
-        json!({"backup": args.from})
+    let mut source = match from_of(&args.from) {
+        From::Url(url) => json!({"location": args.store.location(url)}),
+        From::Backup(_) | From::File(_) => json!({"backup": args.from}),
     };
     if let Some(sha) = &args.sha256 {
         source["sha256"] = json!(sha);
