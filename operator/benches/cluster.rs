@@ -179,7 +179,7 @@ async fn all_healthy(ips: &[String], version: Option<&str>) -> bool {
 async fn time_to_ready(size: usize, figure: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let started = Instant::now();
         let clusters = create(
             &sb.client,
@@ -189,6 +189,7 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
         .await;
         running(&clusters, size, "3.5.1").await;
         figure.samples.push(started.elapsed().as_secs_f64());
+        operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
@@ -201,7 +202,7 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
 async fn scaling(up: &mut Figure, down: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
         running(&clusters, 3, "3.5.1").await;
         for (size, figure) in [(4, &mut *up), (3, &mut *down)] {
@@ -217,6 +218,7 @@ async fn scaling(up: &mut Figure, down: &mut Figure) {
             .await;
             figure.samples.push(started.elapsed().as_secs_f64());
         }
+        operator.abort();
         sb.stop().await;
     }
 }
@@ -228,7 +230,7 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
         for (storage, figure) in [("Persistent", &mut *lost_persistent), ("Ephemeral", &mut *lost_ephemeral)]
         {
             let sb = sandbox().await;
-            let _operator = common::operator(&sb.client);
+            let operator = common::operator(&sb.client);
             let clusters = create(&sb.client, "demo", common::three(storage)).await;
             running(&clusters, 3, "3.5.1").await;
             let faults = sb.sandbox.node.as_ref().expect("node").faults();
@@ -244,6 +246,7 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
                 heal(&sb.client, &clusters, "demo-2", &before, started).await;
                 crashed.samples.push(started.elapsed().as_secs_f64());
             }
+            operator.abort();
             sb.stop().await;
         }
     }
@@ -276,7 +279,7 @@ async fn heal(
 async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", json!({"size": 3, "version": "3.4.23"})).await;
         running(&clusters, 3, "3.4.23").await;
         let writer = Writer::start(&sb.client, "bench/");
@@ -290,6 +293,7 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         let report = writer.stop_and_check(&sb.client).await;
         gap.samples.push(report.longest_gap.as_secs_f64());
         failed.samples.push(report.failed as f64);
+        operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
@@ -432,7 +436,7 @@ fn plugin_binary() -> std::path::PathBuf {
 /// The plugin: `--help` and `status` wall time, and the binaries' sizes.
 async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>) {
     let sb = sandbox().await;
-    let _operator = common::operator(&sb.client);
+    let operator = common::operator(&sb.client);
     let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
     running(&clusters, 3, "3.5.1").await;
     let plugin = plugin_binary();
@@ -449,6 +453,7 @@ async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>)
             assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
+    operator.abort();
     sb.stop().await;
     for (name, path) in [
         ("kubectl-etcd binary size", plugin.as_path()),
@@ -525,8 +530,8 @@ fn rate(bytes: f64, took: Duration) -> f64 {
 /// member of a static cluster and its start (in a fresh sandbox).
 async fn backup_and_restore() -> Vec<Figure> {
     let mut size = Figure::new("backup: database size", "MiB");
-    let mut operator = Figure::new("backup: EtcdBackup to file://", "s");
-    let mut operator_rate = Figure::new("backup: EtcdBackup to file://, rate", "MiB/s");
+    let mut to_file = Figure::new("backup: EtcdBackup to file://", "s");
+    let mut to_file_rate = Figure::new("backup: EtcdBackup to file://, rate", "MiB/s");
     let mut download = Figure::new("backup: kubectl etcd backup --download", "s");
     let mut download_rate = Figure::new("backup: kubectl etcd backup --download, rate", "MiB/s");
     let mut restore = Figure::new("restore into 3 members: duration", "s");
@@ -538,7 +543,7 @@ async fn backup_and_restore() -> Vec<Figure> {
             .collect();
 
     let sb = sandbox().await;
-    let _operator = common::operator(&sb.client);
+    let operator = common::operator(&sb.client);
     let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
     running(&clusters, 3, "3.5.1").await;
     let started = Instant::now();
@@ -566,8 +571,8 @@ async fn backup_and_restore() -> Vec<Figure> {
         let took = started.elapsed();
         let info = status.snapshot.clone().filter(|_| status.phase == Some(BackupPhase::Succeeded));
         let info = info.unwrap_or_else(|| panic!("backup {name} failed: {status:#?}"));
-        operator.samples.push(took.as_secs_f64());
-        operator_rate.samples.push(rate(info.size_bytes as f64, took));
+        to_file.samples.push(took.as_secs_f64());
+        to_file_rate.samples.push(rate(info.size_bytes as f64, took));
         first_snapshot.get_or_insert_with(|| PathBuf::from(info.location.trim_start_matches("file://")));
 
         let file = folder.path().join(format!("download-{run}.db"));
@@ -598,9 +603,9 @@ async fn backup_and_restore() -> Vec<Figure> {
         let took = started.elapsed();
         let bytes = std::fs::metadata(&saved).expect("etcdctl's snapshot").len() as f64;
         for (figure, value) in [
-            (&mut operator, took.as_secs_f64()),
+            (&mut to_file, took.as_secs_f64()),
             (&mut download, took.as_secs_f64()),
-            (&mut operator_rate, rate(bytes, took)),
+            (&mut to_file_rate, rate(bytes, took)),
             (&mut download_rate, rate(bytes, took)),
         ] {
             figure.baseline.push(value);
@@ -658,14 +663,15 @@ async fn backup_and_restore() -> Vec<Figure> {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+    operator.abort();
+    sb.stop().await;
     let snapshot = first_snapshot.expect("a backup ran");
     for _ in 0..runs() {
         let sb = sandbox().await;
         restore.baseline.push(static_cluster(&sb.client, 3, "3.5.1", Some(&snapshot)).await.as_secs_f64());
         sb.stop().await;
     }
-    sb.stop().await;
-    let mut figures = vec![size, operator, operator_rate, download, download_rate, restore];
+    let mut figures = vec![size, to_file, to_file_rate, download, download_rate, restore];
     figures.extend(stages);
     figures
 }
