@@ -10,19 +10,22 @@
 //! one) and writes the same figures as JSON to `target/bench/cluster.json`. The method is
 //! in `docs/performance.md`.
 
+#[path = "../tests/backup_support/mod.rs"]
+mod backup_support;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Writer, pod_ips, wait_status};
-use etcd_sandbox::testkit::TestSandbox;
+use backup_support::{cluster_ips, create_backup, create_restore, wait_backup};
+use common::{Writer, pod_ips, sandbox, wait_status};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
-use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterSpec};
+use shared::crd::{BackupPhase, ClusterPhase, EtcdCluster, EtcdClusterSpec, EtcdRestore, RestorePhase};
 
 /// One measured figure: its samples, and the baseline's where there is one.
 struct Figure {
@@ -55,12 +58,6 @@ fn runs() -> usize {
     std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).filter(|r| *r > 0).unwrap_or(3)
 }
 
-async fn sandbox() -> TestSandbox {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
-    sb.install_crds().await.expect("CRDs created");
-    sb
-}
-
 /// Creates the EtcdCluster `name` in `default`.
 async fn create(client: &Client, name: &str, spec: Value) -> Api<EtcdCluster> {
     let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
@@ -83,19 +80,37 @@ async fn running(clusters: &Api<EtcdCluster>, size: usize, version: &str) -> Dur
 
 /// A member Pod of a static cluster started by hand, as a plain script would: every member
 /// at once with the same `--initial-cluster`. Labelled like the operator's members, so the
-/// test writer finds them.
-fn static_pod(member: &str, size: usize, version: &str) -> Pod {
+/// test writer finds them. With `snapshot`, an init container first restores that file into
+/// the member's data folder (`etcdutl snapshot restore`, as the etcd docs do it by hand).
+fn static_pod(member: &str, size: usize, version: &str, snapshot: Option<&Path>) -> Pod {
     let peer = |m: &str| format!("http://{m}.demo.default.svc.cluster.local:2380");
     let initial: Vec<String> =
         (0..size).map(|i| format!("demo-{i}={}", peer(&format!("demo-{i}")))).collect();
+    let image = format!("gcr.io/etcd-development/etcd:v{version}");
+    let restore: Vec<Value> = snapshot
+        .map(|file| {
+            json!({
+                "name": "restore", "image": image, "command": ["/usr/local/bin/etcdutl"],
+                "args": [
+                    "snapshot", "restore", file.display().to_string(), format!("--name={member}"),
+                    format!("--initial-cluster={}", initial.join(",")),
+                    format!("--initial-advertise-peer-urls={}", peer(member)),
+                    "--initial-cluster-token=baseline", "--data-dir=/var/lib/etcd/data"
+                ],
+                "volumeMounts": [{"name": "data", "mountPath": "/var/lib/etcd"}],
+            })
+        })
+        .into_iter()
+        .collect();
     serde_json::from_value(json!({
         "metadata": {"name": member, "labels": {"etcd.kubectl-etcd.dev/cluster": "demo"}},
         "spec": {
             "hostname": member, "subdomain": "demo",
             "volumes": [{"name": "data", "emptyDir": {}}],
+            "initContainers": restore,
             "containers": [{
                 "name": "etcd",
-                "image": format!("gcr.io/etcd-development/etcd:v{version}"),
+                "image": image,
                 "command": ["/usr/local/bin/etcd"],
                 "args": [
                     format!("--name={member}"), "--data-dir=/var/lib/etcd/data",
@@ -112,9 +127,10 @@ fn static_pod(member: &str, size: usize, version: &str) -> Pod {
     .expect("pod")
 }
 
-/// Starts a static cluster of `size` by hand and waits until every member answers a
-/// status request (etcdctl's `endpoint health`). Returns the time that took.
-async fn static_cluster(client: &Client, size: usize, version: &str) -> Duration {
+/// Starts a static cluster of `size` by hand (each member restored from `snapshot` first,
+/// when given) and waits until every member answers a status request (etcdctl's `endpoint
+/// health`). Returns the time that took, from creating the Pods.
+async fn static_cluster(client: &Client, size: usize, version: &str, snapshot: Option<&Path>) -> Duration {
     let services: Api<Service> = Api::namespaced(client.clone(), "default");
     let headless: Service = serde_json::from_value(json!({
         "metadata": {"name": "demo"},
@@ -126,7 +142,7 @@ async fn static_cluster(client: &Client, size: usize, version: &str) -> Duration
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     let started = Instant::now();
     for i in 0..size {
-        pods.create(&PostParams::default(), &static_pod(&format!("demo-{i}"), size, version))
+        pods.create(&PostParams::default(), &static_pod(&format!("demo-{i}"), size, version, snapshot))
             .await
             .expect("pod");
     }
@@ -135,7 +151,7 @@ async fn static_cluster(client: &Client, size: usize, version: &str) -> Duration
         if ips.len() == size && all_healthy(&ips, Some(version)).await {
             return started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "the static cluster did not start");
+        assert!(started.elapsed() < Duration::from_secs(300), "the static cluster did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -163,7 +179,7 @@ async fn all_healthy(ips: &[String], version: Option<&str>) -> bool {
 async fn time_to_ready(size: usize, figure: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let started = Instant::now();
         let clusters = create(
             &sb.client,
@@ -173,10 +189,11 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
         .await;
         running(&clusters, size, "3.5.1").await;
         figure.samples.push(started.elapsed().as_secs_f64());
+        operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
-        figure.baseline.push(static_cluster(&sb.client, size, "3.5.1").await.as_secs_f64());
+        figure.baseline.push(static_cluster(&sb.client, size, "3.5.1", None).await.as_secs_f64());
         sb.stop().await;
     }
 }
@@ -185,7 +202,7 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
 async fn scaling(up: &mut Figure, down: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
         running(&clusters, 3, "3.5.1").await;
         for (size, figure) in [(4, &mut *up), (3, &mut *down)] {
@@ -201,6 +218,7 @@ async fn scaling(up: &mut Figure, down: &mut Figure) {
             .await;
             figure.samples.push(started.elapsed().as_secs_f64());
         }
+        operator.abort();
         sb.stop().await;
     }
 }
@@ -212,7 +230,7 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
         for (storage, figure) in [("Persistent", &mut *lost_persistent), ("Ephemeral", &mut *lost_ephemeral)]
         {
             let sb = sandbox().await;
-            let _operator = common::operator(&sb.client);
+            let operator = common::operator(&sb.client);
             let clusters = create(&sb.client, "demo", common::three(storage)).await;
             running(&clusters, 3, "3.5.1").await;
             let faults = sb.sandbox.node.as_ref().expect("node").faults();
@@ -228,6 +246,7 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
                 heal(&sb.client, &clusters, "demo-2", &before, started).await;
                 crashed.samples.push(started.elapsed().as_secs_f64());
             }
+            operator.abort();
             sb.stop().await;
         }
     }
@@ -260,7 +279,7 @@ async fn heal(
 async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
-        let _operator = common::operator(&sb.client);
+        let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", json!({"size": 3, "version": "3.4.23"})).await;
         running(&clusters, 3, "3.4.23").await;
         let writer = Writer::start(&sb.client, "bench/");
@@ -274,10 +293,11 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         let report = writer.stop_and_check(&sb.client).await;
         gap.samples.push(report.longest_gap.as_secs_f64());
         failed.samples.push(report.failed as f64);
+        operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
-        static_cluster(&sb.client, 3, "3.4.23").await;
+        static_cluster(&sb.client, 3, "3.4.23", None).await;
         let writer = Writer::start(&sb.client, "bench/");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
@@ -416,7 +436,7 @@ fn plugin_binary() -> std::path::PathBuf {
 /// The plugin: `--help` and `status` wall time, and the binaries' sizes.
 async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>) {
     let sb = sandbox().await;
-    let _operator = common::operator(&sb.client);
+    let operator = common::operator(&sb.client);
     let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
     running(&clusters, 3, "3.5.1").await;
     let plugin = plugin_binary();
@@ -433,6 +453,7 @@ async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>)
             assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         }
     }
+    operator.abort();
     sb.stop().await;
     for (name, path) in [
         ("kubectl-etcd binary size", plugin.as_path()),
@@ -443,6 +464,216 @@ async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>)
         figure.samples.push(bytes as f64 / 1024.0 / 1024.0);
         sizes.push(figure);
     }
+}
+
+/// The database size backups and restores are measured on.
+const FILLED_BYTES: i64 = 256 * 1024 * 1024;
+
+/// Puts ~100 KiB values of pseudo-random bytes (nothing compresses them) into cluster
+/// `demo`, four writers at a time, until every member's database is at least
+/// [`FILLED_BYTES`]. Returns the smallest member's database size in bytes.
+async fn fill(client: &Client) -> i64 {
+    const VALUE_BYTES: usize = 100 * 1024;
+    const WRITERS: u64 = 4;
+    const PUTS_PER_WRITER: u64 = 16;
+    let ips = pod_ips(client).await;
+    let endpoints: Vec<String> = ips.iter().map(|ip| format!("http://{ip}:2379")).collect();
+    let etcd = etcd_client::Client::connect(endpoints, None).await.expect("the cluster answers");
+    let mut next = 0u64;
+    loop {
+        let mut sizes = Vec::new();
+        for ip in &ips {
+            let mut member = common::connect(std::slice::from_ref(ip)).await.expect("a member answers");
+            sizes.push(member.status().await.expect("status").db_size());
+        }
+        let smallest = sizes.into_iter().min().unwrap_or_default();
+        if smallest >= FILLED_BYTES {
+            return smallest;
+        }
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let mut etcd = etcd.clone();
+                let first = next + w * PUTS_PER_WRITER;
+                tokio::spawn(async move {
+                    for n in first..first + PUTS_PER_WRITER {
+                        // xorshift64, seeded by the key number
+                        let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                        let value: Vec<u8> = (0..VALUE_BYTES / 8)
+                            .flat_map(|_| {
+                                x ^= x << 13;
+                                x ^= x >> 7;
+                                x ^= x << 17;
+                                x.to_le_bytes()
+                            })
+                            .collect();
+                        etcd.put(format!("fill/{n:08}"), value, None).await.expect("put");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("a writer ends");
+        }
+        next += WRITERS * PUTS_PER_WRITER;
+    }
+}
+
+/// MiB per second.
+fn rate(bytes: f64, took: Duration) -> f64 {
+    bytes / 1024.0 / 1024.0 / took.as_secs_f64()
+}
+
+/// Backups and restores of one cluster filled to [`FILLED_BYTES`]: an EtcdBackup to a
+/// `file://` folder and `kubectl etcd backup --download`, each against `etcdctl snapshot
+/// save` from the same member right after; then an EtcdRestore of the first backup into a
+/// new 3-member cluster, against `etcdutl snapshot restore` of the same file into every
+/// member of a static cluster and its start (in a fresh sandbox).
+async fn backup_and_restore() -> Vec<Figure> {
+    let mut size = Figure::new("backup: database size", "MiB");
+    let mut to_file = Figure::new("backup: EtcdBackup to file://", "s");
+    let mut to_file_rate = Figure::new("backup: EtcdBackup to file://, rate", "MiB/s");
+    let mut download = Figure::new("backup: kubectl etcd backup --download", "s");
+    let mut download_rate = Figure::new("backup: kubectl etcd backup --download, rate", "MiB/s");
+    let mut restore = Figure::new("restore into 3 members: duration", "s");
+    // Where a restore's time goes: the snapshot verified, then each member ready in turn.
+    let mut stages: Vec<Figure> =
+        ["snapshot verified", "1 of 3 members ready", "2 of 3 members ready", "3 of 3 members ready"]
+            .iter()
+            .map(|stage| Figure::new(&format!("restore into 3 members: {stage}"), "s"))
+            .collect();
+
+    let sb = sandbox().await;
+    let operator = common::operator(&sb.client);
+    let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
+    running(&clusters, 3, "3.5.1").await;
+    let started = Instant::now();
+    let filled = fill(&sb.client).await;
+    println!(
+        "filled cluster demo to {:.0} MiB in {:.1} s",
+        filled as f64 / 1024.0 / 1024.0,
+        started.elapsed().as_secs_f64()
+    );
+    size.samples.push(filled as f64 / 1024.0 / 1024.0);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", folder.path().join("store").display());
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    let mut first_snapshot = None;
+    for run in 0..runs() {
+        let name = format!("b{run}");
+        let started = Instant::now();
+        let backups =
+            create_backup(&sb.client, &name, json!({"clusterName": "demo", "destination": {"url": url}}))
+                .await;
+        let (status, _) = wait_backup(&backups, &name, 600, |s| {
+            matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
+        })
+        .await;
+        let took = started.elapsed();
+        let info = status.snapshot.clone().filter(|_| status.phase == Some(BackupPhase::Succeeded));
+        let info = info.unwrap_or_else(|| panic!("backup {name} failed: {status:#?}"));
+        to_file.samples.push(took.as_secs_f64());
+        to_file_rate.samples.push(rate(info.size_bytes as f64, took));
+        first_snapshot.get_or_insert_with(|| PathBuf::from(info.location.trim_start_matches("file://")));
+
+        let file = folder.path().join(format!("download-{run}.db"));
+        let started = Instant::now();
+        let out = tokio::process::Command::new(plugin_binary())
+            .arg("--kubeconfig")
+            .arg(sb.kubeconfig())
+            .args(["backup", "demo", "--download"])
+            .arg(&file)
+            .args(["-o", "json"])
+            .output()
+            .await
+            .expect("the plugin runs");
+        let took = started.elapsed();
+        assert!(out.status.success(), "backup --download: {}", String::from_utf8_lossy(&out.stderr));
+        let done: Value = serde_json::from_slice(&out.stdout).expect("the plugin prints JSON");
+        let bytes = done["sizeBytes"].as_f64().expect("sizeBytes");
+        download.samples.push(took.as_secs_f64());
+        download_rate.samples.push(rate(bytes, took));
+
+        // The baseline, from the member the plugin read, as soon as the plugin is done.
+        let member = done["member"].as_str().expect("member");
+        let ip = pods.get(member).await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP");
+        let saved = folder.path().join(format!("etcdctl-{run}.db"));
+        let started = Instant::now();
+        let save = ["--command-timeout=600s", "snapshot", "save", &saved.display().to_string()];
+        etcd_sandbox::testkit::etcdctl("3.5.1", &ip, &save).await.unwrap_or_else(|e| panic!("{e}"));
+        let took = started.elapsed();
+        let bytes = std::fs::metadata(&saved).expect("etcdctl's snapshot").len() as f64;
+        for (figure, value) in [
+            (&mut to_file, took.as_secs_f64()),
+            (&mut download, took.as_secs_f64()),
+            (&mut to_file_rate, rate(bytes, took)),
+            (&mut download_rate, rate(bytes, took)),
+        ] {
+            figure.baseline.push(value);
+        }
+        for copy in [&file, &saved] {
+            std::fs::remove_file(copy).expect("a copy removed");
+        }
+    }
+
+    let restores: Api<EtcdRestore> = Api::namespaced(sb.client.clone(), "default");
+    for run in 0..runs() {
+        let name = format!("restored{run}");
+        let started = Instant::now();
+        create_restore(
+            &sb.client,
+            &name,
+            json!({"clusterName": name, "source": {"backup": "b0"}, "size": 3, "version": "3.5.1"}),
+        )
+        .await;
+        let mut reached: Vec<Option<Duration>> = vec![None; stages.len()];
+        loop {
+            let status = restores.get(&name).await.expect("restore").status.unwrap_or_default();
+            let ready = clusters
+                .get_opt(&name)
+                .await
+                .expect("clusters")
+                .and_then(|c| c.status)
+                .map_or(0, |c| c.ready_members);
+            let verified = status.phase.is_some_and(|p| p != RestorePhase::Verifying);
+            for (at, done) in reached.iter_mut().zip([verified, ready >= 1, ready >= 2, ready >= 3]) {
+                if done {
+                    at.get_or_insert(started.elapsed());
+                }
+            }
+            match status.phase {
+                Some(RestorePhase::Succeeded) => break,
+                Some(RestorePhase::Failed) => panic!("restore {name} failed: {status:#?}"),
+                _ => {}
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(600),
+                "restore {name}: not within 600 s: {status:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        restore.samples.push(started.elapsed().as_secs_f64());
+        for (stage, at) in stages.iter_mut().zip(reached) {
+            stage.samples.extend(at.map(|d| d.as_secs_f64()));
+        }
+        // Out of the way of the next run: the cluster and its members deleted.
+        clusters.delete(&name, &Default::default()).await.expect("restored cluster deleted");
+        let started = Instant::now();
+        while !cluster_ips(&sb.client, &name).await.is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(120), "{name}'s members were not deleted");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    operator.abort();
+    sb.stop().await;
+    let snapshot = first_snapshot.expect("a backup ran");
+    for _ in 0..runs() {
+        let sb = sandbox().await;
+        restore.baseline.push(static_cluster(&sb.client, 3, "3.5.1", Some(&snapshot)).await.as_secs_f64());
+        sb.stop().await;
+    }
+    let mut figures = vec![size, to_file, to_file_rate, download, download_rate, restore];
+    figures.extend(stages);
+    figures
 }
 
 fn main() {
@@ -493,6 +724,9 @@ fn main() {
             plugin(&mut help, &mut status, &mut sizes).await;
             figures.extend([help, status]);
             figures.extend(sizes);
+        }
+        if wanted("backup") {
+            figures.extend(backup_and_restore().await);
         }
         figures
     });
