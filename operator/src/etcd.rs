@@ -85,13 +85,29 @@ fn unreachable(endpoints: &[String], error: impl std::fmt::Display) -> EtcdError
     EtcdError::Unreachable { endpoints: endpoints.join(","), message: error.to_string() }
 }
 
+/// etcd's answers that mean "the same call will work a little later": a member reconnected
+/// moments ago, a learner still catching up, an election, a slow answer, or a request that
+/// reached a learner (which serves no membership calls) while membership was changing.
+const RETRY_ANSWERS: &[&str] = &[
+    "unhealthy cluster",
+    "not in sync",
+    "in sync with leader",
+    "too many learner",
+    "leader changed",
+    "timed out",
+    "Timeout expired",
+    "deadline has elapsed",
+    "no leader",
+    "not supported for learner",
+];
+
 /// Sorts an answer to `action` into retry / refused.
 fn classify(action: &str, error: etcd_client::Error) -> EtcdError {
-    let message = error.to_string();
-    let retry =
-        ["unhealthy cluster", "not in sync", "too many learner", "leader changed", "timed out", "no leader"]
-            .iter()
-            .any(|m| message.contains(m));
+    classify_message(action, error.to_string())
+}
+
+fn classify_message(action: &str, message: String) -> EtcdError {
+    let retry = RETRY_ANSWERS.iter().any(|m| message.contains(m));
     if retry {
         EtcdError::Retry { action: action.into(), message }
     } else {
@@ -205,4 +221,23 @@ pub async fn move_leader(leader_endpoint: &str, to: u64) -> Result<(), EtcdError
     let urls = [leader_endpoint.to_string()];
     let mut client = connect(&urls).await.map_err(|e| unreachable(&urls, e))?;
     client.move_leader(to).await.map(|_| ()).map_err(|e| classify(&format!("moving leadership to {to:x}"), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passing_refusals_are_retried_and_real_ones_are_not() {
+        for answer in [
+            "grpc request error: status: FailedPrecondition, message: \"etcdserver: can only promote a learner member which is in sync with leader\"",
+            "grpc request error: status: Unavailable, message: \"etcdserver: rpc not supported for learner\"",
+            "grpc request error: status: Cancelled, message: \"Timeout expired\"",
+            "etcdserver: unhealthy cluster",
+        ] {
+            assert!(classify_message("promoting", answer.to_string()).is_retryable(), "{answer}");
+        }
+        let refused = classify_message("adding", "etcdserver: Peer URLs already exists".to_string());
+        assert!(!refused.is_retryable());
+    }
 }

@@ -12,7 +12,7 @@ use shared::crd::{EtcdBackup, EtcdBackupSpec, EtcdCluster};
 use shared::plan::membership::{InitialState, Step};
 use shared::version::EtcdVersion;
 
-use super::observe::{Observation, client_endpoints};
+use super::observe::{Observation, client_endpoints, voting_endpoints};
 use crate::etcd::{self, EtcdError};
 use crate::resources::pod::{CONTAINER_NAME, MemberPod, member_pod};
 use crate::resources::{BuildError, image, pdb, pvc, service};
@@ -106,8 +106,6 @@ pub async fn act(
     observation: &Observation,
     step: &Step,
 ) -> Result<(), ActError> {
-    let endpoints: Vec<String> =
-        client_endpoints(&observation.pods).into_iter().map(|(_, url)| url).collect();
     let namespace = cluster.namespace().unwrap_or_default();
     match step {
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
@@ -142,9 +140,11 @@ pub async fn act(
                 .patch(member, &PatchParams::default(), &Patch::Strategic(patch))
                 .await?;
         }
-        Step::AddLearner { peer_url, .. } => etcd::add_learner(&endpoints, peer_url).await?,
-        Step::PromoteLearner { id, .. } => etcd::promote(&endpoints, *id).await?,
-        Step::RemoveMember { id, .. } => etcd::remove(&endpoints, *id).await?,
+        Step::AddLearner { peer_url, .. } => {
+            etcd::add_learner(&voting_endpoints(observation), peer_url).await?
+        }
+        Step::PromoteLearner { id, .. } => etcd::promote(&voting_endpoints(observation), *id).await?,
+        Step::RemoveMember { id, .. } => etcd::remove(&voting_endpoints(observation), *id).await?,
         Step::MoveLeader { to_id, from, .. } => {
             let leader = client_endpoints(&observation.pods)
                 .into_iter()

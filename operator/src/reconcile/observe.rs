@@ -84,6 +84,22 @@ pub fn client_endpoints(pods: &[Pod]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Client URLs of the voting members' Pods: where membership calls go (a learner refuses
+/// them with "rpc not supported for learner"). Every member's when etcd's view is unknown or
+/// names no voter with a Pod.
+pub fn voting_endpoints(observation: &Observation) -> Vec<String> {
+    let all = client_endpoints(&observation.pods);
+    let is_voter = |name: &str| {
+        observation
+            .membership
+            .as_ref()
+            .is_some_and(|m| m.members.iter().any(|member| member.name == name && !member.learner))
+    };
+    let voters: Vec<String> =
+        all.iter().filter(|(name, _)| is_voter(name)).map(|(_, url)| url.clone()).collect();
+    if voters.is_empty() { all.into_iter().map(|(_, url)| url).collect() } else { voters }
+}
+
 /// The etcd container of a Pod runs.
 pub fn running(pod: &Pod) -> bool {
     pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|statuses| {
@@ -177,5 +193,48 @@ pub fn snapshot_state(backup: Option<&EtcdBackup>) -> SnapshotState {
             [status.reason, status.message].into_iter().flatten().collect::<Vec<_>>().join(": "),
         ),
         _ => SnapshotState::Running,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::plan::membership::MemberView;
+
+    use super::*;
+
+    fn pod(name: &str, ip: &str) -> Pod {
+        serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "status": {"podIP": ip}}))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn member(name: &str, learner: bool) -> MemberView {
+        MemberView {
+            id: 1,
+            name: name.into(),
+            peer_url: String::new(),
+            learner,
+            healthy: true,
+            leader: false,
+            version: None,
+            raft_index: None,
+        }
+    }
+
+    #[test]
+    fn membership_calls_go_to_voters_only() {
+        let mut observation = Observation {
+            pods: vec![pod("demo-0", "10.0.0.1"), pod("demo-1", "10.0.0.2"), pod("demo-2", "10.0.0.3")],
+            claims: vec![],
+            services: vec![],
+            membership: None,
+            pre_upgrade_backup: None,
+        };
+        assert_eq!(voting_endpoints(&observation).len(), 3, "unknown roles: every member");
+        observation.membership = Some(crate::etcd::Membership {
+            cluster_id: 1,
+            members: vec![member("demo-0", false), member("demo-1", false), member("demo-2", true)],
+            states: vec![],
+        });
+        assert_eq!(voting_endpoints(&observation), ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]);
     }
 }
