@@ -8,6 +8,7 @@ use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
 use shared::crd::{EtcdRestore, RestorePhase};
+use shared::snapshot::SnapshotDigest;
 
 use super::store_flags::StoreFlags;
 use crate::client::{ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
@@ -113,15 +114,22 @@ fn from_of(text: &str) -> From<'_> {
     }
 }
 
-/// The `source` of the EtcdRestore the flags name; for an uploaded file, `sha256` is its
-/// checksum as computed here.
-fn source(args: &Args, uploaded_sha256: Option<&str>) -> Value {
-    if let Some(sha) = uploaded_sha256 {
-        return json!({"upload": true, "sha256": sha});
-    }
-    let mut source = match from_of(&args.from) {
-        From::Url(url) => json!({"location": args.store.location(url)}),
-        From::Backup(_) | From::File(_) => json!({"backup": args.from}),
+/// The snapshot to restore, once a FILE was checked here.
+enum Snapshot<'a> {
+    /// An EtcdBackup.
+    Backup(&'a str),
+    /// A snapshot URL.
+    Url(&'a str),
+    /// A checked local file, to upload.
+    Upload(&'a std::path::Path, SnapshotDigest),
+}
+
+/// The `source` of the EtcdRestore.
+fn source(args: &Args, snapshot: &Snapshot) -> Value {
+    let mut source = match snapshot {
+        Snapshot::Upload(_, digest) => return json!({"upload": true, "sha256": digest.sha256}),
+        Snapshot::Url(url) => json!({"location": args.store.location(url)}),
+        Snapshot::Backup(name) => json!({"backup": name}),
     };
     if let Some(sha) = &args.sha256 {
         source["sha256"] = json!(sha);
@@ -129,10 +137,19 @@ fn source(args: &Args, uploaded_sha256: Option<&str>) -> Value {
     source
 }
 
+/// Checks a local FILE: a sound snapshot with the `--sha256` given, if one was.
+async fn check_file(path: &std::path::Path, expected: Option<&str>) -> Result<SnapshotDigest, String> {
+    let digest = crate::upload::check(path).await.map_err(|e| e.to_string())?;
+    match digest.problem(expected) {
+        Some(problem) => Err(format!("{} cannot be restored: {problem}", path.display())),
+        None => Ok(digest),
+    }
+}
+
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> {
-    let file = match from_of(&args.from) {
-        From::File(path) => match crate::upload::check(path).await {
+    let snapshot = match from_of(&args.from) {
+        From::File(path) => match check_file(path, args.sha256.as_deref()).await {
             Ok(digest) => {
                 eprintln!(
                     "{} is a sound snapshot: {} bytes, sha256 {}",
@@ -140,24 +157,24 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
                     digest.size,
                     digest.sha256
                 );
-                Some((path, digest))
+                Snapshot::Upload(path, digest)
             }
             Err(error) => {
                 eprintln!("refused: {error}; nothing was changed");
                 return Ok(Outcome::Refused);
             }
         },
-        From::Backup(_) | From::Url(_) => None,
+        From::Backup(name) => Snapshot::Backup(name),
+        From::Url(url) => Snapshot::Url(url),
     };
+    let uploading = matches!(snapshot, Snapshot::Upload(..));
     let connection = Connection::open(kube).await?;
     let name = args.restore_name.clone().unwrap_or_else(|| format!("restore-{}", args.name));
-    let uploaded_sha256 = file.as_ref().map(|(_, digest)| digest.sha256.as_str());
-    let mut spec =
-        json!({"clusterName": args.name, "source": source(args, uploaded_sha256), "size": args.size});
-    let version = match (&args.version, &file) {
-        (Some(version), _) => Some(version.clone()),
-        (None, Some(_)) => Some(shared::version::default_version().to_string()),
-        (None, None) => None,
+    let mut spec = json!({"clusterName": args.name, "source": source(args, &snapshot), "size": args.size});
+    let version = match &args.version {
+        Some(version) => Some(version.clone()),
+        None if uploading => Some(shared::version::default_version().to_string()),
+        None => None,
     };
     if let Some(version) = version {
         spec["version"] = json!(version);
@@ -173,7 +190,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
         // The same upload again: an earlier run was interrupted before the upload finished.
         Err(kube::Error::Api(ref status))
             if status.code == 409
-                && uploaded_sha256.is_some()
+                && uploading
                 && api.get_opt(&name).await.ok().flatten().is_some_and(|r| r.spec == restore.spec) =>
         {
             eprintln!("etcdrestore/{name} exists with this snapshot: resuming its upload");
@@ -186,7 +203,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
             return Err(RestoreError::Api(format!("cannot create etcdrestore {name}: {}", describe(&e))));
         }
     }
-    if let Some((path, digest)) = &file {
+    if let Snapshot::Upload(path, digest) = &snapshot {
         eprintln!(
             "uploading {} ({} bytes) to the first member of {}",
             path.display(),
@@ -266,7 +283,10 @@ mod tests {
 
     #[test]
     fn a_name_is_a_backup_and_a_url_a_location() {
-        assert_eq!(source(&parse(&["new", "--from", "nightly"]), None), json!({"backup": "nightly"}));
+        assert_eq!(
+            source(&parse(&["new", "--from", "nightly"]), &Snapshot::Backup("nightly")),
+            json!({"backup": "nightly"})
+        );
         let url = parse(&[
             "new",
             "--from",
@@ -280,7 +300,7 @@ mod tests {
             "ab",
         ]);
         assert_eq!(
-            source(&url, None),
+            source(&url, &Snapshot::Url("s3://b/x.db")),
             json!({"location": {"url": "s3://b/x.db", "credentialsSecret": "c",
                 "s3": {"endpoint": "http://m:9000", "forcePathStyle": true, "allowHttp": false}}, "sha256": "ab"})
         );
@@ -297,9 +317,27 @@ mod tests {
         let text = file.display().to_string();
         assert_eq!(from_of(&text), From::File(&file));
         let sha = "a".repeat(64);
+        let digest =
+            SnapshotDigest { sha256: sha.clone(), size: 1, etcd_hash: shared::snapshot::EtcdHash::Valid };
         assert_eq!(
-            source(&parse(&["new", "--from", &text]), Some(&sha)),
+            source(&parse(&["new", "--from", &text]), &Snapshot::Upload(&file, digest)),
             json!({"upload": true, "sha256": sha})
         );
+    }
+
+    #[tokio::test]
+    async fn a_file_must_match_the_sha256_given() {
+        use sha2::Digest as _;
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut bytes = vec![5u8; 512];
+        let hash = sha2::Sha256::digest(&bytes);
+        bytes.extend_from_slice(&hash);
+        let file = root.path().join("snap.db");
+        std::fs::write(&file, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        let sha = shared::snapshot::hex(&sha2::Sha256::digest(&bytes));
+        assert!(check_file(&file, Some(&sha)).await.is_ok_and(|d| d.sha256 == sha));
+        assert!(check_file(&file, None).await.is_ok());
+        let wrong = check_file(&file, Some(&"0".repeat(64))).await;
+        assert!(wrong.is_err_and(|e| e.contains("cannot be restored") && e.contains("SHA-256")));
     }
 }
