@@ -4,6 +4,7 @@
 //! What the plugin shows a user and what the operator does are computed by the same code in
 //! this crate, so the two can never disagree.
 
+pub mod advisory;
 pub mod crd;
 pub mod display;
 pub mod names;

@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::advisory::{self, Advisory};
+
 /// The `(major, minor)` versions of etcd the project supports. The only list of them.
 pub const SUPPORTED_MINORS: &[(u64, u64)] = &[(3, 4), (3, 5), (3, 6)];
 
@@ -18,7 +20,7 @@ pub const SUPPORTED_MINORS: &[(u64, u64)] = &[(3, 4), (3, 5), (3, 6)];
 /// used as the stops of multi-minor upgrades, and the newest is the default for new
 /// clusters. Checked when the crate compiles: each one parses, has a supported minor
 /// version, and the list is sorted.
-pub const KNOWN_VERSIONS: &[&str] = &["3.4.23", "3.5.0", "3.5.1"];
+pub const KNOWN_VERSIONS: &[&str] = &["3.4.23", "3.5.0", "3.5.1", "3.5.16", "3.5.30"];
 
 /// [`KNOWN_VERSIONS`], parsed and checked at compile time.
 const KNOWN: [EtcdVersion; KNOWN_VERSIONS.len()] = {
@@ -175,6 +177,9 @@ pub enum StepKind {
     Patch,
     /// The next minor version up.
     Minor,
+    /// Back to the previous minor version, while a minor upgrade is still under way (see
+    /// [`check_member_step`]).
+    Rollback,
 }
 
 /// A version change etcd or this project does not allow.
@@ -224,6 +229,33 @@ pub enum PathError {
         /// The version asked for.
         to: EtcdVersion,
     },
+    /// A move to the next minor version from below the patch etcd documents as its minimum.
+    #[error(
+        "etcd {}.{} needs every member on {minimum} or later first (etcd's upgrade guide: {}): upgrade {from} \
+         -> {minimum} first, then to {to}",
+        .to.major, .to.minor, advisory::next_minor_minimum(.from.major, .from.minor).map_or("", |m| m.source)
+    )]
+    BelowNextMinorMinimum {
+        /// The version the member runs.
+        from: EtcdVersion,
+        /// The next minor version asked for.
+        to: EtcdVersion,
+        /// The minimum patch of `from`'s minor version.
+        minimum: EtcdVersion,
+    },
+    /// A target etcd's maintainers published a defect for, without force.
+    #[error(
+        "etcd {to} must not hold data: {} (etcd's advisory: {}). Choose {instead} instead, or force it",
+        .advisory.defect, .advisory.source
+    )]
+    Advisory {
+        /// The version asked for.
+        to: EtcdVersion,
+        /// The advisory.
+        advisory: Advisory,
+        /// The version to choose instead.
+        instead: EtcdVersion,
+    },
     /// A multi-minor upgrade must stop at a minor version of which no version is known.
     #[error(
         "no tested etcd {major}.{minor} version is known to stop at on the way from {from} to {to}: \
@@ -242,7 +274,9 @@ pub enum PathError {
 }
 
 /// Whether etcd can go from `from` to `to` in one direct step, and what kind of step it
-/// is. `force` allows a target whose minor version is not supported; nothing else.
+/// is. `force` allows a target whose minor version is not supported; nothing else. A
+/// move to the next minor version from below the patch etcd documents as that move's
+/// minimum ([`advisory::next_minor_minimum`]) is refused, force or not.
 pub fn check_step(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<StepKind, PathError> {
     if from == to {
         return Ok(StepKind::None);
@@ -254,6 +288,11 @@ pub fn check_step(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<Ste
     } else if to.minor == from.minor {
         StepKind::Patch
     } else if to.minor - from.minor == 1 {
+        if let Some(minimum) = advisory::next_minor_minimum(from.major, from.minor)
+            && from < minimum.minimum
+        {
+            return Err(PathError::BelowNextMinorMinimum { from, to, minimum: minimum.minimum });
+        }
         StepKind::Minor
     } else {
         return Err(PathError::SkipsMinor { from, to });
@@ -264,27 +303,63 @@ pub fn check_step(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<Ste
     Ok(kind)
 }
 
+/// Whether one member may go from `member` to `to` while the cluster runs `cluster` (its
+/// lowest member version). As [`check_step`], and one more case etcd allows: while a minor
+/// upgrade is still under way (some member still runs the old minor version, so the
+/// cluster's version is still the old one), a member already on the new minor version may
+/// go back to the old one ("it is possible from this mixed cluster state to return to
+/// using a v3.4 etcd binary on all members", etcd's upgrade guides, "Downgrade").
+pub fn check_member_step(
+    member: EtcdVersion,
+    to: EtcdVersion,
+    cluster: EtcdVersion,
+    force: bool,
+) -> Result<StepKind, PathError> {
+    let rollback = member.major == to.major
+        && member.minor == to.minor + 1
+        && cluster.major == to.major
+        && cluster.minor == to.minor;
+    if rollback { Ok(StepKind::Rollback) } else { check_step(member, to, force) }
+}
+
+/// Where a minor version is left from: the newest tested patch of it, or the patch etcd
+/// documents as the minimum before the next minor version when that is newer. `None` when
+/// neither is known.
+fn departure(major: u64, minor: u64) -> Option<EtcdVersion> {
+    let minimum = advisory::next_minor_minimum(major, minor).map(|m| m.minimum);
+    newest_known(major, minor).max(minimum)
+}
+
 /// The versions an upgrade from `from` to `to` passes through, in order, ending with `to`:
-/// empty for the same version, `[to]` for a patch or one-minor change, and one stop per
-/// minor version for a longer upgrade (3.4.23 -> 3.6.0 is `[3.5.1, 3.6.0]`, each stop the
-/// newest known version of its minor).
+/// empty for the same version, `[to]` for a patch change, and for a minor upgrade one stop
+/// at each minor version left behind, as etcd's upgrade policy asks ("update to the most
+/// recent patch version before upgrading to the next minor version"): the newest tested
+/// patch, or the minimum etcd documents when that is newer (3.5.1 -> 3.6.0 is
+/// `[3.5.32, 3.6.0]`; 3.4.23 -> 3.6.0 is `[3.5.32, 3.6.0]`). A target under an
+/// [`advisory`] is refused unless `force`.
 pub fn upgrade_path(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<Vec<EtcdVersion>, PathError> {
     if from == to {
         return Ok(Vec::new());
+    }
+    if !force && let Some(found) = advisory::advisory(to) {
+        return Err(PathError::Advisory { to, advisory: *found, instead: suggested_instead(to) });
     }
     let mut path = Vec::new();
     if from.major == to.major && to.minor > from.minor {
         if !force && !to.is_supported() {
             return Err(PathError::UnsupportedMinor { to });
         }
-        for minor in from.minor + 1..to.minor {
-            let stop = newest_known(from.major, minor).ok_or(PathError::NoKnownIntermediate {
-                from,
-                to,
-                major: from.major,
-                minor,
-            })?;
-            path.push(stop);
+        for minor in from.minor..to.minor {
+            let at = path.last().copied().unwrap_or(from);
+            let leave = match departure(from.major, minor) {
+                Some(leave) => leave,
+                // The minor version the cluster runs needs no stop of its own.
+                None if minor == from.minor => continue,
+                None => return Err(PathError::NoKnownIntermediate { from, to, major: from.major, minor }),
+            };
+            if at < leave {
+                path.push(leave);
+            }
         }
     }
     path.push(to);
@@ -294,6 +369,66 @@ pub fn upgrade_path(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<V
         current = next;
     }
     Ok(path)
+}
+
+/// The version to choose instead of one under an advisory: the newest tested version of
+/// the same minor version that is under none, else the release that fixed it.
+pub fn suggested_instead(version: EtcdVersion) -> EtcdVersion {
+    KNOWN
+        .iter()
+        .rev()
+        .find(|v| v.major == version.major && v.minor == version.minor && advisory::advisory(**v).is_none())
+        .copied()
+        .or_else(|| advisory::advisory(version).map(|a| a.fixed_in))
+        .unwrap_or(version)
+}
+
+/// A version a new cluster must not start at.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NewClusterVersionError {
+    /// The minor version is not supported.
+    #[error(
+        "kubectl-etcd does not support etcd {}.{} (supported: {}): choose {}, or force it to run {version} \
+         untested",
+        .version.major, .version.minor, supported_list(), default_version()
+    )]
+    UnsupportedMinor {
+        /// The version asked for.
+        version: EtcdVersion,
+    },
+    /// etcd's maintainers published a defect for this release.
+    #[error(
+        "etcd {version} must not hold data: {} (etcd's advisory: {}). Choose {instead} instead, or force it \
+         for a test",
+        .advisory.defect, .advisory.source
+    )]
+    Advisory {
+        /// The version asked for.
+        version: EtcdVersion,
+        /// The advisory.
+        advisory: Advisory,
+        /// The version to choose instead.
+        instead: EtcdVersion,
+    },
+}
+
+/// Whether a new cluster may start at `version`: a supported minor version under no
+/// [`advisory`], unless `force`.
+pub fn check_new_cluster_version(version: EtcdVersion, force: bool) -> Result<(), NewClusterVersionError> {
+    if force {
+        return Ok(());
+    }
+    if !version.is_supported() {
+        return Err(NewClusterVersionError::UnsupportedMinor { version });
+    }
+    match advisory::advisory(version) {
+        Some(found) => Err(NewClusterVersionError::Advisory {
+            version,
+            advisory: *found,
+            instead: suggested_instead(version),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The version a cluster is considered to run: the lowest of its members' versions.
@@ -403,8 +538,8 @@ mod tests {
             assert_eq!(v(text), parsed);
             assert!(parsed.is_supported());
         }
-        assert_eq!(default_version(), v("3.5.1"));
-        assert_eq!(newest_known(3, 5), Some(v("3.5.1")));
+        assert_eq!(default_version(), v("3.5.30"));
+        assert_eq!(newest_known(3, 5), Some(v("3.5.30")));
         assert_eq!(newest_known(3, 4), Some(v("3.4.23")));
         assert_eq!(newest_known(3, 6), None);
     }
@@ -424,7 +559,64 @@ mod tests {
         assert_eq!(check_step(v("3.5.0"), v("3.5.1"), false), Ok(StepKind::Patch));
         assert_eq!(check_step(v("3.5.1"), v("3.5.0"), false), Ok(StepKind::Patch));
         assert_eq!(check_step(v("3.4.23"), v("3.5.0"), false), Ok(StepKind::Minor));
-        assert_eq!(check_step(v("3.5.1"), v("3.6.0"), false), Ok(StepKind::Minor));
+        assert_eq!(check_step(v("3.5.32"), v("3.6.0"), false), Ok(StepKind::Minor));
+        assert_eq!(check_step(v("3.5.30"), v("3.5.16"), false), Ok(StepKind::Patch));
+    }
+
+    #[test]
+    fn the_next_minor_needs_the_documented_patch_first_even_with_force() {
+        let error = check_step(v("3.5.30"), v("3.6.0"), true).expect_err("refused");
+        assert_eq!(error, PathError::BelowNextMinorMinimum { from: v("3.5.30"), to: v("3.6.0"), minimum: v("3.5.32") });
+        let message = error.to_string();
+        assert!(message.contains("3.5.32 or later first") && message.contains("upgrade_3_6"), "{message}");
+        assert!(message.contains("upgrade 3.5.30 -> 3.5.32 first, then to 3.6.0"), "{message}");
+        // 3.4 -> 3.5 has no documented minimum beyond etcd's general policy.
+        assert_eq!(check_step(v("3.4.1"), v("3.5.30"), false), Ok(StepKind::Minor));
+    }
+
+    #[test]
+    fn advised_against_targets_need_force_and_say_what_to_choose() {
+        for bad in ["3.5.0", "3.5.1", "3.5.2", "3.5.5"] {
+            let error = upgrade_path(v("3.5.16"), v(bad), false).expect_err(bad);
+            let PathError::Advisory { instead, .. } = &error else { panic!("{bad}: {error}") };
+            assert_eq!(*instead, v("3.5.30"), "{bad}");
+            let message = error.to_string();
+            assert!(message.contains("must not hold data") && message.contains("Choose 3.5.30"), "{message}");
+            assert_eq!(upgrade_path(v("3.5.16"), v(bad), true), Ok(vec![v(bad)]), "{bad} forced");
+        }
+        // A cluster already running one needs no path.
+        assert_eq!(upgrade_path(v("3.5.1"), v("3.5.1"), false), Ok(vec![]));
+        assert_eq!(suggested_instead(v("3.4.20")), v("3.4.23"));
+        assert_eq!(suggested_instead(v("3.6.0")), v("3.6.0"));
+    }
+
+    #[test]
+    fn new_clusters_refuse_advised_against_and_unsupported_versions_unless_forced() {
+        assert_eq!(check_new_cluster_version(v("3.5.30"), false), Ok(()));
+        assert_eq!(check_new_cluster_version(v("3.4.23"), false), Ok(()));
+        let error = check_new_cluster_version(v("3.5.1"), false).expect_err("refused");
+        let message = error.to_string();
+        assert!(message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"), "{message}");
+        assert!(message.contains("github.com/etcd-io/etcd"), "cites its source: {message}");
+        assert_eq!(check_new_cluster_version(v("3.5.1"), true), Ok(()));
+        let error = check_new_cluster_version(v("3.3.27"), false).expect_err("refused");
+        assert!(matches!(error, NewClusterVersionError::UnsupportedMinor { .. }), "{error}");
+        assert_eq!(check_new_cluster_version(v("3.3.27"), true), Ok(()));
+    }
+
+    #[test]
+    fn a_partial_minor_upgrade_may_go_back_and_a_finished_one_may_not() {
+        // Some member still runs 3.4: the cluster's version is 3.4, and a 3.5 member may return.
+        assert_eq!(check_member_step(v("3.5.30"), v("3.4.23"), v("3.4.23"), false), Ok(StepKind::Rollback));
+        // Every member runs 3.5: the cluster is 3.5, and going back is refused.
+        assert!(matches!(
+            check_member_step(v("3.5.30"), v("3.4.23"), v("3.5.16"), false),
+            Err(PathError::DowngradeAcrossMinor { .. })
+        ));
+        // Two minors down is never a rollback.
+        assert!(check_member_step(v("3.6.0"), v("3.4.23"), v("3.4.23"), true).is_err());
+        // Otherwise the same as check_step.
+        assert_eq!(check_member_step(v("3.5.30"), v("3.5.16"), v("3.5.16"), false), Ok(StepKind::Patch));
     }
 
     #[test]
@@ -468,10 +660,19 @@ mod tests {
     #[test]
     fn paths() {
         assert_eq!(upgrade_path(v("3.5.1"), v("3.5.1"), false), Ok(vec![]));
-        assert_eq!(upgrade_path(v("3.5.1"), v("3.5.0"), false), Ok(vec![v("3.5.0")]));
-        assert_eq!(upgrade_path(v("3.4.23"), v("3.5.1"), false), Ok(vec![v("3.5.1")]));
-        assert_eq!(upgrade_path(v("3.4.23"), v("3.6.0"), false), Ok(vec![v("3.5.1"), v("3.6.0")]));
-        assert_eq!(upgrade_path(v("3.4.1"), v("3.6.2"), false), Ok(vec![v("3.5.1"), v("3.6.2")]));
+        assert_eq!(upgrade_path(v("3.5.30"), v("3.5.16"), false), Ok(vec![v("3.5.16")]));
+        assert_eq!(upgrade_path(v("3.4.23"), v("3.5.30"), false), Ok(vec![v("3.5.30")]));
+        // One minor up from an old patch: the newest tested patch first, as etcd's policy says.
+        assert_eq!(upgrade_path(v("3.4.1"), v("3.5.30"), false), Ok(vec![v("3.4.23"), v("3.5.30")]));
+        // 3.5 -> 3.6: the patch etcd's 3.6 guide asks for, even though it is newer than any tested.
+        assert_eq!(upgrade_path(v("3.5.1"), v("3.6.0"), false), Ok(vec![v("3.5.32"), v("3.6.0")]));
+        assert_eq!(upgrade_path(v("3.5.30"), v("3.6.0"), false), Ok(vec![v("3.5.32"), v("3.6.0")]));
+        assert_eq!(upgrade_path(v("3.5.40"), v("3.6.0"), false), Ok(vec![v("3.6.0")]));
+        assert_eq!(upgrade_path(v("3.4.23"), v("3.6.0"), false), Ok(vec![v("3.5.32"), v("3.6.0")]));
+        assert_eq!(
+            upgrade_path(v("3.4.1"), v("3.6.2"), false),
+            Ok(vec![v("3.4.23"), v("3.5.32"), v("3.6.2")])
+        );
     }
 
     #[test]
@@ -555,6 +756,9 @@ mod tests {
                         ));
                         current = next;
                     }
+                }
+                Err(PathError::Advisory { to: refused, .. }) => {
+                    prop_assert!(!force && refused == to && advisory::advisory(to).is_some());
                 }
                 Err(error) => {
                     prop_assert!(from != to);

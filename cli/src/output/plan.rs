@@ -10,6 +10,9 @@ use super::table::{self, NONE};
 pub fn render(name: &str, plan: &UpgradePlan) -> String {
     let mut out = format!("Upgrade plan for etcdcluster {name}: etcd {} -> {}", plan.from, plan.to);
     out.push_str(&match plan.path.len() {
+        0 if plan.changes_members() => {
+            " (members return to it: etcd allows this while a minor upgrade is still under way)\n".to_string()
+        }
         0 => " (nothing to change)\n".to_string(),
         1 => format!(" ({})\n", step_kind(plan)),
         _ => format!(
@@ -43,6 +46,7 @@ fn step_kind(plan: &UpgradePlan) -> &'static str {
         Ok(StepKind::Patch) if plan.to < plan.from => "a patch downgrade",
         Ok(StepKind::Patch) => "a patch upgrade",
         Ok(StepKind::Minor) => "one minor step",
+        Ok(StepKind::Rollback) => "a rollback of a minor upgrade under way",
         Ok(StepKind::None) | Err(_) => "one step",
     }
 }

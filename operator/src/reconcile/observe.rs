@@ -140,13 +140,21 @@ pub fn pod_failure(pod: &Pod) -> Option<String> {
     })
 }
 
+/// Whether etcd's answer shows a formed cluster: a member leads, so a quorum of the initial
+/// members has started. A member list alone is not enough: etcd 3.4 answers it from one
+/// member's own data, naming every initial member, before any quorum exists (a creation
+/// cut short), and such a cluster must finish its bootstrap, not be healed.
+pub fn formed(membership: &Membership) -> bool {
+    membership.members.iter().any(|m| m.leader)
+}
+
 /// What the planner reads, from the spec (its version already parsed) and the observation.
 pub fn membership_input(
     cluster: &EtcdCluster,
     target: EtcdVersion,
     observation: &Observation,
 ) -> MembershipInput {
-    let bootstrapped = observation.membership.is_some()
+    let bootstrapped = observation.membership.as_ref().is_some_and(formed)
         || cluster.status.as_ref().and_then(|s| s.cluster_id.as_ref()).is_some_and(|id| !id.is_empty());
     MembershipInput {
         cluster: cluster.name_any(),
@@ -174,6 +182,11 @@ pub fn membership_input(
             .annotations()
             .get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION)
             .is_some_and(|v| v == "true"),
+        last_known_version: cluster
+            .status
+            .as_ref()
+            .and_then(|s| s.current_version.as_deref())
+            .and_then(|v| v.parse().ok()),
         pre_upgrade_snapshot: cluster
             .spec
             .backup
@@ -218,6 +231,47 @@ mod tests {
             version: None,
             raft_index: None,
         }
+    }
+
+    fn cluster(status_cluster_id: Option<&str>) -> EtcdCluster {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo", "namespace": "db"},
+            "spec": {"version": "3.4.23", "size": 3},
+            "status": {"clusterId": status_cluster_id},
+        }))
+        .expect("cluster")
+    }
+
+    #[test]
+    fn a_member_list_without_a_leader_is_not_a_formed_cluster() {
+        // A creation cut short: only demo-0's Pod could be created. etcd 3.4 answers the
+        // member list from the lone member's own data (not linearizable), naming every
+        // initial member, but without quorum there is no leader.
+        let mut alone = member("demo-0", false);
+        alone.healthy = true;
+        let mut observation = Observation {
+            pods: vec![pod("demo-0", "10.0.0.1")],
+            claims: vec![],
+            services: vec![],
+            membership: Some(crate::etcd::Membership {
+                cluster_id: 7,
+                members: vec![alone, member("demo-1", false), member("demo-2", false)],
+                states: vec![],
+            }),
+            pre_upgrade_backup: None,
+        };
+        let target = "3.4.23".parse().expect("version");
+        let input = membership_input(&cluster(None), target, &observation);
+        assert!(!input.bootstrapped, "no leader, no recorded cluster ID: the bootstrap is not finished");
+        // With a leader it has formed; once formed (its ID recorded) it stays formed.
+        if let Some(m) = observation.membership.as_mut() {
+            m.members[0].leader = true;
+        }
+        assert!(membership_input(&cluster(None), target, &observation).bootstrapped);
+        observation.membership = None;
+        assert!(membership_input(&cluster(Some("7")), target, &observation).bootstrapped);
+        assert!(!membership_input(&cluster(None), target, &observation).bootstrapped);
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
     let (degraded_reason, degraded_message) = match step {
         Step::Refuse { reason: Refusal::UpgradeRefused, message } => ("UpgradeRefused", message.clone()),
+        Step::Refuse { reason: Refusal::VersionRefused, message } => ("VersionRefused", message.clone()),
         Step::Refuse { message, .. } => ("MembersUnhealthy", message.clone()),
         _ if !failures.is_empty() => ("MemberFailing", failing_message(&failures, observation, &current)),
         _ if degraded => {
@@ -122,7 +123,11 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         current_version: current_version.or(previous.current_version),
         target_version: Some(cluster.spec.version.trim_start_matches('v').to_string()),
         leader,
-        cluster_id: membership.map(|m| format!("{:x}", m.cluster_id)).or(previous.cluster_id),
+        // Recorded once the cluster has formed: it marks the cluster as bootstrapped for good.
+        cluster_id: membership
+            .filter(|m| super::observe::formed(m))
+            .map(|m| format!("{:x}", m.cluster_id))
+            .or(previous.cluster_id),
         members: member_statuses,
         conditions,
         warnings,
@@ -199,6 +204,7 @@ fn phase_of(step: &Step, healthy_voters: usize, voters: usize, desired: i32) -> 
     match step {
         Step::Paused { .. } => ClusterPhase::Paused,
         Step::Refuse { reason: Refusal::QuorumLost, .. } => ClusterPhase::Unavailable,
+        Step::Refuse { reason: Refusal::VersionRefused, .. } => ClusterPhase::Failed,
         Step::Refuse { .. } => ClusterPhase::Degraded,
         Step::Bootstrap { .. } => ClusterPhase::Creating,
         Step::Wait { .. } if voters == 0 => ClusterPhase::Creating,

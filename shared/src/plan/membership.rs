@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::rollout;
 use crate::crd::{MemberRole, StorageKind};
 use crate::names;
-use crate::version::EtcdVersion;
+use crate::version::{self, EtcdVersion};
 
 /// A member Pod as the operator sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +115,10 @@ pub struct MembershipInput {
     /// version, as far as it has got; `None` when the spec asks for none.
     #[serde(default)]
     pub pre_upgrade_snapshot: Option<SnapshotState>,
+    /// The version the cluster was last seen to run (`status.currentVersion`): what members
+    /// come back at when no member answers. `None` for a cluster that never ran.
+    #[serde(default)]
+    pub last_known_version: Option<EtcdVersion>,
 }
 
 /// How far the snapshot before an upgrade has got.
@@ -167,6 +171,9 @@ pub enum Refusal {
     WouldBreakQuorum,
     /// The version asked for cannot be reached from the version the cluster runs.
     UpgradeRefused,
+    /// A new cluster asks for a version it must not start at (under one of etcd's
+    /// advisories, or of an unsupported minor version) without force.
+    VersionRefused,
 }
 
 /// The one next step.
@@ -351,6 +358,17 @@ impl<'a> View<'a> {
         let initial: Vec<String> =
             (0..initial_size).map(|i| names::member_name(&self.input.cluster, i)).collect();
         let missing: Vec<String> = initial.iter().filter(|m| self.pod(m).is_none()).cloned().collect();
+        if missing.len() == initial.len()
+            && let Err(refused) = version::check_new_cluster_version(self.input.target, self.input.force_version)
+        {
+            return Step::Refuse {
+                reason: Refusal::VersionRefused,
+                message: format!(
+                    "{refused}. Nothing was created: set spec.version, or annotate the cluster with {}=true",
+                    names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION
+                ),
+            };
+        }
         if missing.is_empty() {
             return Step::Wait { reason: format!("the {} initial members are starting", initial.len()) };
         }
@@ -377,7 +395,7 @@ impl<'a> View<'a> {
                 member: lost.clone(),
                 state: InitialState::Existing,
                 initial_cluster,
-                version: rollout::member_version(self.input),
+                version: rollout::running_version(self.input),
             };
         }
         if self.input.pods.iter().any(|p| !p.running && !p.deleting) {
@@ -418,15 +436,16 @@ impl<'a> View<'a> {
             }
             let started = !member.name.is_empty();
             if !started || (self.persistent() && self.has_claim(&name)) {
-                // A member just added (its Pod was never made), or a persistent member
-                // whose Pod was lost: its Pod comes (back) with the same name.
+                // A member just added (its Pod was never made) joins at the rollout's next
+                // stop; a persistent member whose Pod was lost comes back with the same name
+                // at the version the cluster runs, and the rollout changes it later, gated.
                 let initial_cluster = self.initial_cluster_of(members);
-                return Step::CreatePod {
-                    member: name,
-                    state: InitialState::Existing,
-                    initial_cluster,
-                    version: rollout::member_version(self.input),
+                let version = if started {
+                    rollout::running_version(self.input)
+                } else {
+                    rollout::member_version(self.input)
                 };
+                return Step::CreatePod { member: name, state: InitialState::Existing, initial_cluster, version };
             }
             // An ephemeral member whose Pod is gone took its data with it: remove it, a new
             // learner replaces it. Only once etcd sees it down: a member that still looks
@@ -436,11 +455,10 @@ impl<'a> View<'a> {
                     reason: format!("{name}'s Pod is gone; waiting for etcd to see it down"),
                 };
             }
-            // Removing an unhealthy member never lowers the healthy count, but the rest
-            // must still hold quorum among themselves.
-            let remaining_voters = voters.len() - usize::from(!member.learner);
-            let remaining_healthy = healthy_voters - usize::from(!member.learner && member.healthy);
-            if remaining_healthy < quorum(remaining_voters) {
+            // etcd commits the removal only with a quorum of the voters as they are now (a
+            // lone survivor of two cannot remove the other), and removing an unhealthy
+            // member never lowers the healthy count.
+            if !has_quorum {
                 return quorum_lost();
             }
             return Step::RemoveMember {
@@ -516,7 +534,9 @@ impl<'a> View<'a> {
             return Step::Idle;
         };
         let name = self.name_of(victim).unwrap_or_default();
-        if voters.len() - 1 < quorum(voters.len() - 1) || voters.len() <= 1 {
+        // Every member is healthy here (sizes change only then), so removing one voter
+        // keeps a quorum of the rest, unless it is the last voter.
+        if voters.len() <= 1 && !victim.learner {
             return Step::Refuse {
                 reason: Refusal::WouldBreakQuorum,
                 message: format!(
@@ -562,9 +582,10 @@ mod tests {
             pods: vec![],
             claims: vec![],
             members: None,
-            target: v("3.5.1"),
+            target: v("3.5.30"),
             force_version: false,
             pre_upgrade_snapshot: None,
+            last_known_version: None,
         }
     }
 
@@ -577,7 +598,7 @@ mod tests {
             name: name.into(),
             running: true,
             deleting: false,
-            version: Some(v("3.5.1")),
+            version: Some(v("3.5.30")),
             failure: None,
         }
     }
@@ -591,7 +612,7 @@ mod tests {
             learner: false,
             healthy: true,
             leader,
-            version: Some(v("3.5.1")),
+            version: Some(v("3.5.30")),
             raft_index: Some(1000),
         }
     }
@@ -614,7 +635,7 @@ mod tests {
         let Step::Bootstrap { missing, initial_cluster, version } = plan_membership(&i) else {
             panic!("bootstrap")
         };
-        assert_eq!(version, v("3.5.1"));
+        assert_eq!(version, v("3.5.30"));
         assert_eq!(missing, ["demo-0", "demo-1", "demo-2"]);
         assert_eq!(
             initial_cluster[1],
@@ -723,6 +744,67 @@ mod tests {
         }
         let Step::CreatePod { member, state, .. } = plan_membership(&i) else { panic!("recreate") };
         assert_eq!((member.as_str(), state), ("demo-1", InitialState::Existing));
+    }
+
+    #[test]
+    fn every_pod_lost_comes_back_at_the_version_the_cluster_ran_not_the_target() {
+        // A persistent 3.4.23 cluster whose Pods were all lost while spec.version says
+        // 3.5.30: no member answers, so no member reports a version. The members come back
+        // at the version they last ran (status.currentVersion); the upgrade then goes on one
+        // member at a time, with its snapshot and health gates.
+        let mut i = at_version(StorageKind::Persistent, "3.4.23", "3.5.30");
+        i.pods.clear();
+        i.members = None;
+        i.claims = (0..3).map(|n| names::claim_name(&names::member_name("demo", n))).collect();
+        i.last_known_version = Some(v("3.4.23"));
+        let Step::CreatePod { member, version, .. } = plan_membership(&i) else { panic!("recreate") };
+        assert_eq!((member.as_str(), version), ("demo-0", v("3.4.23")));
+        // A downgrade etcd refuses to start (3.5 -> 3.4) is never how members come back.
+        let mut down = at_version(StorageKind::Persistent, "3.5.30", "3.4.23");
+        down.pods.clear();
+        down.members = None;
+        down.claims = i.claims.clone();
+        down.last_known_version = Some(v("3.5.30"));
+        let Step::CreatePod { version, .. } = plan_membership(&down) else { panic!("recreate") };
+        assert_eq!(version, v("3.5.30"));
+        // A cluster that never reported a version (none recorded) is a new one: the target.
+        i.last_known_version = None;
+        let Step::CreatePod { version, .. } = plan_membership(&i) else { panic!("recreate") };
+        assert_eq!(version, v("3.5.30"));
+    }
+
+    #[test]
+    fn a_new_cluster_at_a_version_etcd_advises_against_is_refused_unless_forced() {
+        let mut i = input(3, StorageKind::Persistent);
+        i.bootstrapped = false;
+        i.target = v("3.5.1");
+        let Step::Refuse { reason: Refusal::VersionRefused, message } = plan_membership(&i) else {
+            panic!("refused: {:?}", plan_membership(&i))
+        };
+        assert!(message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"), "{message}");
+        assert!(message.contains("Nothing was created") && message.contains("allow-unsupported-version"), "{message}");
+        i.force_version = true;
+        assert!(matches!(plan_membership(&i), Step::Bootstrap { ref missing, .. } if missing.len() == 3));
+        i.force_version = false;
+        i.target = v("3.5.30");
+        assert!(matches!(plan_membership(&i), Step::Bootstrap { .. }));
+    }
+
+    #[test]
+    fn two_voters_with_one_pod_lost_report_lost_quorum_instead_of_removing() {
+        // One of two voters is gone with its data: the other alone is no quorum of two, so
+        // etcd cannot commit the removal (it would time out, again and again).
+        let mut i = running(2, 2, StorageKind::Ephemeral);
+        i.pods.remove(1);
+        if let Some(m) = i.members.as_mut() {
+            m[1].healthy = false;
+        }
+        assert!(
+            matches!(plan_membership(&i), Step::Refuse { reason: Refusal::QuorumLost, ref message }
+                if message.contains("1 of 2 voting members")),
+            "{:?}",
+            plan_membership(&i)
+        );
     }
 
     #[test]
@@ -870,24 +952,24 @@ mod tests {
 
     #[test]
     fn persistent_members_change_version_in_place_followers_first_leader_last() {
-        let mut i = at_version(StorageKind::Persistent, "3.4.23", "3.5.1");
+        let mut i = at_version(StorageKind::Persistent, "3.4.23", "3.5.30");
         let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
         assert_eq!(
             steps,
-            ["demo-1 -> 3.5.1", "demo-2 -> 3.5.1", "leader demo-0 -> demo-1", "demo-0 -> 3.5.1"]
+            ["demo-1 -> 3.5.30", "demo-2 -> 3.5.30", "leader demo-0 -> demo-1", "demo-0 -> 3.5.30"]
         );
-        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.1"))));
+        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.30"))));
     }
 
     #[test]
     fn each_version_change_waits_for_the_member_to_restart_healthy_and_caught_up() {
-        let mut i = at_version(StorageKind::Persistent, "3.5.1", "3.5.0");
+        let mut i = at_version(StorageKind::Persistent, "3.5.30", "3.5.16");
         assert_eq!(
             plan_membership(&i),
-            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.1")), to: v("3.5.0") }
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.30")), to: v("3.5.16") }
         );
         // Image changed, the member still answers as the old version: it is restarting.
-        i.pods[1].version = Some(v("3.5.0"));
+        i.pods[1].version = Some(v("3.5.16"));
         assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("restarting")));
         let members = i.members.as_mut().expect("members");
         members[1].healthy = false;
@@ -895,7 +977,7 @@ mod tests {
         assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
         let members = i.members.as_mut().expect("members");
         members[1].healthy = true;
-        members[1].version = Some(v("3.5.0"));
+        members[1].version = Some(v("3.5.16"));
         members[1].raft_index = Some(10);
         members[0].raft_index = Some(5000);
         assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("catching up")));
@@ -904,47 +986,47 @@ mod tests {
         members[2].raft_index = Some(5000);
         assert_eq!(
             plan_membership(&i),
-            Step::ChangeVersion { member: "demo-2".into(), from: Some(v("3.5.1")), to: v("3.5.0") }
+            Step::ChangeVersion { member: "demo-2".into(), from: Some(v("3.5.30")), to: v("3.5.16") }
         );
     }
 
     #[test]
     fn ephemeral_members_are_replaced_by_learners_at_the_new_version() {
-        let mut i = at_version(StorageKind::Ephemeral, "3.4.23", "3.5.1");
+        let mut i = at_version(StorageKind::Ephemeral, "3.4.23", "3.5.30");
         let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
         assert_eq!(
             steps,
             [
                 "add demo-3",
-                "pod demo-3 3.5.1",
+                "pod demo-3 3.5.30",
                 "promote demo-3",
                 "remove demo-1",
                 "delete pod demo-1",
                 "add demo-1",
-                "pod demo-1 3.5.1",
+                "pod demo-1 3.5.30",
                 "promote demo-1",
                 "remove demo-2",
                 "delete pod demo-2",
                 "leader demo-0 -> demo-1",
                 "add demo-2",
-                "pod demo-2 3.5.1",
+                "pod demo-2 3.5.30",
                 "promote demo-2",
                 "remove demo-0",
                 "delete pod demo-0",
             ]
         );
-        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.1"))));
+        assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.30"))));
         assert_eq!(i.members.as_ref().map(Vec::len), Some(3));
     }
 
     #[test]
     fn a_member_that_cannot_start_halts_the_upgrade_until_the_version_is_fixed() {
-        let mut i = at_version(StorageKind::Persistent, "3.5.0", "3.5.2");
+        let mut i = at_version(StorageKind::Persistent, "3.5.16", "3.5.29");
         assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
         i.pods[1] = PodView {
             running: false,
-            version: Some(v("3.5.2")),
-            failure: Some("ErrImagePull: no such image".into()),
+            version: Some(v("3.5.29")),
+            failure: Some("ErrImagePull: no such image (3.5.29 is not installed)".into()),
             ..pod("demo-1")
         };
         let members = i.members.as_mut().expect("members");
@@ -953,22 +1035,22 @@ mod tests {
         // Halted: nothing else changes while demo-1 is down.
         assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
         // The version set back: the failed member is changed back at once.
-        i.target = v("3.5.0");
+        i.target = v("3.5.16");
         assert_eq!(
             plan_membership(&i),
-            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.2")), to: v("3.5.0") }
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.29")), to: v("3.5.16") }
         );
         // Or forward to a version that starts: the failed member first, then the rest.
-        i.target = v("3.5.1");
+        i.target = v("3.5.30");
         assert_eq!(
             plan_membership(&i),
-            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.2")), to: v("3.5.1") }
+            Step::ChangeVersion { member: "demo-1".into(), from: Some(v("3.5.29")), to: v("3.5.30") }
         );
     }
 
     #[test]
     fn refused_version_changes_change_nothing() {
-        let i = at_version(StorageKind::Persistent, "3.5.1", "3.4.23");
+        let i = at_version(StorageKind::Persistent, "3.5.30", "3.4.23");
         assert!(matches!(
             plan_membership(&i),
             Step::Refuse { reason: Refusal::UpgradeRefused, ref message } if message.contains("3.4.23")
@@ -977,23 +1059,23 @@ mod tests {
 
     #[test]
     fn the_snapshot_the_spec_asks_for_comes_before_any_version_change() {
-        let mut i = at_version(StorageKind::Persistent, "3.5.0", "3.5.1");
+        let mut i = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
         i.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
-        assert_eq!(plan_membership(&i), Step::TakeSnapshot { backup: "demo-before-3-5-1".into() });
+        assert_eq!(plan_membership(&i), Step::TakeSnapshot { backup: "demo-before-3-5-30".into() });
         i.pre_upgrade_snapshot = Some(SnapshotState::Running);
         assert!(
-            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-before-3-5-1"))
+            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-before-3-5-30"))
         );
         i.pre_upgrade_snapshot = Some(SnapshotState::Failed("StoreUnreachable: no route".into()));
         assert!(matches!(
             plan_membership(&i),
             Step::Refuse { reason: Refusal::UpgradeRefused, ref message }
-                if message.contains("StoreUnreachable") && message.contains("delete EtcdBackup demo-before-3-5-1")
+                if message.contains("StoreUnreachable") && message.contains("delete EtcdBackup demo-before-3-5-30")
         ));
         i.pre_upgrade_snapshot = Some(SnapshotState::Taken);
         assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
         // Nothing to change: no snapshot asked for.
-        let mut done = at_version(StorageKind::Persistent, "3.5.1", "3.5.1");
+        let mut done = at_version(StorageKind::Persistent, "3.5.30", "3.5.30");
         done.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
         assert_eq!(plan_membership(&done), Step::Idle);
     }
@@ -1003,7 +1085,8 @@ mod tests {
         let mut i = at_version(StorageKind::Ephemeral, "3.4.23", "3.6.0");
         i.desired_size = 4;
         let Step::AddLearner { .. } = plan_membership(&i) else { panic!("grows") };
-        assert_eq!(rollout::member_version(&i), v("3.5.1"));
+        // The stop at 3.5 is the patch etcd asks for before 3.6, newer than any tested one.
+        assert_eq!(rollout::member_version(&i), v("3.5.32"));
     }
 
     proptest! {
@@ -1029,13 +1112,13 @@ mod tests {
                     m.healthy = !unhealthy[k];
                     m.learner = learner == Some(k) && k != leader % n;
                     if stale[k] {
-                        m.version = Some(v("3.5.0"));
+                        m.version = Some(v("3.5.16"));
                     }
                 }
             }
             for p in &mut i.pods {
                 if stale[names::member_index("demo", &p.name).unwrap_or(0)] {
-                    p.version = Some(v("3.5.0"));
+                    p.version = Some(v("3.5.16"));
                 }
             }
             i.pods.retain(|p| !lost[names::member_index("demo", &p.name).unwrap_or(0)]);

@@ -24,13 +24,20 @@ use super::upgrade::{
 };
 use crate::version::{self, EtcdVersion};
 
-/// The version a member started now runs: the next stop on the way from the version the
-/// cluster runs (its lowest member version) to the target; the target itself when no
-/// member reports a version or the cluster is there; the cluster's own version when the
-/// target cannot be reached from it.
-pub fn member_version(input: &MembershipInput) -> EtcdVersion {
+/// The version the cluster runs: its lowest reported member version; when no member
+/// answers, the version it was last seen to run; the target only for a cluster that never
+/// ran. Never the target just because nobody answers: members brought back must not jump
+/// a minor version, or go down one, without the upgrade's gates.
+pub fn running_version(input: &MembershipInput) -> EtcdVersion {
     let reported: Vec<EtcdVersion> = input.members.iter().flatten().filter_map(|m| m.version).collect();
-    let Some(current) = version::cluster_version(&reported) else { return input.target };
+    version::cluster_version(&reported).or(input.last_known_version).unwrap_or(input.target)
+}
+
+/// The version a new member (a learner joining) runs: the next stop on the way from the
+/// version the cluster runs ([`running_version`]) to the target; the cluster's own version
+/// when the target cannot be reached from it.
+pub fn member_version(input: &MembershipInput) -> EtcdVersion {
+    let current = running_version(input);
     match version::upgrade_path(current, input.target, input.force_version) {
         Ok(path) => path.first().copied().unwrap_or(input.target),
         Err(_) => current,

@@ -284,7 +284,7 @@ fn build(input: &UpgradeInput) -> Result<UpgradePlan, PlanError> {
         let needs = |v: EtcdVersion| if last { v != round } else { v < round };
         for member in members.iter_mut().filter(|m| m.role != MemberRole::Leader) {
             if needs(member.version) {
-                member_steps.push(upgrade_step(member, round, input)?);
+                member_steps.push(upgrade_step(member, round, from, input)?);
                 member.version = round;
             }
         }
@@ -301,7 +301,7 @@ fn build(input: &UpgradeInput) -> Result<UpgradePlan, PlanError> {
                 members[leader].role = MemberRole::Follower;
                 members[successor].role = MemberRole::Leader;
             }
-            member_steps.push(upgrade_step(&members[leader], round, input)?);
+            member_steps.push(upgrade_step(&members[leader], round, from, input)?);
             members[leader].version = round;
         }
     }
@@ -319,13 +319,15 @@ fn build(input: &UpgradeInput) -> Result<UpgradePlan, PlanError> {
     Ok(UpgradePlan { from, to, path, steps, refused: None })
 }
 
-/// The step that moves one member to `to`.
+/// The step that moves one member to `to`, while the cluster runs `cluster` (a member on
+/// the next minor version may return while the cluster's version is still the old one).
 fn upgrade_step(
     member: &Simulated<'_>,
     to: EtcdVersion,
+    cluster: EtcdVersion,
     input: &UpgradeInput,
 ) -> Result<PlanStep, PlanError> {
-    version::check_step(member.version, to, input.force)
+    version::check_member_step(member.version, to, cluster, input.force)
         .map_err(|source| PlanError::Member { member: member.name.to_string(), source })?;
     let name = member.name;
     let caught_up = format!("caught up (raft index within {CAUGHT_UP_MAX_LAG} of the leader)");
@@ -492,57 +494,74 @@ mod tests {
 
     #[test]
     fn minor_upgrade_goes_followers_first_leader_last() {
-        let plan = plan_upgrade(&three("3.4.23", "3.5.0")).expect("plan");
+        let plan = plan_upgrade(&three("3.4.23", "3.5.16")).expect("plan");
         assert_eq!(plan.from, v("3.4.23"));
-        assert_eq!(plan.path, vec![v("3.5.0")]);
+        assert_eq!(plan.path, vec![v("3.5.16")]);
         assert_eq!(plan.refused, None);
         assert_eq!(
             summary(&plan),
             [
-                "check 3.4.23 -> 3.5.0",
-                "demo-0 3.4.23 -> 3.5.0 InPlace",
-                "demo-2 3.4.23 -> 3.5.0 InPlace",
+                "check 3.4.23 -> 3.5.16",
+                "demo-0 3.4.23 -> 3.5.16 InPlace",
+                "demo-2 3.4.23 -> 3.5.16 InPlace",
                 "move leader demo-1 -> demo-0",
-                "demo-1 3.4.23 -> 3.5.0 InPlace",
+                "demo-1 3.4.23 -> 3.5.16 InPlace",
             ]
         );
         let PlanStep::UpgradeMember { gate, .. } = &plan.steps[1] else { panic!("an upgrade step") };
         assert_eq!(
             gate.description,
-            "demo-0 healthy, caught up (raft index within 1000 of the leader) and reporting 3.5.0; all \
+            "demo-0 healthy, caught up (raft index within 1000 of the leader) and reporting 3.5.16; all \
              members healthy"
         );
     }
 
     #[test]
     fn one_minor_step_to_a_later_patch() {
-        let plan = plan_upgrade(&three("3.4.23", "3.5.1")).expect("plan");
-        assert_eq!(plan.path, vec![v("3.5.1")]);
+        let plan = plan_upgrade(&three("3.4.23", "3.5.30")).expect("plan");
+        assert_eq!(plan.path, vec![v("3.5.30")]);
         assert_eq!(summary(&plan).len(), 5);
     }
 
     #[test]
     fn patch_downgrade_is_allowed() {
-        let plan = plan_upgrade(&three("3.5.1", "3.5.0")).expect("plan");
-        assert_eq!(plan.path, vec![v("3.5.0")]);
-        assert_eq!(summary(&plan)[4], "demo-1 3.5.1 -> 3.5.0 InPlace");
-        assert_eq!(replan_until_done(&three("3.5.1", "3.5.0")), plan.steps[1..]);
+        let plan = plan_upgrade(&three("3.5.30", "3.5.16")).expect("plan");
+        assert_eq!(plan.path, vec![v("3.5.16")]);
+        assert_eq!(summary(&plan)[4], "demo-1 3.5.30 -> 3.5.16 InPlace");
+        assert_eq!(replan_until_done(&three("3.5.30", "3.5.16")), plan.steps[1..]);
     }
 
     #[test]
     fn downgrade_across_minor_is_refused() {
-        let error = plan_upgrade(&three("3.5.1", "3.4.23")).expect_err("refused");
+        let error = plan_upgrade(&three("3.5.30", "3.4.23")).expect_err("refused");
         assert!(matches!(error, PlanError::Path(PathError::DowngradeAcrossMinor { .. })));
         assert!(error.to_string().contains("restore a 3.4 snapshot into a new cluster"), "{error}");
     }
 
     #[test]
+    fn a_partial_minor_upgrade_can_be_rolled_back_member_by_member() {
+        // demo-0 and demo-2 already run 3.5.30, the leader still 3.4.23: the cluster is 3.4.
+        let mut input = three("3.4.23", "3.4.23");
+        input.members[0].version = Some(v("3.5.30"));
+        input.members[2].version = Some(v("3.5.30"));
+        let plan = plan_upgrade(&input).expect("a rollback etcd allows");
+        assert_eq!(
+            summary(&plan),
+            ["check 3.4.23 -> 3.4.23", "demo-0 3.5.30 -> 3.4.23 InPlace", "demo-2 3.5.30 -> 3.4.23 InPlace"]
+        );
+        assert_eq!(replan_until_done(&input), plan.steps[1..]);
+        // Once every member runs 3.5 the cluster is 3.5, and there is no way back.
+        let error = plan_upgrade(&three("3.5.30", "3.4.23")).expect_err("refused");
+        assert!(matches!(error, PlanError::Path(PathError::DowngradeAcrossMinor { .. })), "{error}");
+    }
+
+    #[test]
     fn malformed_versions_are_refused() {
-        let mut json = serde_json::to_value(three("3.4.23", "3.5.0")).expect("serializes");
+        let mut json = serde_json::to_value(three("3.4.23", "3.5.16")).expect("serializes");
         json["target"] = "3.5".into();
         let error = serde_json::from_value::<UpgradeInput>(json.clone()).expect_err("refused");
         assert!(error.to_string().contains("\"3.5\" is not an etcd version"), "{error}");
-        json["target"] = "3.5.0".into();
+        json["target"] = "3.5.16".into();
         json["members"][0]["version"] = "latest".into();
         assert!(serde_json::from_value::<UpgradeInput>(json).is_err());
     }
@@ -551,19 +570,20 @@ mod tests {
     fn two_minors_up_is_two_rounds_each_leader_last() {
         let input = three("3.4.23", "3.6.0");
         let plan = plan_upgrade(&input).expect("plan");
-        assert_eq!(plan.path, vec![v("3.5.1"), v("3.6.0")]);
+        // The 3.5 stop is the patch etcd's 3.6 upgrade guide asks for, not the newest tested.
+        assert_eq!(plan.path, vec![v("3.5.32"), v("3.6.0")]);
         assert_eq!(
             summary(&plan),
             [
                 "check 3.4.23 -> 3.6.0",
-                "demo-0 3.4.23 -> 3.5.1 InPlace",
-                "demo-2 3.4.23 -> 3.5.1 InPlace",
+                "demo-0 3.4.23 -> 3.5.32 InPlace",
+                "demo-2 3.4.23 -> 3.5.32 InPlace",
                 "move leader demo-1 -> demo-0",
-                "demo-1 3.4.23 -> 3.5.1 InPlace",
-                "demo-1 3.5.1 -> 3.6.0 InPlace",
-                "demo-2 3.5.1 -> 3.6.0 InPlace",
+                "demo-1 3.4.23 -> 3.5.32 InPlace",
+                "demo-1 3.5.32 -> 3.6.0 InPlace",
+                "demo-2 3.5.32 -> 3.6.0 InPlace",
                 "move leader demo-0 -> demo-1",
-                "demo-0 3.5.1 -> 3.6.0 InPlace",
+                "demo-0 3.5.32 -> 3.6.0 InPlace",
             ]
         );
         assert_eq!(replan_until_done(&input), plan.steps[1..]);
@@ -582,15 +602,15 @@ mod tests {
 
     #[test]
     fn snapshot_comes_before_any_member_changes() {
-        let mut input = three("3.4.23", "3.5.0");
+        let mut input = three("3.4.23", "3.5.16");
         input.backup_configured = true;
         let plan = plan_upgrade(&input).expect("plan");
         assert_eq!(
             summary(&plan)[..3],
-            ["check 3.4.23 -> 3.5.0", "snapshot", "demo-0 3.4.23 -> 3.5.0 InPlace"]
+            ["check 3.4.23 -> 3.5.16", "snapshot", "demo-0 3.4.23 -> 3.5.16 InPlace"]
         );
         let PlanStep::Snapshot { reason } = &plan.steps[1] else { panic!("a snapshot step") };
-        assert!(reason.contains("3.4.23 -> 3.5.0"), "{reason}");
+        assert!(reason.contains("3.4.23 -> 3.5.16"), "{reason}");
         assert_eq!(replan_until_done(&input), plan.steps[1..]);
 
         input.snapshot_taken = true;
@@ -598,14 +618,14 @@ mod tests {
         assert!(!plan.steps.iter().any(|s| matches!(s, PlanStep::Snapshot { .. })));
 
         // Nothing to change, nothing to back up.
-        let mut done = three("3.5.0", "3.5.0");
+        let mut done = three("3.5.16", "3.5.16");
         done.backup_configured = true;
-        assert_eq!(summary(&plan_upgrade(&done).expect("plan")), ["check 3.5.0 -> 3.5.0"]);
+        assert_eq!(summary(&plan_upgrade(&done).expect("plan")), ["check 3.5.16 -> 3.5.16"]);
     }
 
     #[test]
     fn unhealthy_member_refuses_the_plan() {
-        let mut input = three("3.4.23", "3.5.0");
+        let mut input = three("3.4.23", "3.5.16");
         input.members[2].healthy = false;
         let error = plan_upgrade(&input).expect_err("refused");
         assert_eq!(error, PlanError::Unhealthy { members: vec!["demo-2".to_string()] });
@@ -618,7 +638,7 @@ mod tests {
 
     #[test]
     fn lost_quorum_refuses_even_a_preview() {
-        let mut input = three("3.4.23", "3.5.0");
+        let mut input = three("3.4.23", "3.5.16");
         input.members[0].healthy = false;
         input.members[2].healthy = false;
         let error = preview_upgrade(&input).expect_err("refused");
@@ -636,29 +656,29 @@ mod tests {
 
     #[test]
     fn a_cluster_at_the_target_needs_nothing_even_when_unhealthy() {
-        let mut input = three("3.5.1", "3.5.1");
+        let mut input = three("3.5.30", "3.5.30");
         input.members[0].healthy = false;
         let plan = plan_upgrade(&input).expect("plan");
         assert!(!plan.changes_members());
         assert_eq!(plan.path, vec![]);
-        assert_eq!(summary(&plan), ["check 3.5.1 -> 3.5.1"]);
+        assert_eq!(summary(&plan), ["check 3.5.30 -> 3.5.30"]);
     }
 
     #[test]
     fn ephemeral_storage_replaces_members_with_learners() {
-        let mut input = three("3.4.23", "3.5.0");
+        let mut input = three("3.4.23", "3.5.16");
         input.storage = StorageKind::Ephemeral;
         input.members.push(member("demo-3", "3.4.23", MemberRole::Learner));
         let plan = plan_upgrade(&input).expect("plan");
         assert_eq!(
             summary(&plan),
             [
-                "check 3.4.23 -> 3.5.0",
-                "demo-0 3.4.23 -> 3.5.0 ReplaceWithLearner",
-                "demo-2 3.4.23 -> 3.5.0 ReplaceWithLearner",
-                "demo-3 3.4.23 -> 3.5.0 ReplaceWithLearner",
+                "check 3.4.23 -> 3.5.16",
+                "demo-0 3.4.23 -> 3.5.16 ReplaceWithLearner",
+                "demo-2 3.4.23 -> 3.5.16 ReplaceWithLearner",
+                "demo-3 3.4.23 -> 3.5.16 ReplaceWithLearner",
                 "move leader demo-1 -> demo-0",
-                "demo-1 3.4.23 -> 3.5.0 ReplaceWithLearner",
+                "demo-1 3.4.23 -> 3.5.16 ReplaceWithLearner",
             ]
         );
         let gates: Vec<&str> = plan
@@ -681,71 +701,71 @@ mod tests {
     #[test]
     fn single_member_has_no_move_leader() {
         let plan =
-            plan_upgrade(&input(vec![member("solo-0", "3.5.0", MemberRole::Leader)], "3.5.1")).expect("plan");
-        assert_eq!(summary(&plan), ["check 3.5.0 -> 3.5.1", "solo-0 3.5.0 -> 3.5.1 InPlace"]);
+            plan_upgrade(&input(vec![member("solo-0", "3.5.16", MemberRole::Leader)], "3.5.30")).expect("plan");
+        assert_eq!(summary(&plan), ["check 3.5.16 -> 3.5.30", "solo-0 3.5.16 -> 3.5.30 InPlace"]);
     }
 
     #[test]
     fn learners_never_take_leadership() {
         let members = vec![
-            member("demo-0", "3.5.0", MemberRole::Learner),
-            member("demo-1", "3.5.0", MemberRole::Leader),
+            member("demo-0", "3.5.16", MemberRole::Learner),
+            member("demo-1", "3.5.16", MemberRole::Leader),
         ];
-        let plan = plan_upgrade(&input(members, "3.5.1")).expect("plan");
+        let plan = plan_upgrade(&input(members, "3.5.30")).expect("plan");
         assert_eq!(
             summary(&plan),
-            ["check 3.5.0 -> 3.5.1", "demo-0 3.5.0 -> 3.5.1 InPlace", "demo-1 3.5.0 -> 3.5.1 InPlace"]
+            ["check 3.5.16 -> 3.5.30", "demo-0 3.5.16 -> 3.5.30 InPlace", "demo-1 3.5.16 -> 3.5.30 InPlace"]
         );
     }
 
     #[test]
     fn names_sort_numerically_and_input_order_does_not_matter() {
         let members = vec![
-            member("demo-10", "3.5.0", MemberRole::Follower),
-            member("demo-2", "3.5.0", MemberRole::Leader),
-            member("demo-9", "3.5.0", MemberRole::Follower),
+            member("demo-10", "3.5.16", MemberRole::Follower),
+            member("demo-2", "3.5.16", MemberRole::Leader),
+            member("demo-9", "3.5.16", MemberRole::Follower),
         ];
-        let plan = plan_upgrade(&input(members, "3.5.1")).expect("plan");
+        let plan = plan_upgrade(&input(members, "3.5.30")).expect("plan");
         assert_eq!(
             summary(&plan)[1..],
             [
-                "demo-9 3.5.0 -> 3.5.1 InPlace",
-                "demo-10 3.5.0 -> 3.5.1 InPlace",
+                "demo-9 3.5.16 -> 3.5.30 InPlace",
+                "demo-10 3.5.16 -> 3.5.30 InPlace",
                 "move leader demo-2 -> demo-9",
-                "demo-2 3.5.0 -> 3.5.1 InPlace",
+                "demo-2 3.5.16 -> 3.5.30 InPlace",
             ]
         );
     }
 
     #[test]
     fn members_already_at_the_target_are_skipped() {
-        let mut input = three("3.4.23", "3.5.0");
-        input.members[0].version = Some(v("3.5.0"));
+        let mut input = three("3.4.23", "3.5.16");
+        input.members[0].version = Some(v("3.5.16"));
         let plan = plan_upgrade(&input).expect("plan");
         assert_eq!(
             summary(&plan),
             [
-                "check 3.4.23 -> 3.5.0",
-                "demo-2 3.4.23 -> 3.5.0 InPlace",
+                "check 3.4.23 -> 3.5.16",
+                "demo-2 3.4.23 -> 3.5.16 InPlace",
                 "move leader demo-1 -> demo-0",
-                "demo-1 3.4.23 -> 3.5.0 InPlace",
+                "demo-1 3.4.23 -> 3.5.16 InPlace",
             ]
         );
     }
 
     #[test]
     fn observations_that_cannot_be_planned() {
-        assert_eq!(plan_upgrade(&input(vec![], "3.5.0")), Err(PlanError::NoMembers));
+        assert_eq!(plan_upgrade(&input(vec![], "3.5.16")), Err(PlanError::NoMembers));
 
-        let mut unknown = three("3.4.23", "3.5.0");
+        let mut unknown = three("3.4.23", "3.5.16");
         unknown.members[1].version = None;
         assert_eq!(plan_upgrade(&unknown), Err(PlanError::UnknownVersion { members: vec!["demo-1".into()] }));
 
-        let mut leaderless = three("3.4.23", "3.5.0");
+        let mut leaderless = three("3.4.23", "3.5.16");
         leaderless.members[1].role = MemberRole::Follower;
         assert_eq!(plan_upgrade(&leaderless), Err(PlanError::NoLeader));
 
-        let mut two_leaders = three("3.4.23", "3.5.0");
+        let mut two_leaders = three("3.4.23", "3.5.16");
         two_leaders.members[0].role = MemberRole::Leader;
         assert_eq!(
             plan_upgrade(&two_leaders),
@@ -756,17 +776,26 @@ mod tests {
         too_mixed.members[0].version = Some(v("3.6.0"));
         assert!(matches!(plan_upgrade(&too_mixed), Err(PlanError::MixedVersions(_))));
 
-        // The cluster is at 3.5.0, but one member is a minor version above it.
-        let mut above = three("3.5.0", "3.5.0");
+        // The cluster is at 3.5.16, one member a minor version above it: a partial upgrade
+        // etcd lets go back (see a_partial_minor_upgrade_can_be_rolled_back_member_by_member).
+        let mut above = three("3.5.16", "3.5.16");
         above.members[2].version = Some(v("3.6.0"));
-        let error = plan_upgrade(&above).expect_err("refused");
-        assert!(matches!(error, PlanError::Member { ref member, .. } if member == "demo-2"));
-        assert!(error.to_string().starts_with("member demo-2 cannot change version: etcd does not support"));
+        assert_eq!(summary(&plan_upgrade(&above).expect("a rollback"))[1], "demo-2 3.6.0 -> 3.5.16 InPlace");
+
+        // Past 3.6, forced: no tested 3.6 version is known to stop at on the way to 3.7.
+        let mut skips = three("3.4.23", "3.6.0");
+        skips.force = true;
+        skips.members[0].version = Some(v("3.5.32"));
+        skips.members[1].version = Some(v("3.5.32"));
+        skips.members[2].version = Some(v("3.5.32"));
+        skips.target = v("3.7.0");
+        let error = plan_upgrade(&skips).expect_err("no known 3.6 stop");
+        assert!(matches!(error, PlanError::Path(PathError::NoKnownIntermediate { .. })), "{error}");
     }
 
     #[test]
     fn plans_serialize_with_an_action_tag() {
-        let mut input = three("3.4.23", "3.5.0");
+        let mut input = three("3.4.23", "3.5.16");
         input.backup_configured = true;
         let plan = plan_upgrade(&input).expect("plan");
         let json = serde_json::to_value(&plan).expect("serializes");
@@ -774,7 +803,7 @@ mod tests {
         assert!(json.get("refused").is_none());
         assert_eq!(
             json["steps"][0],
-            serde_json::json!({"action": "CheckPath", "from": "3.4.23", "to": "3.5.0"})
+            serde_json::json!({"action": "CheckPath", "from": "3.4.23", "to": "3.5.16"})
         );
         assert_eq!(json["steps"][1]["action"], "Snapshot");
         assert_eq!(json["steps"][2]["action"], "UpgradeMember");
@@ -794,13 +823,13 @@ mod tests {
 
     /// Upgrades the property tests draw from, as `(from, to)`.
     const SCENARIOS: &[(&str, &str)] = &[
-        ("3.4.23", "3.5.0"),
-        ("3.4.23", "3.5.1"),
+        ("3.4.23", "3.5.16"),
+        ("3.4.23", "3.5.30"),
         ("3.4.23", "3.6.0"),
         ("3.4.20", "3.4.23"),
-        ("3.5.0", "3.5.1"),
-        ("3.5.1", "3.5.0"),
-        ("3.5.1", "3.6.0"),
+        ("3.5.16", "3.5.30"),
+        ("3.5.30", "3.5.16"),
+        ("3.5.30", "3.6.0"),
     ];
 
     /// A healthy cluster of 1 to 9 members, any one of them the leader, some learners,
