@@ -5,11 +5,22 @@
 //! etcd's refusals are sorted here: "unhealthy cluster" (a member reconnected less than
 //! about 5 s ago) and "learner not in sync" mean try again shortly; "peer URL exists" and
 //! "member not found" mean an earlier attempt already did it (the operator may have died
-//! right after), so they count as done.
+//! right after), so they count as done, and so does "can only promote a learner member"
+//! (the member already votes).
+//!
+//! Health is what etcd's own `/health` endpoint checks, not merely "answers": in etcd 3.5,
+//! `server/etcdserver/api/etcdhttp/metrics.go` (`checkHealth`, then `checkV3Health`; since
+//! 3.6 `health.go`: `checkAlarms`, `checkLeader`, `checkAPI`) answers unhealthy for an
+//! alarm (`ALARM NOSPACE`, `ALARM CORRUPT`), for no leader (`RAFT NO LEADER`), and for a
+//! failing read. So a member here is healthy when its Status answers, reports a leader and
+//! no error, and no alarm names it. etcd keeps one alarm list for the whole cluster and
+//! every member's Status lists all of it in `errors` (`memberID:<id> alarm:NOSPACE`, seen
+//! on 3.4.23 and 3.5.30): an alarm counts against the member it names, not against every
+//! member that reports it.
 
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions, MemberAddOptions};
+use etcd_client::{AlarmAction, AlarmType, Client, ConnectOptions, MemberAddOptions};
 use shared::plan::membership::MemberView;
 
 /// How long one call to one member may take.
@@ -63,6 +74,8 @@ pub struct MemberState {
     pub raft_applied_index: u64,
     /// The leader it knows of (0: none).
     pub leader: u64,
+    /// The errors its Status reports (no leader, and every alarm in the cluster).
+    pub errors: Vec<String>,
 }
 
 /// The cluster as etcd describes it.
@@ -72,8 +85,11 @@ pub struct Membership {
     pub cluster_id: u64,
     /// Members, for the planner.
     pub members: Vec<MemberView>,
-    /// Each healthy member's status, by member ID.
+    /// The status of each member that answered (healthy or not), by member ID.
     pub states: Vec<(u64, MemberState)>,
+    /// The cluster's alarms: the member ID each names, and the alarm (`NOSPACE`,
+    /// `CORRUPT`), from etcd's alarm list and the members' Status errors.
+    pub alarms: Vec<(u64, String)>,
 }
 
 async fn connect(endpoints: &[String]) -> Result<Client, etcd_client::Error> {
@@ -117,38 +133,132 @@ fn classify_message(action: &str, message: String) -> EtcdError {
 
 /// The member list and every member's health. `endpoints` maps member names to client URLs
 /// (`http://<pod IP>:2379`) of the members whose Pods run.
+///
+/// A member is healthy when it answers a Status call, knows a leader, reports no error of
+/// its own and no alarm names it (see the module documentation). The leader is the member
+/// every healthy member reports; when they disagree (an election under way) no member is
+/// leader, so the planner waits.
 pub async fn observe(endpoints: &[(String, String)]) -> Result<Membership, EtcdError> {
     let urls: Vec<String> = endpoints.iter().map(|(_, url)| url.clone()).collect();
     let list = member_list(&urls).await?;
     let cluster_id = list.header().map(|h| h.cluster_id()).unwrap_or_default();
-    let mut members = Vec::new();
     let mut states = Vec::new();
     for member in list.members() {
-        let url = endpoints.iter().find(|(name, _)| name == member.name()).map(|(_, url)| url.clone());
-        let state = match url {
-            Some(url) => member_state(&url).await,
+        let url = endpoints.iter().find(|(name, _)| name == member.name()).map(|(_, url)| url.as_str());
+        if let Some(state) = match url {
+            Some(url) => member_state(url).await,
             None => None,
-        };
+        } {
+            states.push((member.id(), state));
+        }
+    }
+    let mut alarms = alarm_list(&urls).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "etcd's alarm list could not be read; using the alarms the members' Status reports");
+        Vec::new()
+    });
+    for alarm in states.iter().flat_map(|(_, s)| s.errors.iter()).filter_map(|e| status_alarm(e)) {
+        if !alarms.contains(&alarm) {
+            alarms.push(alarm);
+        }
+    }
+    let mut members = Vec::new();
+    for member in list.members() {
+        let state = states.iter().find(|(id, _)| *id == member.id()).map(|(_, s)| s);
+        let problems = health_problems(member.id(), state, &alarms);
+        if !problems.is_empty() {
+            tracing::debug!(member = member.name(), id = %format!("{:x}", member.id()), ?problems, "member unhealthy");
+        }
         members.push(MemberView {
             id: member.id(),
             name: member.name().to_string(),
             peer_url: member.peer_urls().first().cloned().unwrap_or_default(),
             learner: member.is_learner(),
-            healthy: state.is_some(),
-            leader: state.as_ref().is_some_and(|s| s.leader == member.id()),
-            version: state.as_ref().and_then(|s| s.version.parse().ok()),
-            raft_index: state.as_ref().map(|s| s.raft_applied_index),
+            healthy: problems.is_empty(),
+            leader: false,
+            version: state.and_then(|s| s.version.parse().ok()),
+            raft_index: state.map(|s| s.raft_applied_index),
         });
-        if let Some(state) = state {
-            states.push((member.id(), state));
+    }
+    let reports: Vec<u64> = members
+        .iter()
+        .filter(|m| m.healthy)
+        .filter_map(|m| states.iter().find(|(id, _)| *id == m.id).map(|(_, s)| s.leader))
+        .collect();
+    let leader = agreed_leader(&reports);
+    if leader.is_none() && !reports.is_empty() {
+        tracing::debug!(?reports, "the healthy members do not agree on a leader");
+    }
+    for member in &mut members {
+        member.leader = Some(member.id) == leader;
+    }
+    Ok(Membership { cluster_id, members, states, alarms })
+}
+
+/// Why member `id` is not healthy (empty: healthy), from its Status (`None`: it did not
+/// answer) and the cluster's alarms, as etcd's `/health` judges: an alarm naming it, no
+/// leader, or an error of its own. Alarm descriptions among the Status errors are the
+/// cluster's alarm list, counted against the member they name.
+pub fn health_problems(id: u64, state: Option<&MemberState>, alarms: &[(u64, String)]) -> Vec<String> {
+    let Some(state) = state else {
+        return vec!["does not answer a status request".to_string()];
+    };
+    let mut problems: Vec<String> = alarms
+        .iter()
+        .filter(|(member, _)| *member == id)
+        .map(|(_, alarm)| format!("alarm {alarm}"))
+        .collect();
+    if state.leader == 0 {
+        problems.push("knows no leader".to_string());
+    }
+    problems.extend(state.errors.iter().filter(|e| status_alarm(e).is_none()).cloned());
+    problems
+}
+
+/// The leader all `reports` name, or `None` when there are none, one is 0 (no leader) or
+/// they differ.
+fn agreed_leader(reports: &[u64]) -> Option<u64> {
+    let first = *reports.first()?;
+    (first != 0 && reports.iter().all(|l| *l == first)).then_some(first)
+}
+
+/// The alarm a Status error describes: etcd writes each alarm of its list into the errors
+/// as `memberID:<decimal id> alarm:<TYPE> `.
+fn status_alarm(error: &str) -> Option<(u64, String)> {
+    let rest = error.trim().strip_prefix("memberID:")?;
+    let (id, alarm) = rest.split_once(' ')?;
+    let alarm = alarm.trim().strip_prefix("alarm:")?;
+    Some((id.parse().ok()?, alarm.trim().to_string()))
+}
+
+/// etcd's alarm list (one list for the cluster), from the first member that answers.
+/// It goes through raft, so it fails while there is no leader.
+async fn alarm_list(urls: &[String]) -> Result<Vec<(u64, String)>, EtcdError> {
+    let mut last = String::from("no endpoint");
+    for url in urls {
+        let one = [url.clone()];
+        let answer = match connect(&one).await {
+            Ok(mut client) => {
+                tokio::time::timeout(CALL_TIMEOUT, client.alarm(AlarmAction::Get, AlarmType::None, None))
+                    .await
+            }
+            Err(e) => {
+                last = e.to_string();
+                continue;
+            }
+        };
+        match answer {
+            Ok(Ok(response)) => {
+                return Ok(response
+                    .alarms()
+                    .iter()
+                    .map(|a| (a.member_id(), a.alarm().as_str_name().to_string()))
+                    .collect());
+            }
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = format!("{url} timed out"),
         }
     }
-    // A member is leader when the healthy members agree it is; fill in from any of them.
-    let leader = states.iter().map(|(_, s)| s.leader).find(|l| *l != 0);
-    for member in &mut members {
-        member.leader = Some(member.id) == leader && member.healthy;
-    }
-    Ok(Membership { cluster_id, members, states })
+    Err(unreachable(urls, last))
 }
 
 /// The member list from the first member that answers, asked one at a time (a learner
@@ -183,6 +293,7 @@ async fn member_state(url: &str) -> Option<MemberState> {
         db_size: status.db_size(),
         raft_applied_index: status.raft_applied_index(),
         leader: status.leader(),
+        errors: status.errors().to_vec(),
     })
 }
 
@@ -196,12 +307,27 @@ pub async fn add_learner(endpoints: &[String], peer_url: &str) -> Result<(), Etc
     }
 }
 
-/// Promotes a learner to a voting member.
+/// etcd's answer to promoting a member that already votes (`ErrMemberNotLearner`,
+/// `etcdserver: can only promote a learner member`, on 3.4.23 and 3.5.30 alike). A learner
+/// still behind gets the same words followed by `which is in sync with leader`
+/// (`ErrLearnerNotReady`), which means retry.
+const NOT_A_LEARNER: &str = "can only promote a learner member";
+
+/// Whether `message` says the member promoted is not a learner (it votes already).
+fn is_not_a_learner(message: &str) -> bool {
+    message.contains(NOT_A_LEARNER) && !message.contains("in sync with leader")
+}
+
+/// Promotes a learner to a voting member. Already voting (a promotion repeated after the
+/// operator died right after it) counts as done.
 pub async fn promote(endpoints: &[String], id: u64) -> Result<(), EtcdError> {
     let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
     match client.member_promote(id).await {
         Ok(_) => Ok(()),
-        Err(e) if e.to_string().contains("not a learner") => Ok(()),
+        Err(e) if is_not_a_learner(&e.to_string()) => {
+            tracing::debug!(id = %format!("{id:x}"), "member votes already; promotion counts as done");
+            Ok(())
+        }
         Err(e) => Err(classify(&format!("promoting member {id:x}"), e)),
     }
 }
@@ -239,5 +365,51 @@ mod tests {
         }
         let refused = classify_message("adding", "etcdserver: Peer URLs already exists".to_string());
         assert!(!refused.is_retryable());
+    }
+
+    #[test]
+    fn only_a_member_that_votes_already_is_not_a_learner() {
+        // What etcd-client printed for etcd 3.5.30 and 3.4.23 (operator/tests/health.rs).
+        let votes = "grpc request error: code: 'The system is not in a state required for the operation's \
+                     execution', message: \"etcdserver: can only promote a learner member\"";
+        assert!(is_not_a_learner(votes));
+        let behind = "grpc request error: status: FailedPrecondition, message: \"etcdserver: can only promote \
+                      a learner member which is in sync with leader\"";
+        assert!(!is_not_a_learner(behind));
+        assert!(classify_message("promoting", behind.to_string()).is_retryable());
+    }
+
+    fn state(leader: u64, errors: &[&str]) -> MemberState {
+        MemberState {
+            leader,
+            errors: errors.iter().map(|e| e.to_string()).collect(),
+            ..MemberState::default()
+        }
+    }
+
+    #[test]
+    fn health_is_an_answer_with_a_leader_no_error_and_no_alarm_naming_the_member() {
+        let alarms = [(7, "NOSPACE".to_string())];
+        let alarm_error = "memberID:7 alarm:NOSPACE ";
+        assert_eq!(status_alarm(alarm_error), Some((7, "NOSPACE".to_string())));
+        assert_eq!(status_alarm("etcdserver: no leader"), None);
+
+        assert!(health_problems(1, Some(&state(1, &[])), &[]).is_empty(), "answers, leader, no error");
+        assert!(health_problems(1, Some(&state(1, &[alarm_error])), &alarms).is_empty(), "the alarm names 7");
+        assert_eq!(health_problems(7, Some(&state(1, &[alarm_error])), &alarms), ["alarm NOSPACE"]);
+        assert_eq!(health_problems(1, Some(&state(0, &[])), &[]), ["knows no leader"]);
+        assert_eq!(
+            health_problems(1, Some(&state(1, &["etcdserver: no leader"])), &[]),
+            ["etcdserver: no leader"]
+        );
+        assert_eq!(health_problems(1, None, &[]), ["does not answer a status request"]);
+    }
+
+    #[test]
+    fn the_leader_is_known_only_when_the_healthy_members_agree() {
+        assert_eq!(agreed_leader(&[3, 3, 3]), Some(3));
+        assert_eq!(agreed_leader(&[3, 5, 3]), None, "an election under way");
+        assert_eq!(agreed_leader(&[0]), None);
+        assert_eq!(agreed_leader(&[]), None);
     }
 }

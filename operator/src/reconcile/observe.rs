@@ -288,6 +288,7 @@ mod tests {
             cluster_id: 1,
             members: vec![member("demo-0", false), member("demo-1", false), member("demo-2", true)],
             states: vec![],
+            alarms: vec![],
         });
         assert_eq!(voting_endpoints(&observation), ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]);
     }

@@ -39,7 +39,11 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
                 healthy: m.healthy,
                 db_size_bytes: state.as_ref().map(|s| s.db_size),
                 raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),
-                message: (!m.healthy).then(|| "does not answer a status request".to_string()),
+                message: (!m.healthy).then(|| {
+                    let alarms = membership.map(|m| m.alarms.as_slice()).unwrap_or_default();
+                    let problems = crate::etcd::health_problems(m.id, state.as_ref(), alarms);
+                    if problems.is_empty() { "unhealthy".to_string() } else { problems.join("; ") }
+                }),
             }
         })
         .collect();
