@@ -258,6 +258,7 @@ mod tests {
                 cluster_id: 7,
                 members: vec![alone, member("demo-1", false), member("demo-2", false)],
                 states: vec![],
+                alarms: vec![],
             }),
             pre_upgrade_backup: None,
         };
