@@ -62,10 +62,10 @@ stop_all() {
 }
 trap stop_all EXIT
 
-step "creating a 3-member etcd 3.5.1 cluster with the plugin (kubectl finds kubectl-etcd on PATH)"
+step "creating a 3-member etcd 3.5.30 cluster with the plugin (kubectl finds kubectl-etcd on PATH)"
 export PATH="$PWD/target/debug:$PATH"
-echo "\$ kubectl etcd create demo --size 3 --version 3.5.1 --wait" >&2
-kubectl etcd create demo --size 3 --version 3.5.1 --wait --timeout 2m
+echo "\$ kubectl etcd create demo --size 3 --version 3.5.30 --wait" >&2
+kubectl etcd create demo --size 3 --version 3.5.30 --wait --timeout 2m
 echo "\$ kubectl etcd status demo" >&2
 kubectl etcd status demo
 kube get etcd -o wide
@@ -77,7 +77,7 @@ if [ ${#node_flag[@]} -eq 0 ]; then
   step "writing and reading a key through two different members"
   ips=($(kubectl --cache-dir="$dir/kubectl-cache" get pods -l etcd.kubectl-etcd.dev/cluster=demo -o jsonpath='{.items[*].status.podIP}'))
   subnet="$(echo "${ips[0]}" | cut -d. -f3)"
-  etcdctl="${KUBECTL_ETCD_CACHE:-$HOME/.cache/kubectl-etcd}/etcd/v3.5.1/etcdctl"
+  etcdctl="${KUBECTL_ETCD_CACHE:-$HOME/.cache/kubectl-etcd}/etcd/v3.5.30/etcdctl"
   echo "\$ etcdctl --endpoints=http://${ips[0]}:2379 put greeting 'hello from kubectl-etcd'" >&2
   "$etcdctl" --endpoints="http://${ips[0]}:2379" put greeting "hello from kubectl-etcd"
   echo "\$ etcdctl --endpoints=http://${ips[2]}:2379 get greeting" >&2

@@ -35,7 +35,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     sb.install_crds().await.expect("CRDs");
     let operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
     let kubeconfig = sb.kubeconfig();
-    create(&sb.client, "demo", json!({"size": 3, "version": "3.5.1"})).await;
+    create(&sb.client, "demo", json!({"size": 3, "version": "3.5.30"})).await;
     // Wait for the cluster through the API (the plugin's --wait is tested elsewhere).
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let started = Instant::now();
@@ -68,7 +68,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     let text = stdout(&out);
     let row = text.lines().find(|l| l.starts_with("b1 ")).unwrap_or_else(|| panic!("{text}"));
     assert!(
-        row.contains("Succeeded") && row.contains(" 501 ") && row.contains("3.5.1") && row.contains(&url),
+        row.contains("Succeeded") && row.contains(" 501 ") && row.contains("3.5.30") && row.contains(&url),
         "{row}"
     );
     let listed: Value =
@@ -89,7 +89,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     let member = done["member"].as_str().expect("member");
     let saved = dir.path().join("etcdctl.db");
     etcd_sandbox::testkit::etcdctl(
-        "3.5.1",
+        "3.5.30",
         &ip_of(&sb.client, member).await,
         &["snapshot", "save", &saved.display().to_string()],
     )
@@ -108,7 +108,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
             "--from",
             &format!("file://{file_arg}"),
             "--version",
-            "3.5.1",
+            "3.5.30",
             "--size",
             "1",
             "--wait",
@@ -117,7 +117,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     .await;
     assert_eq!(out.status.code(), Some(0));
     let copy_ip = ip_of(&sb.client, "copy-0").await;
-    let got = etcd_sandbox::testkit::etcdctl("3.5.1", &copy_ip, &["get", "k", "--prefix", "--keys-only"])
+    let got = etcd_sandbox::testkit::etcdctl("3.5.30", &copy_ip, &["get", "k", "--prefix", "--keys-only"])
         .await
         .expect("get");
     assert_eq!(got.lines().filter(|l| !l.is_empty()).count(), 500, "every key restored");
@@ -152,7 +152,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     assert!(said.contains("uploaded-0 received and checked the snapshot"), "{said}");
     assert!(stdout(&out).contains("etcdcluster/uploaded restored"), "{}", stdout(&out));
     let uploaded_ip = ip_of(&sb.client, "uploaded-0").await;
-    let got = etcd_sandbox::testkit::etcdctl("3.5.1", &uploaded_ip, &["get", "k0499", "--print-value-only"])
+    let got = etcd_sandbox::testkit::etcdctl("3.5.30", &uploaded_ip, &["get", "k0499", "--print-value-only"])
         .await
         .expect("get");
     assert_eq!(got.trim(), "v499", "the uploaded snapshot's data");
@@ -165,7 +165,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ClusterExists"));
 
     // Exit codes: no member answers (5); the file cannot be written (7), leaving nothing.
-    create(&sb.client, "idle", json!({"size": 1, "version": "3.5.1", "paused": true})).await;
+    create(&sb.client, "idle", json!({"size": 1, "version": "3.5.30", "paused": true})).await;
     let out = plugin(
         &kubeconfig,
         &["backup", "idle", "--download", &dir.path().join("idle.db").display().to_string()],

@@ -62,7 +62,7 @@ async fn create_list_status_scale_pause_resume_delete() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with("NAME ") && lines[0].contains("READY"), "{text}");
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(&row[..5], ["demo", "3", "3/3", "3.5.1", "Running"], "{text}");
+    assert_eq!(&row[..5], ["demo", "3", "3/3", "3.5.30", "Running"], "{text}");
 
     // Status: healthy, three members, one leader.
     let out = plugin(kc, &["status", "demo"]).await;

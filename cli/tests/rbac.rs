@@ -89,15 +89,15 @@ async fn every_call_of_the_operator_is_allowed_by_its_rbac() {
     let url = format!("file://{}", folder.path().display());
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec = serde_json::from_value(
-        json!({"size": 3, "version": "3.5.0", "backup": {"destination": {"url": url}}}),
+        json!({"size": 3, "version": "3.5.16", "backup": {"destination": {"url": url}}}),
     )
     .expect("spec");
     clusters.create(&PostParams::default(), &EtcdCluster::new("demo", spec)).await.expect("created");
-    wait_for(&clusters, "created", |c| at(c, 3, "3.5.0")).await;
+    wait_for(&clusters, "created", |c| at(c, 3, "3.5.16")).await;
     for (patch, size, version) in [
-        (json!({"spec": {"size": 4}}), 4, "3.5.0"),
-        (json!({"spec": {"size": 3}}), 3, "3.5.0"),
-        (json!({"spec": {"version": "3.5.1"}}), 3, "3.5.1"),
+        (json!({"spec": {"size": 4}}), 4, "3.5.16"),
+        (json!({"spec": {"size": 3}}), 3, "3.5.16"),
+        (json!({"spec": {"version": "3.5.30"}}), 3, "3.5.30"),
     ] {
         clusters.patch("demo", &PatchParams::default(), &Patch::Merge(patch)).await.expect("patched");
         wait_for(&clusters, &format!("{size} members at {version}"), |c| at(c, size, version)).await;

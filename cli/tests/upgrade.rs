@@ -27,30 +27,30 @@ async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
 
     // The plan: followers first in name order, leadership moved to the first of them, the
     // leader last; every line checked.
-    let out = plugin(kc, &["upgrade-plan", "demo", "--to", "v3.5.1"]).await;
+    let out = plugin(kc, &["upgrade-plan", "demo", "--to", "v3.5.30"]).await;
     expect_code(&out, 0);
     let text = stdout(&out);
     let rows: Vec<Vec<&str>> = text.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(
         text.lines().next(),
-        Some("Upgrade plan for etcdcluster demo: etcd 3.4.23 -> 3.5.1 (one minor step)")
+        Some("Upgrade plan for etcdcluster demo: etcd 3.4.23 -> 3.5.30 (one minor step)")
     );
     assert!(text.lines().nth(1).is_some_and(|h| h.starts_with("STEP   ACTION")), "{text}");
     assert_eq!(rows.len(), 5, "{text}");
-    assert_eq!(rows[0][..6], ["1", "check", "path", "<none>", "3.4.23", "3.5.1"]);
+    assert_eq!(rows[0][..6], ["1", "check", "path", "<none>", "3.4.23", "3.5.30"]);
     let followers: Vec<String> =
         ["demo-0", "demo-1", "demo-2"].iter().filter(|m| **m != leader).map(|m| m.to_string()).collect();
     for (row, member) in rows[1..3].iter().zip(&followers) {
         assert_eq!(
             row[1..8],
-            ["change", "version", member.as_str(), "3.4.23", "3.5.1", "in", "place"],
+            ["change", "version", member.as_str(), "3.4.23", "3.5.30", "in", "place"],
             "{text}"
         );
     }
     assert_eq!(rows[3][..5], ["4", "move", "leader", leader.as_str(), "<none>"], "{text}");
     assert!(rows[3].contains(&"to") && rows[3].contains(&followers[0].as_str()), "{text}");
-    assert_eq!(rows[4][..8], ["5", "change", "version", leader.as_str(), "3.4.23", "3.5.1", "in", "place"]);
-    let out = plugin(kc, &["upgrade-plan", "demo", "--to", "3.5.1", "-o", "json"]).await;
+    assert_eq!(rows[4][..8], ["5", "change", "version", leader.as_str(), "3.4.23", "3.5.30", "in", "place"]);
+    let out = plugin(kc, &["upgrade-plan", "demo", "--to", "3.5.30", "-o", "json"]).await;
     expect_code(&out, 0);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("the plan as JSON");
     assert_eq!(json["steps"].as_array().map(Vec::len), Some(5));
@@ -63,7 +63,7 @@ async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
         (vec!["upgrade", "demo", "--to", "3.7.0", "--yes"], "does not support etcd 3.7"),
         (vec!["upgrade", "demo", "--to", "4.0.0", "--yes"], "cannot change its major version"),
         (vec!["upgrade", "demo", "--to", "3.3.9", "--yes"], "does not support downgrading from 3.4 to 3.3"),
-        (vec!["upgrade", "demo", "--to", "3.5.1"], "needs --yes when not on a terminal"),
+        (vec!["upgrade", "demo", "--to", "3.5.30"], "needs --yes when not on a terminal"),
     ] {
         let out = plugin(kc, &args).await;
         expect_code(&out, 3);
@@ -72,21 +72,21 @@ async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
     }
     assert_eq!(clusters.get("demo").await.expect("cluster").metadata.generation, generation);
 
-    let out = plugin(kc, &["upgrade", "demo", "--to", "3.5.1", "--yes", "--wait", "--timeout", "3m"]).await;
+    let out = plugin(kc, &["upgrade", "demo", "--to", "3.5.30", "--yes", "--wait", "--timeout", "3m"]).await;
     expect_code(&out, 0);
     assert!(stderr(&out).starts_with("Upgrade plan for etcdcluster demo"), "the plan is shown first");
-    assert!(stdout(&out).contains("etcdcluster/demo upgrading to etcd 3.5.1"), "{}", stdout(&out));
-    assert!(stdout(&out).contains("etcdcluster/demo is Running: 3/3 members ready, etcd 3.5.1"));
+    assert!(stdout(&out).contains("etcdcluster/demo upgrading to etcd 3.5.30"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("etcdcluster/demo is Running: 3/3 members ready, etcd 3.5.30"));
     let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-    assert!(status.members.iter().all(|m| m.version.as_deref() == Some("3.5.1")), "{status:?}");
+    assert!(status.members.iter().all(|m| m.version.as_deref() == Some("3.5.30")), "{status:?}");
 
     // Back across the minor: refused, unchanged.
     let out = plugin(kc, &["upgrade", "demo", "--to", "3.4.23", "--yes"]).await;
     expect_code(&out, 3);
     assert!(stderr(&out).contains("3.4"), "{}", stderr(&out));
-    assert_eq!(clusters.get("demo").await.expect("cluster").spec.version, "3.5.1");
-    let out = plugin(kc, &["upgrade", "demo", "--to", "3.5.1", "--yes"]).await;
+    assert_eq!(clusters.get("demo").await.expect("cluster").spec.version, "3.5.30");
+    let out = plugin(kc, &["upgrade", "demo", "--to", "3.5.30", "--yes"]).await;
     expect_code(&out, 0);
-    assert!(stdout(&out).contains("already runs etcd 3.5.1"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("already runs etcd 3.5.30"), "{}", stdout(&out));
     sb.stop().await;
 }

@@ -184,16 +184,16 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
         let clusters = create(
             &sb.client,
             "demo",
-            json!({"size": size, "version": "3.5.1", "storage": {"kind": "Persistent"}}),
+            json!({"size": size, "version": "3.5.30", "storage": {"kind": "Persistent"}}),
         )
         .await;
-        running(&clusters, size, "3.5.1").await;
+        running(&clusters, size, "3.5.30").await;
         figure.samples.push(started.elapsed().as_secs_f64());
         operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
-        figure.baseline.push(static_cluster(&sb.client, size, "3.5.1", None).await.as_secs_f64());
+        figure.baseline.push(static_cluster(&sb.client, size, "3.5.30", None).await.as_secs_f64());
         sb.stop().await;
     }
 }
@@ -204,7 +204,7 @@ async fn scaling(up: &mut Figure, down: &mut Figure) {
         let sb = sandbox().await;
         let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-        running(&clusters, 3, "3.5.1").await;
+        running(&clusters, 3, "3.5.30").await;
         for (size, figure) in [(4, &mut *up), (3, &mut *down)] {
             let started = Instant::now();
             let patch = Patch::Merge(json!({"spec": {"size": size}}));
@@ -232,7 +232,7 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
             let sb = sandbox().await;
             let operator = common::operator(&sb.client);
             let clusters = create(&sb.client, "demo", common::three(storage)).await;
-            running(&clusters, 3, "3.5.1").await;
+            running(&clusters, 3, "3.5.30").await;
             let faults = sb.sandbox.node.as_ref().expect("node").faults();
             let before = common::pod_identity(&sb.client, "demo-1").await;
             let started = Instant::now();
@@ -270,10 +270,10 @@ async fn heal(
         assert!(started.elapsed() < Duration::from_secs(120), "{member} was not replaced");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    running(clusters, 3, "3.5.1").await;
+    running(clusters, 3, "3.5.30").await;
 }
 
-/// A rolling upgrade 3.4.23 -> 3.5.1 of 3 persistent members under a writer: the longest
+/// A rolling upgrade 3.4.23 -> 3.5.30 of 3 persistent members under a writer: the longest
 /// gap between acknowledged writes, and failed attempts. Baseline: the same upgrade done
 /// by hand on a static cluster, followers first, leadership moved, then the leader.
 async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Figure) {
@@ -285,9 +285,9 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         let writer = Writer::start(&sb.client, "bench/");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
-        let patch = Patch::Merge(json!({"spec": {"version": "3.5.1"}}));
+        let patch = Patch::Merge(json!({"spec": {"version": "3.5.30"}}));
         clusters.patch("demo", &PatchParams::default(), &patch).await.expect("upgrade started");
-        running(&clusters, 3, "3.5.1").await;
+        running(&clusters, 3, "3.5.30").await;
         took.samples.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
@@ -301,7 +301,7 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         let writer = Writer::start(&sb.client, "bench/");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
-        upgrade_by_hand(&sb.client, "3.5.1").await;
+        upgrade_by_hand(&sb.client, "3.5.30").await;
         took.baseline.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
@@ -438,7 +438,7 @@ async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>)
     let sb = sandbox().await;
     let operator = common::operator(&sb.client);
     let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-    running(&clusters, 3, "3.5.1").await;
+    running(&clusters, 3, "3.5.30").await;
     let plugin = plugin_binary();
     for _ in 0..runs() * 3 {
         for (args, figure) in [(vec!["--help"], &mut *help), (vec!["status", "demo"], &mut *status)] {
@@ -545,7 +545,7 @@ async fn backup_and_restore() -> Vec<Figure> {
     let sb = sandbox().await;
     let operator = common::operator(&sb.client);
     let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-    running(&clusters, 3, "3.5.1").await;
+    running(&clusters, 3, "3.5.30").await;
     let started = Instant::now();
     let filled = fill(&sb.client).await;
     println!(
@@ -599,7 +599,7 @@ async fn backup_and_restore() -> Vec<Figure> {
         let saved = folder.path().join(format!("etcdctl-{run}.db"));
         let started = Instant::now();
         let save = ["--command-timeout=600s", "snapshot", "save", &saved.display().to_string()];
-        etcd_sandbox::testkit::etcdctl("3.5.1", &ip, &save).await.unwrap_or_else(|e| panic!("{e}"));
+        etcd_sandbox::testkit::etcdctl("3.5.30", &ip, &save).await.unwrap_or_else(|e| panic!("{e}"));
         let took = started.elapsed();
         let bytes = std::fs::metadata(&saved).expect("etcdctl's snapshot").len() as f64;
         for (figure, value) in [
@@ -622,7 +622,7 @@ async fn backup_and_restore() -> Vec<Figure> {
         create_restore(
             &sb.client,
             &name,
-            json!({"clusterName": name, "source": {"backup": "b0"}, "size": 3, "version": "3.5.1"}),
+            json!({"clusterName": name, "source": {"backup": "b0"}, "size": 3, "version": "3.5.30"}),
         )
         .await;
         let mut reached: Vec<Option<Duration>> = vec![None; stages.len()];
@@ -668,7 +668,7 @@ async fn backup_and_restore() -> Vec<Figure> {
     let snapshot = first_snapshot.expect("a backup ran");
     for _ in 0..runs() {
         let sb = sandbox().await;
-        restore.baseline.push(static_cluster(&sb.client, 3, "3.5.1", Some(&snapshot)).await.as_secs_f64());
+        restore.baseline.push(static_cluster(&sb.client, 3, "3.5.30", Some(&snapshot)).await.as_secs_f64());
         sb.stop().await;
     }
     let mut figures = vec![size, to_file, to_file_rate, download, download_rate, restore];
@@ -704,9 +704,9 @@ fn main() {
             figures.extend([persistent, ephemeral, crashed]);
         }
         if wanted("upgrade") {
-            let mut gap = Figure::new("upgrade 3.4.23 -> 3.5.1: longest write gap", "s");
-            let mut failed = Figure::new("upgrade 3.4.23 -> 3.5.1: failed writes", "count");
-            let mut took = Figure::new("upgrade 3.4.23 -> 3.5.1: duration", "s");
+            let mut gap = Figure::new("upgrade 3.4.23 -> 3.5.30: longest write gap", "s");
+            let mut failed = Figure::new("upgrade 3.4.23 -> 3.5.30: failed writes", "count");
+            let mut took = Figure::new("upgrade 3.4.23 -> 3.5.30: duration", "s");
             upgrade_disruption(&mut gap, &mut failed, &mut took).await;
             figures.extend([took, gap, failed]);
         }

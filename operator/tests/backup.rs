@@ -22,7 +22,7 @@ use shared::crd::{BackupPhase, StorageLocation};
 async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
     let sb = sandbox().await;
     let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.1"})).await;
+    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.30"})).await;
     wait_running(&clusters, 3, "create").await;
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     let started = std::time::Instant::now();
@@ -52,13 +52,13 @@ async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
         info.location.starts_with(&format!("{url}/demo/once-")) && info.location.ends_with(".db"),
         "{info:?}"
     );
-    assert_eq!(info.etcd_version, "3.5.1");
+    assert_eq!(info.etcd_version, "3.5.30");
     assert!(status.started_at.is_some() && status.completed_at.is_some());
     assert_eq!(status.reason, None);
     let file = std::path::PathBuf::from(info.location.trim_start_matches("file://"));
     assert_eq!(std::fs::metadata(&file).expect("snapshot file").len() as i64, info.size_bytes);
     assert_eq!(sha256_of(&file), info.sha256, "recorded sha256 is the file's");
-    let etcdutl = snapshot_status("3.5.1", &file).await;
+    let etcdutl = snapshot_status("3.5.30", &file).await;
     println!("etcdutl snapshot status: {etcdutl}");
     assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision), "revision");
     assert!(etcdutl["totalKey"].as_i64().is_some_and(|n| n >= 10_000), "{etcdutl}");
@@ -100,12 +100,12 @@ async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
     ]);
     let copy = folder.path().join("from-s3.db");
     read_back(&source, &credentials, &info.sha256, &copy).await;
-    assert_eq!(snapshot_status("3.5.1", &copy).await["revision"].as_i64(), Some(info.revision));
+    assert_eq!(snapshot_status("3.5.30", &copy).await["revision"].as_i64(), Some(info.revision));
 
     // Restore each into a new 3-member cluster, side by side.
     let (from_file, from_s3) = tokio::join!(
-        restore_and_compare(&sb.client, "from-file", json!({"backup": "once"}), 3, "3.5.1", &written),
-        restore_and_compare(&sb.client, "from-s3", json!({"backup": "to-s3"}), 3, "3.5.1", &written),
+        restore_and_compare(&sb.client, "from-file", json!({"backup": "once"}), 3, "3.5.30", &written),
+        restore_and_compare(&sb.client, "from-s3", json!({"backup": "to-s3"}), 3, "3.5.30", &written),
     );
     println!(
         "restored into 3 members, 10,000 keys equal on each: from file:// in {:.1} s, from s3:// in {:.1} s",

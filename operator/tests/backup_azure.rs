@@ -22,7 +22,7 @@ use shared::crd::{BackupPhase, StorageLocation};
 async fn back_up_to_azure_blob_storage_and_restore() {
     let sb = sandbox().await;
     let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.1"})).await;
+    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.30"})).await;
     wait_running(&clusters, 1, "create").await;
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     let written = write_keys(&ip, 2_000, "az").await;
@@ -62,13 +62,13 @@ async fn back_up_to_azure_blob_storage_and_restore() {
     let folder = tempfile::tempdir().expect("temp dir");
     let copy = folder.path().join("from-azure.db");
     read_back(&source, &credentials, &info.sha256, &copy).await;
-    let etcdutl = snapshot_status("3.5.1", &copy).await;
+    let etcdutl = snapshot_status("3.5.30", &copy).await;
     println!("etcdutl snapshot status: {etcdutl}");
     assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision));
 
     // The seed Pod fetches it from the emulator too.
     let took =
-        restore_and_compare(&sb.client, "from-azure", json!({"backup": "to-azure"}), 3, "3.5.1", &written)
+        restore_and_compare(&sb.client, "from-azure", json!({"backup": "to-azure"}), 3, "3.5.30", &written)
             .await;
     println!("restored from az:// into 3 members, 2,000 keys equal on each, in {:.1} s", took.as_secs_f64());
 

@@ -28,7 +28,7 @@ fn files(folder: &std::path::Path) -> Vec<String> {
 async fn a_schedule_keeps_the_newest_two_and_survives_a_failing_destination() {
     let sb = sandbox().await;
     let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.1"})).await;
+    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.30"})).await;
     wait_running(&clusters, 1, "create").await;
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     write_keys(&ip, 100, "s").await;

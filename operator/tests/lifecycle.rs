@@ -23,7 +23,7 @@ async fn voters_and_learners(ip: &str) -> (usize, usize) {
 async fn create_grow_and_shrink_a_cluster() {
     let sb = sandbox().await;
     let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.1"})).await;
+    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.30"})).await;
 
     let took = wait_running(&clusters, 3, "create").await;
     println!("3 members ready in {:.1} s", took.as_secs_f64());

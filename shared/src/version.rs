@@ -158,6 +158,12 @@ pub const fn default_version() -> EtcdVersion {
     KNOWN[KNOWN.len() - 1]
 }
 
+/// The tested versions a new cluster may start at without force: [`KNOWN_VERSIONS`] less
+/// those under one of etcd's advisories, oldest first.
+pub fn recommended_versions() -> Vec<EtcdVersion> {
+    KNOWN.iter().copied().filter(|v| advisory::advisory(*v).is_none()).collect()
+}
+
 /// The newest tested version of `major.minor`, if the project has tested one.
 fn newest_known(major: u64, minor: u64) -> Option<EtcdVersion> {
     KNOWN.iter().rev().find(|v| v.major == major && v.minor == minor).copied()
@@ -542,6 +548,7 @@ mod tests {
         assert_eq!(newest_known(3, 5), Some(v("3.5.30")));
         assert_eq!(newest_known(3, 4), Some(v("3.4.23")));
         assert_eq!(newest_known(3, 6), None);
+        assert_eq!(recommended_versions(), [v("3.4.23"), v("3.5.16"), v("3.5.30")]);
     }
 
     #[test]

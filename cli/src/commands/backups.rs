@@ -229,7 +229,7 @@ mod tests {
             sha256: "a".repeat(64),
             size_bytes: 2_500_000,
             revision: i64::from(minute),
-            etcd_version: "3.5.1".into(),
+            etcd_version: "3.5.30".into(),
             member: None,
             completed_at: Some(Time(at(&format!("2025-01-01T00:{minute:02}:00Z")))),
         }

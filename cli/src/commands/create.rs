@@ -15,7 +15,7 @@ use shared::crd::{
 };
 use shared::names::DEFAULT_REPOSITORY;
 use shared::validate::{FieldViolation, ResourceSchema};
-use shared::version::{EtcdVersion, KNOWN_VERSIONS, SUPPORTED_MINORS, default_version};
+use shared::version::{EtcdVersion, default_version};
 
 use crate::client::{self, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
@@ -47,9 +47,16 @@ pub struct Args {
     #[arg(long, allow_negative_numbers = true)]
     size: Option<i32>,
 
-    /// etcd version, e.g. 3.5.1. Default: the newest tested version.
+    /// etcd version, e.g. 3.5.30. Default: the newest tested version. Releases under one of
+    /// etcd's advisories (3.4.0-3.4.20, 3.5.0-3.5.5) are refused unless --force.
     #[arg(long, value_name = "VERSION")]
     version: Option<String>,
+
+    /// Allow a version etcd advises against, or a minor version the project does not
+    /// support (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). For
+    /// tests only: nothing else is forced.
+    #[arg(long)]
+    force: bool,
 
     /// Volume size of each member (a quantity such as 8Gi), or `ephemeral` for data in an
     /// emptyDir that is lost with its Pod. Default: 1Gi, persistent.
@@ -221,7 +228,8 @@ enum BuildError {
 
 /// The EtcdCluster the flags describe, checked as the API server would check it.
 fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError> {
-    let version = check_version(args.version.as_deref()).map_err(|r| BuildError::Refused(vec![r]))?;
+    let version =
+        check_version(args.version.as_deref(), args.force).map_err(|r| BuildError::Refused(vec![r]))?;
     let (kind, size) = parse_storage(args.storage.as_deref());
     let spec = EtcdClusterSpec {
         size: args.size.unwrap_or(DEFAULT_SIZE),
@@ -241,6 +249,10 @@ fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError
     };
     let mut cluster = EtcdCluster::new(&args.name, spec);
     cluster.metadata.namespace = namespace.map(str::to_string);
+    if args.force {
+        cluster.metadata.annotations =
+            Some([(shared::names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION.to_string(), "true".to_string())].into());
+    }
     let schema = ResourceSchema::from_crd(&EtcdCluster::crd(), API_VERSION)
         .map_err(|e| BuildError::Schema(e.to_string()))?;
     let value: Value = serde_json::to_value(&cluster).map_err(|e| BuildError::Schema(e.to_string()))?;
@@ -250,20 +262,12 @@ fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError
     Ok(cluster)
 }
 
-/// The version to create: the flag's (well-formed and of a supported minor version), else
-/// the default.
-fn check_version(flag: Option<&str>) -> Result<EtcdVersion, String> {
+/// The version to create: the flag's (well-formed, of a supported minor version and under
+/// none of etcd's advisories, unless forced), else the default.
+fn check_version(flag: Option<&str>, force: bool) -> Result<EtcdVersion, String> {
     let Some(text) = flag else { return Ok(default_version()) };
     let version: EtcdVersion = text.parse().map_err(|e: shared::version::ParseVersionError| e.to_string())?;
-    if !version.is_supported() {
-        let minors: Vec<String> =
-            SUPPORTED_MINORS.iter().map(|(major, minor)| format!("{major}.{minor}")).collect();
-        return Err(format!(
-            "etcd {version} is not supported: choose a {} version (tested: {})",
-            minors.join(", "),
-            KNOWN_VERSIONS.join(", ")
-        ));
-    }
+    shared::version::check_new_cluster_version(version, force).map_err(|e| e.to_string())?;
     Ok(version)
 }
 
@@ -343,7 +347,7 @@ mod tests {
         let reasons = refused(&["demo", "--version", "3.9.9"]);
         assert_eq!(
             reasons,
-            ["etcd 3.9.9 is not supported: choose a 3.4, 3.5, 3.6 version (tested: 3.4.23, 3.5.0, 3.5.1)"]
+            ["kubectl-etcd does not support etcd 3.9 (supported: 3.4, 3.5, 3.6): choose 3.5.30, or force it to run 3.9.9 untested"]
         );
         let cluster = build(&args(&["demo", "--version", "v3.4.23"]), None).expect("valid");
         assert_eq!(cluster.spec.version, "3.4.23");

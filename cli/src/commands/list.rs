@@ -157,7 +157,7 @@ mod tests {
                 sha256: "0".repeat(64),
                 size_bytes: 20480,
                 revision: 7,
-                etcd_version: "3.5.1".into(),
+                etcd_version: "3.5.30".into(),
                 member: None,
                 completed_at: Some(Time(now - std::time::Duration::from_secs(45))),
             });
@@ -177,19 +177,19 @@ mod tests {
         assert_eq!(
             render(&clusters(now)[..1], view, now, Palette::PLAIN),
             "NAME   SIZE   READY   VERSION   PHASE     AGE\n\
-             demo   3      3/3     3.5.1     Running   3m20s\n"
+             demo   3      3/3     3.5.30    Running   3m20s\n"
         );
         let view = View { all_namespaces: true, wide: true, headers: true };
         assert_eq!(
             render(&clusters(now), view, now, Palette::PLAIN),
             "NAMESPACE   NAME    SIZE   READY    VERSION   PHASE     AGE     LEADER   LAST BACKUP\n\
-             default     demo    3      3/3      3.5.1     Running   3m20s   demo-0   45s\n\
+             default     demo    3      3/3      3.5.30    Running   3m20s   demo-0   45s\n\
              team-a      fresh   5      <none>   <none>    <none>    3s      <none>   <none>\n"
         );
         let view = View { all_namespaces: false, wide: false, headers: false };
         assert_eq!(
             render(&clusters(now)[..1], view, now, Palette::PLAIN),
-            "demo   3   3/3   3.5.1   Running   3m20s\n"
+            "demo   3   3/3   3.5.30   Running   3m20s\n"
         );
     }
 }

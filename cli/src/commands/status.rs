@@ -221,7 +221,7 @@ pub(crate) mod tests {
         MemberStatus {
             name: format!("demo-{n}"),
             id: Some(format!("8e9e05c52164694{n}")),
-            version: Some("3.5.1".into()),
+            version: Some("3.5.30".into()),
             role: Some(role),
             healthy,
             db_size_bytes: Some(20480),
@@ -233,7 +233,7 @@ pub(crate) mod tests {
     /// A healthy 3-member cluster `demo` in `default`.
     pub(crate) fn sample() -> EtcdCluster {
         let spec: EtcdClusterSpec =
-            serde_json::from_value(serde_json::json!({"size": 3, "version": "3.5.1"})).expect("spec");
+            serde_json::from_value(serde_json::json!({"size": 3, "version": "3.5.30"})).expect("spec");
         let mut cluster = EtcdCluster::new("demo", spec);
         cluster.metadata.namespace = Some("default".into());
         cluster.status = Some(EtcdClusterStatus {
@@ -242,8 +242,8 @@ pub(crate) mod tests {
             desired_members: 3,
             ready_members: 3,
             ready: Some("3/3".into()),
-            current_version: Some("3.5.1".into()),
-            target_version: Some("3.5.1".into()),
+            current_version: Some("3.5.30".into()),
+            target_version: Some("3.5.30".into()),
             leader: Some("demo-0".into()),
             cluster_id: Some("cdf818194e3a8c32".into()),
             members: vec![
@@ -321,7 +321,7 @@ Namespace:   default
 Phase:       Running
 Size:        3
 Ready:       3/3
-Version:     3.5.1 → 3.5.2
+Version:     3.5.30 → 3.5.2
 Leader:      demo-0
 Cluster ID:  cdf818194e3a8c32
 Conditions:
@@ -333,9 +333,9 @@ Warnings:
   size 4 is even
 
 ID                 NAME     VERSION   ROLE       HEALTH   DB SIZE   RAFT APPLIED INDEX
-8e9e05c521646940   demo-0   3.5.1     leader     true     20 kB     12
-8e9e05c521646941   demo-1   3.5.1     follower   true     20 kB     12
-8e9e05c521646942   demo-2   3.5.1     follower   true     20 kB     12
+8e9e05c521646940   demo-0   3.5.30    leader     true     20 kB     12
+8e9e05c521646941   demo-1   3.5.30    follower   true     20 kB     12
+8e9e05c521646942   demo-2   3.5.30    follower   true     20 kB     12
 "
         );
     }

@@ -10,7 +10,7 @@ use serde_json::json;
 use shared::crd::{EtcdCluster, MemberRole};
 use shared::names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION;
 use shared::plan::upgrade::{ObservedMember, UpgradeInput, UpgradePlan, plan_upgrade, preview_upgrade};
-use shared::version::{EtcdVersion, KNOWN_VERSIONS};
+use shared::version::EtcdVersion;
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
@@ -60,8 +60,10 @@ pub struct Args {
     #[arg(long, value_name = "VERSION")]
     to: String,
 
-    /// Allow a minor version the project does not support yet (sets the
-    /// etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced.
+    /// Allow a target etcd advises against (3.4.0-3.4.20, 3.5.0-3.5.5) or a minor version
+    /// the project does not support yet (sets the
+    /// etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced:
+    /// minor versions are still taken one at a time, through the patch etcd asks for.
     #[arg(long)]
     force: bool,
 
@@ -103,7 +105,7 @@ fn parse_target(text: &str) -> Result<EtcdVersion, String> {
     text.parse::<EtcdVersion>().map_err(|_| {
         format!(
             "{text:?} is not an etcd version: give MAJOR.MINOR.PATCH, e.g. {}",
-            KNOWN_VERSIONS.last().copied().unwrap_or("3.5.1")
+            shared::version::default_version()
         )
     })
 }
@@ -213,7 +215,7 @@ mod tests {
 
     #[test]
     fn malformed_versions_are_refused_with_an_example() {
-        assert_eq!(parse_target("v3.5.1"), Ok(EtcdVersion::new(3, 5, 1)));
+        assert_eq!(parse_target("v3.5.30"), Ok(EtcdVersion::new(3, 5, 30)));
         let reason = parse_target("3.5").expect_err("refused");
         assert!(
             reason.starts_with("\"3.5\" is not an etcd version: give MAJOR.MINOR.PATCH, e.g. 3."),
@@ -227,14 +229,14 @@ mod tests {
         let cluster: EtcdCluster = serde_json::from_value(json!({
             "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
             "metadata": {"name": "demo"},
-            "spec": {"version": "3.5.1", "storage": {"kind": "Ephemeral"}},
+            "spec": {"version": "3.5.30", "storage": {"kind": "Ephemeral"}},
             "status": {"members": [
-                {"name": "demo-0", "id": "a", "version": "3.5.1", "role": "Leader", "healthy": true},
-                {"name": "demo-1", "id": "b", "version": "3.5.1", "role": "Follower", "healthy": true},
+                {"name": "demo-0", "id": "a", "version": "3.5.30", "role": "Leader", "healthy": true},
+                {"name": "demo-1", "id": "b", "version": "3.5.30", "role": "Follower", "healthy": true},
             ]}
         }))
         .expect("cluster");
-        let input = upgrade_input(&cluster, EtcdVersion::new(3, 5, 0), false);
+        let input = upgrade_input(&cluster, EtcdVersion::new(3, 5, 16), false);
         assert_eq!(input.members.len(), 2);
         assert_eq!(input.members[0].role, MemberRole::Leader);
         assert_eq!(input.storage, shared::crd::StorageKind::Ephemeral);

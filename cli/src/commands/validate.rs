@@ -223,7 +223,7 @@ mod tests {
         let typo = json!({
             "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
             "metadata": {"name": "demo", "labels": {"free": "form"}},
-            "spec": {"version": "3.5.1", "sizee": 5, "pod": {"labels": {"free": "form"}}}
+            "spec": {"version": "3.5.30", "sizee": 5, "pod": {"labels": {"free": "form"}}}
         });
         let verdict = check_document(&typo).expect("our group is checked");
         assert!(!verdict.valid);

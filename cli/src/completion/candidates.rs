@@ -112,7 +112,11 @@ fn versions() -> Vec<Candidate> {
     known
         .map(|v| Candidate {
             word: v.to_string(),
-            description: Some(if *v == default { "etcd, default".into() } else { "etcd".into() }),
+            description: Some(match v.parse().ok().and_then(shared::advisory::advisory) {
+                Some(_) => "etcd, under an etcd advisory: tests only (--force)".into(),
+                None if *v == default => "etcd, default".into(),
+                None => "etcd".into(),
+            }),
         })
         .collect()
 }

@@ -121,23 +121,23 @@ mod tests {
 
     #[test]
     fn a_three_member_plan_reads_followers_first_leader_last() {
-        let plan = preview_upgrade(&input(StorageKind::Persistent, "3.5.1")).expect("plan");
+        let plan = preview_upgrade(&input(StorageKind::Persistent, "3.5.30")).expect("plan");
         let text = render("demo", &plan);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "Upgrade plan for etcdcluster demo: etcd 3.4.23 -> 3.5.1 (one minor step)");
+        assert_eq!(lines[0], "Upgrade plan for etcdcluster demo: etcd 3.4.23 -> 3.5.30 (one minor step)");
         assert!(lines[1].starts_with("STEP   ACTION"), "{text}");
         assert!(lines[2].starts_with("1      check path"), "{text}");
         let words = |line: &str| line.split_whitespace().take(7).collect::<Vec<_>>().join(" ");
-        assert_eq!(words(lines[3]), "2 change version demo-1 3.4.23 3.5.1 in", "{text}");
+        assert_eq!(words(lines[3]), "2 change version demo-1 3.4.23 3.5.30 in", "{text}");
         assert!(lines[4].contains("demo-2"), "{text}");
         assert!(lines[5].contains("move leader") && lines[5].contains("to demo-1"), "{text}");
-        assert!(lines[6].contains("demo-0") && lines[6].contains("reporting 3.5.1"), "{text}");
+        assert!(lines[6].contains("demo-0") && lines[6].contains("reporting 3.5.30"), "{text}");
         assert_eq!(lines.len(), 7);
     }
 
     #[test]
     fn ephemeral_members_are_shown_as_new_learners_and_refusals_are_said() {
-        let mut unhealthy = input(StorageKind::Ephemeral, "3.5.0");
+        let mut unhealthy = input(StorageKind::Ephemeral, "3.5.16");
         unhealthy.members[2].healthy = false;
         let plan = preview_upgrade(&unhealthy).expect("plan");
         let text = render("demo", &plan);

@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn describes_phase_step_and_ready_count() {
         let spec: EtcdClusterSpec =
-            serde_json::from_value(serde_json::json!({"size": 5, "version": "3.5.1"})).expect("spec");
+            serde_json::from_value(serde_json::json!({"size": 5, "version": "3.5.30"})).expect("spec");
         let mut cluster = EtcdCluster::new("demo", spec);
         assert_eq!(describe(&cluster), "Pending (ready 0/5)");
         cluster.status = Some(EtcdClusterStatus {

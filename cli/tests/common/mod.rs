@@ -52,7 +52,7 @@ pub fn expect_code(output: &Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", stdout(output), stderr(output));
 }
 
-/// Creates the namespace `namespace`, then EtcdClusters (etcd 3.5.1, default size) as
+/// Creates the namespace `namespace`, then EtcdClusters (etcd 3.5.30, default size) as
 /// `(namespace, name)` pairs say, through `client`.
 pub async fn create_clusters(client: &kube::Client, namespace: &str, clusters: &[(&str, &str)]) {
     let object: Namespace =
@@ -62,7 +62,7 @@ pub async fn create_clusters(client: &kube::Client, namespace: &str, clusters: &
         .await
         .expect("namespace created");
     let spec: EtcdClusterSpec =
-        serde_json::from_value(serde_json::json!({"version": "3.5.1"})).expect("spec");
+        serde_json::from_value(serde_json::json!({"version": "3.5.30"})).expect("spec");
     for (namespace, name) in clusters {
         let api: Api<EtcdCluster> = Api::namespaced(client.clone(), namespace);
         api.create(&PostParams::default(), &EtcdCluster::new(name, spec.clone()))

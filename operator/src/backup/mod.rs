@@ -395,7 +395,7 @@ mod tests {
             sha256: "a".repeat(64),
             size_bytes: 10,
             revision: 5,
-            etcd_version: "3.5.1".into(),
+            etcd_version: "3.5.30".into(),
             member: Some("demo-0".into()),
             completed_at: None,
         }

@@ -263,7 +263,7 @@ mod tests {
     fn base_objects_are_applied_only_when_something_calls_for_it() {
         let mut cluster: EtcdCluster = serde_json::from_value(
             json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
-                "metadata": {"name": "demo", "generation": 2}, "spec": {"version": "3.5.1"}}),
+                "metadata": {"name": "demo", "generation": 2}, "spec": {"version": "3.5.30"}}),
         )
         .expect("cluster");
         let services = vec!["demo".to_string(), "demo-client".to_string()];

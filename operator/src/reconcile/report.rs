@@ -118,6 +118,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
             desired - 1
         ));
     }
+    let running = current_version.as_deref().or(previous.current_version.as_deref()).and_then(|v| v.parse().ok());
+    warnings.extend(advisory_warning(&name, running));
     EtcdClusterStatus {
         phase: Some(phase),
         observed_generation: cluster.metadata.generation,
@@ -299,15 +301,37 @@ fn condition(
     }
 }
 
+/// The warning for a cluster that runs a release under one of etcd's advisories, with the
+/// patch upgrade that leaves it.
+fn advisory_warning(cluster: &str, running: Option<EtcdVersion>) -> Option<String> {
+    let running = running?;
+    let found = shared::advisory::advisory(running)?;
+    let instead = shared::version::suggested_instead(running);
+    Some(format!(
+        "etcd {running} must not hold data: {} (etcd's advisory: {}); upgrade to {instead}: kubectl etcd \
+         upgrade {cluster} --to {instead}",
+        found.defect, found.source
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
     #[test]
+    fn a_cluster_running_an_advised_against_release_is_warned_with_the_patch_to_take() {
+        let warning = advisory_warning("demo", "3.5.1".parse().ok()).expect("a warning");
+        assert!(warning.starts_with("etcd 3.5.1 must not hold data: after a crash"), "{warning}");
+        assert!(warning.ends_with("upgrade to 3.5.30: kubectl etcd upgrade demo --to 3.5.30"), "{warning}");
+        assert_eq!(advisory_warning("demo", "3.5.30".parse().ok()), None);
+        assert_eq!(advisory_warning("demo", None), None);
+    }
+
+    #[test]
     fn an_unsupported_spec_fails_with_a_reason() {
         let spec =
-            serde_json::from_value(json!({"version": "3.5.1", "tls": {"peerSecret": "p"}})).expect("spec");
+            serde_json::from_value(json!({"version": "3.5.30", "tls": {"peerSecret": "p"}})).expect("spec");
         let cluster = EtcdCluster::new("demo", spec);
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         let status = unsupported(&cluster, "TlsNotSupported", "TLS is not supported yet", now);

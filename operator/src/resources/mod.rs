@@ -155,13 +155,13 @@ pub(crate) mod testing {
     /// UID of the test cluster.
     pub const UID: &str = "0b6c0a4e-1d7f-4c3e-9a57-2f1e8d6c5b4a";
 
-    /// `demo` in namespace `db`, 3 members of etcd 3.5.1, every other field defaulted.
+    /// `demo` in namespace `db`, 3 members of etcd 3.5.30, every other field defaulted.
     pub fn cluster() -> EtcdCluster {
         let mut cluster = EtcdCluster::new(
             "demo",
             EtcdClusterSpec {
                 size: 3,
-                version: "3.5.1".to_string(),
+                version: "3.5.30".to_string(),
                 repository: names::DEFAULT_REPOSITORY.to_string(),
                 storage: StorageSpec::default(),
                 pod: PodPolicy::default(),
@@ -222,8 +222,8 @@ mod tests {
     #[test]
     fn image_tags_are_v_prefixed_once() {
         let c = cluster();
-        assert_eq!(image(&c, "3.5.1"), "gcr.io/etcd-development/etcd:v3.5.1");
-        assert_eq!(image(&c, "v3.5.1"), "gcr.io/etcd-development/etcd:v3.5.1");
+        assert_eq!(image(&c, "3.5.30"), "gcr.io/etcd-development/etcd:v3.5.30");
+        assert_eq!(image(&c, "v3.5.30"), "gcr.io/etcd-development/etcd:v3.5.30");
         let mut c = cluster();
         c.spec.repository = "localhost:5000/etcd".into();
         assert_eq!(image(&c, "3.4.23"), "localhost:5000/etcd:v3.4.23", "a registry port is kept");

@@ -294,7 +294,7 @@ mod tests {
         initial_cluster: &[(String, String)],
         state: InitialState,
     ) -> Pod {
-        let spec = MemberPod { member, version: "3.5.1", initial_cluster, state, token: "demo-tok" };
+        let spec = MemberPod { member, version: "3.5.30", initial_cluster, state, token: "demo-tok" };
         member_pod(c, &spec).expect("valid member")
     }
 
@@ -392,7 +392,7 @@ mod tests {
         let pod = build(&cluster(), "demo-1", &initial(&["demo-0", "demo-1", "demo-2"]), InitialState::New);
         let etcd = etcd(&pod);
         assert_eq!(etcd.name, "etcd");
-        assert_eq!(etcd.image.as_deref(), Some("gcr.io/etcd-development/etcd:v3.5.1"));
+        assert_eq!(etcd.image.as_deref(), Some("gcr.io/etcd-development/etcd:v3.5.30"));
         assert_eq!(etcd.command.as_deref(), Some(&["/usr/local/bin/etcd".to_string()][..]));
         let expected = [
             "--name=demo-1",
@@ -654,7 +654,7 @@ mod tests {
         let others = initial(&["demo-0", "demo-1"]);
         let spec = MemberPod {
             member: "demo-2",
-            version: "3.5.1",
+            version: "3.5.30",
             initial_cluster: &others,
             state: InitialState::Existing,
             token: "t",
@@ -677,7 +677,7 @@ mod tests {
         let members = vec![("other-0".to_string(), names::peer_url("other-0", "demo", NAMESPACE))];
         let spec = MemberPod {
             member: "other-0",
-            version: "3.5.1",
+            version: "3.5.30",
             initial_cluster: &members,
             state: InitialState::New,
             token: "t",

@@ -325,7 +325,7 @@ mod tests {
             member: "new-0",
             peer_url: "http://new-0.new.default.svc.cluster.local:2380",
             token: "new-abc",
-            etcd_image: "gcr.io/etcd-development/etcd:v3.5.1",
+            etcd_image: "gcr.io/etcd-development/etcd:v3.5.30",
             version,
             operator_image: "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0",
             source: SeedSource::Fetch(source),
@@ -340,7 +340,7 @@ mod tests {
             credentials_secret: Some("creds".into()),
             ..StorageLocation::default()
         };
-        let containers = init_containers(&seed("3.5.1", &source), "data");
+        let containers = init_containers(&seed("3.5.30", &source), "data");
         let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["fetch-snapshot", "restore-snapshot", "install-snapshot"]);
         let fetch = &containers[0];
@@ -381,7 +381,7 @@ mod tests {
     #[test]
     fn an_uploaded_snapshot_is_received_on_the_upload_port() {
         let source = StorageLocation::default();
-        let upload = Seed { source: SeedSource::Upload, ..seed("3.5.1", &source) };
+        let upload = Seed { source: SeedSource::Upload, ..seed("3.5.30", &source) };
         let containers = init_containers(&upload, "data");
         let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, [names::UPLOAD_CONTAINER, "restore-snapshot", "install-snapshot"]);

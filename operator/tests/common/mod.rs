@@ -88,9 +88,9 @@ pub async fn pod_ips(client: &Client) -> Vec<String> {
     pods(client).await.iter().filter_map(|p| p.status.as_ref()?.pod_ip.clone()).collect()
 }
 
-/// Runs etcdctl 3.5.1 against one member.
+/// Runs etcdctl 3.5.30 against one member.
 pub async fn etcdctl(ip: &str, args: &[&str]) -> String {
-    etcd_sandbox::testkit::etcdctl("3.5.1", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
+    etcd_sandbox::testkit::etcdctl("3.5.30", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// etcd's member list: (name, hex ID, learner).
@@ -130,7 +130,7 @@ pub async fn pod_identity(client: &Client, name: &str) -> (String, i32) {
 
 /// The spec of a 3-member cluster with the given storage kind.
 pub fn three(storage: &str) -> Value {
-    json!({"size": 3, "version": "3.5.1", "storage": {"kind": storage}})
+    json!({"size": 3, "version": "3.5.30", "storage": {"kind": storage}})
 }
 
 /// Connects to the members at `ips` (short timeouts, for tests that reconnect often).

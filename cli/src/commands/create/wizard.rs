@@ -4,7 +4,7 @@
 //! summary says are pure; only [`ask`] and [`confirm`] talk to the terminal, on stderr.
 
 use shared::crd::{DEFAULT_SIZE, EtcdCluster, MAX_SIZE, MIN_SIZE, StorageKind};
-use shared::version::{KNOWN_VERSIONS, default_version};
+use shared::version::{default_version, recommended_versions};
 
 use super::{Args, BuildError, CreateError, DEFAULT_STORAGE, build};
 
@@ -24,7 +24,10 @@ impl Question {
     fn prompt(self) -> String {
         match self {
             Question::Size => format!("Members, {MIN_SIZE} to {MAX_SIZE} (odd sizes are recommended)"),
-            Question::Version => format!("etcd version (tested: {})", KNOWN_VERSIONS.join(", ")),
+            Question::Version => {
+                let offered: Vec<String> = recommended_versions().iter().map(ToString::to_string).collect();
+                format!("etcd version (tested: {})", offered.join(", "))
+            }
             Question::Storage => {
                 "Storage of each member: a volume size such as 8Gi, or ephemeral".to_string()
             }
@@ -143,7 +146,7 @@ mod tests {
         assert_eq!(missing(&args(&["demo"])), [Size, Version, Storage]);
         assert_eq!(missing(&args(&["demo", "--size", "5", "--storage", "ephemeral"])), [Version]);
         assert!(
-            missing(&args(&["demo", "--size", "1", "--version", "3.5.1", "--storage", "2Gi"])).is_empty()
+            missing(&args(&["demo", "--size", "1", "--version", "3.5.30", "--storage", "2Gi"])).is_empty()
         );
     }
 
@@ -154,7 +157,7 @@ mod tests {
         assert!(!should_ask(&args(&["demo", "--yes"]), true));
         assert!(!should_ask(&args(&["demo", "-y"]), true));
         assert!(!should_ask(&args(&["demo", "--dry-run"]), true));
-        let complete = args(&["demo", "--size", "3", "--version", "3.5.1", "--storage", "1Gi"]);
+        let complete = args(&["demo", "--size", "3", "--version", "3.5.30", "--storage", "1Gi"]);
         assert!(!should_ask(&complete, true), "nothing missing, nothing asked");
     }
 
@@ -196,7 +199,9 @@ mod tests {
         let too_big = check(&given, Question::Size, "10").expect_err("too big");
         assert!(too_big.contains("less than or equal to 9"), "{too_big}");
         let version = check(&given, Question::Version, "3.9.9").expect_err("unsupported");
-        assert!(version.contains("etcd 3.9.9 is not supported"), "{version}");
+        assert!(version.contains("does not support etcd 3.9"), "{version}");
+        let advised = check(&given, Question::Version, "3.5.1").expect_err("under an advisory");
+        assert!(advised.contains("etcd 3.5.1 must not hold data") && advised.contains("Choose 3.5.30"), "{advised}");
         let storage = check(&given, Question::Storage, "ephemeral").expect_err("a class needs a volume");
         assert!(storage.contains("apply only to Persistent storage"), "{storage}");
         assert_eq!(missing(&given).len(), 3, "the flags given are untouched");
@@ -204,10 +209,10 @@ mod tests {
 
     #[test]
     fn the_summary_says_what_will_be_created_and_where() {
-        let cluster = build(&args(&["demo", "--version", "3.5.1"]), None).expect("valid");
+        let cluster = build(&args(&["demo", "--version", "3.5.30"]), None).expect("valid");
         assert_eq!(
             summary(&cluster, "prod"),
-            "Create etcdcluster demo in namespace prod: 3 members of etcd 3.5.1, each with a persistent 1Gi \
+            "Create etcdcluster demo in namespace prod: 3 members of etcd 3.5.30, each with a persistent 1Gi \
              volume (the default storage class)?"
         );
         let flags = ["demo", "--size", "1", "--version", "3.4.23", "--storage", "ephemeral"];
