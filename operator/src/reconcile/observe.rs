@@ -25,7 +25,8 @@ pub struct Observation {
     pub services: Vec<String>,
     /// etcd's view; `None` when no member answered.
     pub membership: Option<Membership>,
-    /// The EtcdBackup that takes the snapshot before an upgrade to `spec.version`, when the
+    /// The EtcdBackup that takes the snapshot before an upgrade to `spec.version` asked for
+    /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
 }
@@ -66,7 +67,11 @@ pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Obs
     let pre_upgrade_backup = match (pending && wants_snapshot, cluster.spec.version.parse()) {
         (true, Ok(target)) => {
             Api::<EtcdBackup>::namespaced(client.clone(), &namespace)
-                .get_opt(&names::pre_upgrade_backup_name(&cluster.name_any(), target))
+                .get_opt(&names::pre_upgrade_backup_name(
+                    &cluster.name_any(),
+                    target,
+                    cluster.metadata.generation.unwrap_or_default(),
+                ))
                 .await?
         }
         _ => None,
@@ -182,6 +187,7 @@ pub fn membership_input(
         claims: observation.claims.iter().map(ResourceExt::name_any).collect(),
         members: observation.membership.as_ref().map(|m| m.members.clone()),
         target,
+        generation: cluster.metadata.generation.unwrap_or_default(),
         force_version: cluster
             .annotations()
             .get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION)
