@@ -244,7 +244,10 @@ async fn the_snapshot_the_spec_asks_for_is_taken_before_any_member_changes() {
     wait_status(&clusters, 180, "every member at 3.5.30", |s| all_at(s, "3.5.30", 3)).await;
 
     let backups: Api<EtcdBackup> = Api::namespaced(sb.client.clone(), "default");
-    let backup = backups.get("demo-before-3-5-30").await.expect("the pre-upgrade EtcdBackup");
+    // Named after the generation that asked for 3.5.30 (nothing changed the spec since).
+    let generation = clusters.get("demo").await.expect("cluster").metadata.generation.expect("generation");
+    let name = shared::names::pre_upgrade_backup_name("demo", "3.5.30".parse().expect("version"), generation);
+    let backup = backups.get(&name).await.expect("the pre-upgrade EtcdBackup");
     let status = backup.status.unwrap_or_default();
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:?}");
     let snapshot = status.snapshot.expect("the snapshot's details");

@@ -41,9 +41,17 @@ pub fn image_version(image: &str) -> Option<crate::version::EtcdVersion> {
 }
 
 /// The one-shot EtcdBackup that takes the snapshot before an upgrade of `cluster` to
-/// `target`: `<cluster>-before-<target with dashes>`, e.g. `demo-before-3-5-1`.
-pub fn pre_upgrade_backup_name(cluster: &str, target: crate::version::EtcdVersion) -> String {
-    format!("{cluster}-before-{}", target.to_string().replace('.', "-"))
+/// `target` asked for at `generation` (the cluster's `metadata.generation`, which setting
+/// `spec.version` bumps): `<cluster>-before-<target with dashes>-<generation>`, e.g.
+/// `demo-before-3-5-1-2`. With the generation, a later upgrade to the same version gets a
+/// snapshot of its own instead of the one an earlier upgrade left. A cluster name has at
+/// most 40 characters, so the name stays within the 253 of an object name.
+pub fn pre_upgrade_backup_name(
+    cluster: &str,
+    target: crate::version::EtcdVersion,
+    generation: i64,
+) -> String {
+    format!("{cluster}-before-{}-{generation}", target.to_string().replace('.', "-"))
 }
 
 /// The cluster DNS domain member addresses are written in.
@@ -177,6 +185,14 @@ mod tests {
         assert_eq!(member_of_peer_url("http://10.0.0.1:2380", "demo", "db"), None);
         assert_eq!(member_of_peer_url(&peer_url("other-0", "other", "db"), "demo", "db"), None);
         assert_eq!(claim_name("demo-0"), "data-demo-0");
+        let target = "3.5.30".parse().expect("version");
+        assert_eq!(pre_upgrade_backup_name("demo", target, 4), "demo-before-3-5-30-4");
+        let longest = pre_upgrade_backup_name(
+            &"a".repeat(40),
+            crate::version::EtcdVersion::new(u64::MAX, u64::MAX, u64::MAX),
+            i64::MAX,
+        );
+        assert!(longest.len() <= 253, "an object name: {}", longest.len());
         let l = labels("demo", Some("demo-0"));
         assert_eq!(l[LABEL_MEMBER], "demo-0");
         assert_eq!(l[LABEL_MANAGED_BY], "kubectl-etcd");

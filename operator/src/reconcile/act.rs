@@ -44,15 +44,19 @@ pub fn token(cluster: &EtcdCluster) -> String {
 }
 
 /// Applies the objects every cluster has whatever its members: the peer and client
-/// Services and the disruption budget.
-pub async fn ensure_base(client: &kube::Client, cluster: &EtcdCluster) -> Result<(), ActError> {
+/// Services and the disruption budget (computed from `census`).
+pub async fn ensure_base(
+    client: &kube::Client,
+    cluster: &EtcdCluster,
+    census: &pdb::Census,
+) -> Result<(), ActError> {
     let namespace = cluster.namespace().unwrap_or_default();
     let apply = PatchParams::apply(MANAGER).force();
     let services: Api<Service> = Api::namespaced(client.clone(), &namespace);
     for svc in [service::peer_service(cluster)?, service::client_service(cluster)?] {
         services.patch(&svc.name_any(), &apply, &Patch::Apply(&svc)).await?;
     }
-    let budget = pdb::disruption_budget(cluster)?;
+    let budget = pdb::disruption_budget(cluster, census)?;
     Api::<PodDisruptionBudget>::namespaced(client.clone(), &namespace)
         .patch(&budget.name_any(), &apply, &Patch::Apply(&budget))
         .await?;

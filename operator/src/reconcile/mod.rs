@@ -34,8 +34,19 @@ pub struct Context {
     /// What the operator counts.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// When the Services and disruption budget of each cluster (by UID) were last applied,
-    /// and for which generation.
-    pub base_applied: std::sync::Mutex<std::collections::HashMap<String, (i64, Instant)>>,
+    /// for which generation and with which `minAvailable`.
+    pub base_applied: std::sync::Mutex<std::collections::HashMap<String, BaseApplied>>,
+}
+
+/// What the Services and disruption budget of a cluster were last applied with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BaseApplied {
+    /// The cluster's `metadata.generation`.
+    pub generation: i64,
+    /// The budget's `minAvailable`.
+    pub min_available: i32,
+    /// When.
+    pub at: Instant,
 }
 
 /// How often the Services and disruption budget of an idle cluster are applied again,
@@ -43,13 +54,15 @@ pub struct Context {
 const BASE_REFRESH: Duration = Duration::from_secs(600);
 
 /// Whether the Services and disruption budget must be applied now: something is under
-/// way, the spec changed since they were applied, a Service is missing, or they were last
-/// applied longer ago than [`BASE_REFRESH`].
+/// way, the spec changed since they were applied, the budget's `minAvailable` (which
+/// follows the membership) differs from the one applied, a Service is missing, or they
+/// were last applied longer ago than [`BASE_REFRESH`].
 fn base_due(
     step: &Step,
     cluster: &EtcdCluster,
     services: &[String],
-    applied: Option<(i64, Instant)>,
+    min_available: i32,
+    applied: Option<BaseApplied>,
     now: Instant,
 ) -> bool {
     let name = cluster.name_any();
@@ -57,8 +70,10 @@ fn base_due(
     let generation = cluster.metadata.generation.unwrap_or_default();
     !matches!(step, Step::Idle | Step::Wait { .. })
         || wanted.iter().any(|s| !services.contains(s))
-        || applied.is_none_or(|(applied_generation, at)| {
-            applied_generation != generation || now.duration_since(at) >= BASE_REFRESH
+        || applied.is_none_or(|applied| {
+            applied.generation != generation
+                || applied.min_available != min_available
+                || now.duration_since(applied.at) >= BASE_REFRESH
         })
 }
 
@@ -161,13 +176,18 @@ async fn carry_out(
     let applied =
         ctx.base_applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).copied();
     let now = Instant::now();
-    if base_due(step, cluster, &observation.services, applied, now) {
-        act::ensure_base(&ctx.client, cluster).await?;
+    // The budget covers the Pods this step creates from the start: applied after them, a
+    // learner's healthy Pod would allow one eviction too many until the next reconcile.
+    let mut census = observe::census(observation);
+    census.pods += pods_created_by(step);
+    let min_available = crate::resources::pdb::min_available(cluster, &census);
+    if base_due(step, cluster, &observation.services, min_available, applied, now) {
+        act::ensure_base(&ctx.client, cluster, &census).await?;
         let generation = cluster.metadata.generation.unwrap_or_default();
         ctx.base_applied
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, (generation, now));
+            .insert(key, BaseApplied { generation, min_available, at: now });
     }
     act::act(&ctx.client, cluster, observation, step).await?;
     if let Some((reason, action)) = event_of(step) {
@@ -189,6 +209,15 @@ async fn carry_out(
         crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
     }
     Ok(())
+}
+
+/// How many member Pods `step` creates.
+fn pods_created_by(step: &Step) -> usize {
+    match step {
+        Step::Bootstrap { missing, .. } => missing.len(),
+        Step::CreatePod { .. } => 1,
+        _ => 0,
+    }
 }
 
 /// Records the reconcile in the metrics.
@@ -259,24 +288,56 @@ pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, _ctx: Arc
 mod tests {
     use super::*;
 
+    fn demo(generation: i64) -> EtcdCluster {
+        serde_json::from_value(json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo", "generation": generation}, "spec": {"version": "3.5.1"}}))
+        .expect("cluster")
+    }
+
     #[test]
     fn base_objects_are_applied_only_when_something_calls_for_it() {
-        let mut cluster: EtcdCluster = serde_json::from_value(
-            json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
-                "metadata": {"name": "demo", "generation": 2}, "spec": {"version": "3.5.30"}}),
-        )
-        .expect("cluster");
+        let mut cluster = demo(2);
         let services = vec!["demo".to_string(), "demo-client".to_string()];
         let now = Instant::now();
-        let fresh = Some((2, now));
-        assert!(!base_due(&Step::Idle, &cluster, &services, fresh, now), "idle, applied, present");
-        assert!(base_due(&Step::Idle, &cluster, &services, None, now), "never applied by this operator");
-        assert!(base_due(&Step::Idle, &cluster, &services[..1], fresh, now), "the client Service is gone");
+        let fresh = Some(BaseApplied { generation: 2, min_available: 2, at: now });
+        let due = |step: &Step, cluster: &EtcdCluster, services: &[String], applied, at| {
+            base_due(step, cluster, services, 2, applied, at)
+        };
+        assert!(!due(&Step::Idle, &cluster, &services, fresh, now), "idle, applied, present");
+        assert!(due(&Step::Idle, &cluster, &services, None, now), "never applied by this operator");
+        assert!(due(&Step::Idle, &cluster, &services[..1], fresh, now), "the client Service is gone");
         let later = now + BASE_REFRESH;
-        assert!(base_due(&Step::Idle, &cluster, &services, fresh, later), "refreshed now and then");
+        assert!(due(&Step::Idle, &cluster, &services, fresh, later), "refreshed now and then");
         let step = Step::AddLearner { member: "demo-3".into(), peer_url: String::new() };
-        assert!(base_due(&step, &cluster, &services, fresh, now), "a change is under way");
+        assert!(due(&step, &cluster, &services, fresh, now), "a change is under way");
         cluster.metadata.generation = Some(3);
-        assert!(base_due(&Step::Idle, &cluster, &services, fresh, now), "the spec changed");
+        assert!(due(&Step::Idle, &cluster, &services, fresh, now), "the spec changed");
+    }
+
+    #[test]
+    fn the_budget_is_applied_again_when_its_min_available_changes() {
+        let cluster = demo(2);
+        let services = vec!["demo".to_string(), "demo-client".to_string()];
+        let now = Instant::now();
+        let applied = Some(BaseApplied { generation: 2, min_available: 3, at: now });
+        assert!(!base_due(&Step::Idle, &cluster, &services, 3, applied, now), "the same budget");
+        // A member was removed (5 voters -> 4, the same generation): fewer evictions allowed.
+        assert!(base_due(&Step::Idle, &cluster, &services, 4, applied, now), "the membership changed");
+        let waiting = Step::Wait { reason: "a member is starting".into() };
+        assert!(base_due(&waiting, &cluster, &services, 2, applied, now), "etcd answered again");
+    }
+
+    #[test]
+    fn the_budget_counts_the_pods_the_step_creates() {
+        let create = Step::CreatePod {
+            member: "demo-3".into(),
+            state: shared::plan::membership::InitialState::Existing,
+            initial_cluster: vec![],
+            version: "3.5.1".parse().expect("version"),
+        };
+        assert_eq!(pods_created_by(&create), 1);
+        assert_eq!(pods_created_by(&Step::Idle), 0);
+        let add = Step::AddLearner { member: "demo-3".into(), peer_url: String::new() };
+        assert_eq!(pods_created_by(&add), 0, "the Pod comes with the next step");
     }
 }

@@ -11,6 +11,7 @@ use shared::plan::membership::{MembershipInput, PodView, SnapshotState};
 use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
+use crate::resources::pdb::Census;
 use crate::resources::pod::CONTAINER_NAME;
 
 /// Everything one reconcile looks at.
@@ -24,7 +25,8 @@ pub struct Observation {
     pub services: Vec<String>,
     /// etcd's view; `None` when no member answered.
     pub membership: Option<Membership>,
-    /// The EtcdBackup that takes the snapshot before an upgrade to `spec.version`, when the
+    /// The EtcdBackup that takes the snapshot before an upgrade to `spec.version` asked for
+    /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
 }
@@ -65,12 +67,27 @@ pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Obs
     let pre_upgrade_backup = match (pending && wants_snapshot, cluster.spec.version.parse()) {
         (true, Ok(target)) => {
             Api::<EtcdBackup>::namespaced(client.clone(), &namespace)
-                .get_opt(&names::pre_upgrade_backup_name(&cluster.name_any(), target))
+                .get_opt(&names::pre_upgrade_backup_name(
+                    &cluster.name_any(),
+                    target,
+                    cluster.metadata.generation.unwrap_or_default(),
+                ))
                 .await?
         }
         _ => None,
     };
     Ok(Observation { pods, claims, services, membership, pre_upgrade_backup })
+}
+
+/// What the disruption budget is computed from: the member Pods and etcd's voters.
+pub fn census(observation: &Observation) -> Census {
+    let has_pod = |name: &str| observation.pods.iter().any(|p| p.name_any() == name);
+    let voters = observation.membership.as_ref().map(|m| m.members.iter().filter(|m| !m.learner));
+    Census {
+        pods: observation.pods.len(),
+        voters: voters.clone().map(Iterator::count),
+        voters_without_pod: voters.map_or(0, |v| v.filter(|m| !has_pod(&m.name)).count()),
+    }
 }
 
 /// `(member, http://<pod IP>:2379)` of every member Pod that has an IP.
@@ -178,6 +195,7 @@ pub fn membership_input(
         claims: observation.claims.iter().map(ResourceExt::name_any).collect(),
         members: observation.membership.as_ref().map(|m| m.members.clone()),
         target,
+        generation: cluster.metadata.generation.unwrap_or_default(),
         force_version: cluster
             .annotations()
             .get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION)
@@ -292,5 +310,33 @@ mod tests {
             alarms: vec![],
         });
         assert_eq!(voting_endpoints(&observation), ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]);
+    }
+
+    #[test]
+    fn the_census_counts_every_pod_and_the_voters_with_and_without_one() {
+        let mut observation = Observation {
+            pods: vec![pod("demo-0", "10.0.0.1"), pod("demo-1", "10.0.0.2"), pod("demo-3", "10.0.0.4")],
+            claims: vec![],
+            services: vec![],
+            membership: None,
+            pre_upgrade_backup: None,
+        };
+        assert_eq!(census(&observation), Census { pods: 3, voters: None, voters_without_pod: 0 });
+        observation.membership = Some(crate::etcd::Membership {
+            cluster_id: 1,
+            members: vec![
+                member("demo-0", false),
+                member("demo-1", false),
+                member("demo-2", false),
+                member("demo-3", true),
+            ],
+            states: vec![],
+            alarms: vec![],
+        });
+        assert_eq!(
+            census(&observation),
+            Census { pods: 3, voters: Some(3), voters_without_pod: 1 },
+            "demo-2 votes and has no Pod; demo-3 is a learner"
+        );
     }
 }

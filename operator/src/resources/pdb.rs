@@ -8,17 +8,53 @@ use shared::names;
 
 use super::{BuildError, cluster_name, object_meta};
 
-/// The cluster's PodDisruptionBudget, named like the cluster.
+/// The members a disruption budget protects, as one reconcile observed them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// The cluster's member Pods: every Pod the budget selects, learners' and Pods being
+    /// deleted included.
+    pub pods: usize,
+    /// etcd's voting members; `None` when etcd did not answer (or the cluster is new).
+    pub voters: Option<usize>,
+    /// Voting members that have no Pod (down, as far as quorum is concerned).
+    pub voters_without_pod: usize,
+}
+
+/// The `minAvailable` of the cluster's budget: the member Pods less the voting members
+/// that may be lost while quorum holds.
 ///
-/// `minAvailable` is the quorum of `spec.size` (`size / 2 + 1`): a voluntary disruption
-/// (a node drain, an eviction) may never take away quorum. A single-member cluster
-/// therefore allows none, and a drain waits until the operator or a person moves it.
-pub fn disruption_budget(cluster: &EtcdCluster) -> Result<PodDisruptionBudget, BuildError> {
+/// Member Pods have no controller owner, so the disruption controller honours only an
+/// integer `minAvailable` for them, and allows `healthy Pods - minAvailable` evictions.
+/// With `minAvailable = Pods - (tolerance(voters) - voters without a Pod)`, that is
+/// `tolerance - unhealthy Pods - voters without a Pod` at most: never more than the
+/// current voters tolerate (`voters - (voters / 2 + 1)`), whatever `spec.size` says, and
+/// a learner's Pod adds nothing to it. A Pod that is not healthy (a learner's included)
+/// counts as a lost voter, which errs on the safe side. When the voters are unknown (etcd
+/// did not answer, or the cluster is new) no eviction is allowed: every member Pod, and
+/// at least `spec.size`, must stay available.
+pub fn min_available(cluster: &EtcdCluster, census: &Census) -> i32 {
+    let to_int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    match census.voters {
+        Some(voters) if voters > 0 => {
+            let spare = tolerance(voters).saturating_sub(census.voters_without_pod);
+            to_int(census.pods.saturating_sub(spare))
+        }
+        _ => to_int(census.pods).max(cluster.spec.size).max(0),
+    }
+}
+
+/// The cluster's PodDisruptionBudget, named like the cluster, selecting every member Pod
+/// (learners' included), with the `minAvailable` of [`min_available`]: a voluntary
+/// disruption (a node drain, an eviction) may never take away quorum. A single-member
+/// cluster therefore allows none, and a drain waits until the operator or a person moves
+/// it. The value changes with the membership, so the reconcile applies the budget again
+/// whenever it differs from what was applied last.
+pub fn disruption_budget(cluster: &EtcdCluster, census: &Census) -> Result<PodDisruptionBudget, BuildError> {
     let name = cluster_name(cluster)?;
     Ok(PodDisruptionBudget {
         metadata: object_meta(cluster, name.to_string(), names::labels(name, None), true)?,
         spec: Some(PodDisruptionBudgetSpec {
-            min_available: Some(IntOrString::Int(quorum(cluster.spec.size))),
+            min_available: Some(IntOrString::Int(min_available(cluster, census))),
             selector: Some(LabelSelector {
                 match_labels: Some(names::selector_labels(name)),
                 match_expressions: None,
@@ -29,9 +65,9 @@ pub fn disruption_budget(cluster: &EtcdCluster) -> Result<PodDisruptionBudget, B
     })
 }
 
-/// Members that must vote for raft to make progress: a majority of `size`.
-fn quorum(size: i32) -> i32 {
-    size / 2 + 1
+/// How many of `voters` voting members may be lost while a majority still votes.
+fn tolerance(voters: usize) -> usize {
+    voters - (voters / 2 + 1)
 }
 
 #[cfg(test)]
@@ -39,9 +75,23 @@ mod tests {
     use super::super::testing::{NAMESPACE, UID, cluster};
     use super::*;
 
+    /// Three voters, each with its Pod.
+    const THREE: Census = Census { pods: 3, voters: Some(3), voters_without_pod: 0 };
+
+    /// How many evictions the budget allows while every member Pod is healthy (what the
+    /// disruption controller computes for an integer `minAvailable`).
+    fn allowed(size: i32, census: Census) -> i64 {
+        let mut c = cluster();
+        c.spec.size = size;
+        let spec = disruption_budget(&c, &census).expect("valid").spec.expect("spec");
+        let Some(IntOrString::Int(min_available)) = spec.min_available else { panic!("an integer") };
+        assert!(min_available >= 0, "a valid minAvailable: {min_available}");
+        (census.pods as i64 - i64::from(min_available)).max(0)
+    }
+
     #[test]
     fn budget_selects_the_members_and_keeps_quorum() {
-        let pdb = disruption_budget(&cluster()).expect("valid");
+        let pdb = disruption_budget(&cluster(), &THREE).expect("valid");
         assert_eq!(pdb.metadata.name.as_deref(), Some("demo"));
         assert_eq!(pdb.metadata.namespace.as_deref(), Some(NAMESPACE));
         assert_eq!(pdb.metadata.labels.as_ref(), Some(&names::labels("demo", None)));
@@ -63,20 +113,59 @@ mod tests {
     }
 
     #[test]
-    fn min_available_is_the_quorum_of_the_size() {
-        for (size, min_available) in [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3)] {
-            let mut c = cluster();
-            c.spec.size = size;
-            let pdb = disruption_budget(&c).expect("valid");
-            let spec = pdb.spec.expect("spec");
-            assert_eq!(spec.min_available, Some(IntOrString::Int(min_available)), "size {size}");
+    fn a_settled_cluster_allows_what_its_voters_tolerate() {
+        for (voters, allows) in [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2)] {
+            let census = Census { pods: voters, voters: Some(voters), voters_without_pod: 0 };
+            assert_eq!(allowed(voters as i32, census), allows, "{voters} voters");
         }
+    }
+
+    #[test]
+    fn scaling_five_to_three_allows_two_while_five_vote() {
+        let five = Census { pods: 5, voters: Some(5), voters_without_pod: 0 };
+        assert_eq!(allowed(3, five), 2, "5 voters tolerate 2, whatever spec.size says");
+    }
+
+    #[test]
+    fn a_replacement_with_four_voters_allows_one() {
+        let four = Census { pods: 4, voters: Some(4), voters_without_pod: 0 };
+        assert_eq!(allowed(3, four), 1);
+    }
+
+    #[test]
+    fn a_learner_does_not_add_to_what_the_voters_tolerate() {
+        let with_learner = Census { pods: 4, voters: Some(3), voters_without_pod: 0 };
+        assert_eq!(allowed(3, with_learner), 1, "3 voters + 1 learner");
+    }
+
+    #[test]
+    fn unknown_voters_allow_no_disruption() {
+        for pods in [0, 1, 3, 5] {
+            let unknown = Census { pods, voters: None, voters_without_pod: 0 };
+            assert_eq!(allowed(3, unknown), 0, "{pods} pods, etcd did not answer");
+        }
+    }
+
+    #[test]
+    fn a_single_voter_allows_none() {
+        let one = Census { pods: 1, voters: Some(1), voters_without_pod: 0 };
+        assert_eq!(allowed(1, one), 0);
+        assert_eq!(allowed(3, one), 0, "scaling up from one member");
+    }
+
+    #[test]
+    fn a_voter_without_a_pod_is_already_a_disruption() {
+        // 3 voters, one Pod gone (evicted, not recreated yet): its voter is down.
+        let missing = Census { pods: 2, voters: Some(3), voters_without_pod: 1 };
+        assert_eq!(allowed(3, missing), 0);
+        let five_missing_one = Census { pods: 4, voters: Some(5), voters_without_pod: 1 };
+        assert_eq!(allowed(5, five_missing_one), 1);
     }
 
     #[test]
     fn budget_needs_a_uid() {
         let mut c = cluster();
         c.metadata.uid = None;
-        assert_eq!(disruption_budget(&c), Err(BuildError::NoUid));
+        assert_eq!(disruption_budget(&c, &THREE), Err(BuildError::NoUid));
     }
 }

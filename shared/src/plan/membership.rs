@@ -109,10 +109,15 @@ pub struct MembershipInput {
     pub members: Option<Vec<MemberView>>,
     /// The version asked for (`spec.version`).
     pub target: EtcdVersion,
+    /// The cluster's `metadata.generation`: it changes with `spec.version`, so it tells one
+    /// upgrade to a version from an earlier one to the same version.
+    #[serde(default)]
+    pub generation: i64,
     /// Allow a target whose minor version the project does not support.
     pub force_version: bool,
     /// The snapshot `spec.backup.beforeUpgrade` asks for before any member changes
-    /// version, as far as it has got; `None` when the spec asks for none.
+    /// version (the EtcdBackup [`names::pre_upgrade_backup_name`] of this target and
+    /// generation), as far as it has got; `None` when the spec asks for none.
     #[serde(default)]
     pub pre_upgrade_snapshot: Option<SnapshotState>,
     /// The version the cluster was last seen to run (`status.currentVersion`): what members
@@ -583,6 +588,7 @@ mod tests {
             claims: vec![],
             members: None,
             target: v("3.5.30"),
+            generation: 1,
             force_version: false,
             pre_upgrade_snapshot: None,
             last_known_version: None,
@@ -1061,16 +1067,16 @@ mod tests {
     fn the_snapshot_the_spec_asks_for_comes_before_any_version_change() {
         let mut i = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
         i.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
-        assert_eq!(plan_membership(&i), Step::TakeSnapshot { backup: "demo-before-3-5-30".into() });
+        assert_eq!(plan_membership(&i), Step::TakeSnapshot { backup: "demo-before-3-5-30-1".into() });
         i.pre_upgrade_snapshot = Some(SnapshotState::Running);
         assert!(
-            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-before-3-5-30"))
+            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-before-3-5-30-1"))
         );
         i.pre_upgrade_snapshot = Some(SnapshotState::Failed("StoreUnreachable: no route".into()));
         assert!(matches!(
             plan_membership(&i),
             Step::Refuse { reason: Refusal::UpgradeRefused, ref message }
-                if message.contains("StoreUnreachable") && message.contains("delete EtcdBackup demo-before-3-5-30")
+                if message.contains("StoreUnreachable") && message.contains("delete EtcdBackup demo-before-3-5-30-1")
         ));
         i.pre_upgrade_snapshot = Some(SnapshotState::Taken);
         assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
@@ -1078,6 +1084,104 @@ mod tests {
         let mut done = at_version(StorageKind::Persistent, "3.5.30", "3.5.30");
         done.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
         assert_eq!(plan_membership(&done), Step::Idle);
+    }
+
+    /// The state of the snapshot the planner asks for, given the pre-upgrade EtcdBackups
+    /// that exist and have Succeeded (the operator looks its name up, `observe`).
+    fn snapshot_among(i: &MembershipInput, stored: &[&str]) -> SnapshotState {
+        let wanted = names::pre_upgrade_backup_name(&i.cluster, i.target, i.generation);
+        if stored.contains(&wanted.as_str()) { SnapshotState::Taken } else { SnapshotState::NotTaken }
+    }
+
+    #[test]
+    fn a_snapshot_left_from_an_earlier_upgrade_to_the_same_version_is_not_taken_for_a_new_one() {
+        // 3.5.16 -> 3.5.30 (generation 2): the snapshot is taken and stored.
+        let mut first = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
+        first.generation = 2;
+        first.pre_upgrade_snapshot = Some(snapshot_among(&first, &[]));
+        let Step::TakeSnapshot { backup: earlier } = plan_membership(&first) else {
+            panic!("the first upgrade takes a snapshot: {:?}", plan_membership(&first))
+        };
+        // Back to 3.5.16 (generation 3), then 3.5.30 again (generation 4): the first
+        // upgrade's backup is still there, Succeeded, and holds data from before the first
+        // upgrade, not a rollback point of this one.
+        let mut again = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
+        again.generation = 4;
+        again.pre_upgrade_snapshot = Some(snapshot_among(&again, &[&earlier]));
+        let step = plan_membership(&again);
+        let Step::TakeSnapshot { backup: fresh } = &step else {
+            panic!("a fresh snapshot before any member changes, not {step:?}")
+        };
+        assert_ne!(fresh, &earlier);
+        // Once it is stored, the upgrade goes on.
+        again.pre_upgrade_snapshot = Some(snapshot_among(&again, &[&earlier, fresh]));
+        assert!(
+            matches!(plan_membership(&again), Step::ChangeVersion { .. }),
+            "{:?}",
+            plan_membership(&again)
+        );
+    }
+
+    #[test]
+    fn an_upgrade_under_way_never_asks_for_a_second_snapshot() {
+        // demo-1 already runs the target; the spec changed since (generation 5), so the
+        // snapshot of generation 4 is not found under this generation's name.
+        let mut i = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
+        i.generation = 5;
+        i.pods[1].version = Some(v("3.5.30"));
+        i.members
+            .iter_mut()
+            .flatten()
+            .filter(|m| m.name == "demo-1")
+            .for_each(|m| m.version = Some(v("3.5.30")));
+        i.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        let step = plan_membership(&i);
+        assert!(matches!(step, Step::ChangeVersion { ref to, .. } if *to == v("3.5.30")), "{step:?}");
+        // A member at a stop on the way counts too (3.4 -> 3.6 through 3.5).
+        let mut multi = at_version(StorageKind::Persistent, "3.4.23", "3.6.0");
+        let stop = rollout::member_version(&multi);
+        multi.pods[1].version = Some(stop);
+        multi
+            .members
+            .iter_mut()
+            .flatten()
+            .filter(|m| m.name == "demo-1")
+            .for_each(|m| m.version = Some(stop));
+        multi.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        let step = plan_membership(&multi);
+        assert!(matches!(step, Step::ChangeVersion { ref to, .. } if *to == stop), "{step:?}");
+        // And moving down a patch version: a member already at the target.
+        let mut down = at_version(StorageKind::Persistent, "3.5.30", "3.5.16");
+        down.pods[1].version = Some(v("3.5.16"));
+        down.members
+            .iter_mut()
+            .flatten()
+            .filter(|m| m.name == "demo-1")
+            .for_each(|m| m.version = Some(v("3.5.16")));
+        down.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        let step = plan_membership(&down);
+        assert!(matches!(step, Step::ChangeVersion { ref to, .. } if *to == v("3.5.16")), "{step:?}");
+        // A Pod changed to the target whose member has not restarted yet.
+        let mut restarting = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
+        restarting.pods[1].version = Some(v("3.5.30"));
+        restarting.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        let step = plan_membership(&restarting);
+        assert!(!matches!(step, Step::TakeSnapshot { .. }), "{step:?}");
+        // A member at some other version is no sign of this upgrade: the snapshot is taken.
+        let mut stray = at_version(StorageKind::Persistent, "3.5.16", "3.5.30");
+        stray.pods[1].version = Some(v("3.5.20"));
+        stray
+            .members
+            .iter_mut()
+            .flatten()
+            .filter(|m| m.name == "demo-1")
+            .for_each(|m| m.version = Some(v("3.5.20")));
+        stray.pre_upgrade_snapshot = Some(SnapshotState::NotTaken);
+        assert!(
+            matches!(plan_membership(&stray), Step::TakeSnapshot { .. }),
+            "{:?}",
+            plan_membership(&stray)
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //!   member), and the member changed last reporting its new version.
 //! - When the spec asks for a snapshot before an upgrade, it is taken first
 //!   ([`Step::TakeSnapshot`]); no member changes until it is stored, and a failed one
-//!   refuses the upgrade.
+//!   refuses the upgrade. Each upgrade gets its own: the EtcdBackup's name carries the
+//!   cluster's generation. An upgrade already under way (a member runs the target, or a
+//!   stop on the way to it, while others are below) never asks for another, even when the
+//!   generation changed since (e.g. `spec.size` was edited during the upgrade).
 //! - A member whose Pod cannot run at a version other than the one members should run now
 //!   (an image that cannot be pulled, a version that crashes) is changed back or forward at
 //!   once: it is down anyway, so this never costs quorum. That is how setting the version
@@ -73,7 +76,7 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
             ),
         };
     }
-    let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target);
+    let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target, input.generation);
     let plan = match plan_upgrade(&upgrade_input(input, members)) {
         Ok(plan) => plan,
         Err(error @ (PlanError::NoLeader | PlanError::SeveralLeaders { .. })) => {
@@ -123,6 +126,19 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
     }
 }
 
+/// Some member already moved towards the target: it (or its Pod's image, while it
+/// restarts) runs the target or a stop on the way from the cluster's version (its lowest
+/// member version), while other members do not run the target. The snapshot before the
+/// upgrade was taken before that member changed.
+pub fn under_way(input: &MembershipInput, members: &[MemberView]) -> bool {
+    let reported: Vec<EtcdVersion> = members.iter().filter_map(|m| m.version).collect();
+    let Some(current) = version::cluster_version(&reported) else { return false };
+    let path = version::upgrade_path(current, input.target, input.force_version).unwrap_or_default();
+    let moved = |v: EtcdVersion| v == input.target || path.contains(&v);
+    let pods = input.pods.iter().filter(|p| !p.deleting).filter_map(|p| p.version);
+    reported.iter().any(|v| *v != input.target) && reported.iter().copied().chain(pods).any(moved)
+}
+
 /// What the upgrade planner reads, from the settled membership.
 fn upgrade_input(input: &MembershipInput, members: &[MemberView]) -> UpgradeInput {
     UpgradeInput {
@@ -139,7 +155,7 @@ fn upgrade_input(input: &MembershipInput, members: &[MemberView]) -> UpgradeInpu
         target: input.target,
         force: input.force_version,
         backup_configured: input.pre_upgrade_snapshot.is_some(),
-        snapshot_taken: input.pre_upgrade_snapshot == Some(SnapshotState::Taken),
+        snapshot_taken: input.pre_upgrade_snapshot == Some(SnapshotState::Taken) || under_way(input, members),
         storage: input.storage,
     }
 }
