@@ -232,10 +232,30 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
             .list(&ListParams::default())
             .await?;
         let left = claims_left_behind(name, &claims.items);
-        if !left.is_empty() {
-            let message = claims_exist_message(&namespace, name, &left);
+        if left.kept.is_empty() && !left.going.is_empty() {
+            // A deleted cluster's own claims, which the garbage collector removes: wait.
+            let message = format!(
+                "waiting for PersistentVolumeClaims {} of the deleted cluster {namespace}/{name} to be removed",
+                left.going.join(", ")
+            );
+            tracing::info!(
+                restore = %restore.name_any(), namespace = %namespace, cluster = %name, claims = ?left.going,
+                "restore waits for the claims of a deleted cluster to go"
+            );
+            if previous.message.as_deref() != Some(message.as_str()) {
+                write(
+                    &ctx,
+                    &restore,
+                    &status_of(&previous, RestorePhase::Pending, None, &message, Timestamp::now()),
+                )
+                .await?;
+            }
+            return Ok(Action::requeue(Duration::from_secs(2)));
+        }
+        if !left.kept.is_empty() {
+            let message = claims_exist_message(&namespace, name, &left.kept);
             tracing::warn!(
-                restore = %restore.name_any(), namespace = %namespace, cluster = %name, claims = ?left,
+                restore = %restore.name_any(), namespace = %namespace, cluster = %name, claims = ?left.kept,
                 "restore refused: member claims of an earlier cluster exist"
             );
             write(
@@ -290,29 +310,38 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
     }
 }
 
+/// Claims of an earlier cluster of the name a restore creates, by name, sorted.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// Claims that stay (`retainPolicy: Retain`, or kept by hand): they may hold writes newer
+    /// than any snapshot, so a restore must neither overwrite them nor start members on them.
+    pub kept: Vec<String>,
+    /// Claims on their way out (being deleted, or owned by the deleted EtcdCluster, which the
+    /// garbage collector removes): a restore waits for them.
+    pub going: Vec<String>,
+}
+
 /// The claims among `claims` that members of a cluster named `cluster` would mount: named
 /// `data-<cluster>-<n>` (what a new member's claim would collide with) or labelled as the
-/// cluster's. Sorted.
-///
-/// They are what an earlier cluster of that name left behind (`retainPolicy: Retain`, or a
-/// claim kept by hand), and may hold writes newer than any snapshot: a restore must neither
-/// overwrite them nor start members on them.
-pub fn claims_left_behind(cluster: &str, claims: &[PersistentVolumeClaim]) -> Vec<String> {
-    let mut left: Vec<String> = claims
-        .iter()
-        .filter(|claim| {
-            let name = claim.name_any();
-            let named = name
-                .strip_prefix("data-")
-                .is_some_and(|member| names::member_index(cluster, member).is_some());
-            let labelled =
-                claim.labels().get(names::LABEL_CLUSTER).is_some_and(|value| value.as_str() == cluster);
-            named || labelled
-        })
-        .map(ResourceExt::name_any)
-        .collect();
-    left.sort();
-    left.dedup();
+/// cluster's; sorted into those that stay and those on their way out. Only called when no
+/// EtcdCluster of that name exists.
+pub fn claims_left_behind(cluster: &str, claims: &[PersistentVolumeClaim]) -> LeftBehind {
+    let mut left = LeftBehind::default();
+    for claim in claims.iter().filter(|claim| {
+        let name = claim.name_any();
+        let named =
+            name.strip_prefix("data-").is_some_and(|member| names::member_index(cluster, member).is_some());
+        let labelled =
+            claim.labels().get(names::LABEL_CLUSTER).is_some_and(|value| value.as_str() == cluster);
+        named || labelled
+    }) {
+        let owned_by_the_cluster =
+            claim.owner_references().iter().any(|owner| owner.kind == "EtcdCluster" && owner.name == cluster);
+        let going = claim.metadata.deletion_timestamp.is_some() || owned_by_the_cluster;
+        if going { &mut left.going } else { &mut left.kept }.push(claim.name_any());
+    }
+    left.kept.sort();
+    left.going.sort();
     left
 }
 
@@ -593,8 +622,28 @@ mod tests {
             claim("data-demo-01", None),
             claim("scratch", Some("demo")),
         ];
-        assert_eq!(claims_left_behind("demo", &claims), ["data-demo-0", "data-demo-1", "scratch"]);
-        assert!(claims_left_behind("other", &claims).is_empty());
+        let left = claims_left_behind("demo", &claims);
+        assert_eq!(left.kept, ["data-demo-0", "data-demo-1", "scratch"]);
+        assert!(left.going.is_empty());
+        assert_eq!(claims_left_behind("other", &claims), LeftBehind::default());
+        let owned: PersistentVolumeClaim = serde_json::from_value(json!({"metadata": {
+            "name": "data-demo-2",
+            "ownerReferences": [{"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+                                 "name": "demo", "uid": "u"}]}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let deleting: PersistentVolumeClaim = serde_json::from_value(
+            json!({"metadata": {"name": "data-demo-3", "deletionTimestamp": "2025-01-01T00:00:00Z"}}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let left = claims_left_behind("demo", &[owned, deleting, claim("data-demo-0", None)]);
+        assert_eq!(
+            left,
+            LeftBehind {
+                kept: vec!["data-demo-0".into()],
+                going: vec!["data-demo-2".into(), "data-demo-3".into()]
+            },
+            "a deleted cluster's own claims are on their way out"
+        );
         let message = claims_exist_message("db", "demo", &["data-demo-0".into(), "data-demo-1".into()]);
         for part in [
             "PersistentVolumeClaims data-demo-0, data-demo-1 of an earlier cluster db/demo",
