@@ -68,6 +68,12 @@ enum SnapshotCommand {
         /// The staging folder `snapshot restore` writes into; removed here.
         #[arg(long)]
         staging: PathBuf,
+        /// etcd's data folder: member data there that this restore did not install is refused.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The new cluster's token, recorded by `snapshot install`.
+        #[arg(long)]
+        token: String,
     },
     /// Wait for the snapshot to be uploaded (`PUT /snapshot`, as `kubectl etcd restore --from
     /// FILE` does through a port-forward), check it against --sha256 and etcd's hash, write it
@@ -85,11 +91,19 @@ enum SnapshotCommand {
         /// The staging folder `snapshot restore` writes into; removed here.
         #[arg(long)]
         staging: PathBuf,
+        /// etcd's data folder: member data there that this restore did not install is refused.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The new cluster's token, recorded by `snapshot install`.
+        #[arg(long)]
+        token: String,
         /// How long to wait for the upload before failing (the container is then restarted).
         #[arg(long, default_value = "3600")]
         wait_seconds: u64,
     },
-    /// Move the restored staging folder to the data folder, unless it already holds data.
+    /// Record --token beside the staging folder, then move the restored staging folder to the
+    /// data folder. Data installed before for the same token is kept; any other member data
+    /// there is refused (`DataExists`) and left as it is.
     Install {
         /// The folder `snapshot restore` wrote.
         #[arg(long)]
@@ -97,6 +111,9 @@ enum SnapshotCommand {
         /// etcd's data folder.
         #[arg(long)]
         data_dir: PathBuf,
+        /// The new cluster's token.
+        #[arg(long)]
+        token: String,
     },
 }
 
@@ -108,25 +125,44 @@ enum LogFormat {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Snapshot(SnapshotCommand::Fetch { source, sha256, out, staging }) => {
+        Command::Snapshot(SnapshotCommand::Fetch { source, sha256, out, staging, data_dir, token }) => {
             let source: shared::crd::StorageLocation =
                 serde_json::from_str(&source).context("--source is not a storage location in JSON")?;
+            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let done = runtime
-                .block_on(etcd_operator::restore::seed::fetch(&source, sha256.as_deref(), &out, &staging))
+                .block_on(etcd_operator::restore::seed::fetch(
+                    &source,
+                    sha256.as_deref(),
+                    &out,
+                    &staging,
+                    target,
+                ))
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }
-        Command::Snapshot(SnapshotCommand::Receive { listen, sha256, out, staging, wait_seconds }) => {
+        Command::Snapshot(SnapshotCommand::Receive {
+            listen,
+            sha256,
+            out,
+            staging,
+            data_dir,
+            token,
+            wait_seconds,
+        }) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let wait = std::time::Duration::from_secs(wait_seconds);
+            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
             let done = runtime
-                .block_on(etcd_operator::restore::receive::receive(listen, &sha256, &out, &staging, wait))
+                .block_on(etcd_operator::restore::receive::receive(
+                    listen, &sha256, &out, &staging, target, wait,
+                ))
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }
-        Command::Snapshot(SnapshotCommand::Install { staging, data_dir }) => {
-            let done = etcd_operator::restore::seed::install(&staging, &data_dir)
+        Command::Snapshot(SnapshotCommand::Install { staging, data_dir, token }) => {
+            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
+            let done = etcd_operator::restore::seed::install(&staging, target)
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }

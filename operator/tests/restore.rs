@@ -1,6 +1,7 @@
 //! Restores that must be refused, and one across versions, on the sandbox with real etcd:
 //! a snapshot with one byte flipped and a missing one fail with a clear reason and create
-//! nothing; a 3.4 snapshot restores into a 3.5 cluster with every key.
+//! nothing; a 3.4 snapshot restores into a 3.5 cluster with every key; claims a deleted
+//! cluster retained are never restored over.
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
@@ -14,7 +15,7 @@ use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
 use serde_json::json;
-use shared::crd::{BackupPhase, RestorePhase};
+use shared::crd::{BackupPhase, EtcdCluster, RestorePhase};
 
 #[tokio::test]
 async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
@@ -167,6 +168,192 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
         backup_events.iter().any(|e| e.reason.as_deref() == Some("BackupSucceeded")
             && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("v34")),
         "a backup publishes an Event"
+    );
+
+    operator.abort();
+    sb.stop().await;
+}
+
+/// The value of `key` on the member at `ip` (etcd 3.5.30's etcdctl), or `None` when absent.
+async fn value_of(ip: &str, key: &str) -> Option<String> {
+    let out = etcd_sandbox::testkit::etcdctl("3.5.30", ip, &["get", key, "--print-value-only"])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let value = out.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// Names of the claims in `default` that start with `prefix`.
+async fn claim_names(client: &kube::Client, prefix: &str) -> Vec<String> {
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "default");
+    claims
+        .list(&Default::default())
+        .await
+        .expect("claims")
+        .items
+        .iter()
+        .map(kube::ResourceExt::name_any)
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+/// `retainPolicy: Retain` keeps a deleted cluster's claims, which may hold writes newer than
+/// any snapshot: a restore under the same name must never start members on them. It is
+/// refused before anything is created (`ClaimsExist`, naming the claims), and once they are
+/// deleted the same snapshot restores and serves its own data.
+#[tokio::test]
+async fn a_restore_refuses_the_claims_a_deleted_cluster_retained() {
+    let sb = sandbox().await;
+    let operator = operator(&sb.client);
+    let started = std::time::Instant::now();
+    let clusters = create_cluster(
+        &sb.client,
+        json!({"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
+    )
+    .await;
+    wait_running(&clusters, 1, "create").await;
+    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
+    let mut etcd = etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("connect");
+    etcd.put("k", "1", None).await.expect("k=1");
+
+    let root = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", root.path().display());
+    let backups =
+        create_backup(&sb.client, "k1", json!({"clusterName": "demo", "destination": {"url": url}})).await;
+    let (status, _) = wait_backup(&backups, "k1", 60, |s| {
+        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
+    })
+    .await;
+    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
+    let snapshot = status.snapshot.clone().expect("snapshot recorded");
+    etcd.put("k", "2", None).await.expect("k=2, acknowledged after the backup");
+    drop(etcd);
+
+    // Delete the cluster; with Retain its claim stays, holding k=2.
+    clusters.delete("demo", &Default::default()).await.expect("cluster deleted");
+    let deleting = std::time::Instant::now();
+    while !cluster_names(&sb.client).await.is_empty() || !common::pods(&sb.client).await.is_empty() {
+        assert!(deleting.elapsed() < std::time::Duration::from_secs(60), "the cluster and its Pod go");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(claim_names(&sb.client, "data-demo-").await, ["data-demo-0"], "retained");
+
+    // Restore the k=1 snapshot under the same name.
+    let restores = create_restore(
+        &sb.client,
+        "same-name",
+        json!({"clusterName": "demo", "source": {"backup": "k1"}, "size": 1, "version": "3.5.30",
+               "storage": {"retainPolicy": "Retain"}}),
+    )
+    .await;
+    let (status, took) = wait_restore(&restores, "same-name", 180, |s| {
+        matches!(s.phase, Some(RestorePhase::Succeeded | RestorePhase::Failed))
+    })
+    .await;
+    if status.phase == Some(RestorePhase::Succeeded) {
+        let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
+        let k = value_of(&ip, "k").await;
+        panic!(
+            "the restore into the retained claim Succeeded in {:.1} s and serves k = {k:?} (the snapshot has \
+             k = 1): {status:#?}",
+            took.as_secs_f64()
+        );
+    }
+    let message = status.message.clone().unwrap_or_default();
+    println!(
+        "refused in {:.1} s: {} — {message}",
+        took.as_secs_f64(),
+        status.reason.as_deref().unwrap_or("?")
+    );
+    assert_eq!(status.reason.as_deref(), Some("ClaimsExist"), "{status:#?}");
+    assert!(status.conditions.iter().any(|c| c.type_ == "Failed" && c.reason == "ClaimsExist"));
+    assert!(
+        message.contains("data-demo-0") && message.contains("delete") && message.contains("another name"),
+        "{message}"
+    );
+    // Nothing was created; the claim is as it was.
+    assert!(cluster_names(&sb.client).await.is_empty());
+    assert!(common::pods(&sb.client).await.is_empty());
+    assert_eq!(claim_names(&sb.client, "data-demo-").await, ["data-demo-0"]);
+
+    // An EtcdCluster seeded from the snapshot directly (no EtcdRestore to check the claims)
+    // mounts the retained claim: its seed refuses the data it did not install.
+    let seeded: EtcdCluster = serde_json::from_value(json!({
+        "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster", "metadata": {"name": "demo"},
+        "spec": {"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"},
+                 "bootstrap": {"fromSnapshot": {"location": {"url": snapshot.location}, "sha256": snapshot.sha256}}},
+    }))
+    .expect("cluster");
+    clusters.create(&Default::default(), &seeded).await.expect("seeded cluster created");
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    let waiting = std::time::Instant::now();
+    loop {
+        let failed = pods.get_opt("demo-0").await.expect("pod").and_then(|p| {
+            p.status?.init_container_statuses?.into_iter().find(|c| {
+                let exit = |s: &Option<k8s_openapi::api::core::v1::ContainerState>| {
+                    s.as_ref().and_then(|s| s.terminated.as_ref()).map(|t| t.exit_code)
+                };
+                c.name == "fetch-snapshot" && (exit(&c.state) == Some(1) || exit(&c.last_state) == Some(1))
+            })
+        });
+        if failed.is_some() {
+            break;
+        }
+        assert!(waiting.elapsed() < std::time::Duration::from_secs(60), "the seed refuses the claim");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let params = kube::api::LogParams { container: Some("fetch-snapshot".into()), ..Default::default() };
+    let log = pods.logs("demo-0", &params).await.expect("the seed's log");
+    println!("seed refused in {:.1} s: {}", waiting.elapsed().as_secs_f64(), log.trim());
+    assert!(log.contains("DataExists") && log.contains("that no restore installed"), "{log}");
+    clusters.delete("demo", &Default::default()).await.expect("seeded cluster deleted");
+    let deleting = std::time::Instant::now();
+    while !cluster_names(&sb.client).await.is_empty() || !common::pods(&sb.client).await.is_empty() {
+        assert!(deleting.elapsed() < std::time::Duration::from_secs(60), "the cluster and its Pod go");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    // The retained data is as it was: a cluster of that name started on it serves k=2.
+    let clusters = create_cluster(
+        &sb.client,
+        json!({"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
+    )
+    .await;
+    wait_running(&clusters, 1, "restart on the retained claim").await;
+    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
+    assert_eq!(value_of(&ip, "k").await.as_deref(), Some("2"), "the acknowledged write is kept");
+    clusters.delete("demo", &Default::default()).await.expect("cluster deleted");
+    let deleting = std::time::Instant::now();
+    while !cluster_names(&sb.client).await.is_empty() || !common::pods(&sb.client).await.is_empty() {
+        assert!(deleting.elapsed() < std::time::Duration::from_secs(60), "the cluster and its Pod go");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+
+    // Deleting the claim (after copying what is needed from it) lets the same snapshot
+    // restore under the same name, with the snapshot's data.
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(sb.client.clone(), "default");
+    claims.delete("data-demo-0", &Default::default()).await.expect("claim deleted");
+    let deleting = std::time::Instant::now();
+    while !claim_names(&sb.client, "data-demo-").await.is_empty() {
+        assert!(deleting.elapsed() < std::time::Duration::from_secs(60), "the claim goes");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    create_restore(
+        &sb.client,
+        "after-cleanup",
+        json!({"clusterName": "demo", "source": {"backup": "k1"}, "size": 1, "version": "3.5.30"}),
+    )
+    .await;
+    let (status, took) = wait_restore(&restores, "after-cleanup", 180, |s| {
+        matches!(s.phase, Some(RestorePhase::Succeeded | RestorePhase::Failed))
+    })
+    .await;
+    assert_eq!(status.phase, Some(RestorePhase::Succeeded), "{status:#?}");
+    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
+    assert_eq!(value_of(&ip, "k").await.as_deref(), Some("1"), "the snapshot's value");
+    println!(
+        "after deleting the claim, restored under the same name in {:.1} s: k = 1 (test took {:.1} s)",
+        took.as_secs_f64(),
+        started.elapsed().as_secs_f64()
     );
 
     operator.abort();

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
@@ -23,7 +23,7 @@ use kube::{Api, Resource, ResourceExt};
 use serde_json::{Value, json};
 use shared::crd::{
     ClusterPhase, EtcdBackup, EtcdCluster, EtcdClusterSpec, EtcdRestore, EtcdRestoreStatus, RestorePhase,
-    SnapshotSource, StorageLocation,
+    SnapshotSource, StorageKind, StorageLocation,
 };
 use shared::names;
 use shared::version::EtcdVersion;
@@ -227,6 +227,46 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
         }
         return Ok(Action::requeue(Duration::from_secs(2)));
     }
+    if restore.spec.storage.kind == StorageKind::Persistent {
+        let claims = Api::<PersistentVolumeClaim>::namespaced(ctx.client.clone(), &namespace)
+            .list(&ListParams::default())
+            .await?;
+        let left = claims_left_behind(name, &claims.items);
+        if left.kept.is_empty() && !left.going.is_empty() {
+            // A deleted cluster's own claims, which the garbage collector removes: wait.
+            let message = format!(
+                "waiting for PersistentVolumeClaims {} of the deleted cluster {namespace}/{name} to be removed",
+                left.going.join(", ")
+            );
+            tracing::info!(
+                restore = %restore.name_any(), namespace = %namespace, cluster = %name, claims = ?left.going,
+                "restore waits for the claims of a deleted cluster to go"
+            );
+            if previous.message.as_deref() != Some(message.as_str()) {
+                write(
+                    &ctx,
+                    &restore,
+                    &status_of(&previous, RestorePhase::Pending, None, &message, Timestamp::now()),
+                )
+                .await?;
+            }
+            return Ok(Action::requeue(Duration::from_secs(2)));
+        }
+        if !left.kept.is_empty() {
+            let message = claims_exist_message(&namespace, name, &left.kept);
+            tracing::warn!(
+                restore = %restore.name_any(), namespace = %namespace, cluster = %name, claims = ?left.kept,
+                "restore refused: member claims of an earlier cluster exist"
+            );
+            write(
+                &ctx,
+                &restore,
+                &status_of(&previous, RestorePhase::Failed, Some("ClaimsExist"), &message, Timestamp::now()),
+            )
+            .await?;
+            return Ok(Action::await_change());
+        }
+    }
     let verifying = status_of(
         &previous,
         RestorePhase::Verifying,
@@ -268,6 +308,54 @@ async fn reconcile(restore: Arc<EtcdRestore>, ctx: Arc<RestoreContext>) -> Resul
             Ok(Action::await_change())
         }
     }
+}
+
+/// Claims of an earlier cluster of the name a restore creates, by name, sorted.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct LeftBehind {
+    /// Claims that stay (`retainPolicy: Retain`, or kept by hand): they may hold writes newer
+    /// than any snapshot, so a restore must neither overwrite them nor start members on them.
+    pub kept: Vec<String>,
+    /// Claims on their way out (being deleted, or owned by the deleted EtcdCluster, which the
+    /// garbage collector removes): a restore waits for them.
+    pub going: Vec<String>,
+}
+
+/// The claims among `claims` that members of a cluster named `cluster` would mount: named
+/// `data-<cluster>-<n>` (what a new member's claim would collide with) or labelled as the
+/// cluster's; sorted into those that stay and those on their way out. Only called when no
+/// EtcdCluster of that name exists.
+pub fn claims_left_behind(cluster: &str, claims: &[PersistentVolumeClaim]) -> LeftBehind {
+    let mut left = LeftBehind::default();
+    for claim in claims.iter().filter(|claim| {
+        let name = claim.name_any();
+        let named =
+            name.strip_prefix("data-").is_some_and(|member| names::member_index(cluster, member).is_some());
+        let labelled =
+            claim.labels().get(names::LABEL_CLUSTER).is_some_and(|value| value.as_str() == cluster);
+        named || labelled
+    }) {
+        let owned_by_the_cluster =
+            claim.owner_references().iter().any(|owner| owner.kind == "EtcdCluster" && owner.name == cluster);
+        let going = claim.metadata.deletion_timestamp.is_some() || owned_by_the_cluster;
+        if going { &mut left.going } else { &mut left.kept }.push(claim.name_any());
+    }
+    left.kept.sort();
+    left.going.sort();
+    left
+}
+
+/// The message of a restore refused because `claims` of an earlier cluster `cluster` exist:
+/// what they are, why nothing was done, and the two ways on.
+pub fn claims_exist_message(namespace: &str, cluster: &str, claims: &[String]) -> String {
+    format!(
+        "PersistentVolumeClaims {} of an earlier cluster {namespace}/{cluster} still exist (kept by retainPolicy: \
+         Retain, or by hand); they may hold writes newer than the snapshot, and a restore never starts members \
+         on data left behind. Nothing was created. Copy what you need from them and delete them (`kubectl \
+         delete pvc -n {namespace} {}`), then restore again (a new EtcdRestore), or restore under another name",
+        claims.join(", "),
+        claims.join(" ")
+    )
 }
 
 /// The snapshot a restore names: its exact location, the SHA-256 it must have (if recorded),
@@ -517,6 +605,54 @@ mod tests {
         let healthy = seed_pod(json!([init_status("fetch-snapshot", done, json!({}), 0)]));
         assert_eq!(seed_progress(&healthy), None);
         assert_eq!(seed_progress(&Pod::default()), None, "not a seed");
+    }
+
+    #[test]
+    fn claims_of_an_earlier_cluster_of_the_name_are_found_and_named() {
+        let claim = |name: &str, cluster: Option<&str>| -> PersistentVolumeClaim {
+            let labels = cluster.map(|c| json!({names::LABEL_CLUSTER: c})).unwrap_or(json!({}));
+            serde_json::from_value(json!({"metadata": {"name": name, "labels": labels}}))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let claims = [
+            claim("data-demo-1", Some("demo")),
+            claim("data-demo-0", None),
+            claim("data-demo-x", None),
+            claim("data-demo2-0", Some("demo2")),
+            claim("data-demo-01", None),
+            claim("scratch", Some("demo")),
+        ];
+        let left = claims_left_behind("demo", &claims);
+        assert_eq!(left.kept, ["data-demo-0", "data-demo-1", "scratch"]);
+        assert!(left.going.is_empty());
+        assert_eq!(claims_left_behind("other", &claims), LeftBehind::default());
+        let owned: PersistentVolumeClaim = serde_json::from_value(json!({"metadata": {
+            "name": "data-demo-2",
+            "ownerReferences": [{"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+                                 "name": "demo", "uid": "u"}]}}))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let deleting: PersistentVolumeClaim = serde_json::from_value(
+            json!({"metadata": {"name": "data-demo-3", "deletionTimestamp": "2025-01-01T00:00:00Z"}}),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let left = claims_left_behind("demo", &[owned, deleting, claim("data-demo-0", None)]);
+        assert_eq!(
+            left,
+            LeftBehind {
+                kept: vec!["data-demo-0".into()],
+                going: vec!["data-demo-2".into(), "data-demo-3".into()]
+            },
+            "a deleted cluster's own claims are on their way out"
+        );
+        let message = claims_exist_message("db", "demo", &["data-demo-0".into(), "data-demo-1".into()]);
+        for part in [
+            "PersistentVolumeClaims data-demo-0, data-demo-1 of an earlier cluster db/demo",
+            "Nothing was created",
+            "`kubectl delete pvc -n db data-demo-0 data-demo-1`",
+            "restore under another name",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
     }
 
     #[test]

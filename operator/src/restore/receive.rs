@@ -24,7 +24,7 @@ use shared::snapshot::{SnapshotDigest, SnapshotHasher};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{Mutex, watch};
 
-use super::seed::{commit, prepare, with_suffix};
+use super::seed::{Target, commit, prepare, with_suffix};
 use crate::backup::plan::Failure;
 
 /// What the receiver knows while it waits.
@@ -38,15 +38,17 @@ struct Receiver {
 }
 
 /// Waits up to `wait` for the snapshot with `sha256` on `listen`, and writes it to `out`
-/// (clearing `staging` first). Returns what it did, for the log.
+/// (clearing `staging` first). Refuses (`DataExists`) before listening when `target` holds
+/// member data the seed did not install. Returns what it did, for the log.
 pub async fn receive(
     listen: SocketAddr,
     sha256: &str,
     out: &Path,
     staging: &Path,
+    target: Target<'_>,
     wait: Duration,
 ) -> Result<String, Failure> {
-    if let Some(kept) = prepare(Some(sha256), out, staging).await? {
+    if let Some(kept) = prepare(Some(sha256), out, staging, target).await? {
         return Ok(kept);
     }
     let listener = tokio::net::TcpListener::bind(listen)
@@ -178,7 +180,11 @@ mod tests {
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         let server = {
             let (out, staging, sha) = (out.clone(), staging.clone(), sha.clone());
-            tokio::spawn(async move { receive(address, &sha, &out, &staging, Duration::from_secs(30)).await })
+            tokio::spawn(async move {
+                let data = staging.with_file_name("none");
+                let target = Target { data_dir: &data, token: "t" };
+                receive(address, &sha, &out, &staging, target, Duration::from_secs(30)).await
+            })
         };
         let mut damaged = good.clone();
         damaged[100] ^= 1;
@@ -203,7 +209,9 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(result.is_ok_and(|m| m.contains("received")));
         assert_eq!(std::fs::read(&out).ok(), Some(good));
-        let again = receive(address, &sha, &out, &staging, Duration::from_secs(1)).await;
+        let data = staging.with_file_name("none");
+        let target = Target { data_dir: &data, token: "t" };
+        let again = receive(address, &sha, &out, &staging, target, Duration::from_secs(1)).await;
         assert!(again.is_ok_and(|m| m.contains("already here")), "a re-run keeps the verified file");
     }
 
@@ -216,6 +224,7 @@ mod tests {
             &"a".repeat(64),
             &out,
             &root.path().join("s"),
+            Target { data_dir: &root.path().join("d"), token: "t" },
             Duration::from_millis(200),
         )
         .await;

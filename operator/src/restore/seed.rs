@@ -7,12 +7,17 @@
 //! 2. `restore-snapshot` (the etcd image of the cluster's version) runs `etcdutl snapshot
 //!    restore` (`etcdctl` for 3.4) into a staging folder, with the member's name, peer URL and
 //!    the new cluster's token, so the restored cluster gets new member and cluster IDs;
-//! 3. `install-snapshot` (`etcd-operator snapshot install`) moves the staging folder to the
-//!    data folder, unless the member already has data.
+//! 3. `install-snapshot` (`etcd-operator snapshot install`) records the cluster token in
+//!    `restore/installed-for`, then moves the staging folder to the data folder.
 //!
 //! Every step can run again (a kubelet re-runs init containers when it recreates a Pod's
 //! sandbox): a verified snapshot file is kept and not fetched twice, the staging folder is
 //! made anew, and data already installed is never replaced.
+//!
+//! Member data the seed did not install itself (no `installed-for`, or another cluster's
+//! token: a claim an earlier cluster of the same name left behind) is never replaced nor
+//! started on: every step refuses it with `DataExists` before writing anything. The restore
+//! controller refuses such claims before it creates the cluster; this is the last guard.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +38,9 @@ pub const RESTORE_DIR: &str = "/var/lib/etcd/restore";
 pub const SNAPSHOT_FILE: &str = "/var/lib/etcd/restore/snapshot.db";
 /// Where `snapshot restore` writes before the data is installed.
 pub const STAGING_DIR: &str = "/var/lib/etcd/restore/data";
+/// Beside the staging folder: the cluster token of the restore that installed the data
+/// folder's member data, written before the data is moved into place.
+pub const INSTALLED_FOR: &str = "installed-for";
 /// The operator binary in its image.
 pub const OPERATOR_BINARY: &str = "/usr/local/bin/etcd-operator";
 
@@ -117,6 +125,7 @@ pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
             "install".to_string(),
             format!("--staging={STAGING_DIR}"),
             format!("--data-dir={}", names::DATA_DIR),
+            format!("--token={}", seed.token),
         ]),
         volume_mounts: Some(data_mount(volume)),
         ..Container::default()
@@ -131,9 +140,14 @@ pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
 }
 
 /// The arguments both ways of getting the snapshot share: the file, the staging folder, the
-/// checksum.
+/// data folder and token they guard, the checksum.
 fn snapshot_file_args(seed: &Seed) -> Vec<String> {
-    let mut args = vec![format!("--out={SNAPSHOT_FILE}"), format!("--staging={STAGING_DIR}")];
+    let mut args = vec![
+        format!("--out={SNAPSHOT_FILE}"),
+        format!("--staging={STAGING_DIR}"),
+        format!("--data-dir={}", names::DATA_DIR),
+        format!("--token={}", seed.token),
+    ];
     if let Some(sha) = seed.sha256 {
         args.push(format!("--sha256={sha}"));
     }
@@ -198,16 +212,80 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The data folder a seed fills, and the token of the cluster it fills it for.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    /// etcd's data folder.
+    pub data_dir: &'a Path,
+    /// The new cluster's token (unique per EtcdCluster object).
+    pub token: &'a str,
+}
+
+/// What a seed finds in its data folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// No member data: the seed installs its own.
+    Nothing,
+    /// Member data this seed installed for the same cluster (an earlier run of its steps).
+    Installed,
+}
+
+/// Where the token of the installed data is recorded: beside `staging`.
+pub fn installed_for_path(staging: &Path) -> PathBuf {
+    staging.with_file_name(INSTALLED_FOR)
+}
+
+/// Looks at `target`'s data folder: nothing there, or data this seed installed for the same
+/// cluster token. Any other member data (left by an earlier cluster on a claim it kept, or
+/// installed for another cluster) fails with `DataExists`: it may hold writes newer than the
+/// snapshot and is neither replaced nor started on.
+pub fn check_data_dir(staging: &Path, target: Target) -> Result<Found, Failure> {
+    let member = target.data_dir.join("member");
+    let present = std::fs::symlink_metadata(&member)
+        .map(|_| true)
+        .or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(false) } else { Err(e) })
+        .map_err(|e| io_failure("looking at", &member, e))?;
+    if !present {
+        return Ok(Found::Nothing);
+    }
+    let record = installed_for_path(staging);
+    let installed_for = match std::fs::read_to_string(&record) {
+        Ok(text) => Some(text.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_failure("reading", &record, e)),
+    };
+    if installed_for.as_deref() == Some(target.token) {
+        return Ok(Found::Installed);
+    }
+    let whose = match installed_for {
+        Some(other) => format!("that a restore installed for another cluster (token {other})"),
+        None => "that no restore installed (a cluster wrote it)".to_string(),
+    };
+    Err(Failure::new(
+        "DataExists",
+        format!(
+            "{} already holds member data {whose}, not this restore's (token {}): the volume was left behind by \
+             an earlier cluster of this name and may hold writes newer than the snapshot, so it is neither \
+             replaced nor started on. Delete this cluster, copy what you need from the member's \
+             PersistentVolumeClaim and delete the claim, or restore under another name",
+            target.data_dir.display(),
+            target.token
+        ),
+    ))
+}
+
 /// `etcd-operator snapshot fetch`: makes `out` a verified copy of the snapshot at `source`
 /// (credentials from the environment), and clears `staging` for `snapshot restore`. A verified
-/// copy already there is kept. Returns what it did, for the log.
+/// copy already there is kept. Refuses (`DataExists`) when `target` holds member data it did
+/// not install. Returns what it did, for the log.
 pub async fn fetch(
     source: &StorageLocation,
     sha256: Option<&str>,
     out: &Path,
     staging: &Path,
+    target: Target<'_>,
 ) -> Result<String, Failure> {
-    if let Some(kept) = prepare(sha256, out, staging).await? {
+    if let Some(kept) = prepare(sha256, out, staging, target).await? {
         return Ok(kept);
     }
     let opened = store::open(source, &store::credentials_from_env())?;
@@ -224,10 +302,17 @@ pub async fn fetch(
     ))
 }
 
-/// Readies the seed's folders: clears `staging` for `snapshot restore` and creates the folder
-/// of `out`. Returns what it found when a verified copy of the snapshot is already at `out`
-/// (an init container that runs again need not fetch or receive it twice).
-pub async fn prepare(sha256: Option<&str>, out: &Path, staging: &Path) -> Result<Option<String>, Failure> {
+/// Readies the seed's folders: refuses member data in `target` that the seed did not install
+/// ([`check_data_dir`]), clears `staging` for `snapshot restore` and creates the folder of
+/// `out`. Returns what it found when a verified copy of the snapshot is already at `out` (an
+/// init container that runs again need not fetch or receive it twice).
+pub async fn prepare(
+    sha256: Option<&str>,
+    out: &Path,
+    staging: &Path,
+    target: Target<'_>,
+) -> Result<Option<String>, Failure> {
+    check_data_dir(staging, target)?;
     if tokio::fs::try_exists(staging).await.unwrap_or(false) {
         tokio::fs::remove_dir_all(staging).await.map_err(|e| io_failure("removing", staging, e))?;
     }
@@ -286,14 +371,17 @@ fn file_location(path: &Path) -> StorageLocation {
     StorageLocation { url: format!("file://{}", path.display()), ..StorageLocation::default() }
 }
 
-/// `etcd-operator snapshot install`: moves the restored `staging` folder to `data_dir`, unless
-/// `data_dir` already holds a member's data (then staging is discarded). Returns what it did.
-pub fn install(staging: &Path, data_dir: &Path) -> Result<String, Failure> {
-    if data_dir.join("member").exists() {
+/// `etcd-operator snapshot install`: records `target.token` beside `staging` (synced), then
+/// moves the restored `staging` folder to `target.data_dir`. Data this seed installed before
+/// for the same token is kept (staging is discarded); any other member data is refused with
+/// `DataExists` and left as it is. Returns what it did.
+pub fn install(staging: &Path, target: Target) -> Result<String, Failure> {
+    let data_dir = target.data_dir;
+    if check_data_dir(staging, target)? == Found::Installed {
         if staging.exists() {
             std::fs::remove_dir_all(staging).map_err(|e| io_failure("removing", staging, e))?;
         }
-        return Ok(format!("{} already holds member data; kept it", data_dir.display()));
+        return Ok(format!("{} already holds the data this restore installed; kept it", data_dir.display()));
     }
     if !staging.join("member").exists() {
         return Err(Failure::new(
@@ -304,16 +392,30 @@ pub fn install(staging: &Path, data_dir: &Path) -> Result<String, Failure> {
             ),
         ));
     }
+    // The record comes first: once member data is in place, a re-run must know it is ours.
+    let record = installed_for_path(staging);
+    let mut file = std::fs::File::create(&record).map_err(|e| io_failure("creating", &record, e))?;
+    std::io::Write::write_all(&mut file, format!("{}\n", target.token).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_failure("writing", &record, e))?;
+    drop(file);
+    sync_folder_of(&record);
     if data_dir.exists() {
         std::fs::remove_dir_all(data_dir).map_err(|e| io_failure("removing", data_dir, e))?;
     }
     std::fs::rename(staging, data_dir).map_err(|e| io_failure("moving into place", staging, e))?;
-    if let Some(parent) = data_dir.parent()
+    sync_folder_of(data_dir);
+    Ok(format!("installed the restored data in {} for {}", data_dir.display(), target.token))
+}
+
+/// Syncs the folder holding `path`, so a new or renamed entry survives a crash (best effort:
+/// some filesystems cannot sync a folder).
+fn sync_folder_of(path: &Path) {
+    if let Some(parent) = path.parent()
         && let Ok(folder) = std::fs::File::open(parent)
     {
         let _ = folder.sync_all();
     }
-    Ok(format!("installed the restored data in {}", data_dir.display()))
 }
 
 #[cfg(test)]
@@ -363,6 +465,12 @@ mod tests {
         ] {
             assert!(args.contains(&expected.to_string()), "{expected} in {args:?}");
         }
+        let install = containers[2].args.clone().unwrap_or_default();
+        assert!(install.contains(&"--token=new-abc".to_string()), "{install:?}");
+        let fetch = containers[0].args.clone().unwrap_or_default();
+        for expected in ["--token=new-abc", "--data-dir=/var/lib/etcd/data"] {
+            assert!(fetch.contains(&expected.to_string()), "{expected} in {fetch:?}");
+        }
         for c in &containers {
             assert_eq!(c.volume_mounts.as_ref().map(|m| m[0].mount_path.as_str()), Some(names::DATA_MOUNT));
         }
@@ -403,16 +511,57 @@ mod tests {
     #[test]
     fn install_moves_staging_once_and_never_replaces_data() {
         let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let (staging, data) = (root.path().join("staging"), root.path().join("data"));
-        assert!(install(&staging, &data).is_err(), "nothing restored");
+        let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
+        let ours = Target { data_dir: &data, token: "new-abc" };
+        assert!(install(&staging, ours).is_err(), "nothing restored");
         std::fs::create_dir_all(staging.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(staging.join("member/snap/db"), b"restored").unwrap_or_else(|e| panic!("{e}"));
-        assert!(install(&staging, &data).is_ok_and(|m| m.contains("installed")));
+        assert!(install(&staging, ours).is_ok_and(|m| m.contains("installed")));
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
+        assert_eq!(std::fs::read_to_string(installed_for_path(&staging)).ok().as_deref(), Some("new-abc\n"));
         assert!(!staging.exists());
+        // A re-run of the seed's steps finds its own data and keeps it.
+        assert_eq!(check_data_dir(&staging, ours).ok(), Some(Found::Installed));
         std::fs::create_dir_all(staging.join("member")).unwrap_or_else(|e| panic!("{e}"));
-        assert!(install(&staging, &data).is_ok_and(|m| m.contains("kept")));
+        assert!(install(&staging, ours).is_ok_and(|m| m.contains("kept")));
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
         assert!(!staging.exists(), "a second restore is discarded");
+    }
+
+    #[test]
+    fn member_data_the_seed_did_not_install_is_refused_and_left_alone() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
+        // A volume an earlier cluster left behind: member data, no record of a restore.
+        std::fs::create_dir_all(data.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(data.join("member/snap/db"), b"newer").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(staging.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap_or_else(|e| panic!("{e}"));
+        let target = Target { data_dir: &data, token: "new-abc" };
+        let refused = install(&staging, target).err().unwrap_or_else(|| panic!("refused"));
+        assert_eq!(refused.reason, "DataExists");
+        for part in ["that no restore installed", "not this restore's (token new-abc)", "another name"] {
+            assert!(refused.message.contains(part), "{part} in {}", refused.message);
+        }
+        assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"newer"[..]));
+        assert!(!installed_for_path(&staging).exists(), "nothing recorded");
+        // Data an earlier restore installed for another cluster of the same name.
+        std::fs::write(installed_for_path(&staging), "new-0ld\n").unwrap_or_else(|e| panic!("{e}"));
+        let refused = check_data_dir(&staging, target).err().unwrap_or_else(|| panic!("refused"));
+        assert!(refused.message.contains("another cluster (token new-0ld)"), "{}", refused.message);
+        assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"newer"[..]));
+    }
+
+    #[tokio::test]
+    async fn fetching_refuses_foreign_data_before_writing_anything() {
+        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
+        std::fs::create_dir_all(data.join("member")).unwrap_or_else(|e| panic!("{e}"));
+        let source = StorageLocation { url: "file:///nowhere/x.db".into(), ..StorageLocation::default() };
+        let out = root.path().join("restore/snapshot.db");
+        let target = Target { data_dir: &data, token: "new-abc" };
+        let refused = fetch(&source, None, &out, &staging, target).await;
+        assert!(refused.is_err_and(|f| f.reason == "DataExists"));
+        assert!(!root.path().join("restore").exists(), "nothing written");
     }
 }
