@@ -67,8 +67,12 @@ async fn sizes_one_and_five_and_deletion() {
     let sb = sandbox().await;
     let _operator = operator(&sb.client);
     create(&sb.client, "one", json!({"size": 1, "version": "3.4.23"})).await;
-    create(&sb.client, "five", json!({"size": 5, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}))
-        .await;
+    create(
+        &sb.client,
+        "five",
+        json!({"size": 5, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
+    )
+    .await;
     wait_ready(&sb.client, "one", 1).await;
     wait_ready(&sb.client, "five", 5).await;
 

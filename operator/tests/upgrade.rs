@@ -193,9 +193,11 @@ async fn ephemeral_members_are_replaced_at_the_new_version_in_one_minor_step() {
 async fn an_image_that_cannot_start_halts_the_upgrade_until_a_good_version_is_set() {
     let sb = sandbox().await;
     let _operator = operator(&sb.client);
-    let clusters =
-        create_cluster(&sb.client, json!({"size": 3, "version": "3.5.16", "storage": {"kind": "Persistent"}}))
-            .await;
+    let clusters = create_cluster(
+        &sb.client,
+        json!({"size": 3, "version": "3.5.16", "storage": {"kind": "Persistent"}}),
+    )
+    .await;
     wait_status(&clusters, 120, "created at 3.5.16", |s| all_at(s, "3.5.16", 3)).await;
     // 3.5.2 is a real etcd release, but the sandbox has no image of it: it cannot be pulled.
     set_version(&clusters, "3.5.2").await;

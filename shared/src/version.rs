@@ -258,7 +258,7 @@ pub enum PathError {
         /// The version asked for.
         to: EtcdVersion,
         /// The advisory.
-        advisory: Advisory,
+        advisory: &'static Advisory,
         /// The version to choose instead.
         instead: EtcdVersion,
     },
@@ -348,7 +348,7 @@ pub fn upgrade_path(from: EtcdVersion, to: EtcdVersion, force: bool) -> Result<V
         return Ok(Vec::new());
     }
     if !force && let Some(found) = advisory::advisory(to) {
-        return Err(PathError::Advisory { to, advisory: *found, instead: suggested_instead(to) });
+        return Err(PathError::Advisory { to, advisory: found, instead: suggested_instead(to) });
     }
     let mut path = Vec::new();
     if from.major == to.major && to.minor > from.minor {
@@ -412,7 +412,7 @@ pub enum NewClusterVersionError {
         /// The version asked for.
         version: EtcdVersion,
         /// The advisory.
-        advisory: Advisory,
+        advisory: &'static Advisory,
         /// The version to choose instead.
         instead: EtcdVersion,
     },
@@ -430,7 +430,7 @@ pub fn check_new_cluster_version(version: EtcdVersion, force: bool) -> Result<()
     match advisory::advisory(version) {
         Some(found) => Err(NewClusterVersionError::Advisory {
             version,
-            advisory: *found,
+            advisory: found,
             instead: suggested_instead(version),
         }),
         None => Ok(()),
@@ -573,7 +573,10 @@ mod tests {
     #[test]
     fn the_next_minor_needs_the_documented_patch_first_even_with_force() {
         let error = check_step(v("3.5.30"), v("3.6.0"), true).expect_err("refused");
-        assert_eq!(error, PathError::BelowNextMinorMinimum { from: v("3.5.30"), to: v("3.6.0"), minimum: v("3.5.32") });
+        assert_eq!(
+            error,
+            PathError::BelowNextMinorMinimum { from: v("3.5.30"), to: v("3.6.0"), minimum: v("3.5.32") }
+        );
         let message = error.to_string();
         assert!(message.contains("3.5.32 or later first") && message.contains("upgrade_3_6"), "{message}");
         assert!(message.contains("upgrade 3.5.30 -> 3.5.32 first, then to 3.6.0"), "{message}");
@@ -603,7 +606,10 @@ mod tests {
         assert_eq!(check_new_cluster_version(v("3.4.23"), false), Ok(()));
         let error = check_new_cluster_version(v("3.5.1"), false).expect_err("refused");
         let message = error.to_string();
-        assert!(message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"), "{message}");
+        assert!(
+            message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"),
+            "{message}"
+        );
         assert!(message.contains("github.com/etcd-io/etcd"), "cites its source: {message}");
         assert_eq!(check_new_cluster_version(v("3.5.1"), true), Ok(()));
         let error = check_new_cluster_version(v("3.3.27"), false).expect_err("refused");

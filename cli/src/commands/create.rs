@@ -250,8 +250,9 @@ fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError
     let mut cluster = EtcdCluster::new(&args.name, spec);
     cluster.metadata.namespace = namespace.map(str::to_string);
     if args.force {
-        cluster.metadata.annotations =
-            Some([(shared::names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION.to_string(), "true".to_string())].into());
+        cluster.metadata.annotations = Some(
+            [(shared::names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION.to_string(), "true".to_string())].into(),
+        );
     }
     let schema = ResourceSchema::from_crd(&EtcdCluster::crd(), API_VERSION)
         .map_err(|e| BuildError::Schema(e.to_string()))?;
@@ -347,7 +348,9 @@ mod tests {
         let reasons = refused(&["demo", "--version", "3.9.9"]);
         assert_eq!(
             reasons,
-            ["kubectl-etcd does not support etcd 3.9 (supported: 3.4, 3.5, 3.6): choose 3.5.30, or force it to run 3.9.9 untested"]
+            [
+                "kubectl-etcd does not support etcd 3.9 (supported: 3.4, 3.5, 3.6): choose 3.5.30, or force it to run 3.9.9 untested"
+            ]
         );
         let cluster = build(&args(&["demo", "--version", "v3.4.23"]), None).expect("valid");
         assert_eq!(cluster.spec.version, "3.4.23");

@@ -118,7 +118,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
             desired - 1
         ));
     }
-    let running = current_version.as_deref().or(previous.current_version.as_deref()).and_then(|v| v.parse().ok());
+    let running =
+        current_version.as_deref().or(previous.current_version.as_deref()).and_then(|v| v.parse().ok());
     warnings.extend(advisory_warning(&name, running));
     EtcdClusterStatus {
         phase: Some(phase),

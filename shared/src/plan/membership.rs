@@ -364,7 +364,8 @@ impl<'a> View<'a> {
             (0..initial_size).map(|i| names::member_name(&self.input.cluster, i)).collect();
         let missing: Vec<String> = initial.iter().filter(|m| self.pod(m).is_none()).cloned().collect();
         if missing.len() == initial.len()
-            && let Err(refused) = version::check_new_cluster_version(self.input.target, self.input.force_version)
+            && let Err(refused) =
+                version::check_new_cluster_version(self.input.target, self.input.force_version)
         {
             return Step::Refuse {
                 reason: Refusal::VersionRefused,
@@ -450,7 +451,12 @@ impl<'a> View<'a> {
                 } else {
                     rollout::member_version(self.input)
                 };
-                return Step::CreatePod { member: name, state: InitialState::Existing, initial_cluster, version };
+                return Step::CreatePod {
+                    member: name,
+                    state: InitialState::Existing,
+                    initial_cluster,
+                    version,
+                };
             }
             // An ephemeral member whose Pod is gone took its data with it: remove it, a new
             // learner replaces it. Only once etcd sees it down: a member that still looks
@@ -787,8 +793,14 @@ mod tests {
         let Step::Refuse { reason: Refusal::VersionRefused, message } = plan_membership(&i) else {
             panic!("refused: {:?}", plan_membership(&i))
         };
-        assert!(message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"), "{message}");
-        assert!(message.contains("Nothing was created") && message.contains("allow-unsupported-version"), "{message}");
+        assert!(
+            message.contains("etcd 3.5.1 must not hold data") && message.contains("Choose 3.5.30"),
+            "{message}"
+        );
+        assert!(
+            message.contains("Nothing was created") && message.contains("allow-unsupported-version"),
+            "{message}"
+        );
         i.force_version = true;
         assert!(matches!(plan_membership(&i), Step::Bootstrap { ref missing, .. } if missing.len() == 3));
         i.force_version = false;

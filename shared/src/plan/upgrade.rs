@@ -700,8 +700,8 @@ mod tests {
 
     #[test]
     fn single_member_has_no_move_leader() {
-        let plan =
-            plan_upgrade(&input(vec![member("solo-0", "3.5.16", MemberRole::Leader)], "3.5.30")).expect("plan");
+        let plan = plan_upgrade(&input(vec![member("solo-0", "3.5.16", MemberRole::Leader)], "3.5.30"))
+            .expect("plan");
         assert_eq!(summary(&plan), ["check 3.5.16 -> 3.5.30", "solo-0 3.5.16 -> 3.5.30 InPlace"]);
     }
 

@@ -201,7 +201,10 @@ mod tests {
         let version = check(&given, Question::Version, "3.9.9").expect_err("unsupported");
         assert!(version.contains("does not support etcd 3.9"), "{version}");
         let advised = check(&given, Question::Version, "3.5.1").expect_err("under an advisory");
-        assert!(advised.contains("etcd 3.5.1 must not hold data") && advised.contains("Choose 3.5.30"), "{advised}");
+        assert!(
+            advised.contains("etcd 3.5.1 must not hold data") && advised.contains("Choose 3.5.30"),
+            "{advised}"
+        );
         let storage = check(&given, Question::Storage, "ephemeral").expect_err("a class needs a volume");
         assert!(storage.contains("apply only to Persistent storage"), "{storage}");
         assert_eq!(missing(&given).len(), 3, "the flags given are untouched");
