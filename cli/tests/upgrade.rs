@@ -90,3 +90,57 @@ async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
     assert!(stdout(&out).contains("already runs etcd 3.5.30"), "{}", stdout(&out));
     sb.stop().await;
 }
+
+/// etcd's advisories in the plugin: a new cluster at 3.5.1 is refused (exit 3, nothing
+/// created) unless forced; a forced one runs with a status warning naming the patch to
+/// take; and the plan to 3.6 stops at the 3.5 patch etcd's 3.6 upgrade guide asks for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advised_against_versions_are_refused_warned_and_planned_around() {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+    sb.install_crds().await.expect("CRDs created");
+    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+
+    let out = plugin(kc, &["create", "old", "--size", "1", "--version", "3.5.1", "--yes"]).await;
+    expect_code(&out, 3);
+    let refused = stderr(&out);
+    assert!(
+        refused.contains("etcd 3.5.1 must not hold data") && refused.contains("Choose 3.5.30"),
+        "{refused}"
+    );
+    assert!(clusters.get_opt("old").await.expect("get").is_none(), "nothing was created");
+    println!("create --version 3.5.1: exit 3: {}", refused.trim());
+
+    let out = plugin(kc, &["create", "old", "--size", "3", "--version", "3.5.1", "--force", "--wait"]).await;
+    expect_code(&out, 0);
+    let out = plugin(kc, &["status", "old"]).await;
+    let report = stdout(&out);
+    assert!(
+        report.contains("etcd 3.5.1 must not hold data")
+            && report.contains("kubectl etcd upgrade old --to 3.5.30"),
+        "{report}"
+    );
+
+    let out = plugin(kc, &["upgrade-plan", "old", "--to", "3.6.0"]).await;
+    expect_code(&out, 0);
+    let plan = stdout(&out);
+    println!("{plan}");
+    assert_eq!(
+        plan.lines().next(),
+        Some("Upgrade plan for etcdcluster old: etcd 3.5.1 -> 3.6.0 through 3.5.32 -> 3.6.0"),
+        "{plan}"
+    );
+    let stops: Vec<Vec<&str>> = plan.lines().skip(2).map(|l| l.split_whitespace().collect()).collect();
+    let to_stop = stops.iter().filter(|r| r.get(5) == Some(&"3.5.32")).count();
+    let to_target =
+        stops.iter().filter(|r| r.get(4) == Some(&"3.5.32") && r.get(5) == Some(&"3.6.0")).count();
+    assert_eq!((to_stop, to_target), (3, 3), "each member to 3.5.32, then each to 3.6.0: {plan}");
+
+    // An upgrade to another release under an advisory needs --force too.
+    let out = plugin(kc, &["upgrade", "old", "--to", "3.5.2", "--yes"]).await;
+    expect_code(&out, 3);
+    assert!(stderr(&out).contains("etcd 3.5.2 must not hold data"), "{}", stderr(&out));
+    sb.stop().await;
+}

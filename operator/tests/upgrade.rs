@@ -1,4 +1,4 @@
-//! Rolling upgrades end to end, with real etcd of three versions on the sandbox: members
+//! Rolling upgrades end to end, with real etcd 3.4.23, 3.5.16 and 3.5.30 on the sandbox: members
 //! change one at a time, followers first and the leader last after leadership moved, while
 //! a writer puts keys; no acknowledged write is lost. Persistent members restart in place;
 //! ephemeral members are replaced by learners at the new version. An image that cannot
@@ -89,6 +89,28 @@ async fn upgrade_round(client: &Client, clusters: &Api<EtcdCluster>, version: &s
     took
 }
 
+/// One version change under its own writer: every acknowledged write is read back after
+/// it; prints the writes, the failed attempts and the longest gap.
+async fn round_under_a_writer(client: &Client, clusters: &Api<EtcdCluster>, label: &str, version: &str) {
+    let writer = Writer::start(client, &format!("{label}/"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let took = upgrade_round(client, clusters, version).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let report = writer.stop_and_check(client).await;
+    println!(
+        "{label} -> {version} in {:.1} s: {} writes acknowledged and all read back, {} failed attempts, \
+         longest gap without a successful write {:.2} s",
+        took.as_secs_f64(),
+        report.acknowledged.len(),
+        report.failed,
+        report.longest_gap.as_secs_f64()
+    );
+    assert!(report.acknowledged.len() > 20, "{label}: the writer kept writing through the change");
+}
+
+/// The version matrix on persistent members, each change under its own writer: a minor
+/// upgrade 3.4.23 -> 3.5.30, a patch rollback 3.5.30 -> 3.5.16 and a patch upgrade
+/// 3.5.16 -> 3.5.30, all in place.
 #[tokio::test]
 async fn persistent_members_upgrade_in_place_leader_last_without_losing_a_write() {
     let sb = sandbox().await;
@@ -102,21 +124,10 @@ async fn persistent_members_upgrade_in_place_leader_last_without_losing_a_write(
     let uids: Vec<String> =
         common::pods(&sb.client).await.iter().filter_map(|p| p.metadata.uid.clone()).collect();
 
-    let writer = Writer::start(&sb.client, "upgrade/");
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    upgrade_round(&sb.client, &clusters, "3.5.16").await;
-    upgrade_round(&sb.client, &clusters, "3.5.30").await;
-    // A patch downgrade within a minor is allowed.
-    upgrade_round(&sb.client, &clusters, "3.5.16").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let report = writer.stop_and_check(&sb.client).await;
-    println!(
-        "writer: {} writes acknowledged, {} failed attempts, longest gap without a successful write {:.2} s",
-        report.acknowledged.len(),
-        report.failed,
-        report.longest_gap.as_secs_f64()
-    );
-    assert!(report.acknowledged.len() > 100, "the writer kept writing through the upgrades");
+    round_under_a_writer(&sb.client, &clusters, "minor 3.4.23", "3.5.30").await;
+    // A patch downgrade within a minor (a rollback) keeps the data.
+    round_under_a_writer(&sb.client, &clusters, "rollback 3.5.30", "3.5.16").await;
+    round_under_a_writer(&sb.client, &clusters, "patch 3.5.16", "3.5.30").await;
 
     // In place: the same Pods (and so the same members and data), restarted.
     let after: Vec<String> =
@@ -128,8 +139,42 @@ async fn persistent_members_upgrade_in_place_leader_last_without_losing_a_write(
     assert!(members.iter().all(|(_, _, learner)| !learner));
     for ip in &ips {
         let status = common::etcdctl(ip, &["endpoint", "status", "-w", "json"]).await;
-        assert!(status.contains("\"version\":\"3.5.16\""), "{ip}: {status}");
+        assert!(status.contains("\"version\":\"3.5.30\""), "{ip}: {status}");
     }
+    // Each member's own copy (serializable reads) holds the same keys.
+    let mut counts = Vec::new();
+    for ip in &ips {
+        let out =
+            common::etcdctl(ip, &["get", "--prefix", "--count-only", "--consistency=s", "-w", "json", ""])
+                .await;
+        let parsed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        counts.push(parsed["count"].as_u64().unwrap_or_default());
+    }
+    assert!(counts.iter().all(|c| *c == counts[0] && *c > 60), "keys per member: {counts:?}");
+    sb.stop().await;
+}
+
+/// A new cluster at the default (newest) version, 3.5.30, under a writer.
+#[tokio::test]
+async fn a_new_cluster_at_3_5_30_keeps_every_acknowledged_write() {
+    let sb = sandbox().await;
+    let _operator = operator(&sb.client);
+    let started = Instant::now();
+    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.30"})).await;
+    wait_status(&clusters, 120, "created at 3.5.30", |s| all_at(s, "3.5.30", 3)).await;
+    let created = started.elapsed();
+    let writer = Writer::start(&sb.client, "create/");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let report = writer.stop_and_check(&sb.client).await;
+    println!(
+        "create at 3.5.30: Running in {:.1} s; then {} writes acknowledged and all read back, {} failed \
+         attempts, longest gap {:.2} s",
+        created.as_secs_f64(),
+        report.acknowledged.len(),
+        report.failed,
+        report.longest_gap.as_secs_f64()
+    );
+    assert!(report.acknowledged.len() > 20 && report.failed == 0, "a healthy new cluster takes every write");
     sb.stop().await;
 }
 
