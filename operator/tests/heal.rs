@@ -71,6 +71,51 @@ async fn crashed_and_lost_persistent_members_come_back_as_themselves() {
     sb.stop().await;
 }
 
+/// A persistent member whose Pod and claim are both gone (a node lost with its local
+/// volume) has no data: it must not come back under its old member ID on an empty volume
+/// (etcd panics: "tocommit out of range"), but be replaced as a new member.
+#[tokio::test]
+async fn a_persistent_member_whose_data_is_gone_is_replaced_as_a_new_member() {
+    let sb = sandbox().await;
+    let _operator = operator(&sb.client);
+    let clusters = create_cluster(&sb.client, three("Persistent")).await;
+    wait_running(&clusters, 3, "create").await;
+    let before = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+    let ips = pod_ips(&sb.client).await;
+    common::etcdctl(&ips[0], &["put", "durable", "yes"]).await;
+
+    let started = std::time::Instant::now();
+    let claims: kube::Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
+        kube::Api::namespaced(sb.client.clone(), "default");
+    claims.delete("data-demo-1", &Default::default()).await.expect("claim deleted");
+    let faults = sb.sandbox.node.as_ref().expect("node").faults();
+    faults.lose("default", "demo-1").expect("lose");
+    let mut replaced = None;
+    for _ in 0..900 {
+        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+        if status.phase == Some(ClusterPhase::Running)
+            && status.members.len() == 3
+            && status.members.iter().all(|m| m.healthy)
+            && status.members.iter().all(|m| id_of(&status, &m.name) != id_of(&before, "demo-1"))
+        {
+            replaced = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+    let Some(after) = replaced else {
+        panic!("the member without data was not replaced in 90 s: {after:#?}")
+    };
+    println!("persistent member lost with its data -> replaced in {:.1} s", started.elapsed().as_secs_f64());
+    for ip in pod_ips(&sb.client).await {
+        let value = common::etcdctl(&ip, &["get", "durable", "--print-value-only", "--consistency=s"]).await;
+        assert_eq!(value.trim(), "yes", "{ip} holds the data");
+    }
+    assert_eq!(member_list(&pod_ips(&sb.client).await[0]).await.len(), 3, "{after:?}");
+    sb.stop().await;
+}
+
 #[tokio::test]
 async fn a_lost_ephemeral_member_is_replaced() {
     let sb = sandbox().await;

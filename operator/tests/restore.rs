@@ -129,12 +129,12 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
         took.as_secs_f64()
     );
 
-    // A seed that cannot start (no image of etcd 3.5.2 on this node) says which step fails
+    // A seed that cannot start (no image of etcd 3.5.29 on this node) says which step fails
     // and why, in the status and in an Event, while the restore keeps trying.
     create_restore(
         &sb.client,
         "no-image",
-        json!({"clusterName": "stuck", "source": {"backup": "v34"}, "size": 1, "version": "3.5.2"}),
+        json!({"clusterName": "stuck", "source": {"backup": "v34"}, "size": 1, "version": "3.5.29"}),
     )
     .await;
     let (stuck, _) =

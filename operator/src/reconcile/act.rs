@@ -32,6 +32,17 @@ pub enum ActError {
     /// A resource could not be built from the spec.
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// A persistent member's claim is gone or being deleted, so it cannot come back as itself.
+    #[error(
+        "member {member}'s PersistentVolumeClaim {claim} is gone or being deleted, so its data is lost: it \
+         is not started empty under its old member ID, and will be replaced as a new member"
+    )]
+    DataGone {
+        /// The member.
+        member: String,
+        /// Its claim.
+        claim: String,
+    },
     /// The step names a member whose Pod has no address.
     #[error("member {0} has no Pod IP to reach it at")]
     NoEndpoint(String),
@@ -94,6 +105,22 @@ async fn create_member(
     Ok(())
 }
 
+/// A member that comes back on its data: its claim must be there and not being deleted
+/// (the observation may be a moment old). Otherwise its data is gone, and creating the
+/// claim afresh would start the member empty under its old ID, which etcd refuses
+/// ("tocommit out of range"); the next reconcile replaces it as a new member instead.
+async fn require_data(client: &kube::Client, cluster: &EtcdCluster, member: &str) -> Result<(), ActError> {
+    let claim = shared::names::claim_name(member);
+    let found =
+        Api::<PersistentVolumeClaim>::namespaced(client.clone(), &cluster.namespace().unwrap_or_default())
+            .get_opt(&claim)
+            .await?;
+    match found {
+        Some(c) if c.metadata.deletion_timestamp.is_none() => Ok(()),
+        _ => Err(ActError::DataGone { member: member.to_string(), claim }),
+    }
+}
+
 /// A deletion of something already gone is done.
 fn gone<T>(result: Result<T, kube::Error>) -> Result<(), kube::Error> {
     match result {
@@ -118,7 +145,10 @@ pub async fn act(
                 create_member(client, cluster, member, InitialState::New, initial_cluster, *version).await?;
             }
         }
-        Step::CreatePod { member, state, initial_cluster, version } => {
+        Step::CreatePod { member, state, initial_cluster, version, keep_data } => {
+            if *keep_data {
+                require_data(client, cluster, member).await?;
+            }
             create_member(client, cluster, member, *state, initial_cluster, *version).await?;
         }
         Step::TakeSnapshot { backup } => {

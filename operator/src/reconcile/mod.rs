@@ -334,6 +334,7 @@ mod tests {
             state: shared::plan::membership::InitialState::Existing,
             initial_cluster: vec![],
             version: "3.5.1".parse().expect("version"),
+            keep_data: false,
         };
         assert_eq!(pods_created_by(&create), 1);
         assert_eq!(pods_created_by(&Step::Idle), 0);

@@ -192,7 +192,18 @@ pub fn membership_input(
                 failure: pod_failure(p),
             })
             .collect(),
-        claims: observation.claims.iter().map(ResourceExt::name_any).collect(),
+        claims: observation
+            .claims
+            .iter()
+            .filter(|c| c.metadata.deletion_timestamp.is_none())
+            .map(ResourceExt::name_any)
+            .collect(),
+        deleting_claims: observation
+            .claims
+            .iter()
+            .filter(|c| c.metadata.deletion_timestamp.is_some())
+            .map(ResourceExt::name_any)
+            .collect(),
         members: observation.membership.as_ref().map(|m| m.members.clone()),
         target,
         generation: cluster.metadata.generation.unwrap_or_default(),

@@ -414,6 +414,16 @@ async fn resolve(
     })
 }
 
+/// The version the restored cluster starts at. A version the snapshot recorded that is
+/// under one of etcd's advisories becomes the fixed patch of the same minor (a restore is
+/// the moment to leave it); one asked for in `spec.version` is refused unless forced.
+fn restore_version(version: EtcdVersion, asked: bool, forced: bool) -> Result<EtcdVersion, Failure> {
+    let version = if asked { version } else { shared::version::suggested_instead(version) };
+    shared::version::check_new_cluster_version(version, forced)
+        .map_err(|e| Failure::new("VersionRefused", format!("{e}; nothing was created")))?;
+    Ok(version)
+}
+
 /// Checks the snapshot and creates the cluster. Returns the verified SHA-256 and revision.
 async fn verify_and_create(
     ctx: &RestoreContext,
@@ -445,9 +455,12 @@ async fn verify_and_create(
         Failure::new("VersionRequired", "the snapshot's etcd version is not recorded: set spec.version")
     })?;
     let version = version.trim_start_matches('v').to_string();
-    version
+    let parsed = version
         .parse::<EtcdVersion>()
         .map_err(|e| Failure::new("UnsupportedVersion", format!("version {version}: {e}")))?;
+    let forced =
+        restore.annotations().get(names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION).is_some_and(|v| v == "true");
+    let version = restore_version(parsed, restore.spec.version.is_some(), forced)?.to_string();
     let spec: EtcdClusterSpec = serde_json::from_value(json!({
         "size": restore.spec.size,
         "version": version,
@@ -455,18 +468,24 @@ async fn verify_and_create(
         "bootstrap": {"fromSnapshot": bootstrap},
     }))
     .map_err(|e| Failure::new("Internal", format!("building the cluster spec: {e}")))?;
-    let cluster = EtcdCluster {
-        metadata: ObjectMeta {
-            name: Some(restore.spec.cluster_name.clone()),
-            namespace: Some(namespace.to_string()),
-            annotations: Some(
-                [(RESTORED_BY_ANNOTATION.to_string(), restore.uid().unwrap_or_default())].into(),
-            ),
-            ..ObjectMeta::default()
-        },
-        spec,
-        status: None,
-    };
+    let cluster =
+        EtcdCluster {
+            metadata: ObjectMeta {
+                name: Some(restore.spec.cluster_name.clone()),
+                namespace: Some(namespace.to_string()),
+                annotations: Some(
+                    [(RESTORED_BY_ANNOTATION.to_string(), restore.uid().unwrap_or_default())]
+                        .into_iter()
+                        .chain(forced.then(|| {
+                            (names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION.to_string(), "true".into())
+                        }))
+                        .collect(),
+                ),
+                ..ObjectMeta::default()
+            },
+            spec,
+            status: None,
+        };
     Api::<EtcdCluster>::namespaced(ctx.client.clone(), namespace)
         .create(&PostParams::default(), &cluster)
         .await
@@ -545,6 +564,21 @@ pub fn seed_progress(pod: &Pod) -> Option<(Option<&'static str>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restore_leaves_an_advised_against_release_for_its_fixed_patch() {
+        let v = |t: &str| t.parse::<EtcdVersion>().expect("version");
+        // Recorded by the snapshot: moved to the newest tested patch under no advisory.
+        assert_eq!(restore_version(v("3.5.1"), false, false).ok(), Some(v("3.5.30")));
+        assert_eq!(restore_version(v("3.4.23"), false, false).ok(), Some(v("3.4.23")));
+        // Asked for: refused unless forced, saying nothing was created.
+        let refused = restore_version(v("3.5.1"), true, false).expect_err("refused");
+        assert_eq!(refused.reason, "VersionRefused");
+        assert!(
+            refused.message.contains("must not hold data") && refused.message.contains("nothing was created")
+        );
+        assert_eq!(restore_version(v("3.5.1"), true, true).ok(), Some(v("3.5.1")));
+    }
 
     fn seed_pod(init: Value) -> Pod {
         serde_json::from_value(json!({

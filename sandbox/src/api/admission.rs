@@ -213,6 +213,9 @@ fn default_builtin(rt: &ResourceType, object: &mut Value) {
             }
         }
         ("", "persistentvolumeclaims") => {
+            // As the API server's StorageObjectInUseProtection admission plugin does: a
+            // claim in use by a Pod is not removed until no Pod uses it.
+            super::store::add_finalizer(object, CLAIM_PROTECTION_FINALIZER);
             object["status"] = json!({"phase": "Pending"});
         }
         ("apps", "deployments") => {
@@ -221,6 +224,9 @@ fn default_builtin(rt: &ResourceType, object: &mut Value) {
         _ => {}
     }
 }
+
+/// The finalizer that keeps a claim while a Pod uses it.
+pub const CLAIM_PROTECTION_FINALIZER: &str = "kubernetes.io/pvc-protection";
 
 fn set_default(target: &mut Value, key: &str, value: Value) {
     if let Some(map) = target.as_object_mut() {

@@ -39,10 +39,11 @@ type Step = fn(&ApiServer) -> Result<(), ApiError>;
 
 /// One pass of every loop.
 pub fn sweep(server: &ApiServer) {
-    let steps: [(&str, Step); 5] = [
+    let steps: [(&str, Step); 6] = [
         ("garbage collection", collect_garbage),
         ("namespaces", finalize_namespaces),
         ("volume claims", bind_claims),
+        ("claim protection", release_unused_claims),
         ("endpoints", publish_endpoints),
         ("deployments", keep_deployments),
     ];
@@ -203,6 +204,30 @@ fn bind_claims(server: &ApiServer) -> Result<(), ApiError> {
                 "capacity": {"storage": next["spec"]["resources"]["requests"]["storage"].clone()},
             });
         }))?;
+    }
+    Ok(())
+}
+
+/// A claim being deleted goes once no Pod uses it (a Pod that has not finished and names
+/// it in a volume), as Kubernetes' PVC protection controller does.
+fn release_unused_claims(server: &ApiServer) -> Result<(), ApiError> {
+    let claims = server.builtin("persistentvolumeclaims")?;
+    let pods = server.builtin("pods")?;
+    let all_pods = server.store.all_of(&pods.key());
+    for claim in server.store.all_of(&claims.key()).iter().filter(|c| is_deleting(c)) {
+        let (ns, name) = (namespace_of(claim), name_of(claim));
+        let in_use = all_pods.iter().filter(|p| namespace_of(p) == ns).any(|p| {
+            let finished = matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"));
+            !finished
+                && p["spec"]["volumes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|v| v["persistentVolumeClaim"]["claimName"].as_str() == Some(name))
+        });
+        if !in_use && finalizers(claim).iter().any(|f| f == super::admission::CLAIM_PROTECTION_FINALIZER) {
+            remove_finalizer(server, &claims, claim, super::admission::CLAIM_PROTECTION_FINALIZER)?;
+        }
     }
     Ok(())
 }

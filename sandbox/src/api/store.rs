@@ -432,7 +432,8 @@ fn held(rt: &ResourceType, object: &Value) -> bool {
     !finalizers(object).is_empty() || namespace_finalizers
 }
 
-fn add_finalizer(object: &mut Value, finalizer: &str) {
+/// Adds `finalizer` to `metadata.finalizers` unless it is there.
+pub fn add_finalizer(object: &mut Value, finalizer: &str) {
     let mut present = finalizers(object);
     if !present.iter().any(|f| f == finalizer) {
         present.push(finalizer.to_string());

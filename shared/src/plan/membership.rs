@@ -103,8 +103,12 @@ pub struct MembershipInput {
     pub seed_from_snapshot: bool,
     /// The cluster's member Pods.
     pub pods: Vec<PodView>,
-    /// Names of the cluster's member claims.
+    /// Names of the cluster's member claims that hold data (not being deleted).
     pub claims: Vec<String>,
+    /// Names of the cluster's member claims being deleted: their data is going, and their
+    /// names are not reused until they are gone.
+    #[serde(default)]
+    pub deleting_claims: Vec<String>,
     /// etcd's member list; `None` when no member answered.
     pub members: Option<Vec<MemberView>>,
     /// The version asked for (`spec.version`).
@@ -218,6 +222,10 @@ pub enum Step {
         initial_cluster: Vec<(String, String)>,
         /// The etcd version it runs.
         version: EtcdVersion,
+        /// The member comes back on the data of its claim (a persistent member whose Pod
+        /// was lost): its claim must still be there, never created empty, since etcd
+        /// cannot start a known member on an empty data directory.
+        keep_data: bool,
     },
     /// Add a member as a learner (`MemberAddAsLearner`); its Pod follows.
     AddLearner {
@@ -402,6 +410,7 @@ impl<'a> View<'a> {
                 state: InitialState::Existing,
                 initial_cluster,
                 version: rollout::running_version(self.input),
+                keep_data: true,
             };
         }
         if self.input.pods.iter().any(|p| !p.running && !p.deleting) {
@@ -456,6 +465,7 @@ impl<'a> View<'a> {
                     state: InitialState::Existing,
                     initial_cluster,
                     version,
+                    keep_data: started,
                 };
             }
             // An ephemeral member whose Pod is gone took its data with it: remove it, a new
@@ -522,7 +532,12 @@ impl<'a> View<'a> {
         let in_cluster: Vec<String> = members.iter().filter_map(|m| self.name_of(m)).collect();
         let member = (0..)
             .map(|i| names::member_name(&self.input.cluster, i))
-            .find(|name| !in_cluster.contains(name) && self.pod(name).is_none() && !self.has_claim(name))
+            .find(|name| {
+                !in_cluster.contains(name)
+                    && self.pod(name).is_none()
+                    && !self.has_claim(name)
+                    && !self.input.deleting_claims.contains(&names::claim_name(name))
+            })
             .unwrap_or_default();
         let peer_url = self.peer_url(&member);
         Step::AddLearner { member, peer_url }
@@ -592,6 +607,7 @@ mod tests {
             seed_from_snapshot: false,
             pods: vec![],
             claims: vec![],
+            deleting_claims: vec![],
             members: None,
             target: v("3.5.30"),
             generation: 1,
@@ -823,6 +839,31 @@ mod tests {
             "{:?}",
             plan_membership(&i)
         );
+    }
+
+    #[test]
+    fn a_persistent_member_whose_claim_is_going_is_replaced_not_started_empty() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.claims = (0..3).map(|n| names::claim_name(&names::member_name("demo", n))).collect();
+        i.pods.remove(1);
+        if let Some(m) = i.members.as_mut() {
+            m[1].healthy = false;
+        }
+        // With its claim: back as itself, on its data.
+        assert!(
+            matches!(plan_membership(&i), Step::CreatePod { ref member, keep_data: true, .. } if member == "demo-1")
+        );
+        // Its claim being deleted: its data is going; removed, and its name not reused
+        // until the old claim is gone.
+        i.claims.retain(|c| c != "data-demo-1");
+        i.deleting_claims = vec!["data-demo-1".into()];
+        assert!(matches!(plan_membership(&i), Step::RemoveMember { id: 101, .. }));
+        if let Some(m) = i.members.as_mut() {
+            m.remove(1);
+        }
+        assert!(matches!(plan_membership(&i), Step::AddLearner { ref member, .. } if member == "demo-3"));
+        i.deleting_claims.clear();
+        assert!(matches!(plan_membership(&i), Step::AddLearner { ref member, .. } if member == "demo-1"));
     }
 
     #[test]
