@@ -395,7 +395,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__create)
-            opts="-o -y -n -h --size --version --storage --storage-class --repository --dry-run --output --wait --timeout --yes --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-o -y -n -h --size --version --force --storage --storage-class --repository --dry-run --output --wait --timeout --yes --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

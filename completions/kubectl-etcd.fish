@@ -56,7 +56,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "install" 
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "uninstall" -d 'Remove what install installed; refuses while EtcdClusters exist unless --force'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l size -d 'Number of voting members, 1 to 9. Odd sizes are recommended. Default: 3' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l version -d 'etcd version, e.g. 3.5.1. Default: the newest tested version' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l version -d 'etcd version, e.g. 3.5.30. Default: the newest tested version. Releases under one of etcd\'s advisories (3.4.0-3.4.20, 3.5.0-3.5.5) are refused unless --force' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l storage -d 'Volume size of each member (a quantity such as 8Gi), or `ephemeral` for data in an emptyDir that is lost with its Pod. Default: 1Gi, persistent' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l storage-class -d 'StorageClass of the members\' volumes. Default: the cluster\'s default class' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l repository -d 'Image repository of etcd; the tag is `v<version>`' -r
@@ -74,6 +74,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l req
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l force -d 'Allow a version etcd advises against, or a minor version the project does not support (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). For tests only: nothing else is forced'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l dry-run -d 'Print the EtcdCluster instead of creating it (YAML unless -o json). Reads no kubeconfig and sends nothing'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -l wait -d 'Wait until the cluster runs with all its members ready'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand create" -s y -l yes -d 'Create without asking: values not given take their defaults. Without a terminal nothing is asked anyway'
@@ -155,7 +156,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l re
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l force -d 'Allow a minor version the project does not support yet (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l force -d 'Allow a target etcd advises against (3.4.0-3.4.20, 3.5.0-3.5.5) or a minor version the project does not support yet (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced: minor versions are still taken one at a time, through the patch etcd asks for'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s y -l yes -d 'Upgrade without asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l wait -d 'Wait until every member runs the new version'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -57,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
         }
         'kubectl-etcd;create' {
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Number of voting members, 1 to 9. Odd sizes are recommended. Default: 3')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'etcd version, e.g. 3.5.1. Default: the newest tested version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'etcd version, e.g. 3.5.30. Default: the newest tested version. Releases under one of etcd''s advisories (3.4.0-3.4.20, 3.5.0-3.5.5) are refused unless --force')
             [CompletionResult]::new('--storage', '--storage', [CompletionResultType]::ParameterName, 'Volume size of each member (a quantity such as 8Gi), or `ephemeral` for data in an emptyDir that is lost with its Pod. Default: 1Gi, persistent')
             [CompletionResult]::new('--storage-class', '--storage-class', [CompletionResultType]::ParameterName, 'StorageClass of the members'' volumes. Default: the cluster''s default class')
             [CompletionResult]::new('--repository', '--repository', [CompletionResultType]::ParameterName, 'Image repository of etcd; the tag is `v<version>`')
@@ -74,6 +74,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow a version etcd advises against, or a minor version the project does not support (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). For tests only: nothing else is forced')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the EtcdCluster instead of creating it (YAML unless -o json). Reads no kubeconfig and sends nothing')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the cluster runs with all its members ready')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Create without asking: values not given take their defaults. Without a terminal nothing is asked anyway')
@@ -169,7 +170,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow a minor version the project does not support yet (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Allow a target etcd advises against (3.4.0-3.4.20, 3.5.0-3.5.5) or a minor version the project does not support yet (sets the etcd.kubectl-etcd.dev/allow-unsupported-version annotation). Nothing else is forced: minor versions are still taken one at a time, through the patch etcd asks for')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Upgrade without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Upgrade without asking')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every member runs the new version')

@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use etcd_client::{AlarmAction, AlarmType, Client, ConnectOptions, MemberAddOptions};
+use etcd_client::{Client, ConnectOptions, MemberAddOptions};
 use shared::plan::membership::MemberView;
 
 /// How long one call to one member may take.
@@ -88,7 +88,7 @@ pub struct Membership {
     /// The status of each member that answered (healthy or not), by member ID.
     pub states: Vec<(u64, MemberState)>,
     /// The cluster's alarms: the member ID each names, and the alarm (`NOSPACE`,
-    /// `CORRUPT`), from etcd's alarm list and the members' Status errors.
+    /// `CORRUPT`), from the members' Status errors.
     pub alarms: Vec<(u64, String)>,
 }
 
@@ -152,10 +152,10 @@ pub async fn observe(endpoints: &[(String, String)]) -> Result<Membership, EtcdE
             states.push((member.id(), state));
         }
     }
-    let mut alarms = alarm_list(&urls).await.unwrap_or_else(|error| {
-        tracing::warn!(%error, "etcd's alarm list could not be read; using the alarms the members' Status reports");
-        Vec::new()
-    });
+    // The alarms come from the members' Status errors, not from the Alarm API: etcd serves
+    // even an alarm GET through raft, so asking on every observation would append a raft
+    // entry each time (a write every reconcile, and snapshots that differ for no change).
+    let mut alarms: Vec<(u64, String)> = Vec::new();
     for alarm in states.iter().flat_map(|(_, s)| s.errors.iter()).filter_map(|e| status_alarm(e)) {
         if !alarms.contains(&alarm) {
             alarms.push(alarm);
@@ -228,37 +228,6 @@ fn status_alarm(error: &str) -> Option<(u64, String)> {
     let (id, alarm) = rest.split_once(' ')?;
     let alarm = alarm.trim().strip_prefix("alarm:")?;
     Some((id.parse().ok()?, alarm.trim().to_string()))
-}
-
-/// etcd's alarm list (one list for the cluster), from the first member that answers.
-/// It goes through raft, so it fails while there is no leader.
-async fn alarm_list(urls: &[String]) -> Result<Vec<(u64, String)>, EtcdError> {
-    let mut last = String::from("no endpoint");
-    for url in urls {
-        let one = [url.clone()];
-        let answer = match connect(&one).await {
-            Ok(mut client) => {
-                tokio::time::timeout(CALL_TIMEOUT, client.alarm(AlarmAction::Get, AlarmType::None, None))
-                    .await
-            }
-            Err(e) => {
-                last = e.to_string();
-                continue;
-            }
-        };
-        match answer {
-            Ok(Ok(response)) => {
-                return Ok(response
-                    .alarms()
-                    .iter()
-                    .map(|a| (a.member_id(), a.alarm().as_str_name().to_string()))
-                    .collect());
-            }
-            Ok(Err(e)) => last = e.to_string(),
-            Err(_) => last = format!("{url} timed out"),
-        }
-    }
-    Err(unreachable(urls, last))
 }
 
 /// The member list from the first member that answers, asked one at a time (a learner

@@ -119,3 +119,26 @@ pub async fn etcdctl(version: &str, ip: &str, args: &[&str]) -> Result<String, T
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// `etcdutl snapshot status -w json` of etcd `version` (3.5 or later) on a snapshot file:
+/// etcd's own content hash, revision, key count and size.
+pub async fn snapshot_status(
+    version: &str,
+    file: &std::path::Path,
+) -> Result<serde_json::Value, TestSandboxError> {
+    let build = crate::etcd_builds::locate(version)?;
+    let failed = |message: String| TestSandboxError::Etcdctl {
+        args: format!("etcdutl snapshot status {}", file.display()),
+        message,
+    };
+    let out = tokio::process::Command::new(build.dir.join("etcdutl"))
+        .args(["snapshot", "status", "-w", "json"])
+        .arg(file)
+        .output()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    if !out.status.success() {
+        return Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| failed(e.to_string()))
+}

@@ -105,15 +105,7 @@ pub async fn wait_restore(
 
 /// `etcdutl snapshot status -w json` of etcd `version` on a file.
 pub async fn snapshot_status(version: &str, file: &std::path::Path) -> Value {
-    let build = etcd_sandbox::etcd_builds::locate(version).unwrap_or_else(|e| panic!("{e}"));
-    let out = tokio::process::Command::new(build.dir.join("etcdutl"))
-        .args(["snapshot", "status", "-w", "json"])
-        .arg(file)
-        .output()
-        .await
-        .expect("etcdutl runs");
-    assert!(out.status.success(), "etcdutl snapshot status: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    etcd_sandbox::testkit::snapshot_status(version, file).await.unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// SHA-256 of a file, in hex.
