@@ -238,44 +238,51 @@ moto_binary() {
   command -v moto_server 2>/dev/null || { [ -x "$MOTO_VENV/bin/moto_server" ] && echo "$MOTO_VENV/bin/moto_server"; }
 }
 
-check_moto() {
-  local bin port pid code
-  if ! bin="$(moto_binary)"; then
-    bad moto "moto_server is not installed: scripts/prereqs.sh installs PyPI moto[server] into $MOTO_VENV"
-    return 1
-  fi
-  port="$(free_port)"
-  "$bin" -H 127.0.0.1 -p "$port" >"$scratch/moto.log" 2>&1 &
-  pid=$!
-  code="$(http_status "$port" / || true)"
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-  if [ "$code" = 200 ]; then
-    ok moto "$bin started and answered ListBuckets (HTTP 200)"
-  else
-    bad moto "$bin did not answer on 127.0.0.1:$port (${code:-no answer}; $(tail -1 "$scratch/moto.log")): reinstall with rm -rf $MOTO_VENV && scripts/prereqs.sh"
-    return 1
-  fi
-}
-
 azurite_binary() {
   command -v azurite-blob 2>/dev/null || { [ -x "$AZURITE_DIR/node_modules/.bin/azurite-blob" ] && echo "$AZURITE_DIR/node_modules/.bin/azurite-blob"; }
 }
 
+# Starts an emulator on a free loopback port, asks PATH of it over HTTP, stops it; prints
+# the HTTP status (nothing when it never answered). The command's words come after PATH,
+# with PORT standing for the port.
+emulator_answers() { # name path command...
+  local name="$1" path="$2" port pid words=() w
+  shift 2
+  port="$(free_port)"
+  for w in "$@"; do words+=("${w//PORT/$port}"); done
+  "${words[@]}" >"$scratch/$name.log" 2>&1 &
+  pid=$!
+  http_status "$port" "$path" || true
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+}
+
+check_moto() {
+  local bin code
+  if ! bin="$(moto_binary)"; then
+    bad moto "moto_server is not installed: scripts/prereqs.sh installs PyPI moto[server] into $MOTO_VENV"
+    return 1
+  fi
+  code="$(emulator_answers moto / "$bin" -H 127.0.0.1 -p PORT)"
+  if [ "$code" = 200 ]; then
+    ok moto "$bin started and answered ListBuckets (HTTP 200)"
+  else
+    bad moto "$bin did not answer (${code:-no answer}; $(tail -1 "$scratch/moto.log")): reinstall with rm -rf $MOTO_VENV && scripts/prereqs.sh"
+    return 1
+  fi
+}
+
 check_azurite() {
-  local bin port pid code
+  local bin code
   if ! bin="$(azurite_binary)"; then
     bad azurite "azurite-blob is not installed: scripts/prereqs.sh installs npm azurite@3 into $AZURITE_DIR (needs Debian nodejs, npm)"
     return 1
   fi
-  port="$(free_port)"
-  "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$scratch/azurite" --silent --skipApiVersionCheck >"$scratch/azurite.log" 2>&1 &
-  pid=$!
-  code="$(http_status "$port" "/devstoreaccount1?comp=list" || true)"
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  code="$(emulator_answers azurite "/devstoreaccount1?comp=list" "$bin" --blobHost 127.0.0.1 --blobPort PORT \
+    --location "$scratch/azurite" --silent --skipApiVersionCheck)"
   if [ -n "$code" ]; then
     ok azurite "$bin started and answered HTTP ($code)"
   else
-    bad azurite "$bin did not answer on 127.0.0.1:$port ($(tail -1 "$scratch/azurite.log")): reinstall with rm -rf $AZURITE_DIR && scripts/prereqs.sh"
+    bad azurite "$bin did not answer ($(tail -1 "$scratch/azurite.log")): reinstall with rm -rf $AZURITE_DIR && scripts/prereqs.sh"
     return 1
   fi
 }

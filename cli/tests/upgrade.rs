@@ -12,14 +12,20 @@ use etcd_sandbox::testkit::TestSandbox;
 use kube::Api;
 use shared::crd::EtcdCluster;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
+/// A sandbox with the CRDs, the operator running in this process, and its clusters.
+async fn start() -> (TestSandbox, std::path::PathBuf, Api<EtcdCluster>, tokio::task::JoinHandle<()>) {
     let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
     let kubeconfig = sb.kubeconfig();
-    let kc = kubeconfig.as_path();
     sb.install_crds().await.expect("CRDs created");
-    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    (sb, kubeconfig, clusters, operator)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
+    let (sb, kubeconfig, clusters, _operator) = start().await;
+    let kc = kubeconfig.as_path();
     let out = plugin(kc, &["create", "demo", "--size", "3", "--version", "3.4.23", "--wait"]).await;
     expect_code(&out, 0);
     let leader =
@@ -96,12 +102,8 @@ async fn upgrade_plan_shows_the_steps_and_upgrade_carries_them_out() {
 /// take; and the plan to 3.6 stops at the 3.5 patch etcd's 3.6 upgrade guide asks for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn advised_against_versions_are_refused_warned_and_planned_around() {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
-    let kubeconfig = sb.kubeconfig();
+    let (sb, kubeconfig, clusters, _operator) = start().await;
     let kc = kubeconfig.as_path();
-    sb.install_crds().await.expect("CRDs created");
-    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
-    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
 
     let out = plugin(kc, &["create", "old", "--size", "1", "--version", "3.5.1", "--yes"]).await;
     expect_code(&out, 3);

@@ -18,15 +18,23 @@ use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use shared::crd::ClusterPhase;
 
+/// A running 3-member persistent cluster `demo` holding `durable=yes`, and its status.
+async fn persistent_three_holding_a_key(
+    client: &kube::Client,
+) -> (kube::Api<shared::crd::EtcdCluster>, shared::crd::EtcdClusterStatus) {
+    let clusters = create_cluster(client, three("Persistent")).await;
+    wait_running(&clusters, 3, "create").await;
+    let before = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+    let ips = pod_ips(client).await;
+    common::etcdctl(&ips[0], &["put", "durable", "yes"]).await;
+    (clusters, before)
+}
+
 #[tokio::test]
 async fn crashed_and_lost_persistent_members_come_back_as_themselves() {
     let sb = sandbox().await;
     let _operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, three("Persistent")).await;
-    wait_running(&clusters, 3, "create").await;
-    let before = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-    let ips = pod_ips(&sb.client).await;
-    common::etcdctl(&ips[0], &["put", "durable", "yes"]).await;
+    let (clusters, before) = persistent_three_holding_a_key(&sb.client).await;
     let faults = sb.sandbox.node.as_ref().expect("node").faults();
 
     let (uid, _) = pod_identity(&sb.client, "demo-1").await;
@@ -78,11 +86,7 @@ async fn crashed_and_lost_persistent_members_come_back_as_themselves() {
 async fn a_persistent_member_whose_data_is_gone_is_replaced_as_a_new_member() {
     let sb = sandbox().await;
     let _operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, three("Persistent")).await;
-    wait_running(&clusters, 3, "create").await;
-    let before = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-    let ips = pod_ips(&sb.client).await;
-    common::etcdctl(&ips[0], &["put", "durable", "yes"]).await;
+    let (clusters, before) = persistent_three_holding_a_key(&sb.client).await;
 
     let started = std::time::Instant::now();
     let claims: kube::Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =

@@ -17,6 +17,22 @@ use kube::Api;
 use serde_json::json;
 use shared::crd::{BackupPhase, EtcdCluster, RestorePhase};
 
+/// A one-shot EtcdBackup `name` of `demo` into a new local folder, once it has ended.
+async fn file_backup(
+    client: &kube::Client,
+    name: &str,
+) -> (tempfile::TempDir, shared::crd::EtcdBackupStatus) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let url = format!("file://{}", root.path().display());
+    let backups =
+        create_backup(client, name, json!({"clusterName": "demo", "destination": {"url": url}})).await;
+    let (status, _) = wait_backup(&backups, name, 60, |s| {
+        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
+    })
+    .await;
+    (root, status)
+}
+
 #[tokio::test]
 async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     let sb = sandbox().await;
@@ -26,14 +42,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     let written = write_keys(&ip, 2_000, "v34").await;
 
-    let root = tempfile::tempdir().expect("temp dir");
-    let url = format!("file://{}", root.path().display());
-    let backups =
-        create_backup(&sb.client, "v34", json!({"clusterName": "demo", "destination": {"url": url}})).await;
-    let (status, _) = wait_backup(&backups, "v34", 60, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
-    .await;
+    let (root, status) = file_backup(&sb.client, "v34").await;
     let info = status.snapshot.clone().unwrap_or_else(|| panic!("{status:#?}"));
     assert_eq!(info.etcd_version, "3.4.23");
     let snapshot_file = std::path::PathBuf::from(info.location.trim_start_matches("file://"));
@@ -74,7 +83,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     create_restore(
         &sb.client,
         "missing",
-        json!({"clusterName": "bad-c", "source": {"location": {"url": format!("{url}/demo/missing.db")}}, "version": "3.5.30"}),
+        json!({"clusterName": "bad-c", "source": {"location": {"url": format!("file://{}/demo/missing.db", root.path().display())}}, "version": "3.5.30"}),
     )
     .await;
     let (failed, _) = wait_restore(&restores, "missing", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
@@ -216,14 +225,7 @@ async fn a_restore_refuses_the_claims_a_deleted_cluster_retained() {
     let mut etcd = etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("connect");
     etcd.put("k", "1", None).await.expect("k=1");
 
-    let root = tempfile::tempdir().expect("temp dir");
-    let url = format!("file://{}", root.path().display());
-    let backups =
-        create_backup(&sb.client, "k1", json!({"clusterName": "demo", "destination": {"url": url}})).await;
-    let (status, _) = wait_backup(&backups, "k1", 60, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
-    .await;
+    let (_root, status) = file_backup(&sb.client, "k1").await;
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
     let snapshot = status.snapshot.clone().expect("snapshot recorded");
     etcd.put("k", "2", None).await.expect("k=2, acknowledged after the backup");
