@@ -157,3 +157,39 @@ async fn create_without_a_terminal_asks_nothing_and_uses_the_defaults() {
     assert_eq!(clusters.get("scripted").await.expect("created").spec.size, 1);
     sb.stop().await;
 }
+
+/// What the operator no longer reports disappears from the status: a warning about an
+/// even size is gone once the size is odd (the status used to be a merge patch that left
+/// absent fields alone, so the warning stayed forever).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warning_the_operator_no_longer_reports_is_cleared() {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+    sb.install_crds().await.expect("CRDs created");
+    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let out = plugin(kc, &["create", "ev", "--size", "4", "--storage", "ephemeral", "--wait"]).await;
+    expect_code(&out, 0);
+    let out = plugin(kc, &["status", "ev"]).await;
+    assert!(stdout(&out).contains("size 4 is even"), "the warning at size 4: {}", stdout(&out));
+    let out = plugin(kc, &["scale", "ev", "--size", "5", "--wait", "--timeout", "2m"]).await;
+    expect_code(&out, 0);
+    // The next status the operator writes after the scale has no warning.
+    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = clusters.get("ev").await.expect("cluster").status.unwrap_or_default();
+        if status.desired_members == 5 && status.ready_members == 5 {
+            assert!(status.warnings.is_empty(), "warnings at size 5: {:?}", status.warnings);
+            break;
+        }
+        assert!(Instant::now() < deadline, "not at 5 members in 30 s: {status:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let out = plugin(kc, &["status", "ev"]).await;
+    expect_code(&out, 0);
+    println!("{}", stdout(&out));
+    assert!(!stdout(&out).contains("is even"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("Warnings:"), "{}", stdout(&out));
+    sb.stop().await;
+}

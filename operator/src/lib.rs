@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod reconcile;
 pub mod resources;
 pub mod restore;
+pub mod status_patch;

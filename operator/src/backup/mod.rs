@@ -28,6 +28,7 @@ use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupStatus, EtcdCluster, Snapsh
 use shared::names;
 
 use crate::reconcile::observe::client_endpoints;
+use crate::status_patch::status_patch;
 use plan::Failure;
 
 /// Why a reconcile of a backup failed (its status could not be read or written); retried.
@@ -69,27 +70,17 @@ fn error_policy(backup: Arc<EtcdBackup>, error: &BackupError, _ctx: Arc<BackupCo
     Action::requeue(Duration::from_secs(5))
 }
 
-/// Status fields a merge patch clears (as `null`) when the new status does not set them.
-const CLEARABLE: &[&str] = &["reason", "message", "nextScheduleTime", "startedAt", "completedAt"];
-
-/// The merge patch that makes the status equal to `status` in the fields this controller owns.
-pub fn status_patch(status: &EtcdBackupStatus) -> Value {
-    let mut value = serde_json::to_value(status).unwrap_or_else(|_| json!({}));
-    if let Some(object) = value.as_object_mut() {
-        for key in CLEARABLE {
-            object.entry(*key).or_insert(Value::Null);
-        }
-    }
-    json!({ "status": value })
-}
-
 async fn write_status(
     ctx: &BackupContext,
     backup: &EtcdBackup,
     status: &EtcdBackupStatus,
 ) -> Result<(), kube::Error> {
     Api::<EtcdBackup>::namespaced(ctx.client.clone(), &backup.namespace().unwrap_or_default())
-        .patch_status(&backup.name_any(), &PatchParams::default(), &Patch::Merge(status_patch(status)))
+        .patch_status(
+            &backup.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(status_patch(backup.status.as_ref(), status, &[])),
+        )
         .await
         .map(|_| ())
 }
@@ -420,7 +411,7 @@ mod tests {
         assert_eq!(status.snapshot.as_ref().map(|s| s.location.as_str()), Some("file:///b/demo/x.db"));
         assert_eq!(status.observed_generation, Some(2));
         assert_eq!(status.conditions.first().map(|c| c.type_.as_str()), Some("Complete"));
-        let patch = status_patch(&status);
+        let patch = status_patch(Some(&previous), &status, &[]);
         assert_eq!(patch["status"]["reason"], Value::Null, "cleared explicitly in the merge patch");
         assert!(patch["status"].as_object().is_some_and(|o| o.contains_key("reason")));
     }

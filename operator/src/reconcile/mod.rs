@@ -130,7 +130,11 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         || report::health_check_due(cluster.status.as_ref(), &status)
     {
         Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
-            .patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+            .patch_status(
+                &name,
+                &PatchParams::default(),
+                &Patch::Merge(status_patch(cluster.status.as_ref(), &status)),
+            )
             .await
             .map_err(ReconcileError::Report)?;
     }
@@ -142,6 +146,15 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         }
         _ => Ok(Action::requeue(BUSY)),
     }
+}
+
+/// The merge patch that writes a cluster's status. `lastBackup` belongs to the backup
+/// controller, which records it on its own, so a reconcile never removes it.
+fn status_patch(
+    previous: Option<&shared::crd::EtcdClusterStatus>,
+    next: &shared::crd::EtcdClusterStatus,
+) -> serde_json::Value {
+    crate::status_patch::status_patch(previous, next, &["lastBackup"])
 }
 
 /// Refuses a spec the operator cannot carry out: phase Failed with `reason`, nothing else.
@@ -158,7 +171,7 @@ async fn refuse(
             .patch_status(
                 &cluster.name_any(),
                 &PatchParams::default(),
-                &Patch::Merge(json!({ "status": status })),
+                &Patch::Merge(status_patch(cluster.status.as_ref(), &status)),
             )
             .await
             .map_err(ReconcileError::Report)?;

@@ -125,12 +125,9 @@ async fn write(
     restore: &EtcdRestore,
     status: &EtcdRestoreStatus,
 ) -> Result<(), kube::Error> {
-    let mut value = serde_json::to_value(status).unwrap_or_else(|_| json!({}));
-    if let Some(object) = value.as_object_mut() {
-        object.entry("reason").or_insert(Value::Null);
-    }
+    let patch = crate::status_patch::status_patch(restore.status.as_ref(), status, &[]);
     Api::<EtcdRestore>::namespaced(ctx.client.clone(), &restore.namespace().unwrap_or_default())
-        .patch_status(&restore.name_any(), &PatchParams::default(), &Patch::Merge(json!({ "status": value })))
+        .patch_status(&restore.name_any(), &PatchParams::default(), &Patch::Merge(patch))
         .await?;
     let before = restore.status.as_ref().map(|s| (s.phase, s.reason.clone()));
     if let Some(event) = event_of(status)
