@@ -23,7 +23,7 @@ use kube::runtime::controller::Action;
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Resource, ResourceExt};
 use object_store::ObjectStoreExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupStatus, EtcdCluster, SnapshotInfo};
 use shared::names;
 
@@ -412,7 +412,11 @@ mod tests {
         assert_eq!(status.observed_generation, Some(2));
         assert_eq!(status.conditions.first().map(|c| c.type_.as_str()), Some("Complete"));
         let patch = status_patch(Some(&previous), &status, &[]);
-        assert_eq!(patch["status"]["reason"], Value::Null, "cleared explicitly in the merge patch");
+        assert_eq!(
+            patch["status"]["reason"],
+            serde_json::Value::Null,
+            "cleared explicitly in the merge patch"
+        );
         assert!(patch["status"].as_object().is_some_and(|o| o.contains_key("reason")));
     }
 

@@ -13,7 +13,6 @@ use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Api, Resource, ResourceExt};
-use serde_json::json;
 use shared::crd::EtcdCluster;
 use shared::plan::membership::{Step, plan_membership};
 use shared::version::EtcdVersion;
@@ -302,8 +301,10 @@ mod tests {
     use super::*;
 
     fn demo(generation: i64) -> EtcdCluster {
-        serde_json::from_value(json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
-            "metadata": {"name": "demo", "generation": generation}, "spec": {"version": "3.5.1"}}))
+        serde_json::from_value(
+            serde_json::json!({"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo", "generation": generation}, "spec": {"version": "3.5.1"}}),
+        )
         .expect("cluster")
     }
 

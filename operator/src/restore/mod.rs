@@ -20,7 +20,7 @@ use kube::api::{ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action;
 use kube::runtime::{Controller, watcher};
 use kube::{Api, Resource, ResourceExt};
-use serde_json::{Value, json};
+use serde_json::json;
 use shared::crd::{
     ClusterPhase, EtcdBackup, EtcdCluster, EtcdClusterSpec, EtcdRestore, EtcdRestoreStatus, RestorePhase,
     SnapshotSource, StorageKind, StorageLocation,
@@ -561,6 +561,7 @@ pub fn seed_progress(pod: &Pod) -> Option<(Option<&'static str>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn a_restore_leaves_an_advised_against_release_for_its_fixed_patch() {
