@@ -9,6 +9,7 @@ pub mod client;
 pub mod controller;
 pub mod etcd;
 pub mod events;
+pub mod identity;
 pub mod metrics;
 pub mod reconcile;
 pub mod resources;

@@ -5,6 +5,7 @@
 //! this crate, so the two can never disagree.
 
 pub mod advisory;
+pub mod conditions;
 pub mod crd;
 pub mod display;
 pub mod names;

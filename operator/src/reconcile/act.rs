@@ -14,6 +14,7 @@ use shared::version::EtcdVersion;
 
 use super::observe::{Observation, client_endpoints, voting_endpoints};
 use crate::etcd::{self, EtcdError};
+use crate::identity::Identity;
 use crate::resources::pod::{CONTAINER_NAME, MemberPod, member_pod};
 use crate::resources::{BuildError, image, pdb, pvc, service};
 
@@ -49,9 +50,8 @@ pub enum ActError {
 }
 
 /// The cluster token of a cluster: stable across reconciles, unique per cluster object.
-pub fn token(cluster: &EtcdCluster) -> String {
-    let uid = cluster.uid().unwrap_or_default();
-    format!("{}-{}", cluster.name_any(), uid.split('-').next().unwrap_or_default())
+pub fn token(id: &Identity) -> String {
+    format!("{}-{}", id.name, id.uid.split('-').next().unwrap_or(&id.uid))
 }
 
 /// Applies the objects every cluster has whatever its members: the peer and client
@@ -59,16 +59,17 @@ pub fn token(cluster: &EtcdCluster) -> String {
 pub async fn ensure_base(
     client: &kube::Client,
     cluster: &EtcdCluster,
+    id: &Identity,
     census: &pdb::Census,
 ) -> Result<(), ActError> {
-    let namespace = cluster.namespace().unwrap_or_default();
+    let namespace = &id.namespace;
     let apply = PatchParams::apply(MANAGER).force();
-    let services: Api<Service> = Api::namespaced(client.clone(), &namespace);
+    let services: Api<Service> = Api::namespaced(client.clone(), namespace);
     for svc in [service::peer_service(cluster)?, service::client_service(cluster)?] {
         services.patch(&svc.name_any(), &apply, &Patch::Apply(&svc)).await?;
     }
     let budget = pdb::disruption_budget(cluster, census)?;
-    Api::<PodDisruptionBudget>::namespaced(client.clone(), &namespace)
+    Api::<PodDisruptionBudget>::namespaced(client.clone(), namespace)
         .patch(&budget.name_any(), &apply, &Patch::Apply(&budget))
         .await?;
     Ok(())
@@ -88,17 +89,18 @@ where
 async fn create_member(
     client: &kube::Client,
     cluster: &EtcdCluster,
+    id: &Identity,
     member: &str,
     state: InitialState,
     initial_cluster: &[(String, String)],
     version: EtcdVersion,
 ) -> Result<(), ActError> {
-    let namespace = cluster.namespace().unwrap_or_default();
+    let namespace = id.namespace.clone();
     if let Some(claim) = pvc::member_claim(cluster, member)? {
         create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
     }
     let version = version.to_string();
-    let token = token(cluster);
+    let token = token(id);
     let pod =
         member_pod(cluster, &MemberPod { member, version: &version, initial_cluster, state, token: &token })?;
     create(&Api::<Pod>::namespaced(client.clone(), &namespace), &pod).await?;
@@ -109,12 +111,10 @@ async fn create_member(
 /// (the observation may be a moment old). Otherwise its data is gone, and creating the
 /// claim afresh would start the member empty under its old ID, which etcd refuses
 /// ("tocommit out of range"); the next reconcile replaces it as a new member instead.
-async fn require_data(client: &kube::Client, cluster: &EtcdCluster, member: &str) -> Result<(), ActError> {
+async fn require_data(client: &kube::Client, id: &Identity, member: &str) -> Result<(), ActError> {
     let claim = shared::names::claim_name(member);
     let found =
-        Api::<PersistentVolumeClaim>::namespaced(client.clone(), &cluster.namespace().unwrap_or_default())
-            .get_opt(&claim)
-            .await?;
+        Api::<PersistentVolumeClaim>::namespaced(client.clone(), &id.namespace).get_opt(&claim).await?;
     match found {
         Some(c) if c.metadata.deletion_timestamp.is_none() => Ok(()),
         _ => Err(ActError::DataGone { member: member.to_string(), claim }),
@@ -134,22 +134,24 @@ fn gone<T>(result: Result<T, kube::Error>) -> Result<(), kube::Error> {
 pub async fn act(
     client: &kube::Client,
     cluster: &EtcdCluster,
+    id: &Identity,
     observation: &Observation,
     step: &Step,
 ) -> Result<(), ActError> {
-    let namespace = cluster.namespace().unwrap_or_default();
+    let namespace = id.namespace.clone();
     match step {
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
         Step::Bootstrap { missing, initial_cluster, version } => {
             for member in missing {
-                create_member(client, cluster, member, InitialState::New, initial_cluster, *version).await?;
+                create_member(client, cluster, id, member, InitialState::New, initial_cluster, *version)
+                    .await?;
             }
         }
         Step::CreatePod { member, state, initial_cluster, version, keep_data } => {
             if *keep_data {
-                require_data(client, cluster, member).await?;
+                require_data(client, id, member).await?;
             }
-            create_member(client, cluster, member, *state, initial_cluster, *version).await?;
+            create_member(client, cluster, id, member, *state, initial_cluster, *version).await?;
         }
         Step::TakeSnapshot { backup } => {
             let destination = cluster.spec.backup.as_ref().map(|b| b.destination.clone()).unwrap_or_default();

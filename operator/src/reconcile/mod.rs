@@ -13,11 +13,14 @@ use kube::api::{Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Api, Resource, ResourceExt};
-use shared::crd::EtcdCluster;
+use shared::conditions::{ConditionType, Reason};
+use shared::crd::{EtcdCluster, EtcdClusterStatus};
 use shared::plan::membership::{Step, plan_membership};
 use shared::version::EtcdVersion;
 
 use act::ActError;
+
+use crate::identity::{Identity, IdentityError};
 
 /// How soon to look again while something is under way.
 const BUSY: Duration = Duration::from_secs(1);
@@ -79,6 +82,9 @@ fn base_due(
 /// Why a reconcile failed; the controller retries it.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
+    /// The cluster object lacks its namespace, name or UID.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
     /// Reading the cluster's objects failed.
     #[error("observing the cluster failed: {0}")]
     Observe(kube::Error),
@@ -90,137 +96,157 @@ pub enum ReconcileError {
     Act(#[from] ActError),
 }
 
-/// Observes the cluster, plans the next step, carries it out and reports.
+/// One reconcile, as a pipeline: refuse what cannot be run, observe, plan (pure), act,
+/// report (status, Event, metrics).
 pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<Action, ReconcileError> {
     if cluster.metadata.deletion_timestamp.is_some() {
         // Owner references take everything the cluster owns with it.
         return Ok(Action::await_change());
     }
-    let name = cluster.name_any();
-    if cluster.spec.tls.is_some() {
-        // Never run a cluster differently from what its spec says: refuse, and say so.
-        let message = "spec.tls is not supported yet: remove it to run the cluster without TLS, \
-                       or wait for a release that supports TLS";
-        return refuse(&ctx, &cluster, "TlsNotSupported", message).await;
+    let id = Identity::of(cluster.as_ref())?;
+    let target = match runnable(&cluster) {
+        Ok(target) => target,
+        Err((reason, message)) => {
+            let status = report::unsupported(&cluster, reason, &message, now());
+            write_status(&ctx, &cluster, &id, &status).await?;
+            return Ok(Action::await_change());
+        }
+    };
+    let observation = observe::observe(&ctx.client, &cluster, &id).await.map_err(ReconcileError::Observe)?;
+    let step = plan_membership(&observe::membership_input(&cluster, &id, target, &observation));
+    tracing::info!(cluster = %id.name, step = %step.describe(), "planned");
+    let acted = carry_out(&ctx, &cluster, &id, &observation, &step).await;
+    let status = report::status(&cluster, &observation, &step, now());
+    report(&ctx, &cluster, &id, &status, &step, acted.is_ok()).await?;
+    match acted {
+        Err(ActError::Etcd(error)) if error.is_retryable() => {
+            tracing::info!(cluster = %id.name, %error, "etcd asked to retry");
+            Ok(Action::requeue(BUSY))
+        }
+        Err(error) => Err(error.into()),
+        Ok(()) if step.is_settled() => Ok(Action::requeue(IDLE)),
+        Ok(()) => Ok(Action::requeue(BUSY)),
     }
-    let Ok(target) = cluster.spec.version.parse::<EtcdVersion>() else {
+}
+
+fn now() -> Time {
+    Time(k8s_openapi::jiff::Timestamp::now())
+}
+
+/// The version to run, or why the spec cannot be run as it says: never run a cluster
+/// differently from its spec; refuse, and say how to go on.
+fn runnable(cluster: &EtcdCluster) -> Result<EtcdVersion, (Reason, String)> {
+    if cluster.spec.tls.is_some() {
+        let message = "spec.tls is not supported yet: remove it to run the cluster without TLS, or wait for a \
+                       release that supports TLS";
+        return Err((Reason::TlsNotSupported, message.to_string()));
+    }
+    cluster.spec.version.parse::<EtcdVersion>().map_err(|_| {
         let message = format!(
             "spec.version {:?} is not an etcd version: set it to MAJOR.MINOR.PATCH, e.g. {}",
             cluster.spec.version,
             shared::version::default_version()
         );
-        return refuse(&ctx, &cluster, "InvalidVersion", &message).await;
-    };
-    let observation = observe::observe(&ctx.client, &cluster).await.map_err(ReconcileError::Observe)?;
-    let step = plan_membership(&observe::membership_input(&cluster, target, &observation));
-    tracing::info!(cluster = %name, step = %report::describe(&step), "planned");
-    let acted =
-        if cluster.spec.paused { Ok(()) } else { carry_out(&ctx, &cluster, &observation, &step).await };
-    let retry_soon = match &acted {
-        Err(ActError::Etcd(e)) if e.is_retryable() => {
-            tracing::info!(cluster = %name, error = %e, "etcd asked to retry");
-            true
-        }
-        Err(_) => false,
-        Ok(()) => true,
-    };
-    let status = report::status(&cluster, &observation, &step, Time(k8s_openapi::jiff::Timestamp::now()));
-    if report::changed(cluster.status.as_ref(), &status)
-        || report::health_check_due(cluster.status.as_ref(), &status)
-    {
-        Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
-            .patch_status(
-                &name,
-                &PatchParams::default(),
-                &Patch::Merge(status_patch(cluster.status.as_ref(), &status)),
-            )
-            .await
-            .map_err(ReconcileError::Report)?;
-    }
-    count(&ctx.metrics, &cluster, &status, &step, acted.is_ok());
-    match acted {
-        Err(error) if !retry_soon => Err(error.into()),
-        _ if step == Step::Idle || matches!(step, Step::Refuse { .. } | Step::Paused { .. }) => {
-            Ok(Action::requeue(IDLE))
-        }
-        _ => Ok(Action::requeue(BUSY)),
-    }
+        (Reason::InvalidVersion, message)
+    })
 }
 
-/// The merge patch that writes a cluster's status. `lastBackup` belongs to the backup
-/// controller, which records it on its own, so a reconcile never removes it.
-fn status_patch(
-    previous: Option<&shared::crd::EtcdClusterStatus>,
-    next: &shared::crd::EtcdClusterStatus,
-) -> serde_json::Value {
-    crate::status_patch::status_patch(previous, next, &["lastBackup"])
-}
-
-/// Refuses a spec the operator cannot carry out: phase Failed with `reason`, nothing else.
-async fn refuse(
+/// Report: writes the status when it says something new (or the health check is due),
+/// publishes the Event the step is worth once it was carried out, and counts the reconcile.
+async fn report(
     ctx: &Context,
     cluster: &EtcdCluster,
-    reason: &str,
-    message: &str,
-) -> Result<Action, ReconcileError> {
-    let now = Time(k8s_openapi::jiff::Timestamp::now());
-    let status = report::unsupported(cluster, reason, message, now);
-    if report::changed(cluster.status.as_ref(), &status) {
-        Api::<EtcdCluster>::namespaced(ctx.client.clone(), &cluster.namespace().unwrap_or_default())
-            .patch_status(
-                &cluster.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(status_patch(cluster.status.as_ref(), &status)),
-            )
-            .await
-            .map_err(ReconcileError::Report)?;
+    id: &Identity,
+    status: &EtcdClusterStatus,
+    step: &Step,
+    acted: bool,
+) -> Result<(), ReconcileError> {
+    if report::changed(cluster.status.as_ref(), status)
+        || report::health_check_due(cluster.status.as_ref(), status)
+    {
+        write_status(ctx, cluster, id, status).await?;
     }
-    Ok(Action::await_change())
+    if acted && let Some(event) = step.event() {
+        let event = Event {
+            type_: if event.warning { EventType::Warning } else { EventType::Normal },
+            reason: event.reason.into(),
+            note: Some(step.describe()),
+            action: event.action.into(),
+            // The member's Pod, so Events about different members stay apart (Events with
+            // the same reason and objects are merged into one series).
+            secondary: step.member().map(|member| ObjectReference {
+                api_version: Some("v1".into()),
+                kind: Some("Pod".into()),
+                name: Some(member.to_string()),
+                namespace: Some(id.namespace.clone()),
+                ..ObjectReference::default()
+            }),
+        };
+        crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
+    }
+    count(&ctx.metrics, id, status, step, acted);
+    Ok(())
 }
 
+/// Writes `status` unless nothing changed. `lastBackup` belongs to the backup controller,
+/// which records it on its own, so a reconcile never removes it.
+async fn write_status(
+    ctx: &Context,
+    cluster: &EtcdCluster,
+    id: &Identity,
+    status: &EtcdClusterStatus,
+) -> Result<(), ReconcileError> {
+    if cluster.status.as_ref() == Some(status) {
+        return Ok(());
+    }
+    let patch = crate::status_patch::status_patch(cluster.status.as_ref(), status, &["lastBackup"]);
+    Api::<EtcdCluster>::namespaced(ctx.client.clone(), &id.namespace)
+        .patch_status(&id.name, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+        .map_err(ReconcileError::Report)?;
+    Ok(())
+}
+
+/// Act: applies the base objects when they are due, then carries out `step`. A paused
+/// cluster (`Step::Paused`) is left exactly as it is.
 async fn carry_out(
     ctx: &Context,
     cluster: &EtcdCluster,
+    id: &Identity,
     observation: &observe::Observation,
     step: &Step,
 ) -> Result<(), ActError> {
-    let key = cluster.uid().unwrap_or_default();
-    let applied =
-        ctx.base_applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&key).copied();
+    if matches!(step, Step::Paused { .. }) {
+        return Ok(());
+    }
     let now = Instant::now();
+    let applied = {
+        let mut cache = ctx.base_applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        prune(&mut cache, now);
+        cache.get(&id.uid).copied()
+    };
     // The budget covers the Pods this step creates from the start: applied after them, a
     // learner's healthy Pod would allow one eviction too many until the next reconcile.
     let mut census = observe::census(observation);
     census.pods += pods_created_by(step);
     let min_available = crate::resources::pdb::min_available(cluster, &census);
     if base_due(step, cluster, &observation.services, min_available, applied, now) {
-        act::ensure_base(&ctx.client, cluster, &census).await?;
+        act::ensure_base(&ctx.client, cluster, id, &census).await?;
         let generation = cluster.metadata.generation.unwrap_or_default();
         ctx.base_applied
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, BaseApplied { generation, min_available, at: now });
+            .insert(id.uid.clone(), BaseApplied { generation, min_available, at: now });
     }
-    act::act(&ctx.client, cluster, observation, step).await?;
-    if let Some((reason, action)) = event_of(step) {
-        let event = Event {
-            type_: if matches!(step, Step::Refuse { .. }) { EventType::Warning } else { EventType::Normal },
-            reason: reason.into(),
-            note: Some(report::describe(step)),
-            action: action.into(),
-            // The member's Pod, so Events about different members stay apart (Events with
-            // the same reason and objects are merged into one series).
-            secondary: member_of(step).map(|member| ObjectReference {
-                api_version: Some("v1".into()),
-                kind: Some("Pod".into()),
-                name: Some(member.to_string()),
-                namespace: cluster.namespace(),
-                ..ObjectReference::default()
-            }),
-        };
-        crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
-    }
-    Ok(())
+    act::act(&ctx.client, cluster, id, observation, step).await
+}
+
+/// Forgets the clusters whose base objects were not applied for two refresh periods: every
+/// cluster that still exists is reconciled at least every [`IDLE`] and refreshes its entry
+/// every [`BASE_REFRESH`], so these are deleted clusters (a paused one is applied again on
+/// resume, which is harmless).
+fn prune(cache: &mut std::collections::HashMap<String, BaseApplied>, now: Instant) {
+    cache.retain(|_, applied| now.duration_since(applied.at) < 2 * BASE_REFRESH);
 }
 
 /// How many member Pods `step` creates.
@@ -235,59 +261,23 @@ fn pods_created_by(step: &Step) -> usize {
 /// Records the reconcile in the metrics.
 fn count(
     metrics: &crate::metrics::Metrics,
-    cluster: &EtcdCluster,
-    status: &shared::crd::EtcdClusterStatus,
+    id: &Identity,
+    status: &EtcdClusterStatus,
     step: &Step,
     ok: bool,
 ) {
     use crate::metrics::{ChangeLabels, ClusterLabels, OutcomeLabels};
     let outcome = if ok { "ok" } else { "error" };
     metrics.reconciles.get_or_create(&OutcomeLabels { outcome: outcome.into() }).inc();
-    if ok && let Some((reason, _)) = event_of(step) {
-        metrics.membership_changes.get_or_create(&ChangeLabels { change: reason.into() }).inc();
+    if ok && let Some(event) = step.event() {
+        metrics.membership_changes.get_or_create(&ChangeLabels { change: event.reason.into() }).inc();
     }
-    let labels =
-        ClusterLabels { namespace: cluster.namespace().unwrap_or_default(), cluster: cluster.name_any() };
+    let labels = ClusterLabels { namespace: id.namespace.clone(), cluster: id.name.clone() };
     metrics.healthy_members.get_or_create(&labels).set(i64::from(status.ready_members));
     metrics.desired_members.get_or_create(&labels).set(i64::from(status.desired_members));
-    let available = status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "True");
+    let available =
+        status.conditions.iter().any(|c| c.type_ == ConditionType::Available.as_str() && c.status == "True");
     metrics.available.get_or_create(&labels).set(i64::from(available));
-}
-
-/// Steps worth an Event: every membership change and every refusal.
-fn event_of(step: &Step) -> Option<(&'static str, &'static str)> {
-    match step {
-        Step::Bootstrap { .. } => Some(("Bootstrapping", "Create")),
-        Step::CreatePod { .. } => Some(("MemberPodCreated", "Create")),
-        Step::AddLearner { .. } => Some(("MemberAdded", "Scale")),
-        Step::PromoteLearner { .. } => Some(("MemberPromoted", "Scale")),
-        Step::MoveLeader { .. } => Some(("LeaderMoved", "Scale")),
-        Step::RemoveMember { .. } => Some(("MemberRemoved", "Scale")),
-        Step::DeletePod { .. } => Some(("MemberPodDeleted", "Scale")),
-        Step::ChangeVersion { .. } => Some(("MemberVersionChanged", "Upgrade")),
-        Step::TakeSnapshot { .. } => Some(("SnapshotBeforeUpgrade", "Upgrade")),
-        Step::Refuse { .. } => Some(("Refused", "Reconcile")),
-        Step::Idle | Step::Wait { .. } | Step::Paused { .. } => None,
-    }
-}
-
-/// The member a step is about, if it is about one.
-fn member_of(step: &Step) -> Option<&str> {
-    match step {
-        Step::CreatePod { member, .. }
-        | Step::AddLearner { member, .. }
-        | Step::PromoteLearner { member, .. }
-        | Step::RemoveMember { member, .. }
-        | Step::DeletePod { member, .. }
-        | Step::ChangeVersion { member, .. }
-        | Step::MoveLeader { to: member, .. } => Some(member),
-        Step::Idle
-        | Step::Wait { .. }
-        | Step::Paused { .. }
-        | Step::Bootstrap { .. }
-        | Step::Refuse { .. }
-        | Step::TakeSnapshot { .. } => None,
-    }
 }
 
 /// On failure, try again after a pause.
@@ -299,6 +289,32 @@ pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, _ctx: Arc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_that_cannot_be_run_is_refused_with_its_reason() {
+        let mut cluster: EtcdCluster = serde_json::from_value(serde_json::json!({
+            "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo"}, "spec": {"version": "3.5.30"}}))
+        .expect("cluster");
+        assert_eq!(runnable(&cluster), Ok("3.5.30".parse().expect("version")));
+        cluster.spec.version = "latest".into();
+        let (reason, message) = runnable(&cluster).expect_err("refused");
+        assert_eq!(reason, Reason::InvalidVersion);
+        assert!(message.contains("\"latest\" is not an etcd version"), "{message}");
+    }
+
+    #[test]
+    fn entries_of_clusters_not_seen_for_two_refresh_periods_are_forgotten() {
+        let start = Instant::now();
+        let at = |at| BaseApplied { generation: 1, min_available: 2, at };
+        let now = start + 2 * BASE_REFRESH + Duration::from_secs(1);
+        let mut cache = std::collections::HashMap::from([
+            ("live".to_string(), at(start + BASE_REFRESH + Duration::from_secs(1))),
+            ("deleted".to_string(), at(start)),
+        ]);
+        prune(&mut cache, now);
+        assert_eq!(cache.keys().collect::<Vec<_>>(), ["live"]);
+    }
 
     fn demo(generation: i64) -> EtcdCluster {
         serde_json::from_value(

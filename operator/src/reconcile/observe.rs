@@ -11,6 +11,7 @@ use shared::plan::membership::{MembershipInput, PodView, SnapshotState};
 use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
+use crate::identity::Identity;
 use crate::resources::pdb::Census;
 use crate::resources::pod::CONTAINER_NAME;
 
@@ -32,8 +33,12 @@ pub struct Observation {
 }
 
 /// Reads the cluster's Pods, claims and membership.
-pub async fn observe(client: &kube::Client, cluster: &EtcdCluster) -> Result<Observation, kube::Error> {
-    let namespace = cluster.namespace().unwrap_or_default();
+pub async fn observe(
+    client: &kube::Client,
+    cluster: &EtcdCluster,
+    id: &Identity,
+) -> Result<Observation, kube::Error> {
+    let namespace = id.namespace.clone();
     let selector =
         ListParams::default().labels(&names::selector_string(&names::selector_labels(&cluster.name_any())));
     let pods = Api::<Pod>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
@@ -168,6 +173,7 @@ pub fn formed(membership: &Membership) -> bool {
 /// What the planner reads, from the spec (its version already parsed) and the observation.
 pub fn membership_input(
     cluster: &EtcdCluster,
+    id: &Identity,
     target: EtcdVersion,
     observation: &Observation,
 ) -> MembershipInput {
@@ -175,7 +181,7 @@ pub fn membership_input(
         || cluster.status.as_ref().and_then(|s| s.cluster_id.as_ref()).is_some_and(|id| !id.is_empty());
     MembershipInput {
         cluster: cluster.name_any(),
-        namespace: cluster.namespace().unwrap_or_default(),
+        namespace: id.namespace.clone(),
         desired_size: usize::try_from(cluster.spec.size).unwrap_or_default(),
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
@@ -292,16 +298,17 @@ mod tests {
             pre_upgrade_backup: None,
         };
         let target = "3.4.23".parse().expect("version");
-        let input = membership_input(&cluster(None), target, &observation);
+        let id = Identity { namespace: "db".into(), name: "demo".into(), uid: "u".into() };
+        let input = membership_input(&cluster(None), &id, target, &observation);
         assert!(!input.bootstrapped, "no leader, no recorded cluster ID: the bootstrap is not finished");
         // With a leader it has formed; once formed (its ID recorded) it stays formed.
         if let Some(m) = observation.membership.as_mut() {
             m.members[0].leader = true;
         }
-        assert!(membership_input(&cluster(None), target, &observation).bootstrapped);
+        assert!(membership_input(&cluster(None), &id, target, &observation).bootstrapped);
         observation.membership = None;
-        assert!(membership_input(&cluster(Some("7")), target, &observation).bootstrapped);
-        assert!(!membership_input(&cluster(None), target, &observation).bootstrapped);
+        assert!(membership_input(&cluster(Some("7")), &id, target, &observation).bootstrapped);
+        assert!(!membership_input(&cluster(None), &id, target, &observation).bootstrapped);
     }
 
     #[test]

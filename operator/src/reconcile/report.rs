@@ -3,6 +3,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::ResourceExt;
+use shared::conditions::{ConditionType, Reason};
 use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole, MemberStatus};
 use shared::names;
 use shared::plan::membership::{Refusal, Step};
@@ -26,7 +27,9 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         .map(|m| {
             let state = state_of(m.id);
             let member_name = if m.name.is_empty() {
-                names::member_of_peer_url(&m.peer_url, &name, &cluster.namespace().unwrap_or_default())
+                cluster
+                    .namespace()
+                    .and_then(|namespace| names::member_of_peer_url(&m.peer_url, &name, &namespace))
                     .unwrap_or_default()
             } else {
                 m.name.clone()
@@ -70,7 +73,7 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let target: Option<EtcdVersion> = cluster.spec.version.parse().ok();
     let upgrading = member_statuses.iter().any(|m| m.version.as_ref().and_then(|v| v.parse().ok()) != target)
         || observation.pods.iter().map(super::observe::pod_version).any(|v| v.is_some() && v != target);
-    let phase = match phase_of(step, healthy_voters, voters, desired) {
+    let phase = match step.phase(healthy_voters, voters, desired) {
         ClusterPhase::Scaling | ClusterPhase::Running | ClusterPhase::Degraded | ClusterPhase::Healing
             if !failures.is_empty() =>
         {
@@ -89,27 +92,59 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. }) || !failures.is_empty();
     let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
     let (degraded_reason, degraded_message) = match step {
-        Step::Refuse { reason: Refusal::UpgradeRefused, message } => ("UpgradeRefused", message.clone()),
-        Step::Refuse { reason: Refusal::VersionRefused, message } => ("VersionRefused", message.clone()),
-        Step::Refuse { message, .. } => ("MembersUnhealthy", message.clone()),
-        _ if !failures.is_empty() => ("MemberFailing", failing_message(&failures, observation, &current)),
+        Step::Refuse { reason: Refusal::UpgradeRefused, message } => {
+            (Reason::UpgradeRefused, message.clone())
+        }
+        Step::Refuse { reason: Refusal::VersionRefused, message } => {
+            (Reason::VersionRefused, message.clone())
+        }
+        Step::Refuse { message, .. } => (Reason::MembersUnhealthy, message.clone()),
+        _ if !failures.is_empty() => {
+            (Reason::MemberFailing, failing_message(&failures, observation, &current))
+        }
         _ if degraded => {
             let down: Vec<&str> =
                 member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
-            ("MembersUnhealthy", format!("unhealthy: {}", down.join(", ")))
+            (Reason::MembersUnhealthy, format!("unhealthy: {}", down.join(", ")))
         }
-        _ => ("AllMembersHealthy", "every member answers".to_string()),
+        _ => (Reason::AllMembersHealthy, "every member answers".to_string()),
     };
     let (available_reason, available_message) = match step {
-        Step::Refuse { reason: Refusal::QuorumLost, message } => ("QuorumLost", message.clone()),
-        _ if available => ("QuorumHealthy", format!("{healthy_voters} of {voters} voting members healthy")),
-        _ if members.is_empty() => ("NoMembers", "no member answers yet".to_string()),
-        _ => ("QuorumLost", format!("{healthy_voters} of {voters} voting members healthy")),
+        Step::Refuse { reason: Refusal::QuorumLost, message } => (Reason::QuorumLost, message.clone()),
+        _ if available => {
+            (Reason::QuorumHealthy, format!("{healthy_voters} of {voters} voting members healthy"))
+        }
+        _ if members.is_empty() => (Reason::NoMembers, "no member answers yet".to_string()),
+        _ => (Reason::QuorumLost, format!("{healthy_voters} of {voters} voting members healthy")),
     };
     let conditions = vec![
-        condition(&previous, "Available", available, available_reason, &available_message, cluster, &now),
-        condition(&previous, "Progressing", progressing, step_reason(step), &describe(step), cluster, &now),
-        condition(&previous, "Degraded", degraded, degraded_reason, &degraded_message, cluster, &now),
+        condition(
+            &previous,
+            ConditionType::Available,
+            available,
+            available_reason,
+            &available_message,
+            cluster,
+            &now,
+        ),
+        condition(
+            &previous,
+            ConditionType::Progressing,
+            progressing,
+            step.reason(),
+            &step.describe(),
+            cluster,
+            &now,
+        ),
+        condition(
+            &previous,
+            ConditionType::Degraded,
+            degraded,
+            degraded_reason,
+            &degraded_message,
+            cluster,
+            &now,
+        ),
     ];
     let mut warnings = Vec::new();
     if desired % 2 == 0 {
@@ -170,7 +205,7 @@ fn failing_message(failures: &[(String, String)], observation: &Observation, cur
 
 /// The status of a cluster whose spec asks for something the operator cannot do yet: phase
 /// Failed, and a Degraded condition that says what and how to go on.
-pub fn unsupported(cluster: &EtcdCluster, reason: &str, message: &str, now: Time) -> EtcdClusterStatus {
+pub fn unsupported(cluster: &EtcdCluster, reason: Reason, message: &str, now: Time) -> EtcdClusterStatus {
     let previous = cluster.status.clone().unwrap_or_default();
     EtcdClusterStatus {
         phase: Some(ClusterPhase::Failed),
@@ -178,9 +213,9 @@ pub fn unsupported(cluster: &EtcdCluster, reason: &str, message: &str, now: Time
         desired_members: cluster.spec.size,
         target_version: Some(cluster.spec.version.trim_start_matches('v').to_string()),
         conditions: vec![
-            condition(&previous, "Available", false, reason, message, cluster, &now),
-            condition(&previous, "Progressing", false, reason, message, cluster, &now),
-            condition(&previous, "Degraded", true, reason, message, cluster, &now),
+            condition(&previous, ConditionType::Available, false, reason, message, cluster, &now),
+            condition(&previous, ConditionType::Progressing, false, reason, message, cluster, &now),
+            condition(&previous, ConditionType::Degraded, true, reason, message, cluster, &now),
         ],
         selector: Some(names::selector_string(&names::selector_labels(&cluster.name_any()))),
         last_backup: None,
@@ -207,80 +242,12 @@ pub fn health_check_due(previous: Option<&EtcdClusterStatus>, next: &EtcdCluster
     }
 }
 
-fn phase_of(step: &Step, healthy_voters: usize, voters: usize, desired: i32) -> ClusterPhase {
-    match step {
-        Step::Paused { .. } => ClusterPhase::Paused,
-        Step::Refuse { reason: Refusal::QuorumLost, .. } => ClusterPhase::Unavailable,
-        Step::Refuse { reason: Refusal::VersionRefused, .. } => ClusterPhase::Failed,
-        Step::Refuse { .. } => ClusterPhase::Degraded,
-        Step::Bootstrap { .. } => ClusterPhase::Creating,
-        Step::Wait { .. } if voters == 0 => ClusterPhase::Creating,
-        Step::AddLearner { .. }
-        | Step::PromoteLearner { .. }
-        | Step::MoveLeader { .. }
-        | Step::DeletePod { .. } => ClusterPhase::Scaling,
-        Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } => ClusterPhase::Upgrading,
-        Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
-            ClusterPhase::Healing
-        }
-        Step::RemoveMember { .. } | Step::CreatePod { .. } => ClusterPhase::Scaling,
-        Step::Wait { .. } if healthy_voters < voters => ClusterPhase::Degraded,
-        Step::Wait { .. } => ClusterPhase::Scaling,
-        Step::Idle if i32::try_from(healthy_voters).unwrap_or(i32::MAX) == desired => ClusterPhase::Running,
-        Step::Idle => ClusterPhase::Degraded,
-    }
-}
-
-fn step_reason(step: &Step) -> &'static str {
-    match step {
-        Step::Idle => "Stable",
-        Step::Paused { .. } => "Paused",
-        Step::Wait { .. } => "Waiting",
-        Step::Bootstrap { .. } => "Bootstrapping",
-        Step::CreatePod { .. } => "CreatingPod",
-        Step::AddLearner { .. } => "AddingLearner",
-        Step::PromoteLearner { .. } => "PromotingLearner",
-        Step::MoveLeader { .. } => "MovingLeader",
-        Step::RemoveMember { .. } => "RemovingMember",
-        Step::DeletePod { .. } => "DeletingPod",
-        Step::ChangeVersion { .. } => "ChangingVersion",
-        Step::TakeSnapshot { .. } => "TakingSnapshot",
-        Step::Refuse { .. } => "Refused",
-    }
-}
-
-/// A step in words, for conditions and events.
-pub fn describe(step: &Step) -> String {
-    match step {
-        Step::Idle => "the cluster has its size and every member runs".into(),
-        Step::Paused { pending } => format!("paused; on resume: {}", describe(pending)),
-        Step::Wait { reason } => reason.clone(),
-        Step::Bootstrap { missing, .. } => format!("starting the initial members {}", missing.join(", ")),
-        Step::CreatePod { member, .. } => format!("creating the Pod of member {member}"),
-        Step::AddLearner { member, .. } => format!("adding {member} as a learner"),
-        Step::PromoteLearner { member, .. } => format!("promoting learner {member} to a voting member"),
-        Step::MoveLeader { from, to, .. } => format!("moving leadership from {from} to {to}"),
-        Step::RemoveMember { member, reason, .. } => format!("removing member {member}: {reason}"),
-        Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
-        Step::ChangeVersion { member, from: Some(from), to } => {
-            format!("restarting {member} with etcd {to} (was {from}), same data")
-        }
-        Step::TakeSnapshot { backup } => {
-            format!("taking the snapshot the spec asks for before the upgrade (EtcdBackup {backup})")
-        }
-        Step::ChangeVersion { member, from: None, to } => {
-            format!("restarting {member} with etcd {to}, same data")
-        }
-        Step::Refuse { message, .. } => message.clone(),
-    }
-}
-
 /// A condition that keeps its transition time while its status does not change.
 fn condition(
     previous: &EtcdClusterStatus,
-    kind: &str,
+    kind: ConditionType,
     ok: bool,
-    reason: &str,
+    reason: Reason,
     message: &str,
     cluster: &EtcdCluster,
     now: &Time,
@@ -289,13 +256,13 @@ fn condition(
     let since = previous
         .conditions
         .iter()
-        .find(|c| c.type_ == kind && c.status == status)
+        .find(|c| c.type_ == kind.as_str() && c.status == status)
         .map(|c| c.last_transition_time.clone())
         .unwrap_or_else(|| now.clone());
     Condition {
-        type_: kind.to_string(),
+        type_: kind.as_str().to_string(),
         status: status.to_string(),
-        reason: reason.to_string(),
+        reason: reason.as_str().to_string(),
         message: message.to_string(),
         last_transition_time: since,
         observed_generation: cluster.metadata.generation,
@@ -335,7 +302,7 @@ mod tests {
             serde_json::from_value(json!({"version": "3.5.30", "tls": {"peerSecret": "p"}})).expect("spec");
         let cluster = EtcdCluster::new("demo", spec);
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
-        let status = unsupported(&cluster, "TlsNotSupported", "TLS is not supported yet", now);
+        let status = unsupported(&cluster, Reason::TlsNotSupported, "TLS is not supported yet", now);
         assert_eq!(status.phase, Some(ClusterPhase::Failed));
         let degraded = status.conditions.iter().find(|c| c.type_ == "Degraded").expect("Degraded");
         assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "TlsNotSupported"));

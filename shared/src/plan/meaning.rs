@@ -1,0 +1,169 @@
+//! What each planned [`Step`] means to the people who watch it: the phase it puts the
+//! cluster in, the reason and words of the Progressing condition, the Event it is worth
+//! and the member it is about. One place, used by the operator's report and Events and by
+//! the plugin.
+
+use super::membership::{Refusal, Step};
+use crate::conditions::Reason;
+use crate::crd::ClusterPhase;
+
+/// An Event a step is worth: its reason and its action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepEvent {
+    /// The Event's reason (`MemberAdded`, ...).
+    pub reason: &'static str,
+    /// The Event's action (`Scale`, `Upgrade`, ...).
+    pub action: &'static str,
+    /// A refusal: a Warning Event, not a Normal one.
+    pub warning: bool,
+}
+
+impl Step {
+    /// The cluster's phase while this step is the next one, given how many voting members
+    /// there are, how many of them are healthy, and the size asked for.
+    pub fn phase(&self, healthy_voters: usize, voters: usize, desired: i32) -> ClusterPhase {
+        match self {
+            Step::Paused { .. } => ClusterPhase::Paused,
+            Step::Refuse { reason: Refusal::QuorumLost, .. } => ClusterPhase::Unavailable,
+            Step::Refuse { reason: Refusal::VersionRefused, .. } => ClusterPhase::Failed,
+            Step::Refuse { .. } => ClusterPhase::Degraded,
+            Step::Bootstrap { .. } => ClusterPhase::Creating,
+            Step::Wait { .. } if voters == 0 => ClusterPhase::Creating,
+            Step::AddLearner { .. }
+            | Step::PromoteLearner { .. }
+            | Step::MoveLeader { .. }
+            | Step::DeletePod { .. } => ClusterPhase::Scaling,
+            Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } => ClusterPhase::Upgrading,
+            Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
+                ClusterPhase::Healing
+            }
+            Step::RemoveMember { .. } | Step::CreatePod { .. } => ClusterPhase::Scaling,
+            Step::Wait { .. } if healthy_voters < voters => ClusterPhase::Degraded,
+            Step::Wait { .. } => ClusterPhase::Scaling,
+            Step::Idle if i32::try_from(healthy_voters).unwrap_or(i32::MAX) == desired => {
+                ClusterPhase::Running
+            }
+            Step::Idle => ClusterPhase::Degraded,
+        }
+    }
+
+    /// The reason of the Progressing condition.
+    pub fn reason(&self) -> Reason {
+        match self {
+            Step::Idle => Reason::Stable,
+            Step::Paused { .. } => Reason::Paused,
+            Step::Wait { .. } => Reason::Waiting,
+            Step::Bootstrap { .. } => Reason::Bootstrapping,
+            Step::CreatePod { .. } => Reason::CreatingPod,
+            Step::AddLearner { .. } => Reason::AddingLearner,
+            Step::PromoteLearner { .. } => Reason::PromotingLearner,
+            Step::MoveLeader { .. } => Reason::MovingLeader,
+            Step::RemoveMember { .. } => Reason::RemovingMember,
+            Step::DeletePod { .. } => Reason::DeletingPod,
+            Step::ChangeVersion { .. } => Reason::ChangingVersion,
+            Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
+            Step::Refuse { .. } => Reason::Refused,
+        }
+    }
+
+    /// The step in words, for conditions, Events and logs.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Idle => "the cluster has its size and every member runs".into(),
+            Step::Paused { pending } => format!("paused; on resume: {}", pending.describe()),
+            Step::Wait { reason } => reason.clone(),
+            Step::Bootstrap { missing, .. } => format!("starting the initial members {}", missing.join(", ")),
+            Step::CreatePod { member, .. } => format!("creating the Pod of member {member}"),
+            Step::AddLearner { member, .. } => format!("adding {member} as a learner"),
+            Step::PromoteLearner { member, .. } => format!("promoting learner {member} to a voting member"),
+            Step::MoveLeader { from, to, .. } => format!("moving leadership from {from} to {to}"),
+            Step::RemoveMember { member, reason, .. } => format!("removing member {member}: {reason}"),
+            Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
+            Step::ChangeVersion { member, from: Some(from), to } => {
+                format!("restarting {member} with etcd {to} (was {from}), same data")
+            }
+            Step::TakeSnapshot { backup } => {
+                format!("taking the snapshot the spec asks for before the upgrade (EtcdBackup {backup})")
+            }
+            Step::ChangeVersion { member, from: None, to } => {
+                format!("restarting {member} with etcd {to}, same data")
+            }
+            Step::Refuse { message, .. } => message.clone(),
+        }
+    }
+
+    /// The Event this step is worth: every membership change and every refusal.
+    pub fn event(&self) -> Option<StepEvent> {
+        let (reason, action) = match self {
+            Step::Bootstrap { .. } => ("Bootstrapping", "Create"),
+            Step::CreatePod { .. } => ("MemberPodCreated", "Create"),
+            Step::AddLearner { .. } => ("MemberAdded", "Scale"),
+            Step::PromoteLearner { .. } => ("MemberPromoted", "Scale"),
+            Step::MoveLeader { .. } => ("LeaderMoved", "Scale"),
+            Step::RemoveMember { .. } => ("MemberRemoved", "Scale"),
+            Step::DeletePod { .. } => ("MemberPodDeleted", "Scale"),
+            Step::ChangeVersion { .. } => ("MemberVersionChanged", "Upgrade"),
+            Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
+            Step::Refuse { .. } => ("Refused", "Reconcile"),
+            Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
+        };
+        Some(StepEvent { reason, action, warning: matches!(self, Step::Refuse { .. }) })
+    }
+
+    /// The member this step is about, if it is about one.
+    pub fn member(&self) -> Option<&str> {
+        match self {
+            Step::CreatePod { member, .. }
+            | Step::AddLearner { member, .. }
+            | Step::PromoteLearner { member, .. }
+            | Step::RemoveMember { member, .. }
+            | Step::DeletePod { member, .. }
+            | Step::ChangeVersion { member, .. }
+            | Step::MoveLeader { to: member, .. } => Some(member),
+            Step::Idle
+            | Step::Wait { .. }
+            | Step::Paused { .. }
+            | Step::Bootstrap { .. }
+            | Step::Refuse { .. }
+            | Step::TakeSnapshot { .. } => None,
+        }
+    }
+
+    /// Whether this step leaves nothing to do soon: idle, paused or refused (the next look
+    /// is the periodic one, or a change).
+    pub fn is_settled(&self) -> bool {
+        matches!(self, Step::Idle | Step::Refuse { .. } | Step::Paused { .. })
+    }
+}
+
+/// The reason of the Degraded condition for a refusal.
+pub fn refusal_reason(refusal: Refusal) -> Reason {
+    match refusal {
+        Refusal::UpgradeRefused => Reason::UpgradeRefused,
+        Refusal::VersionRefused => Reason::VersionRefused,
+        Refusal::QuorumLost | Refusal::WouldBreakQuorum => Reason::MembersUnhealthy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_step_says_what_it_means() {
+        let add = Step::AddLearner { member: "demo-3".into(), peer_url: String::new() };
+        assert_eq!(add.reason(), Reason::AddingLearner);
+        assert_eq!(add.describe(), "adding demo-3 as a learner");
+        assert_eq!(add.event(), Some(StepEvent { reason: "MemberAdded", action: "Scale", warning: false }));
+        assert_eq!(add.member(), Some("demo-3"));
+        assert_eq!(add.phase(3, 3, 4), ClusterPhase::Scaling);
+        let refused = Step::Refuse { reason: Refusal::QuorumLost, message: "lost".into() };
+        assert_eq!(refused.phase(1, 3, 3), ClusterPhase::Unavailable);
+        assert!(refused.event().is_some_and(|e| e.warning) && refused.is_settled());
+        assert_eq!(Step::Idle.phase(3, 3, 3), ClusterPhase::Running);
+        assert_eq!(Step::Idle.phase(2, 3, 3), ClusterPhase::Degraded);
+        let paused = Step::Paused { pending: Box::new(add) };
+        assert_eq!(paused.describe(), "paused; on resume: adding demo-3 as a learner");
+        assert_eq!((paused.event(), paused.member()), (None, None));
+    }
+}
