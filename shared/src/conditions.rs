@@ -4,6 +4,13 @@
 
 use std::fmt;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+
+/// Whether `conditions` holds `kind` with status True.
+pub fn is_true(conditions: &[Condition], kind: ConditionType) -> bool {
+    conditions.iter().any(|c| c.type_ == kind.as_str() && c.status == "True")
+}
+
 /// The condition types of an EtcdCluster's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConditionType {

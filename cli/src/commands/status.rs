@@ -2,6 +2,7 @@
 //! with etcdctl's columns; the exit code says healthy (0), degraded (4) or unavailable (5).
 
 use kube::ResourceExt;
+use shared::conditions::ConditionType;
 use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs};
@@ -68,12 +69,12 @@ pub async fn run(kube: &KubeArgs, args: &Args, palette: Palette) -> Result<Outco
 ///   a spec the operator refuses).
 pub fn health(size: i32, status: Option<&EtcdClusterStatus>) -> Outcome {
     let Some(status) = status else { return Outcome::Unavailable };
-    let is_true = |kind: &str| status.conditions.iter().any(|c| c.type_ == kind && c.status == "True");
-    if status.phase == Some(ClusterPhase::Unavailable) || !is_true("Available") {
+    let is_true = |kind| shared::conditions::is_true(&status.conditions, kind);
+    if status.phase == Some(ClusterPhase::Unavailable) || !is_true(ConditionType::Available) {
         return Outcome::Unavailable;
     }
-    let healthy = !is_true("Degraded")
-        && !is_true("Progressing")
+    let healthy = !is_true(ConditionType::Degraded)
+        && !is_true(ConditionType::Progressing)
         && !matches!(status.phase, Some(ClusterPhase::Degraded | ClusterPhase::Failed))
         && status.ready_members == size
         && status.members.iter().all(|m| m.healthy);

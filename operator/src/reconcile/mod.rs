@@ -275,8 +275,7 @@ fn count(
     let labels = ClusterLabels { namespace: id.namespace.clone(), cluster: id.name.clone() };
     metrics.healthy_members.get_or_create(&labels).set(i64::from(status.ready_members));
     metrics.desired_members.get_or_create(&labels).set(i64::from(status.desired_members));
-    let available =
-        status.conditions.iter().any(|c| c.type_ == ConditionType::Available.as_str() && c.status == "True");
+    let available = shared::conditions::is_true(&status.conditions, ConditionType::Available);
     metrics.available.get_or_create(&labels).set(i64::from(available));
 }
 
