@@ -200,7 +200,7 @@ mod tests {
             "status": {"initContainerStatuses": [{"name": container, "image": "x", "imageID": "", "ready": false,
                 "restartCount": 0, "state": state}]},
         }))
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     #[test]
@@ -217,16 +217,16 @@ mod tests {
     #[tokio::test]
     async fn a_damaged_file_is_refused_before_anything_is_sent() {
         use sha2::Digest as _;
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let mut bytes = vec![3u8; 1024];
         let hash = sha2::Sha256::digest(&bytes);
         bytes.extend_from_slice(&hash);
         let good = root.path().join("good.db");
-        std::fs::write(&good, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&good, &bytes).unwrap();
         assert!(check(&good).await.is_ok_and(|d| d.size == 1056));
         bytes[10] ^= 1;
         let bad = root.path().join("bad.db");
-        std::fs::write(&bad, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&bad, &bytes).unwrap();
         assert!(check(&bad).await.is_err_and(|e| e.to_string().contains("integrity hash")));
         let missing = check(&root.path().join("none.db")).await;
         assert!(missing.is_err_and(|e| matches!(e, UploadError::Read { .. })));

@@ -94,7 +94,7 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
         &["snapshot", "save", &saved.display().to_string()],
     )
     .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     let by_etcdctl = std::fs::read(&saved).expect("etcdctl's file");
     println!("--download: {} bytes; etcdctl snapshot save: {} bytes", downloaded.len(), by_etcdctl.len());
     assert_eq!(downloaded.len(), by_etcdctl.len(), "the same database size");
@@ -102,8 +102,8 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     // transaction first, so two snapshots of unchanged data differ in bbolt's meta pages:
     // the data is compared by etcdutl's own content hash, revision and key count.
     let status = |file| etcd_sandbox::testkit::snapshot_status("3.5.30", file);
-    let ours = status(&file).await.unwrap_or_else(|e| panic!("{e}"));
-    let theirs = status(&saved).await.unwrap_or_else(|e| panic!("{e}"));
+    let ours = status(&file).await.unwrap();
+    let theirs = status(&saved).await.unwrap();
     println!("etcdutl snapshot status: --download {ours}, etcdctl snapshot save {theirs}");
     assert_eq!(ours, theirs, "the download holds what etcdctl snapshot save holds at the same revision");
     assert_eq!(ours["revision"], 501);

@@ -599,7 +599,7 @@ async fn backup_and_restore() -> Vec<Figure> {
         let saved = folder.path().join(format!("etcdctl-{run}.db"));
         let started = Instant::now();
         let save = ["--command-timeout=600s", "snapshot", "save", &saved.display().to_string()];
-        etcd_sandbox::testkit::etcdctl("3.5.30", &ip, &save).await.unwrap_or_else(|e| panic!("{e}"));
+        etcd_sandbox::testkit::etcdctl("3.5.30", &ip, &save).await.expect("etcdctl snapshot save");
         let took = started.elapsed();
         let bytes = std::fs::metadata(&saved).expect("etcdctl's snapshot").len() as f64;
         for (figure, value) in [

@@ -86,7 +86,7 @@ async fn connect(endpoint: &str) -> Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_with_a_nospace_alarm_is_unhealthy() {
     for version in VERSIONS {
-        let build = locate(version).unwrap_or_else(|e| panic!("{e}"));
+        let build = locate(version).unwrap();
         let cluster = start_cluster(&build, 3).await;
         let mut client = connect(&cluster.endpoints[0].1).await;
         let list = client.member_list().await.expect("member list");
@@ -127,7 +127,7 @@ async fn a_member_with_a_nospace_alarm_is_unhealthy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promoting_a_voting_member_counts_as_done() {
     for version in VERSIONS {
-        let build = locate(version).unwrap_or_else(|e| panic!("{e}"));
+        let build = locate(version).unwrap();
         let cluster = start_cluster(&build, 1).await;
         let url = cluster.endpoints[0].1.clone();
         let mut client = connect(&url).await;

@@ -187,7 +187,7 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
 async fn value_of(ip: &str, key: &str) -> Option<String> {
     let out = etcd_sandbox::testkit::etcdctl("3.5.30", ip, &["get", key, "--print-value-only"])
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("etcdctl get");
     let value = out.trim();
     (!value.is_empty()).then(|| value.to_string())
 }

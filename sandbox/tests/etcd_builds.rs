@@ -50,7 +50,7 @@ async fn connect(endpoint: &str) -> etcd_client::Client {
 #[tokio::test]
 async fn every_test_version_is_installed_and_serves_etcd_client() {
     for version in TEST_VERSIONS {
-        let build = locate(version).unwrap_or_else(|e| panic!("{e}"));
+        let build = locate(version).unwrap();
 
         let output = Command::new(build.etcd()).arg("--version").output().await.expect("etcd --version runs");
         let printed = String::from_utf8_lossy(&output.stdout);

@@ -85,7 +85,7 @@ async fn wait_ready(pods: &Api<Pod>, name: &str, what: &str) -> Pod {
 }
 
 async fn etcdctl(ip: &str, args: &[&str]) -> String {
-    etcd_sandbox::testkit::etcdctl("3.4.23", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
+    etcd_sandbox::testkit::etcdctl("3.4.23", ip, args).await.expect("etcdctl runs against the member")
 }
 
 fn netns_left(prefix: &str) -> Vec<String> {
@@ -140,7 +140,7 @@ async fn three_etcd_pods_form_a_cluster_crashes_restart_in_place_and_image_chang
         .arg("--dir")
         .arg(sb.dir())
         .arg("--")
-        .arg(locate("3.4.23").unwrap_or_else(|e| panic!("{e}")).etcdctl())
+        .arg(locate("3.4.23").unwrap().etcdctl())
         .args([
             "--endpoints=http://demo-1.demo.default.svc.cluster.local:2379",
             "get",

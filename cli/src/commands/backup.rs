@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn default_names_are_valid_object_names() {
-        let now: Timestamp = "2025-03-04T05:06:07Z".parse().unwrap_or_else(|e| panic!("{e}"));
+        let now: Timestamp = "2025-03-04T05:06:07Z".parse().unwrap();
         assert_eq!(default_name("demo", now), "demo-20250304-050607");
     }
 }

@@ -220,7 +220,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> Timestamp {
-        text.parse().unwrap_or_else(|e| panic!("{e}"))
+        text.parse().unwrap()
     }
 
     fn info(name: &str, minute: u32) -> SnapshotInfo {
@@ -240,7 +240,7 @@ mod tests {
             "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdBackup", "metadata": {"name": name},
             "spec": {"clusterName": cluster, "destination": {"url": "s3://b"}}
         }))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         b.status = Some(status);
         b
     }

@@ -278,7 +278,7 @@ mod tests {
     fn parse(words: &[&str]) -> Args {
         let mut all = vec!["restore"];
         all.extend_from_slice(words);
-        Cli::try_parse_from(all).unwrap_or_else(|e| panic!("{e}")).args
+        Cli::try_parse_from(all).unwrap().args
     }
 
     #[test]
@@ -311,9 +311,9 @@ mod tests {
         assert_eq!(from_of("nightly"), From::Backup("nightly"));
         assert_eq!(from_of("s3://b/x.db"), From::Url("s3://b/x.db"));
         assert_eq!(from_of("./x.db"), From::File(std::path::Path::new("./x.db")));
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let file = root.path().join("snap.db");
-        std::fs::write(&file, b"x").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, b"x").unwrap();
         let text = file.display().to_string();
         assert_eq!(from_of(&text), From::File(&file));
         let sha = "a".repeat(64);
@@ -328,12 +328,12 @@ mod tests {
     #[tokio::test]
     async fn a_file_must_match_the_sha256_given() {
         use sha2::Digest as _;
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let mut bytes = vec![5u8; 512];
         let hash = sha2::Sha256::digest(&bytes);
         bytes.extend_from_slice(&hash);
         let file = root.path().join("snap.db");
-        std::fs::write(&file, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&file, &bytes).unwrap();
         let sha = shared::snapshot::hex(&sha2::Sha256::digest(&bytes));
         assert!(check_file(&file, Some(&sha)).await.is_ok_and(|d| d.sha256 == sha));
         assert!(check_file(&file, None).await.is_ok());

@@ -79,8 +79,8 @@ mod tests {
     fn location(words: &[&str]) -> serde_json::Value {
         let mut all = vec!["x"];
         all.extend_from_slice(words);
-        let flags = Cli::try_parse_from(all).unwrap_or_else(|e| panic!("{e}")).store;
-        serde_json::to_value(flags.location("az://c/p")).unwrap_or_else(|e| panic!("{e}"))
+        let flags = Cli::try_parse_from(all).unwrap().store;
+        serde_json::to_value(flags.location("az://c/p")).unwrap()
     }
 
     #[test]

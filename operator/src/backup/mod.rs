@@ -393,7 +393,7 @@ mod tests {
     }
 
     fn at(text: &str) -> Timestamp {
-        text.parse().unwrap_or_else(|e| panic!("{e}"))
+        text.parse().unwrap()
     }
 
     #[test]

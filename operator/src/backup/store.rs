@@ -217,8 +217,7 @@ mod tests {
 
     #[test]
     fn urls_open_the_right_store_and_path() {
-        let local =
-            open(&location("file:///var/backups/etcd/"), &BTreeMap::new()).unwrap_or_else(|e| panic!("{e}"));
+        let local = open(&location("file:///var/backups/etcd/"), &BTreeMap::new()).unwrap();
         assert_eq!(local.path.as_ref(), "var/backups/etcd");
         assert_eq!(local.child("demo/x.db").as_ref(), "var/backups/etcd/demo/x.db");
         assert_eq!(local.url, "file:///var/backups/etcd");
@@ -235,7 +234,7 @@ mod tests {
             ("AWS_ACCESS_KEY_ID".to_string(), "k".to_string()),
             ("AWS_SECRET_ACCESS_KEY".to_string(), "s".to_string()),
         ]);
-        let opened = open(&s3, &pair).unwrap_or_else(|e| panic!("{e}"));
+        let opened = open(&s3, &pair).unwrap();
         assert_eq!(opened.path.as_ref(), "some/prefix");
         assert!(format!("{}", opened.store).contains("bucket"), "{}", opened.store);
         let bad = open(&location("ftp://host/x"), &BTreeMap::new()).err().map(|f| f.reason);

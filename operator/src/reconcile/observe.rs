@@ -252,7 +252,7 @@ mod tests {
 
     fn pod(name: &str, ip: &str) -> Pod {
         serde_json::from_value(serde_json::json!({"metadata": {"name": name}, "status": {"podIP": ip}}))
-            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap()
     }
 
     fn member(name: &str, learner: bool) -> MemberView {

@@ -583,7 +583,7 @@ mod tests {
             "metadata": {"name": "new-0", "namespace": "db"},
             "status": {"initContainerStatuses": init},
         }))
-        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap()
     }
 
     fn init_status(name: &str, state: Value, last: Value, restarts: i32) -> Value {
@@ -643,8 +643,7 @@ mod tests {
     fn claims_of_an_earlier_cluster_of_the_name_are_found_and_named() {
         let claim = |name: &str, cluster: Option<&str>| -> PersistentVolumeClaim {
             let labels = cluster.map(|c| json!({names::LABEL_CLUSTER: c})).unwrap_or(json!({}));
-            serde_json::from_value(json!({"metadata": {"name": name, "labels": labels}}))
-                .unwrap_or_else(|e| panic!("{e}"))
+            serde_json::from_value(json!({"metadata": {"name": name, "labels": labels}})).unwrap()
         };
         let claims = [
             claim("data-demo-1", Some("demo")),
@@ -662,11 +661,11 @@ mod tests {
             "name": "data-demo-2",
             "ownerReferences": [{"apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
                                  "name": "demo", "uid": "u"}]}}))
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let deleting: PersistentVolumeClaim = serde_json::from_value(
             json!({"metadata": {"name": "data-demo-3", "deletionTimestamp": "2025-01-01T00:00:00Z"}}),
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         let left = claims_left_behind("demo", &[owned, deleting, claim("data-demo-0", None)]);
         assert_eq!(
             left,
@@ -689,7 +688,7 @@ mod tests {
 
     #[test]
     fn events_announce_new_phases() {
-        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
+        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
         let failed = status_of(
             &EtcdRestoreStatus::default(),
             RestorePhase::Failed,
@@ -711,7 +710,7 @@ mod tests {
 
     #[test]
     fn failed_and_succeeded_carry_conditions() {
-        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap_or_else(|e| panic!("{e}"));
+        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
         let failed = status_of(
             &EtcdRestoreStatus::default(),
             RestorePhase::Failed,

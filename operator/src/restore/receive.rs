@@ -153,30 +153,27 @@ mod tests {
 
     async fn put_raw(address: SocketAddr, body: &[u8]) -> String {
         use tokio::io::AsyncReadExt;
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         let head = format!(
             "PUT /snapshot HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
             body.len()
         );
-        stream.write_all(head.as_bytes()).await.unwrap_or_else(|e| panic!("{e}"));
-        stream.write_all(body).await.unwrap_or_else(|e| panic!("{e}"));
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(body).await.unwrap();
         let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.unwrap_or_else(|e| panic!("{e}"));
+        stream.read_to_string(&mut answer).await.unwrap();
         answer
     }
 
     #[tokio::test]
     async fn refuses_a_damaged_upload_then_takes_the_good_one_and_stops() {
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let out = root.path().join("restore/snapshot.db");
         let staging = root.path().join("restore/data");
-        std::fs::create_dir_all(staging.join("member")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(staging.join("member")).unwrap();
         let good = snapshot_bytes();
         let sha = shared::snapshot::hex(&<sha2::Sha256 as sha2::Digest>::digest(&good));
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap_or_else(|e| panic!("{e}"))
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).unwrap().port();
         let address: SocketAddr = ([127, 0, 0, 1], port).into();
         let server = {
             let (out, staging, sha) = (out.clone(), staging.clone(), sha.clone());
@@ -206,7 +203,7 @@ mod tests {
         let result = tokio::time::timeout(Duration::from_secs(10), server)
             .await
             .unwrap_or_else(|_| panic!("the receiver did not stop after a good upload"))
-            .unwrap_or_else(|e| panic!("{e}"));
+            .unwrap();
         assert!(result.is_ok_and(|m| m.contains("received")));
         assert_eq!(std::fs::read(&out).ok(), Some(good));
         let data = staging.with_file_name("none");
@@ -217,7 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn gives_up_when_nothing_is_uploaded() {
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let out = root.path().join("snapshot.db");
         let waited = receive(
             ([127, 0, 0, 1], 0).into(),

@@ -510,19 +510,19 @@ mod tests {
 
     #[test]
     fn install_moves_staging_once_and_never_replaces_data() {
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
         let ours = Target { data_dir: &data, token: "new-abc" };
         assert!(install(&staging, ours).is_err(), "nothing restored");
-        std::fs::create_dir_all(staging.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(staging.join("member/snap")).unwrap();
+        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap();
         assert!(install(&staging, ours).is_ok_and(|m| m.contains("installed")));
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
         assert_eq!(std::fs::read_to_string(installed_for_path(&staging)).ok().as_deref(), Some("new-abc\n"));
         assert!(!staging.exists());
         // A re-run of the seed's steps finds its own data and keeps it.
         assert_eq!(check_data_dir(&staging, ours).ok(), Some(Found::Installed));
-        std::fs::create_dir_all(staging.join("member")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(staging.join("member")).unwrap();
         assert!(install(&staging, ours).is_ok_and(|m| m.contains("kept")));
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"restored"[..]));
         assert!(!staging.exists(), "a second restore is discarded");
@@ -530,13 +530,13 @@ mod tests {
 
     #[test]
     fn member_data_the_seed_did_not_install_is_refused_and_left_alone() {
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
         // A volume an earlier cluster left behind: member data, no record of a restore.
-        std::fs::create_dir_all(data.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(data.join("member/snap/db"), b"newer").unwrap_or_else(|e| panic!("{e}"));
-        std::fs::create_dir_all(staging.join("member/snap")).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(data.join("member/snap")).unwrap();
+        std::fs::write(data.join("member/snap/db"), b"newer").unwrap();
+        std::fs::create_dir_all(staging.join("member/snap")).unwrap();
+        std::fs::write(staging.join("member/snap/db"), b"restored").unwrap();
         let target = Target { data_dir: &data, token: "new-abc" };
         let refused = install(&staging, target).err().unwrap_or_else(|| panic!("refused"));
         assert_eq!(refused.reason, "DataExists");
@@ -546,7 +546,7 @@ mod tests {
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"newer"[..]));
         assert!(!installed_for_path(&staging).exists(), "nothing recorded");
         // Data an earlier restore installed for another cluster of the same name.
-        std::fs::write(installed_for_path(&staging), "new-0ld\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(installed_for_path(&staging), "new-0ld\n").unwrap();
         let refused = check_data_dir(&staging, target).err().unwrap_or_else(|| panic!("refused"));
         assert!(refused.message.contains("another cluster (token new-0ld)"), "{}", refused.message);
         assert_eq!(std::fs::read(data.join("member/snap/db")).ok().as_deref(), Some(&b"newer"[..]));
@@ -554,9 +554,9 @@ mod tests {
 
     #[tokio::test]
     async fn fetching_refuses_foreign_data_before_writing_anything() {
-        let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = tempfile::tempdir().unwrap();
         let (staging, data) = (root.path().join("restore/data"), root.path().join("data"));
-        std::fs::create_dir_all(data.join("member")).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(data.join("member")).unwrap();
         let source = StorageLocation { url: "file:///nowhere/x.db".into(), ..StorageLocation::default() };
         let out = root.path().join("restore/snapshot.db");
         let target = Target { data_dir: &data, token: "new-abc" };

@@ -35,7 +35,7 @@ pub async fn write_keys(ip: &str, count: usize, tag: &str) -> BTreeMap<String, S
 pub async fn dump(version: &str, ip: &str) -> BTreeMap<String, String> {
     let out = etcd_sandbox::testkit::etcdctl(version, ip, &["get", "", "--prefix"])
         .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .expect("etcdctl get --prefix");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len() % 2, 0, "etcdctl prints key and value lines");
     lines.chunks(2).map(|kv| (kv[0].to_string(), kv[1].to_string())).collect()
@@ -105,7 +105,7 @@ pub async fn wait_restore(
 
 /// `etcdutl snapshot status -w json` of etcd `version` on a file.
 pub async fn snapshot_status(version: &str, file: &std::path::Path) -> Value {
-    etcd_sandbox::testkit::snapshot_status(version, file).await.unwrap_or_else(|e| panic!("{e}"))
+    etcd_sandbox::testkit::snapshot_status(version, file).await.expect("etcdutl snapshot status runs")
 }
 
 /// SHA-256 of a file, in hex.

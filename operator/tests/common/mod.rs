@@ -90,7 +90,7 @@ pub async fn pod_ips(client: &Client) -> Vec<String> {
 
 /// Runs etcdctl 3.5.30 against one member.
 pub async fn etcdctl(ip: &str, args: &[&str]) -> String {
-    etcd_sandbox::testkit::etcdctl("3.5.30", ip, args).await.unwrap_or_else(|e| panic!("{e}"))
+    etcd_sandbox::testkit::etcdctl("3.5.30", ip, args).await.expect("etcdctl runs against the member")
 }
 
 /// etcd's member list: (name, hex ID, learner).

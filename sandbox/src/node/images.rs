@@ -111,11 +111,10 @@ mod tests {
             &strings(&["--name", "m0"]),
             None,
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         assert!(resolved.program.ends_with("v3.5.1/etcd"), "{resolved:?}");
         assert_eq!(resolved.args, ["--name", "m0"]);
-        let default =
-            resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &[], None).unwrap_or_else(|e| panic!("{e}"));
+        let default = resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &[], None).unwrap();
         assert!(default.program.ends_with("v3.5.1/etcd") && default.args.is_empty(), "the image's CMD");
         let flags_only =
             resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &strings(&["--name", "m0"]), None);
@@ -130,7 +129,7 @@ mod tests {
             &[],
             None,
         )
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
         assert!(ctl.program.ends_with("v3.4.23/etcdctl") && ctl.args == ["endpoint", "health"]);
     }
 
@@ -147,7 +146,7 @@ mod tests {
         let binary = PathBuf::from("/opt/etcd-operator");
         let resolved =
             resolve("ghcr.io/kubectl-etcd/etcd-operator:v0.1.0", &[], &strings(&["run"]), Some(&binary))
-                .unwrap_or_else(|e| panic!("{e}"));
+                .unwrap();
         assert_eq!((resolved.program, resolved.args), (binary.clone(), strings(&["run"])));
         assert!(resolve("ghcr.io/kubectl-etcd/etcd-operator:v0.1.0", &[], &[], None).is_err(), "not built");
         assert!(
