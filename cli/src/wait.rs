@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 
-use crate::client::Connection;
+use shared::crd::{BackupPhase, EtcdBackup, EtcdRestore, RestorePhase};
+
+use crate::client::{Connection, describe};
 use crate::output::progress::Progress;
 
 /// How often a polled object is read.
@@ -113,5 +115,69 @@ where
             return Ok(false);
         }
         tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// A resource whose status has a phase that ends (succeeded or failed) and a message.
+pub trait Phased: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + 'static {
+    /// Whether its phase is final.
+    fn is_final(&self) -> bool;
+    /// What its status says it is doing.
+    fn message(&self) -> Option<&str>;
+}
+
+/// [`Phased`] for a resource whose status has a `phase` of the type `$phase`, final at
+/// Succeeded or Failed, and a `message`.
+macro_rules! phased {
+    ($kind:ty, $phase:ident) => {
+        impl Phased for $kind {
+            fn is_final(&self) -> bool {
+                matches!(self.status.as_ref().and_then(|s| s.phase), Some($phase::Succeeded | $phase::Failed))
+            }
+            fn message(&self) -> Option<&str> {
+                self.status.as_ref().and_then(|s| s.message.as_deref())
+            }
+        }
+    };
+}
+
+phased!(EtcdBackup, BackupPhase);
+phased!(EtcdRestore, RestorePhase);
+
+/// Polls the object `name` until its phase is final, showing `<kind> <name>: <message>`
+/// (`pending` without one), for `timeout` after `started`. Returns the object, or `None`
+/// when the time ran out (said on stderr); a failed read is an error in words.
+pub async fn until_final<K: Phased>(
+    connection: &Connection,
+    api: Api<K>,
+    name: &str,
+    started: Instant,
+    timeout: Duration,
+) -> Result<Option<K>, String> {
+    let kind = K::kind(&()).to_lowercase();
+    let waited = wait_for(
+        connection,
+        api,
+        name,
+        How::Poll,
+        started + timeout,
+        format!("waiting for {kind} {name}"),
+        |current: &K| {
+            if current.is_final() {
+                Seen::Done(None)
+            } else {
+                Seen::Waiting(format!("{kind} {name}: {}", current.message().unwrap_or("pending")))
+            }
+        },
+    )
+    .await
+    .map_err(|e| format!("reading {kind} {name}: {}", describe(&e)))?;
+    match waited {
+        Waited::Done(object) => Ok(Some(object)),
+        Waited::TimedOut(_) => {
+            eprintln!("timed out after {:.0}s waiting for {kind} {name}", timeout.as_secs_f64());
+            Ok(None)
+        }
+        Waited::Gone => Err(format!("{kind} {name} was deleted while waiting")),
     }
 }

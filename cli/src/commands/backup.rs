@@ -15,7 +15,7 @@ use crate::client::{ApiError, ConnectError, Connection, KubeArgs, describe, is_i
 use crate::download::{self, DownloadError};
 use crate::exit::Outcome;
 use crate::output::table::human_bytes;
-use crate::wait::{How, Seen, Waited, wait_for};
+use crate::wait;
 
 /// Back up a cluster now.
 #[derive(clap::Args)]
@@ -158,36 +158,10 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, BackupError> {
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let waited = wait_for(
-        &connection,
-        backups,
-        &name,
-        How::Poll,
-        started + args.timeout,
-        format!("waiting for etcdbackup {name}"),
-        |current: &EtcdBackup| {
-            let status = current.status.as_ref();
-            match status.and_then(|s| s.phase) {
-                Some(BackupPhase::Succeeded | BackupPhase::Failed) => Seen::Done(None),
-                _ => Seen::Waiting(format!(
-                    "etcdbackup {name}: {}",
-                    status.and_then(|s| s.message.as_deref()).unwrap_or("pending")
-                )),
-            }
-        },
-    )
-    .await
-    .map_err(|e| BackupError::Backup(format!("reading etcdbackup {name}: {}", describe(&e))))?;
-    let backup = match waited {
-        Waited::Done(backup) => backup,
-        Waited::TimedOut(_) => {
-            eprintln!("timed out after {:.0}s waiting for etcdbackup {name}", args.timeout.as_secs_f64());
-            return Ok(Outcome::TimedOut);
-        }
-        Waited::Gone => {
-            return Err(BackupError::Backup(format!("etcdbackup {name} was deleted while waiting")));
-        }
-    };
+    let backup = wait::until_final(&connection, backups, &name, started, args.timeout)
+        .await
+        .map_err(BackupError::Backup)?;
+    let Some(backup) = backup else { return Ok(Outcome::TimedOut) };
     let status = backup.status.clone().unwrap_or_default();
     if args.output == Some(Format::Json) {
         println!("{}", serde_json::to_string_pretty(&backup).map_err(|e| BackupError::Print(e.to_string()))?);

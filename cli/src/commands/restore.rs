@@ -13,7 +13,7 @@ use shared::snapshot::SnapshotDigest;
 use super::store_flags::StoreFlags;
 use crate::client::{ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
 use crate::exit::Outcome;
-use crate::wait::{How, Seen, Waited, wait_for};
+use crate::wait;
 
 /// Create a new cluster from a snapshot.
 #[derive(clap::Args)]
@@ -290,36 +290,10 @@ async fn wait(
     args: &Args,
     started: Instant,
 ) -> Result<Outcome, RestoreError> {
-    let waited = wait_for(
-        connection,
-        api,
-        name,
-        How::Poll,
-        started + args.timeout,
-        format!("waiting for etcdrestore {name}"),
-        |current: &EtcdRestore| {
-            let status = current.status.as_ref();
-            match status.and_then(|s| s.phase) {
-                Some(RestorePhase::Succeeded | RestorePhase::Failed) => Seen::Done(None),
-                _ => Seen::Waiting(format!(
-                    "etcdrestore {name}: {}",
-                    status.and_then(|s| s.message.as_deref()).unwrap_or("pending")
-                )),
-            }
-        },
-    )
-    .await
-    .map_err(|e| RestoreError::Api(format!("reading etcdrestore {name}: {}", describe(&e))))?;
-    let status = match waited {
-        Waited::Done(restore) => restore.status.unwrap_or_default(),
-        Waited::TimedOut(_) => {
-            eprintln!("timed out after {:.0}s waiting for etcdrestore {name}", args.timeout.as_secs_f64());
-            return Ok(Outcome::TimedOut);
-        }
-        Waited::Gone => {
-            return Err(RestoreError::Api(format!("etcdrestore {name} was deleted while waiting")));
-        }
-    };
+    let restore =
+        wait::until_final(connection, api, name, started, args.timeout).await.map_err(RestoreError::Api)?;
+    let Some(restore) = restore else { return Ok(Outcome::TimedOut) };
+    let status = restore.status.unwrap_or_default();
     if status.phase == Some(RestorePhase::Succeeded) {
         println!(
             "etcdcluster/{} restored from revision {} (sha256 {}) in {:.1}s: {} members running",
