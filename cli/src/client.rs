@@ -9,6 +9,7 @@ use kube::api::{Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, Config};
+use serde::de::DeserializeOwned;
 use shared::crd::EtcdCluster;
 
 /// The help heading of the flags every command takes, so each command's own come first.
@@ -183,22 +184,26 @@ impl Connection {
             .map_err(|e| self.api_error(action, name, &e))
     }
 
-    /// Follows the cluster `name` until `observe` says it is done, or `timeout` passes.
-    /// `observe` sees the object after every change (`None` once it does not exist) and
-    /// returns true when the wait is over. Returns whether it was.
-    pub async fn follow(
+    /// Follows (watches) the object `name` of `api` until `observe` says it is done, or
+    /// `timeout` passes. `observe` sees the object after every change (`None` once it does
+    /// not exist) and returns true when the wait is over. Returns whether it was.
+    pub async fn follow<K>(
         &self,
+        api: Api<K>,
         name: &str,
         timeout: Duration,
-        mut observe: impl FnMut(Option<&EtcdCluster>) -> bool,
-    ) -> Result<bool, kube::Error> {
+        mut observe: impl FnMut(Option<&K>) -> bool,
+    ) -> Result<bool, kube::Error>
+    where
+        K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    {
         let mut config = watcher::Config::default().fields(&format!("metadata.name={name}"));
         if let Some(request_timeout) = self.request_timeout {
             // The server ends each watch before the client's read timeout would cut it.
             let seconds = request_timeout.as_secs().saturating_sub(1).clamp(1, 290);
             config = config.timeout(u32::try_from(seconds).unwrap_or(290));
         }
-        let mut events = watcher(self.clusters(), config).default_backoff().boxed();
+        let mut events = watcher(api, config).default_backoff().boxed();
         let follow = async {
             let mut listed = None;
             while let Some(event) = events.next().await {
@@ -271,6 +276,19 @@ pub enum ApiError {
         /// What the API (or the connection) said.
         message: String,
     },
+}
+
+/// An object lacks what says where a request about it goes (its name, kind or namespace):
+/// sending it anyway would reach another object, or a collection.
+#[derive(Debug, thiserror::Error)]
+#[error("{object} has no {missing}, so no request can name it: {fix}")]
+pub struct MissingIdentity {
+    /// The object, as far as it is known.
+    pub object: String,
+    /// What it lacks, e.g. `metadata.name`.
+    pub missing: &'static str,
+    /// What to do about it.
+    pub fix: &'static str,
 }
 
 /// Whether the API answered 404 Not Found.

@@ -10,6 +10,7 @@ mod output;
 mod prompt;
 mod reference;
 mod upload;
+mod wait;
 
 use std::process::ExitCode;
 

@@ -8,15 +8,14 @@ use std::time::{Duration, Instant};
 use k8s_openapi::jiff::Timestamp;
 use kube::Api;
 use kube::api::PostParams;
-use serde_json::json;
-use shared::crd::{BackupPhase, EtcdBackup, StorageLocation};
+use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupSpec, StorageLocation};
 
 use super::store_flags::StoreFlags;
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
 use crate::download::{self, DownloadError};
 use crate::exit::Outcome;
-use crate::output::progress::Progress;
 use crate::output::table::human_bytes;
+use crate::wait;
 
 /// Back up a cluster now.
 #[derive(clap::Args)]
@@ -134,13 +133,16 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, BackupError> {
         return Ok(Outcome::Refused);
     };
     let name = args.backup_name.clone().unwrap_or_else(|| default_name(&args.name, Timestamp::now()));
-    let backup: EtcdBackup = serde_json::from_value(json!({
-        "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1",
-        "kind": "EtcdBackup",
-        "metadata": {"name": name},
-        "spec": {"clusterName": args.name, "destination": destination},
-    }))
-    .map_err(|e| BackupError::Backup(e.to_string()))?;
+    let backup = EtcdBackup::new(
+        &name,
+        EtcdBackupSpec {
+            cluster_name: args.name.clone(),
+            destination,
+            schedule: None,
+            retention: None,
+            suspend: false,
+        },
+    );
     let backups: Api<EtcdBackup> = Api::namespaced(connection.client.clone(), &connection.namespace);
     let started = Instant::now();
     match backups.create(&PostParams::default(), &backup).await {
@@ -156,28 +158,10 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, BackupError> {
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let mut progress = Progress::start(format!("waiting for etcdbackup {name}"));
-    let deadline = started + args.timeout;
-    let last = loop {
-        let current = backups
-            .get(&name)
-            .await
-            .map_err(|e| BackupError::Backup(format!("reading etcdbackup {name}: {}", describe(&e))))?;
-        let status = current.status.clone().unwrap_or_default();
-        if matches!(status.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed)) {
-            break Some(current);
-        }
-        progress.update(format!("etcdbackup {name}: {}", status.message.as_deref().unwrap_or("pending")));
-        if Instant::now() >= deadline {
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
-    progress.finish();
-    let Some(backup) = last else {
-        eprintln!("timed out after {:.0}s waiting for etcdbackup {name}", args.timeout.as_secs_f64());
-        return Ok(Outcome::TimedOut);
-    };
+    let backup = wait::until_final(&connection, backups, &name, started, args.timeout)
+        .await
+        .map_err(BackupError::Backup)?;
+    let Some(backup) = backup else { return Ok(Outcome::TimedOut) };
     let status = backup.status.clone().unwrap_or_default();
     if args.output == Some(Format::Json) {
         println!("{}", serde_json::to_string_pretty(&backup).map_err(|e| BackupError::Print(e.to_string()))?);

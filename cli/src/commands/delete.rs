@@ -87,7 +87,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DeleteError> {
         return Ok(Outcome::Success);
     }
     let progress = Progress::start(format!("waiting for etcdcluster {} to be gone", args.name));
-    let gone = connection.follow(&args.name, args.timeout, |cluster| cluster.is_none()).await;
+    let gone =
+        connection.follow(connection.clusters(), &args.name, args.timeout, |cluster| cluster.is_none()).await;
     progress.finish();
     if gone.map_err(|e| DeleteError::Watch(crate::client::describe(&e)))? {
         Ok(Outcome::Success)

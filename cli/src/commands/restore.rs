@@ -2,18 +2,18 @@
 //! creates an EtcdRestore; the operator checks the snapshot, then creates the cluster NEWNAME
 //! seeded from it. A local FILE is checked here, then uploaded to the seed member.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
-use kube::Api;
 use kube::api::PostParams;
-use serde_json::{Value, json};
-use shared::crd::{EtcdRestore, RestorePhase};
+use kube::{Api, ResourceExt};
+use shared::crd::{EtcdRestore, EtcdRestoreSpec, RestorePhase, SnapshotSource, StorageSpec};
 use shared::snapshot::SnapshotDigest;
 
 use super::store_flags::StoreFlags;
 use crate::client::{ConnectError, Connection, KubeArgs, describe, is_invalid, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::Progress;
+use crate::wait;
 
 /// Create a new cluster from a snapshot.
 #[derive(clap::Args)]
@@ -125,16 +125,52 @@ enum Snapshot<'a> {
 }
 
 /// The `source` of the EtcdRestore.
-fn source(args: &Args, snapshot: &Snapshot) -> Value {
-    let mut source = match snapshot {
-        Snapshot::Upload(_, digest) => return json!({"upload": true, "sha256": digest.sha256}),
-        Snapshot::Url(url) => json!({"location": args.store.location(url)}),
-        Snapshot::Backup(name) => json!({"backup": name}),
-    };
-    if let Some(sha) = &args.sha256 {
-        source["sha256"] = json!(sha);
+fn source(args: &Args, snapshot: &Snapshot) -> SnapshotSource {
+    match snapshot {
+        Snapshot::Upload(_, digest) => {
+            SnapshotSource { backup: None, location: None, upload: true, sha256: Some(digest.sha256.clone()) }
+        }
+        Snapshot::Url(url) => SnapshotSource {
+            backup: None,
+            location: Some(args.store.location(url)),
+            upload: false,
+            sha256: args.sha256.clone(),
+        },
+        Snapshot::Backup(name) => SnapshotSource {
+            backup: Some((*name).to_string()),
+            location: None,
+            upload: false,
+            sha256: args.sha256.clone(),
+        },
     }
-    source
+}
+
+/// The EtcdRestore to create. An uploaded FILE gets the newest supported version unless
+/// `--version` names one (the operator cannot read a version from it before it arrives).
+fn restore_object(args: &Args, snapshot: &Snapshot) -> EtcdRestore {
+    let name = restore_name(args);
+    let version = match &args.version {
+        Some(version) => Some(version.clone()),
+        None if matches!(snapshot, Snapshot::Upload(..)) => {
+            Some(shared::version::default_version().to_string())
+        }
+        None => None,
+    };
+    EtcdRestore::new(
+        &name,
+        EtcdRestoreSpec {
+            cluster_name: args.name.clone(),
+            source: source(args, snapshot),
+            size: args.size,
+            version,
+            storage: StorageSpec::default(),
+        },
+    )
+}
+
+/// `--restore-name`, else `restore-<NEWNAME>`.
+fn restore_name(args: &Args) -> String {
+    args.restore_name.clone().unwrap_or_else(|| format!("restore-{}", args.name))
 }
 
 /// Checks a local FILE: a sound snapshot with the `--sha256` given, if one was.
@@ -146,9 +182,33 @@ async fn check_file(path: &std::path::Path, expected: Option<&str>) -> Result<Sn
     }
 }
 
-/// Runs the command.
+/// Runs the command: resolves `--from` (checking a FILE here), creates the EtcdRestore,
+/// uploads a FILE, and with `--wait` follows the restore to its end.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> {
-    let snapshot = match from_of(&args.from) {
+    let snapshot = match resolve(args).await {
+        ControlFlow::Continue(snapshot) => snapshot,
+        ControlFlow::Break(outcome) => return Ok(outcome),
+    };
+    let connection = Connection::open(kube).await?;
+    let restore = restore_object(args, &snapshot);
+    let api: Api<EtcdRestore> = Api::namespaced(connection.client.clone(), &connection.namespace);
+    let started = Instant::now();
+    if let ControlFlow::Break(outcome) = create(&api, &restore, &snapshot).await? {
+        return Ok(outcome);
+    }
+    if let Snapshot::Upload(path, digest) = &snapshot {
+        upload(&connection, args, path, digest, started).await?;
+    }
+    if !args.wait {
+        return Ok(Outcome::Success);
+    }
+    wait(&connection, api, &restore_name(args), args, started).await
+}
+
+/// What `--from` names; a FILE is checked first, and one that cannot be restored is refused
+/// (exit 3) before anything is sent.
+async fn resolve(args: &Args) -> ControlFlow<Outcome, Snapshot<'_>> {
+    match from_of(&args.from) {
         From::File(path) => match check_file(path, args.sha256.as_deref()).await {
             Ok(digest) => {
                 eprintln!(
@@ -157,35 +217,28 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
                     digest.size,
                     digest.sha256
                 );
-                Snapshot::Upload(path, digest)
+                ControlFlow::Continue(Snapshot::Upload(path, digest))
             }
             Err(error) => {
                 eprintln!("refused: {error}; nothing was changed");
-                return Ok(Outcome::Refused);
+                ControlFlow::Break(Outcome::Refused)
             }
         },
-        From::Backup(name) => Snapshot::Backup(name),
-        From::Url(url) => Snapshot::Url(url),
-    };
-    let uploading = matches!(snapshot, Snapshot::Upload(..));
-    let connection = Connection::open(kube).await?;
-    let name = args.restore_name.clone().unwrap_or_else(|| format!("restore-{}", args.name));
-    let mut spec = json!({"clusterName": args.name, "source": source(args, &snapshot), "size": args.size});
-    let version = match &args.version {
-        Some(version) => Some(version.clone()),
-        None if uploading => Some(shared::version::default_version().to_string()),
-        None => None,
-    };
-    if let Some(version) = version {
-        spec["version"] = json!(version);
+        From::Backup(name) => ControlFlow::Continue(Snapshot::Backup(name)),
+        From::Url(url) => ControlFlow::Continue(Snapshot::Url(url)),
     }
-    let restore: EtcdRestore = serde_json::from_value(json!({
-        "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdRestore", "metadata": {"name": name}, "spec": spec,
-    }))
-    .map_err(|e| RestoreError::Api(format!("building the EtcdRestore: {e}")))?;
-    let api: Api<EtcdRestore> = Api::namespaced(connection.client.clone(), &connection.namespace);
-    let started = Instant::now();
-    match api.create(&PostParams::default(), &restore).await {
+}
+
+/// Creates the EtcdRestore. One that exists with the same spec is taken as an earlier,
+/// interrupted upload of the same FILE, to resume; an invalid one is refused (exit 3).
+async fn create(
+    api: &Api<EtcdRestore>,
+    restore: &EtcdRestore,
+    snapshot: &Snapshot<'_>,
+) -> Result<ControlFlow<Outcome>, RestoreError> {
+    let name = restore.name_any();
+    let uploading = matches!(snapshot, Snapshot::Upload(..));
+    match api.create(&PostParams::default(), restore).await {
         Ok(_) => eprintln!("etcdrestore/{name} created"),
         // The same upload again: an earlier run was interrupted before the upload finished.
         Err(kube::Error::Api(ref status))
@@ -197,54 +250,50 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
         }
         Err(e) if is_invalid(&e) => {
             eprintln!("refused: {}; nothing was changed", describe(&e));
-            return Ok(Outcome::Refused);
+            return Ok(ControlFlow::Break(Outcome::Refused));
         }
         Err(e) => {
             return Err(RestoreError::Api(format!("cannot create etcdrestore {name}: {}", describe(&e))));
         }
     }
-    if let Snapshot::Upload(path, digest) = &snapshot {
-        eprintln!(
-            "uploading {} ({} bytes) to the first member of {}",
-            path.display(),
-            digest.size,
-            args.name
-        );
-        let pod = crate::upload::upload(
-            &connection.client,
-            &connection.namespace,
-            &args.name,
-            path,
-            digest.size,
-            args.timeout,
-        )
-        .await?;
-        eprintln!("{pod} received and checked the snapshot ({:.1}s)", started.elapsed().as_secs_f64());
-    }
-    if !args.wait {
-        return Ok(Outcome::Success);
-    }
-    let mut progress = Progress::start(format!("waiting for etcdrestore {name}"));
-    let last = loop {
-        let current = api
-            .get(&name)
-            .await
-            .map_err(|e| RestoreError::Api(format!("reading etcdrestore {name}: {}", describe(&e))))?;
-        let status = current.status.clone().unwrap_or_default();
-        if matches!(status.phase, Some(RestorePhase::Succeeded | RestorePhase::Failed)) {
-            break Some(status);
-        }
-        progress.update(format!("etcdrestore {name}: {}", status.message.as_deref().unwrap_or("pending")));
-        if started.elapsed() >= args.timeout {
-            break None;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
-    progress.finish();
-    let Some(status) = last else {
-        eprintln!("timed out after {:.0}s waiting for etcdrestore {name}", args.timeout.as_secs_f64());
-        return Ok(Outcome::TimedOut);
-    };
+    Ok(ControlFlow::Continue(()))
+}
+
+/// Sends the checked FILE to the new cluster's seed member, which checks it again.
+async fn upload(
+    connection: &Connection,
+    args: &Args,
+    path: &std::path::Path,
+    digest: &SnapshotDigest,
+    started: Instant,
+) -> Result<(), RestoreError> {
+    eprintln!("uploading {} ({} bytes) to the first member of {}", path.display(), digest.size, args.name);
+    let pod = crate::upload::upload(
+        &connection.client,
+        &connection.namespace,
+        &args.name,
+        path,
+        digest.size,
+        args.timeout,
+    )
+    .await?;
+    eprintln!("{pod} received and checked the snapshot ({:.1}s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Follows the EtcdRestore `name` until it succeeded (the new cluster runs at its size) or
+/// failed, or `--timeout` after `started` (exit 6).
+async fn wait(
+    connection: &Connection,
+    api: Api<EtcdRestore>,
+    name: &str,
+    args: &Args,
+    started: Instant,
+) -> Result<Outcome, RestoreError> {
+    let restore =
+        wait::until_final(connection, api, name, started, args.timeout).await.map_err(RestoreError::Api)?;
+    let Some(restore) = restore else { return Ok(Outcome::TimedOut) };
+    let status = restore.status.unwrap_or_default();
     if status.phase == Some(RestorePhase::Succeeded) {
         println!(
             "etcdcluster/{} restored from revision {} (sha256 {}) in {:.1}s: {} members running",
@@ -257,7 +306,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
         return Ok(Outcome::Success);
     }
     Err(RestoreError::Failed {
-        name,
+        name: name.to_string(),
         reason: status.reason.unwrap_or_default(),
         message: status.message.unwrap_or_default(),
     })
@@ -267,7 +316,14 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
 mod tests {
     use clap::Parser;
 
+    use serde_json::{Value, json};
+
     use super::*;
+
+    /// The source as the API receives it.
+    fn source_json(args: &Args, snapshot: &Snapshot) -> Value {
+        serde_json::to_value(source(args, snapshot)).unwrap_or_else(|e| panic!("{e}"))
+    }
 
     #[derive(clap::Parser)]
     struct Cli {
@@ -284,7 +340,7 @@ mod tests {
     #[test]
     fn a_name_is_a_backup_and_a_url_a_location() {
         assert_eq!(
-            source(&parse(&["new", "--from", "nightly"]), &Snapshot::Backup("nightly")),
+            source_json(&parse(&["new", "--from", "nightly"]), &Snapshot::Backup("nightly")),
             json!({"backup": "nightly"})
         );
         let url = parse(&[
@@ -300,7 +356,7 @@ mod tests {
             "ab",
         ]);
         assert_eq!(
-            source(&url, &Snapshot::Url("s3://b/x.db")),
+            source_json(&url, &Snapshot::Url("s3://b/x.db")),
             json!({"location": {"url": "s3://b/x.db", "credentialsSecret": "c",
                 "s3": {"endpoint": "http://m:9000", "forcePathStyle": true, "allowHttp": false}}, "sha256": "ab"})
         );
@@ -320,7 +376,7 @@ mod tests {
         let digest =
             SnapshotDigest { sha256: sha.clone(), size: 1, etcd_hash: shared::snapshot::EtcdHash::Valid };
         assert_eq!(
-            source(&parse(&["new", "--from", &text]), &Snapshot::Upload(&file, digest)),
+            source_json(&parse(&["new", "--from", &text]), &Snapshot::Upload(&file, digest)),
             json!({"upload": true, "sha256": sha})
         );
     }

@@ -8,9 +8,12 @@ use kube::Api;
 use kube::api::{ApiResource, DynamicObject};
 use serde_json::Value;
 
-/// The resource of `kind`, and whether it lives in a namespace.
-fn resource(kind: &str) -> (ApiResource, bool) {
-    match kind {
+use crate::client::MissingIdentity;
+
+/// The resource of `kind`, and whether it lives in a namespace; `None` for a kind install
+/// does not send.
+fn resource(kind: &str) -> Option<(ApiResource, bool)> {
+    Some(match kind {
         "CustomResourceDefinition" => (ApiResource::erase::<CustomResourceDefinition>(&()), false),
         "Namespace" => (ApiResource::erase::<Namespace>(&()), false),
         "ClusterRole" => (ApiResource::erase::<ClusterRole>(&()), false),
@@ -18,17 +21,37 @@ fn resource(kind: &str) -> (ApiResource, bool) {
         "ServiceAccount" => (ApiResource::erase::<ServiceAccount>(&()), true),
         "Role" => (ApiResource::erase::<Role>(&()), true),
         "RoleBinding" => (ApiResource::erase::<RoleBinding>(&()), true),
-        _ => (ApiResource::erase::<Deployment>(&()), true),
+        "Deployment" => (ApiResource::erase::<Deployment>(&()), true),
+        _ => return None,
+    })
+}
+
+/// What a manifest that cannot be sent lacks: the embedded manifests are the plugin's own.
+fn missing(object: &Value, missing: &'static str) -> MissingIdentity {
+    MissingIdentity {
+        object: format!("the manifest {}", super::object_name(object)),
+        missing,
+        fix: "the plugin's embedded manifests are broken: report it, with `kubectl etcd install --dry-run`",
     }
 }
 
-/// The API for `object` (its kind, and its namespace when it has one).
-pub fn api(client: &kube::Client, object: &Value) -> Api<DynamicObject> {
-    let (resource, namespaced) = resource(object["kind"].as_str().unwrap_or_default());
-    match object["metadata"]["namespace"].as_str().filter(|_| namespaced) {
-        Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
-        None => Api::all_with(client.clone(), &resource),
+/// The API for `object`: its kind's, in its namespace when the kind lives in one.
+pub fn api(client: &kube::Client, object: &Value) -> Result<Api<DynamicObject>, MissingIdentity> {
+    let (resource, namespaced) = object["kind"]
+        .as_str()
+        .and_then(resource)
+        .ok_or_else(|| missing(object, "kind that install sends"))?;
+    if !namespaced {
+        return Ok(Api::all_with(client.clone(), &resource));
     }
+    let namespace =
+        object["metadata"]["namespace"].as_str().ok_or_else(|| missing(object, "metadata.namespace"))?;
+    Ok(Api::namespaced_with(client.clone(), namespace, &resource))
+}
+
+/// The name of `object`.
+pub fn name(object: &Value) -> Result<&str, MissingIdentity> {
+    object["metadata"]["name"].as_str().ok_or_else(|| missing(object, "metadata.name"))
 }
 
 /// `object` as a dynamic object.
@@ -49,10 +72,19 @@ mod tests {
         }
         for object in &sent {
             let kind = object["kind"].as_str().expect("a kind");
-            let (resource, namespaced) = resource(kind);
+            let (resource, namespaced) = resource(kind).expect("a kind is missing from kinds::resource");
             assert_eq!(resource.kind, kind, "a kind is missing from kinds::resource");
             assert_eq!(namespaced, object["metadata"]["namespace"].is_string(), "{kind}");
             assert_eq!(object["apiVersion"].as_str(), Some(resource.api_version.as_str()), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_manifest_without_its_name_or_an_unknown_kind_is_an_error() {
+        assert!(resource("Secret").is_none());
+        let nameless = serde_json::json!({"kind": "Role", "metadata": {"namespace": "ns"}});
+        let error = name(&nameless).expect_err("no name");
+        assert_eq!(error.missing, "metadata.name");
+        assert!(error.to_string().starts_with("the manifest role/ has no metadata.name"), "{error}");
     }
 }

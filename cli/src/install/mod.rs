@@ -59,6 +59,9 @@ pub enum InstallError {
     /// The YAML could not be rendered or the embedded CRDs parsed.
     #[error("cannot render the manifests: {0}")]
     Render(#[from] serde_yaml::Error),
+    /// A manifest lacks its name, kind or namespace.
+    #[error(transparent)]
+    Identity(#[from] client::MissingIdentity),
     /// The API refused or did not answer.
     #[error("cannot {action} {object}: {message}")]
     Api {
@@ -92,6 +95,7 @@ fn operator_version(text: &str) -> Result<String, InstallError> {
     }
 }
 
+/// `kind/name`, for messages.
 fn object_name(object: &Value) -> String {
     let kind = object["kind"].as_str().unwrap_or("object").to_lowercase();
     format!("{kind}/{}", object["metadata"]["name"].as_str().unwrap_or(""))
@@ -116,7 +120,7 @@ pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, Ins
         apply(client, &crd).await?;
     }
     let ns = objects::namespace(&namespace);
-    match kinds::api(client, &ns).create(&PostParams::default(), &kinds::dynamic(&ns)?).await {
+    match kinds::api(client, &ns)?.create(&PostParams::default(), &kinds::dynamic(&ns)?).await {
         Ok(_) => println!("namespace/{namespace} created"),
         Err(error) if client::is_already_exists(&error) => println!("namespace/{namespace} exists"),
         Err(error) => return Err(api_error("create", &ns, &error)),
@@ -134,9 +138,9 @@ pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, Ins
 
 /// Server-side apply, forced, with the field manager `kubectl-etcd`.
 async fn apply(client: &kube::Client, object: &Value) -> Result<(), InstallError> {
-    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    let name = kinds::name(object)?;
     let params = PatchParams::apply(objects::MANAGER).force();
-    kinds::api(client, object)
+    kinds::api(client, object)?
         .patch(name, &params, &Patch::Apply(kinds::dynamic(object)?))
         .await
         .map_err(|e| api_error("apply", object, &e))?;
@@ -182,7 +186,7 @@ pub async fn uninstall(kube: &KubeArgs, args: &UninstallArgs) -> Result<Outcome,
         delete(client, object).await?;
     }
     let ns = objects::namespace(&namespace);
-    let namespaces = kinds::api(client, &ns);
+    let namespaces = kinds::api(client, &ns)?;
     match namespaces.get_opt(&namespace).await {
         Ok(Some(found))
             if found.metadata.labels.as_ref().and_then(|l| l.get(objects::CREATED_BY_LABEL))
@@ -204,8 +208,8 @@ fn qualified_name(cluster: &EtcdCluster) -> String {
 
 /// Deletes one object; one that is already gone is not an error.
 async fn delete(client: &kube::Client, object: &Value) -> Result<(), InstallError> {
-    let name = object["metadata"]["name"].as_str().unwrap_or_default();
-    match kinds::api(client, object).delete(name, &DeleteParams::background()).await {
+    let name = kinds::name(object)?;
+    match kinds::api(client, object)?.delete(name, &DeleteParams::background()).await {
         Ok(_) => println!("{} deleted", object_name(object)),
         Err(error) if client::is_not_found(&error) => println!("{} not found", object_name(object)),
         Err(error) => return Err(api_error("delete", object, &error)),

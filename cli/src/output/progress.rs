@@ -12,6 +12,7 @@ use crate::client::Connection;
 use crate::commands::status::health;
 use crate::exit::Outcome;
 use crate::output::table::human_duration;
+use crate::wait::{How, Seen, Waited, wait_for};
 
 /// Shows what a wait is at, on stderr.
 pub struct Progress {
@@ -114,41 +115,42 @@ async fn wait_running(
     name: &str,
     timeout: Duration,
 ) -> Result<(Outcome, Option<EtcdCluster>), WaitError> {
-    let mut progress = Progress::start(format!("waiting for etcdcluster {name}"));
-    let mut last: Option<EtcdCluster> = None;
-    let mut gone = false;
-    let reached = connection
-        .follow(name, timeout, |cluster| {
-            let Some(cluster) = cluster else {
-                gone = last.is_some();
-                return gone;
-            };
-            progress.update(describe(cluster));
-            last = Some(cluster.clone());
-            is_running(cluster) || cluster.status.as_ref().and_then(|s| s.phase) == Some(ClusterPhase::Failed)
-        })
-        .await;
-    progress.finish();
-    let reached = reached.map_err(|e| WaitError::Watch(crate::client::describe(&e)))?;
-    if gone {
-        return Err(WaitError::Deleted(connection.not_found(name)));
-    }
-    let Some(cluster) = last else {
-        eprintln!(
-            "timed out after {} waiting for etcdcluster {name}: it was never seen",
-            human_duration(timeout)
-        );
-        return Ok((Outcome::TimedOut, None));
+    let deadline = std::time::Instant::now() + timeout;
+    let waited = wait_for(
+        connection,
+        connection.clusters(),
+        name,
+        How::Watch,
+        deadline,
+        format!("waiting for etcdcluster {name}"),
+        |cluster| {
+            let done = is_running(cluster)
+                || cluster.status.as_ref().and_then(|s| s.phase) == Some(ClusterPhase::Failed);
+            if done { Seen::Done(Some(describe(cluster))) } else { Seen::Waiting(describe(cluster)) }
+        },
+    )
+    .await
+    .map_err(|e| WaitError::Watch(crate::client::describe(&e)))?;
+    let cluster = match waited {
+        Waited::Done(cluster) => cluster,
+        Waited::Gone => return Err(WaitError::Deleted(connection.not_found(name))),
+        Waited::TimedOut(None) => {
+            eprintln!(
+                "timed out after {} waiting for etcdcluster {name}: it was never seen",
+                human_duration(timeout)
+            );
+            return Ok((Outcome::TimedOut, None));
+        }
+        Waited::TimedOut(Some(cluster)) => {
+            eprintln!(
+                "timed out after {} waiting for etcdcluster {name} to run at size {}: last seen {}",
+                human_duration(timeout),
+                cluster.spec.size,
+                describe(&cluster)
+            );
+            return Ok((Outcome::TimedOut, Some(cluster)));
+        }
     };
-    if !reached {
-        eprintln!(
-            "timed out after {} waiting for etcdcluster {name} to run at size {}: last seen {}",
-            human_duration(timeout),
-            cluster.spec.size,
-            describe(&cluster)
-        );
-        return Ok((Outcome::TimedOut, Some(cluster)));
-    }
     if !is_running(&cluster) {
         let status = cluster.status.clone().unwrap_or_default();
         let reason = status
