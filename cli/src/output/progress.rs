@@ -1,6 +1,7 @@
 //! Progress on stderr while a command waits: a spinner on a terminal, and otherwise a
 //! plain line each time the message changes (so logs of scripts stay readable).
 
+use shared::conditions::ConditionType;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -63,11 +64,15 @@ pub fn describe(cluster: &EtcdCluster) -> String {
     let phase = status.phase.map_or_else(|| "Pending".to_string(), |p| format!("{p:?}"));
     let ready = format!("{}/{}", status.ready_members, cluster.spec.size);
     // A Degraded cluster says why; otherwise what is under way.
-    let explaining = if status.phase == Some(ClusterPhase::Degraded) { "Degraded" } else { "Progressing" };
+    let explaining = if status.phase == Some(ClusterPhase::Degraded) {
+        ConditionType::Degraded
+    } else {
+        ConditionType::Progressing
+    };
     let progressing = status
         .conditions
         .iter()
-        .find(|c| c.type_ == explaining && c.status == "True" && !c.message.is_empty())
+        .find(|c| c.type_ == explaining.as_str() && c.status == "True" && !c.message.is_empty())
         .map(|c| c.message.as_str());
     match progressing {
         Some(message) => format!("{phase}: {message} (ready {ready})"),
@@ -156,8 +161,13 @@ async fn wait_running(
         let reason = status
             .conditions
             .iter()
-            .filter(|c| c.status == "True" && c.type_ != "Available")
-            .chain(status.conditions.iter().filter(|c| c.type_ == "Available" && c.status == "False"))
+            .filter(|c| c.status == "True" && c.type_ != ConditionType::Available.as_str())
+            .chain(
+                status
+                    .conditions
+                    .iter()
+                    .filter(|c| c.type_ == ConditionType::Available.as_str() && c.status == "False"),
+            )
             .map(|c| c.message.clone())
             .next()
             .unwrap_or_default();
