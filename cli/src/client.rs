@@ -161,6 +161,19 @@ impl Connection {
 
     /// A failed request about the cluster `name` in plain words: not found, or what the
     /// API said while trying to `action` it.
+    /// Merge-patches EtcdCluster `name` with `patch`; `action` names the change in errors.
+    pub async fn patch_cluster(
+        &self,
+        action: &'static str,
+        name: &str,
+        patch: serde_json::Value,
+    ) -> Result<EtcdCluster, ApiError> {
+        self.clusters()
+            .patch(name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(patch))
+            .await
+            .map_err(|e| self.api_error(action, name, &e))
+    }
+
     pub fn api_error(&self, action: &'static str, name: &str, error: &kube::Error) -> ApiError {
         if is_not_found(error) {
             ApiError::NotFound(self.not_found(name))

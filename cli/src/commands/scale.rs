@@ -3,13 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use shared::crd::{MAX_SIZE, MIN_SIZE};
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, wait_and_summarize};
+use crate::output::progress::{WaitError, wait_if_asked};
 
 /// Change the number of members of a cluster.
 #[derive(clap::Args)]
@@ -71,19 +70,9 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ScaleError> {
     }
     let connection = Connection::open(kube).await?;
     let started = Instant::now();
-    let patch = Patch::Merge(json!({"spec": {"size": args.size}}));
-    connection
-        .clusters()
-        .patch(&args.name, &PatchParams::default(), &patch)
-        .await
-        .map_err(|e| connection.api_error("scale", &args.name, &e))?;
+    connection.patch_cluster("scale", &args.name, json!({"spec": {"size": args.size}})).await?;
     println!("etcdcluster/{} scaled to {}", args.name, args.size);
-    if !args.wait {
-        return Ok(Outcome::Success);
-    }
-    let say = |line: String| println!("{line}");
-    let (outcome, _) = wait_and_summarize(&connection, &args.name, args.timeout, started, say).await?;
-    Ok(outcome)
+    Ok(wait_if_asked(&connection, &args.name, args.wait, args.timeout, started).await?)
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use shared::crd::{EtcdCluster, MemberRole};
 use shared::names::ALLOW_UNSUPPORTED_VERSION_ANNOTATION;
@@ -14,7 +13,7 @@ use shared::version::EtcdVersion;
 
 use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, wait_and_summarize};
+use crate::output::progress::{WaitError, wait_if_asked};
 use crate::output::structured::{self, Structured};
 
 /// Show the steps an upgrade would take; change nothing.
@@ -195,18 +194,9 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, UpgradeError> 
     if args.force {
         patch["metadata"] = json!({"annotations": {ALLOW_UNSUPPORTED_VERSION_ANNOTATION: "true"}});
     }
-    connection
-        .clusters()
-        .patch(&args.name, &PatchParams::default(), &Patch::Merge(patch))
-        .await
-        .map_err(|e| connection.api_error("upgrade", &args.name, &e))?;
+    connection.patch_cluster("upgrade", &args.name, patch).await?;
     println!("etcdcluster/{} upgrading to etcd {target}", args.name);
-    if !args.wait {
-        return Ok(Outcome::Success);
-    }
-    let say = |line: String| println!("{line}");
-    let (outcome, _) = wait_and_summarize(&connection, &args.name, args.timeout, started, say).await?;
-    Ok(outcome)
+    Ok(wait_if_asked(&connection, &args.name, args.wait, args.timeout, started).await?)
 }
 
 #[cfg(test)]

@@ -98,6 +98,23 @@ pub fn is_running(cluster: &EtcdCluster) -> bool {
 
 /// Waits as [`wait_running`] does, and on success says the [`summary`] line (timed from
 /// `started`) through `say`.
+/// With `wait`, waits until cluster `name` runs and prints the summary on stdout; the
+/// outcome either way (Success at once without `wait`).
+pub async fn wait_if_asked(
+    connection: &Connection,
+    name: &str,
+    wait: bool,
+    timeout: Duration,
+    started: std::time::Instant,
+) -> Result<Outcome, WaitError> {
+    if !wait {
+        return Ok(Outcome::Success);
+    }
+    let (outcome, _) =
+        wait_and_summarize(connection, name, timeout, started, |line| println!("{line}")).await?;
+    Ok(outcome)
+}
+
 pub async fn wait_and_summarize(
     connection: &Connection,
     name: &str,
