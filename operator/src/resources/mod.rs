@@ -6,6 +6,7 @@
 //! member's parameters): no I/O, no clock, no randomness. Names, labels, ports and URLs all
 //! come from [`shared::names`], so the plugin and the planner compute the same ones.
 
+pub mod identity;
 pub mod pdb;
 pub mod pod;
 pub mod pvc;
