@@ -32,18 +32,35 @@ impl Identity {
     /// The identity of `object`, or which part of it is missing.
     pub fn of<K: Resource<DynamicType = ()>>(object: &K) -> Result<Identity, IdentityError> {
         let meta = object.meta();
-        let missing = |missing| IdentityError {
-            kind: K::kind(&()).to_string(),
-            name: meta.name.clone().unwrap_or_default(),
-            missing,
-        };
-        let present = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
         Ok(Identity {
-            name: present(&meta.name).ok_or_else(|| missing("name"))?,
-            namespace: present(&meta.namespace).ok_or_else(|| missing("namespace"))?,
-            uid: present(&meta.uid).ok_or_else(|| missing("uid"))?,
+            name: required::<K>(meta, &meta.name, "name")?,
+            namespace: namespace(object)?,
+            uid: uid(object)?,
         })
     }
+}
+
+/// The object's namespace, or which object lacks one.
+pub fn namespace<K: Resource<DynamicType = ()>>(object: &K) -> Result<String, IdentityError> {
+    required::<K>(object.meta(), &object.meta().namespace, "namespace")
+}
+
+/// The object's UID, or which object lacks one.
+pub fn uid<K: Resource<DynamicType = ()>>(object: &K) -> Result<String, IdentityError> {
+    required::<K>(object.meta(), &object.meta().uid, "uid")
+}
+
+/// `value`, when it is there and not empty.
+fn required<K: Resource<DynamicType = ()>>(
+    meta: &kube::api::ObjectMeta,
+    value: &Option<String>,
+    missing: &'static str,
+) -> Result<String, IdentityError> {
+    value.clone().filter(|v| !v.is_empty()).ok_or_else(|| IdentityError {
+        kind: K::kind(&()).to_string(),
+        name: meta.name.clone().unwrap_or_default(),
+        missing,
+    })
 }
 
 #[cfg(test)]

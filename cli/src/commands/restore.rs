@@ -322,7 +322,7 @@ mod tests {
 
     /// The source as the API receives it.
     fn source_json(args: &Args, snapshot: &Snapshot) -> Value {
-        serde_json::to_value(source(args, snapshot)).unwrap_or_else(|e| panic!("{e}"))
+        serde_json::to_value(source(args, snapshot)).unwrap()
     }
 
     #[derive(clap::Parser)]

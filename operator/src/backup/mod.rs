@@ -27,16 +27,21 @@ use serde_json::json;
 use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupStatus, EtcdCluster, SnapshotInfo};
 use shared::names;
 
+use crate::identity::{self, IdentityError};
 use crate::reconcile::observe::client_endpoints;
 use crate::status_patch::status_patch;
 use plan::Failure;
 
-/// Why a reconcile of a backup failed (its status could not be read or written); retried.
+/// Why a reconcile of a backup failed (its status could not be read or written, or it lacks
+/// its namespace); retried.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     /// The Kubernetes API failed.
     #[error("Kubernetes API: {0}")]
     Kube(#[from] kube::Error),
+    /// The EtcdBackup lacks its namespace.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
 }
 
 /// What the backup controller shares between reconciles.
@@ -74,15 +79,15 @@ async fn write_status(
     ctx: &BackupContext,
     backup: &EtcdBackup,
     status: &EtcdBackupStatus,
-) -> Result<(), kube::Error> {
-    Api::<EtcdBackup>::namespaced(ctx.client.clone(), &backup.namespace().unwrap_or_default())
+) -> Result<(), BackupError> {
+    Api::<EtcdBackup>::namespaced(ctx.client.clone(), &identity::namespace(backup)?)
         .patch_status(
             &backup.name_any(),
             &PatchParams::default(),
             &Patch::Merge(status_patch(backup.status.as_ref(), status, &[])),
         )
-        .await
-        .map(|_| ())
+        .await?;
+    Ok(())
 }
 
 fn condition(type_: &str, reason: &str, message: &str, generation: Option<i64>, now: Timestamp) -> Condition {
@@ -138,13 +143,15 @@ async fn reconcile(backup: Arc<EtcdBackup>, ctx: Arc<BackupContext>) -> Result<A
     if backup.metadata.deletion_timestamp.is_some() {
         return Ok(Action::await_change());
     }
+    // Every request goes to the backup's namespace: without one, nothing is done.
+    let namespace = identity::namespace(&*backup)?;
     let previous = backup.status.clone().unwrap_or_default();
     let generation = backup.metadata.generation;
     let Some(schedule) = backup.spec.schedule.clone() else {
         if matches!(previous.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed)) {
             return Ok(Action::await_change());
         }
-        attempt(&ctx, &backup, &previous).await?;
+        attempt(&ctx, &backup, &namespace, &previous).await?;
         return Ok(Action::await_change());
     };
     let now = Timestamp::now();
@@ -184,7 +191,7 @@ async fn reconcile(backup: Arc<EtcdBackup>, ctx: Arc<BackupContext>) -> Result<A
     if now < due {
         return Ok(requeue_at(Some(due), now));
     }
-    let mut status = attempt(&ctx, &backup, &previous).await?;
+    let mut status = attempt(&ctx, &backup, &namespace, &previous).await?;
     let after = Timestamp::now();
     status.next_schedule_time = plan::next_run(&schedule, after).ok().map(Time);
     write_status(&ctx, &backup, &status).await?;
@@ -208,6 +215,7 @@ fn requeue_at(at: Option<Timestamp>, now: Timestamp) -> Action {
 async fn attempt(
     ctx: &BackupContext,
     backup: &EtcdBackup,
+    namespace: &str,
     previous: &EtcdBackupStatus,
 ) -> Result<EtcdBackupStatus, BackupError> {
     let started = Timestamp::now();
@@ -220,13 +228,13 @@ async fn attempt(
         ..previous.clone()
     };
     write_status(ctx, backup, &running).await?;
-    let outcome = take(ctx, backup).await;
+    let outcome = take(ctx, backup, namespace).await;
     let mut status = after_attempt(previous, backup.metadata.generation, started, &outcome, Timestamp::now());
     match &outcome {
         Ok(info) => {
             tracing::info!(backup = %backup.name_any(), location = %info.location, size = info.size_bytes, revision = info.revision, "snapshot stored");
             if backup.spec.schedule.is_some() {
-                match prune(ctx, backup, previous, info).await {
+                match prune(ctx, backup, namespace, previous, info).await {
                     Ok(retained) => status.retained = retained,
                     Err(failure) => {
                         tracing::warn!(backup = %backup.name_any(), %failure, "retention failed");
@@ -239,7 +247,7 @@ async fn attempt(
                     }
                 }
             }
-            record_on_cluster(ctx, backup, info).await;
+            record_on_cluster(ctx, backup, namespace, info).await;
         }
         Err(failure) => tracing::warn!(backup = %backup.name_any(), %failure, "backup failed"),
     }
@@ -259,9 +267,8 @@ async fn attempt(
 
 /// Sets the cluster's `status.lastBackup`, unless it already records a newer backup. Only
 /// that field is patched.
-async fn record_on_cluster(ctx: &BackupContext, backup: &EtcdBackup, info: &SnapshotInfo) {
-    let namespace = backup.namespace().unwrap_or_default();
-    let clusters: Api<EtcdCluster> = Api::namespaced(ctx.client.clone(), &namespace);
+async fn record_on_cluster(ctx: &BackupContext, backup: &EtcdBackup, namespace: &str, info: &SnapshotInfo) {
+    let clusters: Api<EtcdCluster> = Api::namespaced(ctx.client.clone(), namespace);
     let current = clusters.get_opt(&backup.spec.cluster_name).await.ok().flatten();
     let newer_exists = current
         .and_then(|c| c.status?.last_backup?.completed_at)
@@ -278,11 +285,15 @@ async fn record_on_cluster(ctx: &BackupContext, backup: &EtcdBackup, info: &Snap
     }
 }
 
-/// Takes one snapshot of the backup's cluster into its destination.
-pub async fn take(ctx: &BackupContext, backup: &EtcdBackup) -> Result<SnapshotInfo, Failure> {
-    let namespace = backup.namespace().unwrap_or_default();
+/// Takes one snapshot of the backup's cluster (in `namespace`, the backup's) into its
+/// destination.
+pub async fn take(
+    ctx: &BackupContext,
+    backup: &EtcdBackup,
+    namespace: &str,
+) -> Result<SnapshotInfo, Failure> {
     let cluster_name = &backup.spec.cluster_name;
-    let clusters: Api<EtcdCluster> = Api::namespaced(ctx.client.clone(), &namespace);
+    let clusters: Api<EtcdCluster> = Api::namespaced(ctx.client.clone(), namespace);
     let found =
         clusters.get_opt(cluster_name).await.map_err(|e| Failure::new("ClusterNotFound", e.to_string()))?;
     if found.is_none() {
@@ -293,7 +304,7 @@ pub async fn take(ctx: &BackupContext, backup: &EtcdBackup) -> Result<SnapshotIn
     }
     let selector =
         ListParams::default().labels(&names::selector_string(&names::selector_labels(cluster_name)));
-    let pods = Api::<Pod>::namespaced(ctx.client.clone(), &namespace)
+    let pods = Api::<Pod>::namespaced(ctx.client.clone(), namespace)
         .list(&selector)
         .await
         .map_err(|e| Failure::new("NoHealthyMember", format!("listing the member Pods: {e}")))?
@@ -310,7 +321,7 @@ pub async fn take(ctx: &BackupContext, backup: &EtcdBackup) -> Result<SnapshotIn
             ),
         )
     })?;
-    let credentials = store::credentials(&ctx.client, &namespace, &backup.spec.destination).await?;
+    let credentials = store::credentials(&ctx.client, namespace, &backup.spec.destination).await?;
     let destination = store::open(&backup.spec.destination, &credentials)?;
     let key = plan::snapshot_key(cluster_name, &backup.name_any(), Timestamp::now(), source.revision);
     let (_, digest) = snapshot::upload(&source, &destination, &key).await?;
@@ -331,11 +342,11 @@ pub async fn take(ctx: &BackupContext, backup: &EtcdBackup) -> Result<SnapshotIn
 async fn prune(
     ctx: &BackupContext,
     backup: &EtcdBackup,
+    namespace: &str,
     previous: &EtcdBackupStatus,
     newest: &SnapshotInfo,
 ) -> Result<Vec<SnapshotInfo>, Failure> {
-    let namespace = backup.namespace().unwrap_or_default();
-    let credentials = store::credentials(&ctx.client, &namespace, &backup.spec.destination).await?;
+    let credentials = store::credentials(&ctx.client, namespace, &backup.spec.destination).await?;
     let destination = store::open(&backup.spec.destination, &credentials)?;
     let folder = destination.child(&backup.spec.cluster_name);
     let name = backup.name_any();

@@ -5,7 +5,7 @@ use k8s_openapi::api::core::v1::{
     PodAffinityTerm, PodAntiAffinity, PodSpec, Probe, TCPSocketAction, Volume, VolumeMount,
     WeightedPodAffinityTerm,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use shared::crd::{AntiAffinity, EtcdCluster, PodPolicy, StorageKind};
 use shared::names::{self, CLIENT_PORT, METRICS_PORT, PEER_PORT};
@@ -81,15 +81,46 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
         });
     }
     let policy = &cluster.spec.pod;
+    Ok(Pod {
+        metadata: member_metadata(cluster, name, spec)?,
+        spec: Some(PodSpec {
+            init_containers: seed_containers(cluster, spec, &own_peer_url)?,
+            hostname: Some(spec.member.to_string()),
+            subdomain: Some(names::peer_service_name(name)),
+            restart_policy: Some("Always".to_string()),
+            termination_grace_period_seconds: Some(30),
+            // Service links would put `<SERVICE>_*` variables in the environment; for a
+            // Service named `etcd...` they start with `ETCD_`, which etcd reads as flags.
+            enable_service_links: Some(false),
+            containers: vec![etcd_container(cluster, name, namespace, spec)],
+            volumes: Some(vec![data_volume(cluster.spec.storage.kind, spec.member)]),
+            node_selector: (!policy.node_selector.is_empty()).then(|| policy.node_selector.clone()),
+            tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
+            affinity: affinity(name, policy),
+            priority_class_name: policy.priority_class_name.clone(),
+            ..PodSpec::default()
+        }),
+        status: None,
+    })
+}
 
+/// The member Pod's metadata: the member's labels over the user's, the user's annotations
+/// plus [`INITIAL_CLUSTER_STATE_ANNOTATION`], owned by the cluster.
+fn member_metadata(cluster: &EtcdCluster, name: &str, spec: &MemberPod) -> Result<ObjectMeta, BuildError> {
+    let policy = &cluster.spec.pod;
     let mut labels = policy.labels.clone();
     labels.extend(names::labels(name, Some(spec.member)));
     let mut metadata = object_meta(cluster, spec.member.to_string(), labels, true)?;
     let mut annotations = policy.annotations.clone();
     annotations.insert(INITIAL_CLUSTER_STATE_ANNOTATION.to_string(), spec.state.as_str().to_string());
     metadata.annotations = Some(annotations);
+    Ok(metadata)
+}
 
-    let container = Container {
+/// The etcd container of member `spec.member` of cluster `name` in `namespace`: the
+/// cluster's image and resources, [`etcd_args`], its ports, probes and data mount.
+fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &MemberPod) -> Container {
+    Container {
         name: CONTAINER_NAME.to_string(),
         image: Some(image(cluster, spec.version)),
         command: Some(vec![ETCD_BINARY.to_string()]),
@@ -121,49 +152,27 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
             mount_path: names::DATA_MOUNT.to_string(),
             ..VolumeMount::default()
         }]),
-        resources: policy.resources.clone(),
+        resources: cluster.spec.pod.resources.clone(),
         ..Container::default()
-    };
+    }
+}
 
-    let data = match cluster.spec.storage.kind {
+/// The data volume of `member`: its claim with persistent storage, an emptyDir otherwise.
+fn data_volume(kind: StorageKind, member: &str) -> Volume {
+    let name = DATA_VOLUME.to_string();
+    match kind {
         StorageKind::Persistent => Volume {
-            name: DATA_VOLUME.to_string(),
+            name,
             persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-                claim_name: names::claim_name(spec.member),
+                claim_name: names::claim_name(member),
                 read_only: None,
             }),
             ..Volume::default()
         },
-        StorageKind::Ephemeral => Volume {
-            name: DATA_VOLUME.to_string(),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
-            ..Volume::default()
-        },
-    };
-
-    let init_containers = seed_containers(cluster, spec, &own_peer_url)?;
-
-    Ok(Pod {
-        metadata,
-        spec: Some(PodSpec {
-            init_containers,
-            hostname: Some(spec.member.to_string()),
-            subdomain: Some(names::peer_service_name(name)),
-            restart_policy: Some("Always".to_string()),
-            termination_grace_period_seconds: Some(30),
-            // Service links would put `<SERVICE>_*` variables in the environment; for a
-            // Service named `etcd...` they start with `ETCD_`, which etcd reads as flags.
-            enable_service_links: Some(false),
-            containers: vec![container],
-            volumes: Some(vec![data]),
-            node_selector: (!policy.node_selector.is_empty()).then(|| policy.node_selector.clone()),
-            tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
-            affinity: affinity(name, policy),
-            priority_class_name: policy.priority_class_name.clone(),
-            ..PodSpec::default()
-        }),
-        status: None,
-    })
+        StorageKind::Ephemeral => {
+            Volume { name, empty_dir: Some(EmptyDirVolumeSource::default()), ..Volume::default() }
+        }
+    }
 }
 
 /// The init containers that build the data of the first member of a cluster seeded from a
