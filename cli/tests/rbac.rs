@@ -7,7 +7,6 @@
 //! Runs as root (the sandbox's node), as CI does.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use etcd_operator::client::OPERATOR_USER_AGENT;
@@ -83,7 +82,12 @@ async fn every_call_of_the_operator_is_allowed_by_its_rbac() {
         duration: 5,
         grace: 2,
     };
-    let _operator = tokio::spawn(run_elected(client, lease, Arc::default(), std::future::pending()));
+    let _operator = tokio::spawn(run_elected(
+        client,
+        lease,
+        etcd_operator::controller::Settings::default(),
+        std::future::pending(),
+    ));
 
     let folder = tempfile::tempdir().expect("temp dir");
     let url = format!("file://{}", folder.path().display());

@@ -31,26 +31,49 @@ pub struct LeaseOptions {
     pub grace: u64,
 }
 
-/// Runs the controller until `shutdown` completes, with a fresh set of metrics.
+/// What a running controller is given: where it counts, and the image it runs for the
+/// containers of its own (a restore's seed steps).
+#[derive(Clone)]
+pub struct Settings {
+    /// What the operator counts.
+    pub metrics: Arc<Metrics>,
+    /// The operator's own image (`--operator-image`), which restoring members run to fetch
+    /// their snapshot.
+    pub operator_image: String,
+}
+
+impl Default for Settings {
+    /// Fresh metrics and this release's image.
+    fn default() -> Self {
+        Settings {
+            metrics: Arc::default(),
+            operator_image: format!("ghcr.io/kubectl-etcd/etcd-operator:v{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Runs the controller until `shutdown` completes, with the default [`Settings`].
 pub async fn run(
     client: kube::Client,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    run_with(client, Arc::new(Metrics::default()), shutdown).await;
+    run_with(client, Settings::default(), shutdown).await;
 }
 
-/// Runs the controller until `shutdown` completes, counting into `metrics`.
+/// Runs the controller until `shutdown` completes, with `settings`.
 pub async fn run_with(
     client: kube::Client,
-    metrics: Arc<Metrics>,
+    settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
+    let Settings { metrics, operator_image } = settings;
     let owned =
         watcher::Config::default().labels(&format!("{}={}", names::LABEL_MANAGED_BY, names::MANAGED_BY));
     let context = Arc::new(Context {
         client: client.clone(),
         recorder: crate::events::recorder(client.clone()),
         metrics,
+        operator_image,
         base_applied: std::sync::Mutex::default(),
     });
     // Backups run beside the clusters, with the same shutdown.
@@ -96,9 +119,10 @@ pub struct ElectionError {
 pub async fn run_elected(
     client: kube::Client,
     lease: LeaseOptions,
-    metrics: Arc<Metrics>,
+    settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ElectionError> {
+    let metrics = settings.metrics.clone();
     let failed =
         |source| ElectionError { namespace: lease.namespace.clone(), name: lease.name.clone(), source };
     let manager = LeaseManagerBuilder::new(client.clone(), &lease.name)
@@ -121,7 +145,7 @@ pub async fn run_elected(
         tracing::info!(identity = %lease.identity, "leading: starting the controller");
         metrics.leading.store(true, Ordering::Relaxed);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let controller = tokio::spawn(run_with(client.clone(), metrics.clone(), async {
+        let controller = tokio::spawn(run_with(client.clone(), settings.clone(), async {
             let _ = stopped.await;
         }));
         let shutting_down = loop {

@@ -175,9 +175,6 @@ fn main() -> anyhow::Result<()> {
             metrics_address,
             operator_image,
         } => {
-            if let Some(image) = operator_image {
-                etcd_operator::restore::set_operator_image(image);
-            }
             let filter =
                 tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
             let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -194,6 +191,11 @@ fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("listening on {metrics_address} for /metrics"))?;
                 let routes = etcd_operator::metrics::router(metrics.clone());
+                let defaults = etcd_operator::controller::Settings::default();
+                let settings = etcd_operator::controller::Settings {
+                    metrics: metrics.clone(),
+                    operator_image: operator_image.unwrap_or(defaults.operator_image),
+                };
                 tokio::spawn(async move {
                     if let Err(error) = axum::serve(listener, routes).await {
                         tracing::error!(%error, "the metrics endpoint stopped");
@@ -209,10 +211,11 @@ fn main() -> anyhow::Result<()> {
                         duration: 15,
                         grace: 5,
                     };
-                    etcd_operator::controller::run_elected(client, lease, metrics, shutdown_signal()).await?;
+                    etcd_operator::controller::run_elected(client, lease, settings, shutdown_signal())
+                        .await?;
                 } else {
                     metrics.leading.store(true, std::sync::atomic::Ordering::Relaxed);
-                    etcd_operator::controller::run_with(client, metrics, shutdown_signal()).await;
+                    etcd_operator::controller::run_with(client, settings, shutdown_signal()).await;
                 }
                 anyhow::Ok(())
             })?;

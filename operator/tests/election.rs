@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use etcd_operator::controller::{LeaseOptions, run_elected};
+use etcd_operator::controller::{LeaseOptions, Settings, run_elected};
 use etcd_operator::metrics::Metrics;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::Api;
@@ -30,6 +30,11 @@ async fn until(what: &str, check: impl Fn() -> bool) {
     }
 }
 
+/// The default settings, counting into `metrics`.
+fn settings(metrics: &Arc<Metrics>) -> Settings {
+    Settings { metrics: metrics.clone(), ..Settings::default() }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_replica_leads_and_the_other_takes_over() {
     let _ = tracing_subscriber::fmt()
@@ -39,12 +44,16 @@ async fn one_replica_leads_and_the_other_takes_over() {
     let sb = etcd_sandbox::testkit::TestSandbox::start().await.expect("sandbox starts");
     let (a, b) = (Arc::new(Metrics::default()), Arc::new(Metrics::default()));
     let (stop_a, stopped_a) = tokio::sync::oneshot::channel::<()>();
-    let replica_a = tokio::spawn(run_elected(sb.client.clone(), lease("replica-a"), a.clone(), async {
+    let replica_a = tokio::spawn(run_elected(sb.client.clone(), lease("replica-a"), settings(&a), async {
         let _ = stopped_a.await;
     }));
     until("replica a leading", || a.leading.load(Ordering::Relaxed)).await;
-    let replica_b =
-        tokio::spawn(run_elected(sb.client.clone(), lease("replica-b"), b.clone(), std::future::pending()));
+    let replica_b = tokio::spawn(run_elected(
+        sb.client.clone(),
+        lease("replica-b"),
+        settings(&b),
+        std::future::pending(),
+    ));
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert!(
         a.leading.load(Ordering::Relaxed) && !b.leading.load(Ordering::Relaxed),

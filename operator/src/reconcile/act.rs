@@ -86,23 +86,36 @@ where
     }
 }
 
+/// A member Pod (and claim) to create.
+struct NewMember<'a> {
+    /// The member's name.
+    name: &'a str,
+    /// New for an initial member, Existing otherwise.
+    state: InitialState,
+    /// The initial cluster the Pod starts with.
+    initial_cluster: &'a [(String, String)],
+    /// The etcd version it runs.
+    version: EtcdVersion,
+}
+
 async fn create_member(
     client: &kube::Client,
     cluster: &EtcdCluster,
     id: &Identity,
-    member: &str,
-    state: InitialState,
-    initial_cluster: &[(String, String)],
-    version: EtcdVersion,
+    operator_image: &str,
+    new: NewMember<'_>,
 ) -> Result<(), ActError> {
+    let NewMember { name: member, state, initial_cluster, version } = new;
     let namespace = id.namespace.clone();
     if let Some(claim) = pvc::member_claim(cluster, member)? {
         create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
     }
     let version = version.to_string();
     let token = token(id);
-    let pod =
-        member_pod(cluster, &MemberPod { member, version: &version, initial_cluster, state, token: &token })?;
+    let pod = member_pod(
+        cluster,
+        &MemberPod { member, version: &version, initial_cluster, state, token: &token, operator_image },
+    )?;
     create(&Api::<Pod>::namespaced(client.clone(), &namespace), &pod).await?;
     Ok(())
 }
@@ -135,6 +148,7 @@ pub async fn act(
     client: &kube::Client,
     cluster: &EtcdCluster,
     id: &Identity,
+    operator_image: &str,
     observation: &Observation,
     step: &Step,
 ) -> Result<(), ActError> {
@@ -143,15 +157,17 @@ pub async fn act(
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
         Step::Bootstrap { missing, initial_cluster, version } => {
             for member in missing {
-                create_member(client, cluster, id, member, InitialState::New, initial_cluster, *version)
-                    .await?;
+                let new =
+                    NewMember { name: member, state: InitialState::New, initial_cluster, version: *version };
+                create_member(client, cluster, id, operator_image, new).await?;
             }
         }
         Step::CreatePod { member, state, initial_cluster, version, keep_data } => {
             if *keep_data {
                 require_data(client, id, member).await?;
             }
-            create_member(client, cluster, id, member, *state, initial_cluster, *version).await?;
+            let new = NewMember { name: member, state: *state, initial_cluster, version: *version };
+            create_member(client, cluster, id, operator_image, new).await?;
         }
         Step::TakeSnapshot { backup } => {
             let destination = cluster.spec.backup.as_ref().map(|b| b.destination.clone()).unwrap_or_default();

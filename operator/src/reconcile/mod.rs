@@ -35,6 +35,8 @@ pub struct Context {
     pub recorder: Recorder,
     /// What the operator counts.
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
+    /// The operator's own image, for the seed steps of a restoring member's Pod.
+    pub operator_image: String,
     /// When the Services and disruption budget of each cluster (by UID) were last applied,
     /// for which generation and with which `minAvailable`.
     pub base_applied: std::sync::Mutex<std::collections::HashMap<String, BaseApplied>>,
@@ -238,7 +240,7 @@ async fn carry_out(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.uid.clone(), BaseApplied { generation, min_available, at: now });
     }
-    act::act(&ctx.client, cluster, id, observation, step).await
+    act::act(&ctx.client, cluster, id, &ctx.operator_image, observation, step).await
 }
 
 /// Forgets the clusters whose base objects were not applied for two refresh periods: every

@@ -52,6 +52,8 @@ pub struct MemberPod<'a> {
     pub state: InitialState,
     /// `--initial-cluster-token`, which keeps members of different clusters apart.
     pub token: &'a str,
+    /// The operator's own image, which the seed steps of a restoring member run.
+    pub operator_image: &'a str,
 }
 
 /// The initial cluster state a member Pod was created with, read from its
@@ -192,7 +194,6 @@ fn seed_containers(
         None => return Err(BuildError::SnapshotUnresolved),
     };
     let etcd_image = image(cluster, spec.version);
-    let operator_image = crate::restore::operator_image();
     let version = spec.version.trim_start_matches('v');
     let seed = crate::restore::seed::Seed {
         member: spec.member,
@@ -200,7 +201,7 @@ fn seed_containers(
         token: spec.token,
         etcd_image: &etcd_image,
         version,
-        operator_image: &operator_image,
+        operator_image: spec.operator_image,
         source,
         sha256: bootstrap.from_snapshot.sha256.as_deref(),
     };
@@ -291,6 +292,8 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
     use super::super::testing::{NAMESPACE, UID, cluster};
+
+    const OPERATOR_IMAGE: &str = "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0";
     use super::*;
 
     fn initial(members: &[&str]) -> Vec<(String, String)> {
@@ -303,7 +306,14 @@ mod tests {
         initial_cluster: &[(String, String)],
         state: InitialState,
     ) -> Pod {
-        let spec = MemberPod { member, version: "3.5.30", initial_cluster, state, token: "demo-tok" };
+        let spec = MemberPod {
+            member,
+            version: "3.5.30",
+            initial_cluster,
+            state,
+            token: "demo-tok",
+            operator_image: OPERATOR_IMAGE,
+        };
         member_pod(c, &spec).expect("valid member")
     }
 
@@ -464,6 +474,7 @@ mod tests {
             initial_cluster: &members,
             state: InitialState::New,
             token: "t",
+            operator_image: OPERATOR_IMAGE,
         };
         let pod = member_pod(&c, &spec).expect("valid");
         assert_eq!(etcd(&pod).image.as_deref(), Some("quay.io/coreos/etcd:v3.4.23"));
@@ -667,6 +678,7 @@ mod tests {
             initial_cluster: &others,
             state: InitialState::Existing,
             token: "t",
+            operator_image: OPERATOR_IMAGE,
         };
         let err = member_pod(&c, &spec).expect_err("demo-2 is not listed");
         assert_eq!(
@@ -690,6 +702,7 @@ mod tests {
             initial_cluster: &members,
             state: InitialState::New,
             token: "t",
+            operator_image: OPERATOR_IMAGE,
         };
         assert!(matches!(member_pod(&cluster(), &spec), Err(BuildError::ForeignMember { .. })));
 

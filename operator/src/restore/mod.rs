@@ -10,7 +10,7 @@ pub mod plan;
 pub mod receive;
 pub mod seed;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -37,22 +37,6 @@ pub const RESTORED_BY_ANNOTATION: &str = "etcd.kubectl-etcd.dev/restored-by";
 
 /// How soon a restore in progress is looked at again.
 pub const RECHECK: Duration = Duration::from_secs(2);
-
-static OPERATOR_IMAGE: OnceLock<String> = OnceLock::new();
-
-/// Sets the operator's own image, which restoring members run to fetch their snapshot. Set
-/// once at start; later calls are ignored.
-pub fn set_operator_image(image: String) {
-    let _ = OPERATOR_IMAGE.set(image);
-}
-
-/// The operator's own image: as set at start, else this release's.
-pub fn operator_image() -> String {
-    OPERATOR_IMAGE
-        .get()
-        .cloned()
-        .unwrap_or_else(|| format!("ghcr.io/kubectl-etcd/etcd-operator:v{}", env!("CARGO_PKG_VERSION")))
-}
 
 /// Why a reconcile of a restore failed; retried.
 #[derive(Debug, thiserror::Error)]
