@@ -79,14 +79,20 @@ check_rust() {
   ok rust "$v, with rustfmt and clippy"
 }
 
-check_nextest() {
-  local v
-  if v="$(cargo nextest --version 2>/dev/null | head -1)" && [ -n "$v" ]; then
-    ok nextest "$v"
+# Runs a command that prints a version: ok with its first line, else MISSING with the remedy.
+check_runs() { # name remedy command...
+  local name="$1" remedy="$2" v
+  shift 2
+  if v="$("$@" 2>/dev/null | head -1)" && [ -n "$v" ]; then
+    ok "$name" "$v"
   else
-    bad nextest "cargo nextest does not run: cargo install --locked cargo-nextest"
+    bad "$name" "$remedy"
     return 1
   fi
+}
+
+check_nextest() {
+  check_runs nextest "cargo nextest does not run: cargo install --locked cargo-nextest" cargo nextest --version
 }
 
 check_protoc() {
@@ -167,13 +173,8 @@ check_python() {
 }
 
 check_kubectl() {
-  local v
-  if v="$(/usr/bin/kubectl version --client 2>/dev/null | head -1)" && [ -n "$v" ]; then
-    ok kubectl "$v"
-  else
-    bad kubectl "/usr/bin/kubectl does not run: install kubectl 1.26 or newer there (not packaged by Debian; https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)"
-    return 1
-  fi
+  check_runs kubectl "/usr/bin/kubectl does not run: install kubectl 1.26 or newer there (not packaged by Debian; https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)" \
+    /usr/bin/kubectl version --client
 }
 
 # The text a binary of the etcd build prints for its version: `etcd --version`'s

@@ -51,6 +51,23 @@ enum Command {
     },
 }
 
+/// Where a fetched or received snapshot goes, and the data folder it must not overwrite.
+#[derive(clap::Args)]
+struct SnapshotTarget {
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    /// The staging folder `snapshot restore` writes into; removed here.
+    #[arg(long)]
+    staging: PathBuf,
+    /// etcd's data folder: member data there that this restore did not install is refused.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// The new cluster's token, recorded by `snapshot install`.
+    #[arg(long)]
+    token: String,
+}
+
 #[derive(Subcommand)]
 enum SnapshotCommand {
     /// Download a snapshot into FILE (via FILE.part, fsynced, checked against etcd's hash and
@@ -62,18 +79,8 @@ enum SnapshotCommand {
         /// SHA-256 the snapshot must have.
         #[arg(long)]
         sha256: Option<String>,
-        /// The file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// The staging folder `snapshot restore` writes into; removed here.
-        #[arg(long)]
-        staging: PathBuf,
-        /// etcd's data folder: member data there that this restore did not install is refused.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// The new cluster's token, recorded by `snapshot install`.
-        #[arg(long)]
-        token: String,
+        #[command(flatten)]
+        into: SnapshotTarget,
     },
     /// Wait for the snapshot to be uploaded (`PUT /snapshot`, as `kubectl etcd restore --from
     /// FILE` does through a port-forward), check it against --sha256 and etcd's hash, write it
@@ -85,18 +92,8 @@ enum SnapshotCommand {
         /// SHA-256 the snapshot must have.
         #[arg(long)]
         sha256: String,
-        /// The file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// The staging folder `snapshot restore` writes into; removed here.
-        #[arg(long)]
-        staging: PathBuf,
-        /// etcd's data folder: member data there that this restore did not install is refused.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// The new cluster's token, recorded by `snapshot install`.
-        #[arg(long)]
-        token: String,
+        #[command(flatten)]
+        into: SnapshotTarget,
         /// How long to wait for the upload before failing (the container is then restarted).
         #[arg(long, default_value = "3600")]
         wait_seconds: u64,
@@ -125,7 +122,8 @@ enum LogFormat {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Snapshot(SnapshotCommand::Fetch { source, sha256, out, staging, data_dir, token }) => {
+        Command::Snapshot(SnapshotCommand::Fetch { source, sha256, into }) => {
+            let SnapshotTarget { out, staging, data_dir, token } = into;
             let source: shared::crd::StorageLocation =
                 serde_json::from_str(&source).context("--source is not a storage location in JSON")?;
             let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
@@ -141,15 +139,8 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }
-        Command::Snapshot(SnapshotCommand::Receive {
-            listen,
-            sha256,
-            out,
-            staging,
-            data_dir,
-            token,
-            wait_seconds,
-        }) => {
+        Command::Snapshot(SnapshotCommand::Receive { listen, sha256, into, wait_seconds }) => {
+            let SnapshotTarget { out, staging, data_dir, token } = into;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let wait = std::time::Duration::from_secs(wait_seconds);
             let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };

@@ -15,7 +15,34 @@ use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
 use serde_json::json;
-use shared::crd::{BackupPhase, EtcdCluster, RestorePhase};
+use shared::crd::{BackupPhase, EtcdCluster, EtcdRestore, RestorePhase};
+
+/// Creates EtcdRestore `name` with `spec`, waits until it has Failed, prints why.
+async fn refused(
+    client: &kube::Client,
+    name: &str,
+    spec: serde_json::Value,
+) -> shared::crd::EtcdRestoreStatus {
+    let restores = create_restore(client, name, spec).await;
+    let (failed, _) = wait_restore(&restores, name, 60, |s| s.phase == Some(RestorePhase::Failed)).await;
+    println!(
+        "{name}: {} — {}",
+        failed.reason.as_deref().unwrap_or("?"),
+        failed.message.as_deref().unwrap_or("?")
+    );
+    failed
+}
+
+/// A running single-member cluster `demo` whose claim is kept when it is deleted.
+async fn retained_single(client: &kube::Client, what: &str) -> Api<EtcdCluster> {
+    let clusters = create_cluster(
+        client,
+        json!({"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
+    )
+    .await;
+    wait_running(&clusters, 1, what).await;
+    clusters
+}
 
 /// A one-shot EtcdBackup `name` of `demo` into a new local folder, once it has ended.
 async fn file_backup(
@@ -53,18 +80,13 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&corrupt, &bytes).expect("corrupt copy");
-    let restores = create_restore(
+    let restores: Api<EtcdRestore> = Api::namespaced(sb.client.clone(), "default");
+    let failed = refused(
         &sb.client,
         "corrupt",
         json!({"clusterName": "bad-a", "source": {"location": {"url": format!("file://{}", corrupt.display())}}, "size": 3, "version": "3.5.30"}),
     )
     .await;
-    let (failed, _) = wait_restore(&restores, "corrupt", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
-    println!(
-        "corrupt: {} — {}",
-        failed.reason.as_deref().unwrap_or("?"),
-        failed.message.as_deref().unwrap_or("?")
-    );
     assert_eq!(failed.reason.as_deref(), Some("SnapshotCorrupt"));
     assert!(failed.conditions.iter().any(|c| c.type_ == "Failed" && c.reason == "SnapshotCorrupt"));
 
@@ -80,18 +102,12 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
     assert_eq!(failed.reason.as_deref(), Some("SnapshotCorrupt"), "{failed:#?}");
 
     // A snapshot that is not there.
-    create_restore(
+    let failed = refused(
         &sb.client,
         "missing",
         json!({"clusterName": "bad-c", "source": {"location": {"url": format!("file://{}/demo/missing.db", root.path().display())}}, "version": "3.5.30"}),
     )
     .await;
-    let (failed, _) = wait_restore(&restores, "missing", 60, |s| s.phase == Some(RestorePhase::Failed)).await;
-    println!(
-        "missing: {} — {}",
-        failed.reason.as_deref().unwrap_or("?"),
-        failed.message.as_deref().unwrap_or("?")
-    );
     assert_eq!(failed.reason.as_deref(), Some("SnapshotNotFound"));
 
     // A backup that does not exist.
@@ -103,26 +119,8 @@ async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
 
     // Nothing was half-created: no cluster, Pod or claim of any refused restore.
     assert_eq!(cluster_names(&sb.client).await, ["demo"]);
-    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
-    let claims: Api<PersistentVolumeClaim> = Api::namespaced(sb.client.clone(), "default");
-    let leftovers: Vec<String> = pods
-        .list(&Default::default())
-        .await
-        .expect("pods")
-        .items
-        .iter()
-        .map(kube::ResourceExt::name_any)
-        .chain(
-            claims
-                .list(&Default::default())
-                .await
-                .expect("claims")
-                .items
-                .iter()
-                .map(kube::ResourceExt::name_any),
-        )
-        .filter(|n| n.starts_with("bad-"))
-        .collect();
+    let mut leftovers = names_of::<Pod>(&sb.client, "bad-").await;
+    leftovers.extend(names_of::<PersistentVolumeClaim>(&sb.client, "data-bad-").await);
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // Restoring into a name that exists is refused, and the existing cluster is untouched.
@@ -194,11 +192,22 @@ async fn value_of(ip: &str, key: &str) -> Option<String> {
 
 /// Names of the claims in `default` that start with `prefix`.
 async fn claim_names(client: &kube::Client, prefix: &str) -> Vec<String> {
-    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "default");
-    claims
+    names_of::<PersistentVolumeClaim>(client, prefix).await
+}
+
+/// Names of the objects of kind `K` in `default` that start with `prefix`.
+async fn names_of<K>(client: &kube::Client, prefix: &str) -> Vec<String>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let objects: Api<K> = Api::namespaced(client.clone(), "default");
+    objects
         .list(&Default::default())
         .await
-        .expect("claims")
+        .expect("list")
         .items
         .iter()
         .map(kube::ResourceExt::name_any)
@@ -215,12 +224,7 @@ async fn a_restore_refuses_the_claims_a_deleted_cluster_retained() {
     let sb = sandbox().await;
     let operator = operator(&sb.client);
     let started = std::time::Instant::now();
-    let clusters = create_cluster(
-        &sb.client,
-        json!({"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
-    )
-    .await;
-    wait_running(&clusters, 1, "create").await;
+    let clusters = retained_single(&sb.client, "create").await;
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     let mut etcd = etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("connect");
     etcd.put("k", "1", None).await.expect("k=1");
@@ -315,12 +319,7 @@ async fn a_restore_refuses_the_claims_a_deleted_cluster_retained() {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     // The retained data is as it was: a cluster of that name started on it serves k=2.
-    let clusters = create_cluster(
-        &sb.client,
-        json!({"size": 1, "version": "3.5.30", "storage": {"retainPolicy": "Retain"}}),
-    )
-    .await;
-    wait_running(&clusters, 1, "restart on the retained claim").await;
+    let clusters = retained_single(&sb.client, "restart on the retained claim").await;
     let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     assert_eq!(value_of(&ip, "k").await.as_deref(), Some("2"), "the acknowledged write is kept");
     clusters.delete("demo", &Default::default()).await.expect("cluster deleted");

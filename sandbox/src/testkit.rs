@@ -105,19 +105,10 @@ impl TestSandbox {
 /// returns what it printed.
 pub async fn etcdctl(version: &str, ip: &str, args: &[&str]) -> Result<String, TestSandboxError> {
     let build = crate::etcd_builds::locate(version)?;
-    let failed = |message: String| TestSandboxError::Etcdctl { args: args.join(" "), message };
-    let out = tokio::process::Command::new(build.etcdctl())
-        .env("ETCDCTL_API", "3")
-        .arg(format!("--endpoints=http://{ip}:2379"))
-        .arg("--command-timeout=5s")
-        .args(args)
-        .output()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    if !out.status.success() {
-        return Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let mut command = tokio::process::Command::new(build.etcdctl());
+    command.env("ETCDCTL_API", "3").arg(format!("--endpoints=http://{ip}:2379")).arg("--command-timeout=5s");
+    let out = output_of(command.args(args), &args.join(" ")).await?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// `etcdutl snapshot status -w json` of etcd `version` (3.5 or later) on a snapshot file:
@@ -127,18 +118,22 @@ pub async fn snapshot_status(
     file: &std::path::Path,
 ) -> Result<serde_json::Value, TestSandboxError> {
     let build = crate::etcd_builds::locate(version)?;
-    let failed = |message: String| TestSandboxError::Etcdctl {
-        args: format!("etcdutl snapshot status {}", file.display()),
-        message,
-    };
-    let out = tokio::process::Command::new(build.dir.join("etcdutl"))
-        .args(["snapshot", "status", "-w", "json"])
-        .arg(file)
-        .output()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
+    let described = format!("etcdutl snapshot status {}", file.display());
+    let mut command = tokio::process::Command::new(build.dir.join("etcdutl"));
+    let out = output_of(command.args(["snapshot", "status", "-w", "json"]).arg(file), &described).await?;
+    serde_json::from_slice(&out)
+        .map_err(|e| TestSandboxError::Etcdctl { args: described, message: e.to_string() })
+}
+
+/// What `command` printed on stdout, or its stderr as the error when it fails.
+async fn output_of(
+    command: &mut tokio::process::Command,
+    described: &str,
+) -> Result<Vec<u8>, TestSandboxError> {
+    let failed = |message: String| TestSandboxError::Etcdctl { args: described.to_string(), message };
+    let out = command.output().await.map_err(|e| failed(e.to_string()))?;
     if !out.status.success() {
         return Err(failed(String::from_utf8_lossy(&out.stderr).into_owned()));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| failed(e.to_string()))
+    Ok(out.stdout)
 }
