@@ -20,48 +20,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let voters = members.iter().filter(|m| !m.learner).count();
     let healthy_voters = members.iter().filter(|m| !m.learner && m.healthy).count();
     let desired = cluster.spec.size;
-    let state_of =
-        |id: u64| membership.and_then(|m| m.states.iter().find(|(i, _)| *i == id).map(|(_, s)| s.clone()));
-    let mut member_statuses: Vec<MemberStatus> = members
-        .iter()
-        .map(|m| {
-            let state = state_of(m.id);
-            let member_name = if m.name.is_empty() {
-                cluster
-                    .namespace()
-                    .and_then(|namespace| names::member_of_peer_url(&m.peer_url, &name, &namespace))
-                    .unwrap_or_default()
-            } else {
-                m.name.clone()
-            };
-            MemberStatus {
-                name: member_name,
-                id: Some(format!("{:x}", m.id)),
-                version: state.as_ref().map(|s| s.version.clone()),
-                role: Some(m.role()),
-                healthy: m.healthy,
-                db_size_bytes: state.as_ref().map(|s| s.db_size),
-                raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),
-                message: (!m.healthy).then(|| {
-                    let alarms = membership.map(|m| m.alarms.as_slice()).unwrap_or_default();
-                    let problems = crate::etcd::health_problems(m.id, state.as_ref(), alarms);
-                    if problems.is_empty() { "unhealthy".to_string() } else { problems.join("; ") }
-                }),
-            }
-        })
-        .collect();
-    // Members whose Pod cannot run say why (e.g. an image that cannot be pulled).
-    let failures: Vec<(String, String)> = observation
-        .pods
-        .iter()
-        .filter_map(|p| super::observe::pod_failure(p).map(|f| (p.name_any(), f)))
-        .collect();
-    for member in &mut member_statuses {
-        if let Some((_, failure)) = failures.iter().find(|(pod, _)| *pod == member.name) {
-            member.message = Some(failure.clone());
-        }
-    }
-    member_statuses.sort_by_key(|m| names::member_index(&name, &m.name).unwrap_or(usize::MAX));
+    let failures = pod_failures(observation);
+    let member_statuses = member_statuses(cluster, observation, &failures);
     let versions: Vec<String> = member_statuses.iter().filter_map(|m| m.version.clone()).collect();
     let current_version = versions
         .iter()
@@ -146,16 +106,9 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
             &now,
         ),
     ];
-    let mut warnings = Vec::new();
-    if desired % 2 == 0 {
-        warnings.push(format!(
-            "size {desired} is even: it tolerates no more failed members than size {} and makes every write wait for one more member",
-            desired - 1
-        ));
-    }
     let running =
         current_version.as_deref().or(previous.current_version.as_deref()).and_then(|v| v.parse().ok());
-    warnings.extend(advisory_warning(&name, running));
+    let warnings = warnings(&name, desired, running);
     EtcdClusterStatus {
         phase: Some(phase),
         observed_generation: cluster.metadata.generation,
@@ -221,6 +174,79 @@ pub fn unsupported(cluster: &EtcdCluster, reason: Reason, message: &str, now: Ti
         last_backup: None,
         ..previous
     }
+}
+
+/// Each member as the status shows it, in name order: etcd's view, and why its Pod cannot
+/// run when it cannot.
+fn member_statuses(
+    cluster: &EtcdCluster,
+    observation: &Observation,
+    failures: &[(String, String)],
+) -> Vec<MemberStatus> {
+    let name = cluster.name_any();
+    let membership = observation.membership.as_ref();
+    let members = membership.map(|m| m.members.as_slice()).unwrap_or_default();
+    let state_of =
+        |id: u64| membership.and_then(|m| m.states.iter().find(|(i, _)| *i == id).map(|(_, s)| s.clone()));
+    let mut member_statuses: Vec<MemberStatus> = members
+        .iter()
+        .map(|m| {
+            let state = state_of(m.id);
+            let member_name = if m.name.is_empty() {
+                cluster
+                    .namespace()
+                    .and_then(|namespace| names::member_of_peer_url(&m.peer_url, &name, &namespace))
+                    .unwrap_or_default()
+            } else {
+                m.name.clone()
+            };
+            MemberStatus {
+                name: member_name,
+                id: Some(format!("{:x}", m.id)),
+                version: state.as_ref().map(|s| s.version.clone()),
+                role: Some(m.role()),
+                healthy: m.healthy,
+                db_size_bytes: state.as_ref().map(|s| s.db_size),
+                raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),
+                message: (!m.healthy).then(|| {
+                    let alarms = membership.map(|m| m.alarms.as_slice()).unwrap_or_default();
+                    let problems = crate::etcd::health_problems(m.id, state.as_ref(), alarms);
+                    if problems.is_empty() { "unhealthy".to_string() } else { problems.join("; ") }
+                }),
+            }
+        })
+        .collect();
+    // Members whose Pod cannot run say why (e.g. an image that cannot be pulled).
+    for member in &mut member_statuses {
+        if let Some((_, failure)) = failures.iter().find(|(pod, _)| *pod == member.name) {
+            member.message = Some(failure.clone());
+        }
+    }
+    member_statuses.sort_by_key(|m| names::member_index(&name, &m.name).unwrap_or(usize::MAX));
+    member_statuses.sort_by_key(|m| names::member_index(&name, &m.name).unwrap_or(usize::MAX));
+    member_statuses
+}
+
+/// The member Pods that cannot run, and why (`ErrImagePull`, `CrashLoopBackOff`, ...).
+fn pod_failures(observation: &Observation) -> Vec<(String, String)> {
+    observation
+        .pods
+        .iter()
+        .filter_map(|p| super::observe::pod_failure(p).map(|f| (p.name_any(), f)))
+        .collect()
+}
+
+/// Warnings about the spec and the version the cluster runs.
+fn warnings(cluster: &str, desired: i32, running: Option<EtcdVersion>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if desired % 2 == 0 {
+        warnings.push(format!(
+            "size {desired} is even: it tolerates no more failed members than size {} and makes every write wait for one more member",
+            desired - 1
+        ));
+    }
+    warnings.extend(advisory_warning(cluster, running));
+    warnings
 }
 
 /// Whether `next` says something `previous` did not (the health-check time aside).
