@@ -51,32 +51,10 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let degraded =
         members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. }) || !failures.is_empty();
     let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
-    let (degraded_reason, degraded_message) = match step {
-        Step::Refuse { reason: Refusal::UpgradeRefused, message } => {
-            (Reason::UpgradeRefused, message.clone())
-        }
-        Step::Refuse { reason: Refusal::VersionRefused, message } => {
-            (Reason::VersionRefused, message.clone())
-        }
-        Step::Refuse { message, .. } => (Reason::MembersUnhealthy, message.clone()),
-        _ if !failures.is_empty() => {
-            (Reason::MemberFailing, failing_message(&failures, observation, &current))
-        }
-        _ if degraded => {
-            let down: Vec<&str> =
-                member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
-            (Reason::MembersUnhealthy, format!("unhealthy: {}", down.join(", ")))
-        }
-        _ => (Reason::AllMembersHealthy, "every member answers".to_string()),
-    };
-    let (available_reason, available_message) = match step {
-        Step::Refuse { reason: Refusal::QuorumLost, message } => (Reason::QuorumLost, message.clone()),
-        _ if available => {
-            (Reason::QuorumHealthy, format!("{healthy_voters} of {voters} voting members healthy"))
-        }
-        _ if members.is_empty() => (Reason::NoMembers, "no member answers yet".to_string()),
-        _ => (Reason::QuorumLost, format!("{healthy_voters} of {voters} voting members healthy")),
-    };
+    let (degraded_reason, degraded_message) =
+        degraded_because(step, degraded, &failures, observation, &current, &member_statuses);
+    let (available_reason, available_message) =
+        available_because(step, available, members.is_empty(), healthy_voters, voters);
     let conditions = vec![
         condition(
             &previous,
@@ -173,6 +151,51 @@ pub fn unsupported(cluster: &EtcdCluster, reason: Reason, message: &str, now: Ti
         selector: Some(names::selector_string(&names::selector_labels(&cluster.name_any()))),
         last_backup: None,
         ..previous
+    }
+}
+
+/// The reason and message of the Degraded condition.
+fn degraded_because(
+    step: &Step,
+    degraded: bool,
+    failures: &[(String, String)],
+    observation: &Observation,
+    current: &str,
+    member_statuses: &[MemberStatus],
+) -> (Reason, String) {
+    match step {
+        Step::Refuse { reason: Refusal::UpgradeRefused, message } => {
+            (Reason::UpgradeRefused, message.clone())
+        }
+        Step::Refuse { reason: Refusal::VersionRefused, message } => {
+            (Reason::VersionRefused, message.clone())
+        }
+        Step::Refuse { message, .. } => (Reason::MembersUnhealthy, message.clone()),
+        _ if !failures.is_empty() => (Reason::MemberFailing, failing_message(failures, observation, current)),
+        _ if degraded => {
+            let down: Vec<&str> =
+                member_statuses.iter().filter(|m| !m.healthy).map(|m| m.name.as_str()).collect();
+            (Reason::MembersUnhealthy, format!("unhealthy: {}", down.join(", ")))
+        }
+        _ => (Reason::AllMembersHealthy, "every member answers".to_string()),
+    }
+}
+
+/// The reason and message of the Available condition.
+fn available_because(
+    step: &Step,
+    available: bool,
+    no_members: bool,
+    healthy_voters: usize,
+    voters: usize,
+) -> (Reason, String) {
+    match step {
+        Step::Refuse { reason: Refusal::QuorumLost, message } => (Reason::QuorumLost, message.clone()),
+        _ if available => {
+            (Reason::QuorumHealthy, format!("{healthy_voters} of {voters} voting members healthy"))
+        }
+        _ if no_members => (Reason::NoMembers, "no member answers yet".to_string()),
+        _ => (Reason::QuorumLost, format!("{healthy_voters} of {voters} voting members healthy")),
     }
 }
 
