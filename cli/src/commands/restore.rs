@@ -19,9 +19,9 @@ use crate::wait;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     kubectl etcd restore demo2 --from demo-20250101-020000 --wait      # an EtcdBackup\n  \
-    kubectl etcd restore demo2 --from s3://backups/etcd/demo/x.db --version 3.5.1 \\\n      \
+    kubectl etcd restore demo2 --from s3://backups/etcd/demo/x.db --version 3.5.30 \\\n      \
     --credentials-secret s3-creds --s3-endpoint http://minio:9000 --s3-path-style --size 3 --wait\n\n\
-    kubectl etcd restore demo2 --from ./demo.db --version 3.5.1 --wait  # a local file\n\n\
+    kubectl etcd restore demo2 --from ./demo.db --version 3.5.30 --wait  # a local file\n\n\
     The snapshot is checked (its SHA-256 and etcd's own hash) before anything is created: a \
     missing or damaged snapshot fails the restore with a reason and creates no cluster. A local \
     FILE (a path with a '/', or a file that exists) is checked here, then uploaded through the \
@@ -185,6 +185,10 @@ async fn check_file(path: &std::path::Path, expected: Option<&str>) -> Result<Sn
 /// Runs the command: resolves `--from` (checking a FILE here), creates the EtcdRestore,
 /// uploads a FILE, and with `--wait` follows the restore to its end.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> {
+    if let Some(reason) = args.version.as_deref().and_then(refuse_version) {
+        eprintln!("refused: {reason}; nothing was changed");
+        return Ok(Outcome::Refused);
+    }
     let snapshot = match resolve(args).await {
         ControlFlow::Continue(snapshot) => snapshot,
         ControlFlow::Break(outcome) => return Ok(outcome),
@@ -203,6 +207,17 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RestoreError> 
         return Ok(Outcome::Success);
     }
     wait(&connection, api, &restore_name(args), args, started).await
+}
+
+/// Why `--version` cannot be the new cluster's version, by the rules a new cluster's version
+/// follows (`shared::version::check_new_cluster_version`), or `None`.
+fn refuse_version(text: &str) -> Option<String> {
+    match text.parse::<shared::version::EtcdVersion>() {
+        Ok(version) => {
+            shared::version::check_new_cluster_version(version, false).err().map(|e| e.to_string())
+        }
+        Err(error) => Some(error.to_string()),
+    }
 }
 
 /// What `--from` names; a FILE is checked first, and one that cannot be restored is refused
@@ -319,6 +334,14 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+
+    #[test]
+    fn a_version_a_new_cluster_must_not_start_at_is_refused_before_anything_is_sent() {
+        assert_eq!(refuse_version("3.5.30"), None);
+        let advised = refuse_version("3.5.1").expect("refused");
+        assert!(advised.contains("must not hold data") && advised.contains("Choose 3.5.30"), "{advised}");
+        assert!(refuse_version("3.5").is_some_and(|r| r.contains("MAJOR.MINOR.PATCH")));
+    }
 
     /// The source as the API receives it.
     fn source_json(args: &Args, snapshot: &Snapshot) -> Value {

@@ -110,7 +110,9 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         Ok(target) => target,
         Err((reason, message)) => {
             let status = report::unsupported(&cluster, reason, &message, now());
-            write_status(&ctx, &cluster, &id, &status).await?;
+            if report::changed(cluster.status.as_ref(), &status) {
+                write_status(&ctx, &cluster, &id, &status).await?;
+            }
             return Ok(Action::await_change());
         }
     };
@@ -190,17 +192,14 @@ async fn report(
     Ok(())
 }
 
-/// Writes `status` unless nothing changed. `lastBackup` belongs to the backup controller,
-/// which records it on its own, so a reconcile never removes it.
+/// Writes `status`. `lastBackup` belongs to the backup controller, which records it on its
+/// own, so a reconcile never removes it.
 async fn write_status(
     ctx: &Context,
     cluster: &EtcdCluster,
     id: &Identity,
     status: &EtcdClusterStatus,
 ) -> Result<(), ReconcileError> {
-    if cluster.status.as_ref() == Some(status) {
-        return Ok(());
-    }
     let patch = crate::status_patch::status_patch(cluster.status.as_ref(), status, &["lastBackup"]);
     Api::<EtcdCluster>::namespaced(ctx.client.clone(), &id.namespace)
         .patch_status(&id.name, &PatchParams::default(), &Patch::Merge(patch))

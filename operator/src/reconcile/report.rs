@@ -6,6 +6,7 @@ use kube::ResourceExt;
 use shared::conditions::{ConditionType, Reason};
 use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole, MemberStatus};
 use shared::names;
+use shared::plan::meaning::refusal_reason;
 use shared::plan::membership::{Refusal, Step};
 use shared::version::EtcdVersion;
 
@@ -164,13 +165,7 @@ fn degraded_because(
     member_statuses: &[MemberStatus],
 ) -> (Reason, String) {
     match step {
-        Step::Refuse { reason: Refusal::UpgradeRefused, message } => {
-            (Reason::UpgradeRefused, message.clone())
-        }
-        Step::Refuse { reason: Refusal::VersionRefused, message } => {
-            (Reason::VersionRefused, message.clone())
-        }
-        Step::Refuse { message, .. } => (Reason::MembersUnhealthy, message.clone()),
+        Step::Refuse { reason, message } => (refusal_reason(*reason), message.clone()),
         _ if !failures.is_empty() => (Reason::MemberFailing, failing_message(failures, observation, current)),
         _ if degraded => {
             let down: Vec<&str> =
