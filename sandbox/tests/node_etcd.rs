@@ -93,6 +93,24 @@ fn netns_left(prefix: &str) -> Vec<String> {
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.starts_with(prefix)).map(String::from).collect()
 }
 
+/// `member list` as JSON once every member listed has published its client URLs (or
+/// after 10 s, so the assertions show what was listed).
+async fn published_members(ip: &str) -> (String, Vec<serde_json::Value>) {
+    let mut last = (String::new(), Vec::new());
+    for _ in 0..100 {
+        let members = etcdctl(ip, &["member", "list", "-w", "json"]).await;
+        let listed: serde_json::Value = serde_json::from_str(&members).expect("member list is JSON");
+        let entries = listed["members"].as_array().cloned().unwrap_or_default();
+        let published = entries.iter().all(|e| e["clientURLs"][0].is_string());
+        last = (members, entries);
+        if published {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    last
+}
+
 #[tokio::test]
 async fn three_etcd_pods_form_a_cluster_crashes_restart_in_place_and_image_changes_roll() {
     let sb = TestSandbox::start_with_node().await.expect("sandbox with a node starts");
@@ -117,15 +135,16 @@ async fn three_etcd_pods_form_a_cluster_crashes_restart_in_place_and_image_chang
     }
     println!("3 etcd pods ready in {:.1} s", started.elapsed().as_secs_f64());
 
-    let members = etcdctl(&ips[0], &["member", "list", "-w", "json"]).await;
-    let listed: serde_json::Value = serde_json::from_str(&members).expect("member list is JSON");
-    let entries = listed["members"].as_array().cloned().unwrap_or_default();
+    // A member's client URLs appear in the list once its own publish request has been
+    // applied by the member asked; a ready Pod's publish may still be in flight there.
+    let (members, entries) = published_members(&ips[0]).await;
     assert_eq!(entries.len(), 3, "{members}");
     for entry in &entries {
         let name = entry["name"].as_str().unwrap_or_default();
         assert!(MEMBERS.contains(&name), "member {name} is started (has a name): {members}");
         assert!(
-            entry["clientURLs"][0].as_str().is_some_and(|u| u.contains(".demo.default.svc.cluster.local"))
+            entry["clientURLs"][0].as_str().is_some_and(|u| u.contains(".demo.default.svc.cluster.local")),
+            "member {name} advertises its DNS name: {members}"
         );
     }
     etcdctl(&ips[0], &["put", "greeting", "written-through-demo-0"]).await;
