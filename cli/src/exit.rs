@@ -10,6 +10,8 @@
 //! | 5 | the cluster is unavailable: quorum is lost or no member answers |
 //! | 6 | a wait timed out before the cluster got there |
 //! | 7 | a local file could not be written (`backup --download`); no partial file is left |
+//! | 8 | declined or interrupted (Ctrl-C) at a question on the terminal; nothing was changed |
+//! | 130 | interrupted (Ctrl-C) while no question was asked, e.g. during `--wait`; what was sent stands |
 
 use std::process::ExitCode;
 
@@ -22,7 +24,9 @@ pub const HELP: &str = "Exit codes:\n  \
     4  cluster degraded (status, or after --wait)\n  \
     5  cluster unavailable (status, or after --wait)\n  \
     6  --wait timed out\n  \
-    7  local file not written (backup --download)";
+    7  local file not written (backup --download)\n  \
+    8  declined or interrupted at a question, nothing changed\n  \
+    130 interrupted (Ctrl-C) otherwise; what was already sent stands";
 
 /// What a command's outcome means to a script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +43,10 @@ pub enum Outcome {
     TimedOut,
     /// A local file could not be written (nothing partial is left behind).
     IoFailed,
+    /// The person declined, or interrupted a question: nothing was changed.
+    Declined,
+    /// The command line lacks an argument that only a terminal would have been asked for.
+    Usage,
 }
 
 /// Code for an error that stopped the command.
@@ -46,6 +54,12 @@ pub const ERROR: u8 = 1;
 
 /// Code for a wrong command line (what clap exits with too).
 pub const USAGE: u8 = 2;
+
+/// Code for a question declined or interrupted: nothing was changed.
+pub const DECLINED: u8 = 8;
+
+/// Code for Ctrl-C while no question was asked (128 + SIGINT, as a shell reports it).
+pub const INTERRUPTED: u8 = 130;
 
 impl From<Outcome> for ExitCode {
     fn from(outcome: Outcome) -> Self {
@@ -56,6 +70,8 @@ impl From<Outcome> for ExitCode {
             Outcome::Unavailable => ExitCode::from(5),
             Outcome::TimedOut => ExitCode::from(6),
             Outcome::IoFailed => ExitCode::from(7),
+            Outcome::Declined => ExitCode::from(DECLINED),
+            Outcome::Usage => ExitCode::from(USAGE),
         }
     }
 }

@@ -87,6 +87,28 @@ async fn main() -> ExitCode {
         _ => {}
     }
     let cli = Cli::parse();
+    tokio::select! {
+        biased;
+        code = run(&cli) => code,
+        _ = tokio::signal::ctrl_c() => interrupted(),
+    }
+}
+
+/// Ctrl-C: at a question nothing was changed; anywhere else what was sent stands (the
+/// operator carries a change on without the plugin). Exits at once: a question's blocking
+/// thread would keep the runtime from ending.
+fn interrupted() -> ! {
+    prompt::restore_terminal();
+    if prompt::interrupted_a_question() {
+        eprintln!("\ninterrupted: nothing was changed");
+        std::process::exit(i32::from(exit::DECLINED));
+    }
+    eprintln!("\ninterrupted");
+    std::process::exit(i32::from(exit::INTERRUPTED));
+}
+
+/// Runs the command the command line names.
+async fn run(cli: &Cli) -> ExitCode {
     let kube = &cli.kube;
     let palette = Palette::new(cli.color, Surroundings::of_stdout());
     let result: anyhow::Result<Outcome> = match &cli.command {

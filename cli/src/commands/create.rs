@@ -115,8 +115,8 @@ pub enum CreateError {
     #[error("cannot print the cluster: {0}")]
     Print(String),
     /// A question could not be asked.
-    #[error("cannot ask for the cluster's settings: {0}")]
-    Prompt(String),
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
     /// The wait could not go on.
     #[error(transparent)]
     Wait(#[from] WaitError),
@@ -133,7 +133,10 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
         if let Err(error) = build(args, namespace) {
             return refuse(&args.name, error);
         }
-        answered = wizard::ask(args)?;
+        answered = match wizard::ask(args).await {
+            Ok(answered) => answered,
+            Err(error) => return crate::prompt::not_answered("not created", error),
+        };
         &answered
     } else {
         args
@@ -160,12 +163,12 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
     }
 
     let connection = Connection::open(kube).await?;
-    if asking
-        && !wizard::confirm(&wizard::summary(&cluster, &connection.namespace))
-            .map_err(|e| CreateError::Prompt(e.to_string()))?
-    {
-        eprintln!("not created");
-        return Ok(Outcome::Refused);
+    if asking {
+        match wizard::confirm(&wizard::summary(&cluster, &connection.namespace)).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(crate::prompt::declined("not created", None)),
+            Err(error) => return crate::prompt::not_answered("not created", error),
+        }
     }
     let mut cluster = cluster;
     cluster.metadata.namespace = Some(connection.namespace.clone());

@@ -45,8 +45,8 @@ pub enum DeleteError {
     #[error(transparent)]
     Api(#[from] ApiError),
     /// The question could not be asked.
-    #[error("cannot ask for confirmation: {0}")]
-    Prompt(String),
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
     /// The wait could not go on.
     #[error("cannot follow the deletion: {0}")]
     Watch(String),
@@ -71,10 +71,10 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DeleteError> {
             "Delete etcdcluster {} in namespace {} (size {}) and {owned}?",
             args.name, connection.namespace, cluster.spec.size
         );
-        let confirmed = crate::prompt::confirm(&prompt).map_err(DeleteError::Prompt)?;
-        if !confirmed {
-            eprintln!("not deleted");
-            return Ok(Outcome::Refused);
+        match crate::prompt::confirm(prompt, false).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(crate::prompt::declined("not deleted", None)),
+            Err(error) => return crate::prompt::not_answered("not deleted", error),
         }
     }
     connection

@@ -92,8 +92,8 @@ pub enum UpgradeError {
     #[error("cannot print the plan: {0}")]
     Print(String),
     /// The question could not be asked.
-    #[error("cannot ask for confirmation: {0}")]
-    Prompt(String),
+    #[error(transparent)]
+    Prompt(#[from] crate::prompt::PromptError),
     /// The wait could not go on.
     #[error(transparent)]
     Wait(#[from] WaitError),
@@ -184,9 +184,10 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, UpgradeError> 
             "Upgrade etcdcluster {} in namespace {} from etcd {} to {target}?",
             args.name, connection.namespace, plan.from
         );
-        if !crate::prompt::confirm(&question).map_err(UpgradeError::Prompt)? {
-            eprintln!("not upgraded");
-            return Ok(Outcome::Refused);
+        match crate::prompt::confirm(question, false).await {
+            Ok(true) => {}
+            Ok(false) => return Ok(crate::prompt::declined("not upgraded", None)),
+            Err(error) => return crate::prompt::not_answered("not upgraded", error),
         }
     }
     let started = Instant::now();

@@ -4,5 +4,6 @@
 
 pub mod meaning;
 pub mod membership;
+pub mod preview;
 pub mod rollout;
 pub mod upgrade;

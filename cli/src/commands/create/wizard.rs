@@ -6,7 +6,8 @@
 use shared::crd::{DEFAULT_SIZE, EtcdCluster, MAX_SIZE, MIN_SIZE, StorageKind};
 use shared::version::{default_version, recommended_versions};
 
-use super::{Args, BuildError, CreateError, DEFAULT_STORAGE, build};
+use super::{Args, BuildError, DEFAULT_STORAGE, build};
+use crate::prompt::{self, PromptError};
 
 /// A value the wizard asks for when the command line did not give it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,24 +116,21 @@ pub(super) fn summary(cluster: &EtcdCluster, namespace: &str) -> String {
 
 /// Asks for every missing value, each checked before the next question, and returns the
 /// flags with the answers filled in.
-pub(super) fn ask(args: &Args) -> Result<Args, CreateError> {
+pub(super) async fn ask(args: &Args) -> Result<Args, PromptError> {
     let mut args = args.clone();
     for question in missing(&args) {
         let current = args.clone();
-        let answer: String = dialoguer::Input::new()
-            .with_prompt(question.prompt())
-            .default(question.default_answer())
-            .validate_with(|answer: &String| check(&current, question, answer).map(drop))
-            .interact_text()
-            .map_err(|e| CreateError::Prompt(e.to_string()))?;
-        args = check(&current, question, &answer).map_err(CreateError::Prompt)?;
+        args = prompt::text(question.prompt(), Some(question.default_answer()), move |answer: &str| {
+            check(&current, question, answer)
+        })
+        .await?;
     }
     Ok(args)
 }
 
 /// Shows the summary and asks whether to go ahead (Enter says yes).
-pub(super) fn confirm(summary: &str) -> Result<bool, dialoguer::Error> {
-    dialoguer::Confirm::new().with_prompt(summary).default(true).interact()
+pub(super) async fn confirm(summary: &str) -> Result<bool, PromptError> {
+    prompt::confirm(summary.to_string(), true).await
 }
 
 #[cfg(test)]
