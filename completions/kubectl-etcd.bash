@@ -1127,7 +1127,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__scale)
-            opts="-n -h --size --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-y -n -h --size --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -112,7 +112,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -l col
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l size -d 'New number of voting members, 1 to 9. Odd sizes are recommended' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l size -d 'New number of voting members, 1 to 9. Odd sizes are recommended. Asked for on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l context -d 'The kubeconfig context to use. Default: its current context' -r
@@ -125,6 +125,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l requ
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l color -d 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set' -r -f -a "auto\t'Colour when stdout is a terminal, unless NO_COLOR is set or TERM is dumb'
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s y -l yes -d 'Scale without showing the steps or asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l wait -d 'Wait until the cluster runs at the new size'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l to -d 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted)' -r
