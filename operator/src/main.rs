@@ -51,13 +51,10 @@ enum Command {
     },
 }
 
-/// Where a fetched or received snapshot goes, and the data folder it must not overwrite.
+/// Where a seed step stages and installs the restored member data (every seed step's flags).
 #[derive(clap::Args)]
-struct SnapshotTarget {
-    /// The file to write.
-    #[arg(long)]
-    out: PathBuf,
-    /// The staging folder `snapshot restore` writes into; removed here.
+struct SeedData {
+    /// The staging folder `snapshot restore` writes into.
     #[arg(long)]
     staging: PathBuf,
     /// etcd's data folder: member data there that this restore did not install is refused.
@@ -66,6 +63,22 @@ struct SnapshotTarget {
     /// The new cluster's token, recorded by `snapshot install`.
     #[arg(long)]
     token: String,
+}
+
+impl SeedData {
+    fn target(&self) -> etcd_operator::restore::seed::Target<'_> {
+        etcd_operator::restore::seed::Target { data_dir: &self.data_dir, token: &self.token }
+    }
+}
+
+/// Where a fetched or received snapshot goes, and the data folder it must not overwrite.
+#[derive(clap::Args)]
+struct SnapshotTarget {
+    /// The file to write.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    seed: SeedData,
 }
 
 #[derive(Subcommand)]
@@ -102,15 +115,8 @@ enum SnapshotCommand {
     /// data folder. Data installed before for the same token is kept; any other member data
     /// there is refused (`DataExists`) and left as it is.
     Install {
-        /// The folder `snapshot restore` wrote.
-        #[arg(long)]
-        staging: PathBuf,
-        /// etcd's data folder.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// The new cluster's token.
-        #[arg(long)]
-        token: String,
+        #[command(flatten)]
+        seed: SeedData,
     },
 }
 
@@ -123,37 +129,37 @@ enum LogFormat {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Snapshot(SnapshotCommand::Fetch { source, sha256, into }) => {
-            let SnapshotTarget { out, staging, data_dir, token } = into;
             let source: shared::crd::StorageLocation =
                 serde_json::from_str(&source).context("--source is not a storage location in JSON")?;
-            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let done = runtime
                 .block_on(etcd_operator::restore::seed::fetch(
                     &source,
                     sha256.as_deref(),
-                    &out,
-                    &staging,
-                    target,
+                    &into.out,
+                    &into.seed.staging,
+                    into.seed.target(),
                 ))
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }
         Command::Snapshot(SnapshotCommand::Receive { listen, sha256, into, wait_seconds }) => {
-            let SnapshotTarget { out, staging, data_dir, token } = into;
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             let wait = std::time::Duration::from_secs(wait_seconds);
-            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
             let done = runtime
                 .block_on(etcd_operator::restore::receive::receive(
-                    listen, &sha256, &out, &staging, target, wait,
+                    listen,
+                    &sha256,
+                    &into.out,
+                    &into.seed.staging,
+                    into.seed.target(),
+                    wait,
                 ))
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }
-        Command::Snapshot(SnapshotCommand::Install { staging, data_dir, token }) => {
-            let target = etcd_operator::restore::seed::Target { data_dir: &data_dir, token: &token };
-            let done = etcd_operator::restore::seed::install(&staging, target)
+        Command::Snapshot(SnapshotCommand::Install { seed }) => {
+            let done = etcd_operator::restore::seed::install(&seed.staging, seed.target())
                 .map_err(|failure| anyhow::anyhow!("{failure}"))?;
             eprintln!("{done}");
         }

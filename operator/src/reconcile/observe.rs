@@ -255,6 +255,22 @@ mod tests {
             .unwrap()
     }
 
+    /// Pods named demo-N with their IPs, nothing else observed yet.
+    fn observed(pods: &[(&str, &str)]) -> Observation {
+        Observation {
+            pods: pods.iter().map(|(name, ip)| pod(name, ip)).collect(),
+            claims: vec![],
+            services: vec![],
+            membership: None,
+            pre_upgrade_backup: None,
+        }
+    }
+
+    /// etcd's answer naming these members, with no states or alarms.
+    fn membership(members: Vec<MemberView>) -> Option<crate::etcd::Membership> {
+        Some(crate::etcd::Membership { cluster_id: 1, members, states: vec![], alarms: vec![] })
+    }
+
     fn member(name: &str, learner: bool) -> MemberView {
         MemberView {
             id: 1,
@@ -285,18 +301,8 @@ mod tests {
         // initial member, but without quorum there is no leader.
         let mut alone = member("demo-0", false);
         alone.healthy = true;
-        let mut observation = Observation {
-            pods: vec![pod("demo-0", "10.0.0.1")],
-            claims: vec![],
-            services: vec![],
-            membership: Some(crate::etcd::Membership {
-                cluster_id: 7,
-                members: vec![alone, member("demo-1", false), member("demo-2", false)],
-                states: vec![],
-                alarms: vec![],
-            }),
-            pre_upgrade_backup: None,
-        };
+        let mut observation = observed(&[("demo-0", "10.0.0.1")]);
+        observation.membership = membership(vec![alone, member("demo-1", false), member("demo-2", false)]);
         let target = "3.4.23".parse().expect("version");
         let id = Identity { namespace: "db".into(), name: "demo".into(), uid: "u".into() };
         let input = membership_input(&cluster(None), &id, target, &observation);
@@ -313,44 +319,25 @@ mod tests {
 
     #[test]
     fn membership_calls_go_to_voters_only() {
-        let mut observation = Observation {
-            pods: vec![pod("demo-0", "10.0.0.1"), pod("demo-1", "10.0.0.2"), pod("demo-2", "10.0.0.3")],
-            claims: vec![],
-            services: vec![],
-            membership: None,
-            pre_upgrade_backup: None,
-        };
+        let mut observation =
+            observed(&[("demo-0", "10.0.0.1"), ("demo-1", "10.0.0.2"), ("demo-2", "10.0.0.3")]);
         assert_eq!(voting_endpoints(&observation).len(), 3, "unknown roles: every member");
-        observation.membership = Some(crate::etcd::Membership {
-            cluster_id: 1,
-            members: vec![member("demo-0", false), member("demo-1", false), member("demo-2", true)],
-            states: vec![],
-            alarms: vec![],
-        });
+        observation.membership =
+            membership(vec![member("demo-0", false), member("demo-1", false), member("demo-2", true)]);
         assert_eq!(voting_endpoints(&observation), ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]);
     }
 
     #[test]
     fn the_census_counts_every_pod_and_the_voters_with_and_without_one() {
-        let mut observation = Observation {
-            pods: vec![pod("demo-0", "10.0.0.1"), pod("demo-1", "10.0.0.2"), pod("demo-3", "10.0.0.4")],
-            claims: vec![],
-            services: vec![],
-            membership: None,
-            pre_upgrade_backup: None,
-        };
+        let mut observation =
+            observed(&[("demo-0", "10.0.0.1"), ("demo-1", "10.0.0.2"), ("demo-3", "10.0.0.4")]);
         assert_eq!(census(&observation), Census { pods: 3, voters: None, voters_without_pod: 0 });
-        observation.membership = Some(crate::etcd::Membership {
-            cluster_id: 1,
-            members: vec![
-                member("demo-0", false),
-                member("demo-1", false),
-                member("demo-2", false),
-                member("demo-3", true),
-            ],
-            states: vec![],
-            alarms: vec![],
-        });
+        observation.membership = membership(vec![
+            member("demo-0", false),
+            member("demo-1", false),
+            member("demo-2", false),
+            member("demo-3", true),
+        ]);
         assert_eq!(
             census(&observation),
             Census { pods: 3, voters: Some(3), voters_without_pod: 1 },

@@ -76,7 +76,12 @@ mod tests {
     use super::*;
 
     /// Three voters, each with its Pod.
-    const THREE: Census = Census { pods: 3, voters: Some(3), voters_without_pod: 0 };
+    const THREE: Census = pods_and_voters(3, 3);
+
+    /// `pods` member Pods and `voters` voting members, each with its Pod.
+    const fn pods_and_voters(pods: usize, voters: usize) -> Census {
+        Census { pods, voters: Some(voters), voters_without_pod: 0 }
+    }
 
     /// How many evictions the budget allows while every member Pod is healthy (what the
     /// disruption controller computes for an integer `minAvailable`).
@@ -115,26 +120,26 @@ mod tests {
     #[test]
     fn a_settled_cluster_allows_what_its_voters_tolerate() {
         for (voters, allows) in [(1, 0), (2, 0), (3, 1), (4, 1), (5, 2)] {
-            let census = Census { pods: voters, voters: Some(voters), voters_without_pod: 0 };
+            let census = pods_and_voters(voters, voters);
             assert_eq!(allowed(voters as i32, census), allows, "{voters} voters");
         }
     }
 
     #[test]
     fn scaling_five_to_three_allows_two_while_five_vote() {
-        let five = Census { pods: 5, voters: Some(5), voters_without_pod: 0 };
+        let five = pods_and_voters(5, 5);
         assert_eq!(allowed(3, five), 2, "5 voters tolerate 2, whatever spec.size says");
     }
 
     #[test]
     fn a_replacement_with_four_voters_allows_one() {
-        let four = Census { pods: 4, voters: Some(4), voters_without_pod: 0 };
+        let four = pods_and_voters(4, 4);
         assert_eq!(allowed(3, four), 1);
     }
 
     #[test]
     fn a_learner_does_not_add_to_what_the_voters_tolerate() {
-        let with_learner = Census { pods: 4, voters: Some(3), voters_without_pod: 0 };
+        let with_learner = pods_and_voters(4, 3);
         assert_eq!(allowed(3, with_learner), 1, "3 voters + 1 learner");
     }
 
@@ -148,7 +153,7 @@ mod tests {
 
     #[test]
     fn a_single_voter_allows_none() {
-        let one = Census { pods: 1, voters: Some(1), voters_without_pod: 0 };
+        let one = pods_and_voters(1, 1);
         assert_eq!(allowed(1, one), 0);
         assert_eq!(allowed(3, one), 0, "scaling up from one member");
     }

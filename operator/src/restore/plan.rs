@@ -579,14 +579,8 @@ mod tests {
 
     #[test]
     fn events_announce_new_phases() {
-        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
-        let failed = status_of(
-            &EtcdRestoreStatus::default(),
-            RestorePhase::Failed,
-            Some("SnapshotCorrupt"),
-            "bad",
-            now,
-        );
+        let now = now();
+        let failed = corrupt("bad");
         let event = event_of(&failed).unwrap_or_else(|| panic!("an event"));
         assert_eq!(
             (event.type_, event.reason.as_str()),
@@ -601,14 +595,8 @@ mod tests {
 
     #[test]
     fn failed_and_succeeded_carry_conditions() {
-        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
-        let failed = status_of(
-            &EtcdRestoreStatus::default(),
-            RestorePhase::Failed,
-            Some("SnapshotCorrupt"),
-            "damaged",
-            now,
-        );
+        let now = now();
+        let failed = corrupt("damaged");
         assert_eq!(failed.reason.as_deref(), Some("SnapshotCorrupt"));
         assert_eq!(failed.conditions[0].type_, "Failed");
         assert_eq!(failed.conditions[0].reason, "SnapshotCorrupt");
@@ -620,6 +608,17 @@ mod tests {
 
     fn now() -> Timestamp {
         "2025-01-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// A new restore's status after its snapshot was found corrupt.
+    fn corrupt(message: &str) -> EtcdRestoreStatus {
+        status_of(
+            &EtcdRestoreStatus::default(),
+            RestorePhase::Failed,
+            Some("SnapshotCorrupt"),
+            message,
+            now(),
+        )
     }
 
     fn restore(extra: Value) -> EtcdRestore {
