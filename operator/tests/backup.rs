@@ -11,32 +11,27 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    S3Server, create_backup, read_back, restore_and_compare, s3_secret, sha256_of, snapshot_status,
-    wait_backup, write_keys,
+    Filled, S3Server, backup_until_final, cluster_with_keys, read_back, restore_and_compare, s3_secret,
+    sha256_of, snapshot_status,
 };
-use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
 use serde_json::json;
 use shared::crd::{BackupPhase, StorageLocation};
 
 #[tokio::test]
 async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
-    let sb = sandbox().await;
-    let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": "3.5.30"})).await;
-    wait_running(&clusters, 3, "create").await;
-    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
     let started = std::time::Instant::now();
-    let written = write_keys(&ip, 10_000, "a").await;
-    println!("wrote {} keys in {:.1} s", written.len(), started.elapsed().as_secs_f64());
+    let Filled { sb, operator, clusters, written, .. } = cluster_with_keys(3, "3.5.30", 10_000, "a").await;
+    println!("ready with {} keys in {:.1} s", written.len(), started.elapsed().as_secs_f64());
 
     // A local path: a folder on the operator's machine.
     let folder = tempfile::tempdir().expect("temp dir");
     let url = format!("file://{}", folder.path().join("backups").display());
-    let backups =
-        create_backup(&sb.client, "once", json!({"clusterName": "demo", "destination": {"url": url}})).await;
-    let (status, took) = wait_backup(&backups, "once", 120, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
+    let (status, took) = backup_until_final(
+        &sb.client,
+        "once",
+        json!({"clusterName": "demo", "destination": {"url": url}}),
+        120,
+    )
     .await;
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
     let info = status.snapshot.clone().expect("snapshot recorded");
@@ -75,10 +70,12 @@ async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
         "credentialsSecret": "s3-credentials",
         "s3": {"endpoint": s3.endpoint, "forcePathStyle": true, "allowHttp": true}
     });
-    create_backup(&sb.client, "to-s3", json!({"clusterName": "demo", "destination": destination})).await;
-    let (status, took) = wait_backup(&backups, "to-s3", 120, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
+    let (status, took) = backup_until_final(
+        &sb.client,
+        "to-s3",
+        json!({"clusterName": "demo", "destination": destination}),
+        120,
+    )
     .await;
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
     let info = status.snapshot.clone().expect("snapshot recorded");

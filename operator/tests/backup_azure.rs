@@ -11,21 +11,15 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, azure_secret, create_backup, read_back, restore_and_compare,
-    snapshot_status, wait_backup, write_keys,
+    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, Filled, azure_secret, backup_until_final, cluster_with_keys,
+    read_back, restore_and_compare, snapshot_status,
 };
-use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
 use serde_json::json;
 use shared::crd::{BackupPhase, StorageLocation};
 
 #[tokio::test]
 async fn back_up_to_azure_blob_storage_and_restore() {
-    let sb = sandbox().await;
-    let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.30"})).await;
-    wait_running(&clusters, 1, "create").await;
-    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
-    let written = write_keys(&ip, 2_000, "az").await;
+    let Filled { sb, operator, written, .. } = cluster_with_keys(1, "3.5.30", 2_000, "az").await;
 
     let gateway = sb.sandbox.node.as_ref().expect("node").gateway();
     let azure = AzureServer::start(gateway, "snapshots").await;
@@ -35,12 +29,12 @@ async fn back_up_to_azure_blob_storage_and_restore() {
         "credentialsSecret": "azure-credentials",
         "azure": {"endpoint": azure.endpoint, "allowHttp": true}
     });
-    let backups =
-        create_backup(&sb.client, "to-azure", json!({"clusterName": "demo", "destination": destination}))
-            .await;
-    let (status, took) = wait_backup(&backups, "to-azure", 120, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
+    let (status, took) = backup_until_final(
+        &sb.client,
+        "to-azure",
+        json!({"clusterName": "demo", "destination": destination}),
+        120,
+    )
     .await;
     assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
     let info = status.snapshot.clone().expect("snapshot recorded");
@@ -78,11 +72,9 @@ async fn back_up_to_azure_blob_storage_and_restore() {
         "url": "az://snapshots/etcd", "credentialsSecret": "wrong-key",
         "azure": {"endpoint": azure.endpoint, "allowHttp": true}
     });
-    create_backup(&sb.client, "wrong", json!({"clusterName": "demo", "destination": wrong})).await;
-    let (failed, _) = wait_backup(&backups, "wrong", 120, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
-    .await;
+    let (failed, _) =
+        backup_until_final(&sb.client, "wrong", json!({"clusterName": "demo", "destination": wrong}), 120)
+            .await;
     println!("wrong key: {:?}: {:?}", failed.reason, failed.message);
     assert_eq!(failed.phase, Some(BackupPhase::Failed));
     assert_eq!(failed.reason.as_deref(), Some("AccessDenied"), "{failed:#?}");

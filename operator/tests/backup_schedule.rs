@@ -9,8 +9,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use backup_support::{create_backup, s3_secret, wait_backup, write_keys};
-use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
+use backup_support::{Filled, cluster_with_keys, create_backup, s3_secret, wait_backup};
 use kube::api::{Patch, PatchParams};
 use serde_json::json;
 use shared::crd::BackupPhase;
@@ -26,12 +25,7 @@ fn files(folder: &std::path::Path) -> Vec<String> {
 
 #[tokio::test]
 async fn a_schedule_keeps_the_newest_two_and_survives_a_failing_destination() {
-    let sb = sandbox().await;
-    let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.5.30"})).await;
-    wait_running(&clusters, 1, "create").await;
-    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
-    write_keys(&ip, 100, "s").await;
+    let Filled { sb, operator, .. } = cluster_with_keys(1, "3.5.30", 100, "s").await;
 
     let root = tempfile::tempdir().expect("temp dir");
     let url = format!("file://{}", root.path().display());

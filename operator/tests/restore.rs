@@ -9,7 +9,8 @@ mod backup_support;
 mod common;
 
 use backup_support::{
-    cluster_names, create_backup, create_restore, restore_and_compare, wait_backup, wait_restore, write_keys,
+    Filled, backup_until_final, cluster_names, cluster_with_keys, create_restore, restore_and_compare,
+    wait_restore,
 };
 use common::{create_cluster, operator, pod_ips, sandbox, wait_running};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
@@ -51,23 +52,15 @@ async fn file_backup(
 ) -> (tempfile::TempDir, shared::crd::EtcdBackupStatus) {
     let root = tempfile::tempdir().expect("temp dir");
     let url = format!("file://{}", root.path().display());
-    let backups =
-        create_backup(client, name, json!({"clusterName": "demo", "destination": {"url": url}})).await;
-    let (status, _) = wait_backup(&backups, name, 60, |s| {
-        matches!(s.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed))
-    })
-    .await;
+    let (status, _) =
+        backup_until_final(client, name, json!({"clusterName": "demo", "destination": {"url": url}}), 60)
+            .await;
     (root, status)
 }
 
 #[tokio::test]
 async fn a_3_4_snapshot_restores_into_3_5_and_bad_snapshots_are_refused() {
-    let sb = sandbox().await;
-    let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 1, "version": "3.4.23"})).await;
-    wait_running(&clusters, 1, "create 3.4").await;
-    let ip = pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
-    let written = write_keys(&ip, 2_000, "v34").await;
+    let Filled { sb, operator, written, .. } = cluster_with_keys(1, "3.4.23", 2_000, "v34").await;
 
     let (root, status) = file_backup(&sb.client, "v34").await;
     let info = status.snapshot.clone().unwrap_or_else(|| panic!("{status:#?}"));

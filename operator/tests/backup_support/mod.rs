@@ -12,6 +12,32 @@ use kube::api::PostParams;
 use serde_json::{Value, json};
 use shared::crd::{EtcdBackup, EtcdBackupStatus, EtcdRestore, EtcdRestoreStatus};
 
+/// A running cluster `demo` holding keys, with the operator running in this process.
+pub struct Filled {
+    /// The test's sandbox.
+    pub sb: etcd_sandbox::testkit::TestSandbox,
+    /// The operator (abort it at the end).
+    pub operator: tokio::task::JoinHandle<()>,
+    /// The EtcdClusters of `default`.
+    pub clusters: Api<shared::crd::EtcdCluster>,
+    /// The first member's IP.
+    pub ip: String,
+    /// The keys written and their values.
+    pub written: BTreeMap<String, String>,
+}
+
+/// Starts a sandbox and the operator, creates `demo` with `size` members at `version`,
+/// waits until it runs and writes `count` keys tagged `tag` through its first member.
+pub async fn cluster_with_keys(size: usize, version: &str, count: usize, tag: &str) -> Filled {
+    let sb = crate::common::sandbox().await;
+    let operator = crate::common::operator(&sb.client);
+    let clusters = crate::common::create_cluster(&sb.client, json!({"size": size, "version": version})).await;
+    crate::common::wait_running(&clusters, size, &format!("create {version}")).await;
+    let ip = crate::common::pod_ips(&sb.client).await.into_iter().next().expect("a member IP");
+    let written = write_keys(&ip, count, tag).await;
+    Filled { sb, operator, clusters, ip, written }
+}
+
 /// Writes `count` keys `key-<n>` = `value-<n>-<tag>` in transactions of 100.
 pub async fn write_keys(ip: &str, count: usize, tag: &str) -> BTreeMap<String, String> {
     let mut client = Client::connect([format!("http://{ip}:2379")], None).await.expect("connect");
@@ -70,6 +96,21 @@ pub async fn wait_backup(
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Creates an EtcdBackup from a spec (JSON) and waits up to `seconds` until it has
+/// succeeded or failed.
+pub async fn backup_until_final(
+    client: &kube::Client,
+    name: &str,
+    spec: Value,
+    seconds: u64,
+) -> (EtcdBackupStatus, Duration) {
+    let api = create_backup(client, name, spec).await;
+    wait_backup(&api, name, seconds, |s| {
+        matches!(s.phase, Some(shared::crd::BackupPhase::Succeeded | shared::crd::BackupPhase::Failed))
+    })
+    .await
 }
 
 /// Creates an EtcdRestore from a spec (JSON).
