@@ -7,7 +7,7 @@ use kube::{Api, ResourceExt};
 use shared::crd::EtcdCluster;
 use shared::crd::{BackupPhase, EtcdBackup};
 use shared::names;
-use shared::plan::membership::{MembershipInput, PodView, SnapshotState};
+use shared::plan::membership::{MembershipInput, PodView, SnapshotSeed, SnapshotState};
 use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
@@ -186,7 +186,7 @@ pub fn membership_input(
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
         bootstrapped,
-        seed_from_snapshot: cluster.spec.bootstrap.is_some(),
+        snapshot_seed: snapshot_seed(cluster),
         pods: observation
             .pods
             .iter()
@@ -241,6 +241,16 @@ pub fn snapshot_state(backup: Option<&EtcdBackup>) -> SnapshotState {
             [status.reason, status.message].into_iter().flatten().collect::<Vec<_>>().join(": "),
         ),
         _ => SnapshotState::Running,
+    }
+}
+
+/// How the cluster's data comes from a snapshot: an uploaded one reaches the first member
+/// only; one in a store is fetched and restored by every initial member.
+fn snapshot_seed(cluster: &EtcdCluster) -> SnapshotSeed {
+    match &cluster.spec.bootstrap {
+        None => SnapshotSeed::None,
+        Some(bootstrap) if bootstrap.from_snapshot.upload => SnapshotSeed::FirstMember,
+        Some(_) => SnapshotSeed::EveryMember,
     }
 }
 

@@ -177,8 +177,9 @@ fn data_volume(kind: StorageKind, member: &str) -> Volume {
     }
 }
 
-/// The init containers that build the data of the first member of a cluster seeded from a
-/// snapshot (`spec.bootstrap.fromSnapshot`); none for any other member.
+/// The init containers that build the data of a member that starts a cluster seeded from
+/// a snapshot (`spec.bootstrap.fromSnapshot`): every initial member when the snapshot is
+/// in a store, the first alone when it is uploaded; none for a member that joins.
 fn seed_containers(
     cluster: &EtcdCluster,
     spec: &MemberPod,
@@ -195,9 +196,11 @@ fn seed_containers(
     };
     let etcd_image = image(cluster, spec.version);
     let version = spec.version.trim_start_matches('v');
+    let initial_cluster = initial_cluster_flag(spec.initial_cluster);
     let seed = crate::restore::seed::Seed {
         member: spec.member,
         peer_url,
+        initial_cluster: &initial_cluster,
         token: spec.token,
         etcd_image: &etcd_image,
         version,
@@ -210,12 +213,7 @@ fn seed_containers(
 
 /// The etcd flags of a member. The backend quota is left at etcd's default.
 fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
-    let initial_cluster = spec
-        .initial_cluster
-        .iter()
-        .map(|(member, url)| format!("{member}={url}"))
-        .collect::<Vec<_>>()
-        .join(",");
+    let initial_cluster = initial_cluster_flag(spec.initial_cluster);
     vec![
         format!("--name={}", spec.member),
         format!("--data-dir={}", names::DATA_DIR),
@@ -230,6 +228,11 @@ fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
         "--auto-compaction-mode=periodic".to_string(),
         "--auto-compaction-retention=1h".to_string(),
     ]
+}
+
+/// `--initial-cluster`'s value: `name=peer-url` pairs in order, comma-separated.
+fn initial_cluster_flag(initial_cluster: &[(String, String)]) -> String {
+    initial_cluster.iter().map(|(member, url)| format!("{member}={url}")).collect::<Vec<_>>().join(",")
 }
 
 fn container_port(name: &str, port: u16) -> ContainerPort {
@@ -478,6 +481,32 @@ mod tests {
         };
         let pod = member_pod(&c, &spec).expect("valid");
         assert_eq!(etcd(&pod).image.as_deref(), Some("quay.io/coreos/etcd:v3.4.23"));
+    }
+
+    #[test]
+    fn every_initial_member_of_a_cluster_from_a_stored_snapshot_restores_it_with_the_whole_initial_cluster() {
+        let mut c = cluster();
+        c.spec.bootstrap = Some(shared::crd::Bootstrap {
+            from_snapshot: shared::crd::SnapshotSource {
+                location: Some(shared::crd::StorageLocation {
+                    url: "s3://b/demo/x.db".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        });
+        let all = initial(&["demo-0", "demo-1", "demo-2"]);
+        let expected = format!("--initial-cluster={}", initial_cluster_flag(&all));
+        for member in ["demo-0", "demo-2"] {
+            let pod = build(&c, member, &all, InitialState::New);
+            let init = pod_spec(&pod).init_containers.as_ref().expect("seed steps");
+            let restore = init.iter().find(|c| c.name == "restore-snapshot").expect("restore step");
+            let args = restore.args.as_ref().expect("args");
+            assert!(args.contains(&expected), "{member}: {args:?}");
+            assert!(args.contains(&format!("--name={member}")), "{args:?}");
+        }
+        let joining = build(&c, "demo-3", &initial(&["demo-0", "demo-3"]), InitialState::Existing);
+        assert_eq!(pod_spec(&joining).init_containers, None, "a member that joins copies from the others");
     }
 
     #[test]

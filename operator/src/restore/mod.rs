@@ -3,8 +3,9 @@
 //! the new EtcdCluster with `spec.bootstrap.fromSnapshot` naming that exact object and its
 //! checksum. A missing or corrupt snapshot fails the restore with a reason and creates nothing.
 //!
-//! The cluster reconciler then starts the first member alone, seeded by the init containers
-//! of `seed`, and grows the cluster one learner at a time.
+//! The cluster reconciler then starts every initial member together, each seeded by the init
+//! containers of `seed` (an uploaded snapshot seeds the first member alone, and the cluster
+//! grows from it one learner at a time).
 
 pub mod plan;
 pub mod receive;

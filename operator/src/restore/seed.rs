@@ -1,12 +1,14 @@
-//! The seed member of a cluster restored from a snapshot: three init containers build its
-//! data folder before etcd starts.
+//! The seed members of a cluster restored from a snapshot: three init containers build
+//! each one's data folder before etcd starts.
 //!
 //! 1. `fetch-snapshot` (the operator's image, `etcd-operator snapshot fetch`) downloads the
 //!    snapshot into the data volume (`restore/snapshot.db`, written as `.part`, fsynced,
 //!    checked against etcd's appended hash and the recorded SHA-256, then renamed);
 //! 2. `restore-snapshot` (the etcd image of the cluster's version) runs `etcdutl snapshot
-//!    restore` (`etcdctl` for 3.4) into a staging folder, with the member's name, peer URL and
-//!    the new cluster's token, so the restored cluster gets new member and cluster IDs;
+//!    restore` (`etcdctl` for 3.4) into a staging folder, with the member's name, peer URL,
+//!    the whole initial cluster and the new cluster's token, so the restored cluster gets
+//!    new member and cluster IDs (every initial member restores the same way and all start
+//!    together, as etcd documents for a multi-member restore);
 //! 3. `install-snapshot` (`etcd-operator snapshot install`) records the cluster token in
 //!    `restore/installed-for`, then moves the staging folder to the data folder.
 //!
@@ -60,6 +62,9 @@ pub struct Seed<'a> {
     pub member: &'a str,
     /// Its peer URL.
     pub peer_url: &'a str,
+    /// `--initial-cluster` of the restored cluster (every member that starts from the
+    /// snapshot, this one included), as etcd's own flag writes it.
+    pub initial_cluster: &'a str,
     /// The new cluster's token.
     pub token: &'a str,
     /// The etcd image of the cluster's version.
@@ -107,7 +112,7 @@ pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
             "restore".to_string(),
             SNAPSHOT_FILE.to_string(),
             format!("--name={}", seed.member),
-            format!("--initial-cluster={}={}", seed.member, seed.peer_url),
+            format!("--initial-cluster={}", seed.initial_cluster),
             format!("--initial-cluster-token={}", seed.token),
             format!("--initial-advertise-peer-urls={}", seed.peer_url),
             format!("--data-dir={STAGING_DIR}"),
@@ -426,6 +431,7 @@ mod tests {
         Seed {
             member: "new-0",
             peer_url: "http://new-0.new.default.svc.cluster.local:2380",
+            initial_cluster: "new-0=http://new-0.new.default.svc.cluster.local:2380,new-1=http://new-1.new.default.svc.cluster.local:2380",
             token: "new-abc",
             etcd_image: "gcr.io/etcd-development/etcd:v3.5.30",
             version,
@@ -459,7 +465,7 @@ mod tests {
         let args = restore.args.clone().unwrap_or_default();
         for expected in [
             "--name=new-0",
-            "--initial-cluster=new-0=http://new-0.new.default.svc.cluster.local:2380",
+            "--initial-cluster=new-0=http://new-0.new.default.svc.cluster.local:2380,new-1=http://new-1.new.default.svc.cluster.local:2380",
             "--initial-cluster-token=new-abc",
             "--data-dir=/var/lib/etcd/restore/data",
         ] {

@@ -272,8 +272,10 @@ fn default_true() -> bool {
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Bootstrap {
-    /// Seed the first member from this snapshot (checked before use), then grow the cluster
-    /// to its size one learner at a time. EtcdRestore fills this in.
+    /// Start the cluster from this snapshot (checked before use). A snapshot in a store is
+    /// fetched, checked and restored by every initial member, and all start together; an
+    /// uploaded one seeds the first member, and the others join one learner at a time.
+    /// EtcdRestore fills this in.
     pub from_snapshot: SnapshotSource,
 }
 

@@ -80,6 +80,21 @@ impl MemberView {
     }
 }
 
+/// How a cluster created from a snapshot gets its data.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotSeed {
+    /// Not created from a snapshot.
+    #[default]
+    None,
+    /// Every initial member restores the snapshot itself (fetched from a store, checked by
+    /// each) with the whole initial cluster, and all start together: etcd's documented
+    /// multi-member restore.
+    EveryMember,
+    /// Only the first member gets the snapshot (uploaded by the plugin); the others join
+    /// one learner at a time and copy the data from it.
+    FirstMember,
+}
+
 /// Everything the planner looks at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -97,10 +112,9 @@ pub struct MembershipInput {
     /// The cluster has formed before (its ID is in status, or etcd answered): it is never
     /// bootstrapped again.
     pub bootstrapped: bool,
-    /// `spec.bootstrap.fromSnapshot` is set: only the first member is bootstrapped (from the
-    /// snapshot); the others join one learner at a time and copy the data from it.
+    /// How a cluster created from a snapshot (`spec.bootstrap.fromSnapshot`) gets its data.
     #[serde(default)]
-    pub seed_from_snapshot: bool,
+    pub snapshot_seed: SnapshotSeed,
     /// The cluster's member Pods.
     pub pods: Vec<PodView>,
     /// Names of the cluster's member claims that hold data (not being deleted).
@@ -364,10 +378,14 @@ impl<'a> View<'a> {
         list
     }
 
-    /// A new cluster: every initial member's Pod, all at once; a cluster seeded from a
-    /// snapshot starts its first member alone.
+    /// A new cluster: every initial member's Pod, all at once (each restoring the snapshot
+    /// itself when seeded from a store); a cluster seeded by an upload starts its first
+    /// member alone.
     fn bootstrap(&self) -> Step {
-        let initial_size = if self.input.seed_from_snapshot { 1 } else { self.input.desired_size };
+        let initial_size = match self.input.snapshot_seed {
+            SnapshotSeed::FirstMember => 1,
+            SnapshotSeed::None | SnapshotSeed::EveryMember => self.input.desired_size,
+        };
         let initial: Vec<String> =
             (0..initial_size).map(|i| names::member_name(&self.input.cluster, i)).collect();
         let missing: Vec<String> = initial.iter().filter(|m| self.pod(m).is_none()).cloned().collect();
@@ -604,7 +622,7 @@ mod tests {
             paused: false,
             storage,
             bootstrapped: true,
-            seed_from_snapshot: false,
+            snapshot_seed: SnapshotSeed::None,
             pods: vec![],
             claims: vec![],
             deleting_claims: vec![],
@@ -677,10 +695,24 @@ mod tests {
     }
 
     #[test]
-    fn a_cluster_seeded_from_a_snapshot_starts_one_member_then_grows_by_learners() {
+    fn a_cluster_seeded_from_a_store_starts_every_initial_member_together() {
         let mut i = input(3, StorageKind::Persistent);
         i.bootstrapped = false;
-        i.seed_from_snapshot = true;
+        i.snapshot_seed = SnapshotSeed::EveryMember;
+        let Step::Bootstrap { missing, initial_cluster, .. } = plan_membership(&i) else {
+            panic!("bootstrap")
+        };
+        assert_eq!(missing, ["demo-0", "demo-1", "demo-2"]);
+        assert_eq!(initial_cluster.len(), 3, "each member restores with the whole initial cluster");
+        i.pods = vec![pod("demo-0"), pod("demo-1"), pod("demo-2")];
+        assert!(matches!(plan_membership(&i), Step::Wait { .. }), "the members are restoring");
+    }
+
+    #[test]
+    fn a_cluster_seeded_by_an_upload_starts_one_member_then_grows_by_learners() {
+        let mut i = input(3, StorageKind::Persistent);
+        i.bootstrapped = false;
+        i.snapshot_seed = SnapshotSeed::FirstMember;
         let Step::Bootstrap { missing, initial_cluster, .. } = plan_membership(&i) else {
             panic!("bootstrap")
         };
@@ -692,7 +724,7 @@ mod tests {
         i.pods = vec![pod("demo-0")];
         assert!(matches!(plan_membership(&i), Step::Wait { .. }), "the seed is starting");
         let mut seeded = running(1, 3, StorageKind::Persistent);
-        seeded.seed_from_snapshot = true;
+        seeded.snapshot_seed = SnapshotSeed::FirstMember;
         assert!(matches!(plan_membership(&seeded), Step::AddLearner { member, .. } if member == "demo-1"));
     }
 

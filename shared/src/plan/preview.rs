@@ -3,7 +3,7 @@
 //! carries each step out the way the operator and etcd would. Pure: the plugin shows the
 //! steps before it asks, the operator never reads them.
 
-use super::membership::{MemberView, MembershipInput, PodView, Step, plan_membership, quorum};
+use super::membership::{MemberView, MembershipInput, PodView, SnapshotSeed, Step, plan_membership, quorum};
 use crate::crd::{EtcdCluster, MemberRole, StorageKind};
 use crate::names;
 use crate::version::EtcdVersion;
@@ -102,7 +102,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         paused: false,
         storage: cluster.spec.storage.kind,
         bootstrapped: true,
-        seed_from_snapshot: false,
+        snapshot_seed: SnapshotSeed::None,
         pods,
         claims,
         deleting_claims: Vec::new(),
