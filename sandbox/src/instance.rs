@@ -73,11 +73,14 @@ pub struct Options {
     pub history: usize,
     /// Run Pods (the node agent); without it Pods stay Pending, as in a cluster with no nodes.
     pub node: bool,
+    /// Authorize requests made with a Pod's service account token against the stored
+    /// Roles, ClusterRoles and bindings (`--enforce-rbac`); see [`crate::api::auth`].
+    pub enforce_rbac: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { port: 0, history: DEFAULT_HISTORY, node: true }
+        Options { port: 0, history: DEFAULT_HISTORY, node: true, enforce_rbac: false }
     }
 }
 
@@ -122,6 +125,7 @@ impl Sandbox {
             .map_err(|source| StartError::Bind { port, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Bind { port, source })?;
         let server = ApiServer::new(address.to_string(), history);
+        server.enforce_rbac(options.enforce_rbac);
         let (stop, stopped) = watch::channel(false);
         let node_faults = Arc::new(std::sync::OnceLock::new());
         let routes = router(server.clone()).merge(faults::router(node_faults.clone()));

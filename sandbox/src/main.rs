@@ -32,6 +32,10 @@ enum Command {
         /// Serve the API only: no node, Pods stay Pending (no root needed).
         #[arg(long)]
         no_node: bool,
+        /// Authorize requests made with a Pod's service account token by the stored RBAC
+        /// Roles, ClusterRoles and bindings, answering 403 as a cluster does.
+        #[arg(long)]
+        enforce_rbac: bool,
     },
     /// Run a command on this machine with the sandbox's Pod and Service names resolvable
     /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
@@ -69,8 +73,8 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Up { dir, port, no_node } => {
-            let options = Options { port, node: !no_node, ..Options::default() };
+        Command::Up { dir, port, no_node, enforce_rbac } => {
+            let options = Options { port, node: !no_node, enforce_rbac, ..Options::default() };
             let sandbox = Sandbox::start_with(&dir, options).await.context("starting the sandbox")?;
             println!(
                 "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",

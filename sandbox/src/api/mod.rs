@@ -1,6 +1,7 @@
 //! The Kubernetes API emulator.
 
 pub mod admission;
+pub mod auth;
 pub mod controllers;
 pub mod convert;
 pub mod discovery;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod openapi;
 pub mod patch;
 pub mod portforward;
+pub mod rbac;
 pub mod registry;
 pub mod requests;
 pub mod route;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -39,6 +39,9 @@ pub struct ApiServer {
     pub address: String,
     /// Every request served, by verb, resource and client.
     pub requests: RequestCounter,
+    /// Service account tokens issued to Pods.
+    pub tokens: super::auth::Tokens,
+    rbac: AtomicBool,
     next_cluster_ip: AtomicU32,
     logs_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
@@ -51,6 +54,8 @@ impl ApiServer {
             store: Store::with_history(history),
             address,
             requests: RequestCounter::default(),
+            tokens: super::auth::Tokens::default(),
+            rbac: AtomicBool::new(false),
             next_cluster_ip: AtomicU32::new(10),
             logs_dir: std::sync::OnceLock::new(),
         });
@@ -88,6 +93,17 @@ impl ApiServer {
         let _ = self.logs_dir.set(dir);
     }
 
+    /// Makes service account tokens subject to RBAC (see [`super::auth`]); off, every
+    /// request is allowed.
+    pub fn enforce_rbac(&self, on: bool) {
+        self.rbac.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether RBAC is enforced.
+    pub fn rbac_enforced(&self) -> bool {
+        self.rbac.load(Ordering::Relaxed)
+    }
+
     fn allocate_cluster_ip(&self) -> String {
         let n = self.next_cluster_ip.fetch_add(1, Ordering::Relaxed);
         format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1)
@@ -102,6 +118,7 @@ pub fn router(server: Arc<ApiServer>) -> Router {
             axum::routing::get(super::portforward::portforward),
         )
         .fallback(handle)
+        .layer(axum::middleware::from_fn_with_state(server.clone(), super::auth::middleware))
         .with_state(server)
 }
 

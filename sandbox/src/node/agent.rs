@@ -676,8 +676,10 @@ impl PodRun<'_> {
         if self.volumes.is_empty() {
             let lookup = StoreLookup(&self.shared.server);
             let ca = self.shared.ca_pem.get().map(String::as_str).unwrap_or_default();
-            match volumes::prepare(&self.pod, &self.pod_dir(), &self.shared.dir.join("volumes"), &lookup, ca)
-            {
+            let account = self.pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+            let token = self.shared.server.tokens.issue(&self.namespace, account);
+            let claims = self.shared.dir.join("volumes");
+            match volumes::prepare(&self.pod, &self.pod_dir(), &claims, &lookup, ca, &token) {
                 Ok(prepared) => self.volumes = prepared,
                 Err(error) => {
                     self.write_status(Some(("ContainerCreating", error.to_string())));
