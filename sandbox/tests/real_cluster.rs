@@ -103,3 +103,32 @@ async fn service_account_tokens_are_authorized_by_the_stored_rbac_objects() {
     );
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn pods_breaking_the_namespaces_pod_security_level_are_refused() {
+    use k8s_openapi::api::core::v1::Pod;
+    let sb = TestSandbox::start().await.expect("sandbox starts");
+    let namespaces: Api<Namespace> = Api::all(sb.client.clone());
+    let labelled = json!({"metadata": {"name": "hardened",
+        "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}});
+    namespaces.create(&PostParams::default(), &create(labelled)).await.expect("namespace");
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "hardened");
+    let bare = json!({"metadata": {"name": "x"}, "spec": {"containers": [{"name": "etcd", "image": "etcd:v3.5.30"}]}});
+    let (code, reason, message) =
+        refusal(pods.create(&PostParams::default(), &create(bare.clone())).await.expect_err("refused"));
+    assert_eq!((code, reason.as_str()), (403, "Forbidden"));
+    assert_eq!(
+        message,
+        r#"pods "x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "etcd" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "etcd" must set securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "etcd" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "etcd" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#
+    );
+    let hardened = json!({"metadata": {"name": "y"}, "spec": {
+        "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [{"name": "etcd", "image": "etcd:v3.5.30", "securityContext": {
+            "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}});
+    pods.create(&PostParams::default(), &create(hardened)).await.expect("a restricted Pod is admitted");
+    let open: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    open.create(&PostParams::default(), &create(bare))
+        .await
+        .expect("an unlabelled namespace admits anything");
+    sb.stop().await;
+}

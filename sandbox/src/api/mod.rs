@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod error;
 pub mod openapi;
 pub mod patch;
+pub mod pod_security;
 pub mod portforward;
 pub mod rbac;
 pub mod registry;

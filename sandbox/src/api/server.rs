@@ -24,7 +24,7 @@ use super::selectors::{FieldSelector, LabelSelector};
 use super::store::{DeleteOptions, Deleted, Part, Propagation, Store, name_of, now};
 use super::table::{self, Include};
 use super::watch::{self, WatchRequest};
-use super::{discovery, openapi};
+use super::{discovery, openapi, pod_security};
 
 /// Namespaces every cluster starts with.
 const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -72,7 +72,37 @@ impl ApiServer {
     pub fn create_object(&self, plural: &str, namespace: &str, object: Value) -> Result<Value, ApiError> {
         let rt = self.builtin(plural)?;
         let (object, _) = admission::admit_create(&rt, object, FieldValidation::Strict)?;
+        self.check_pod_security(&rt, namespace, &object)?;
         self.store.create(&rt, namespace, object)
+    }
+
+    /// Pod Security admission: a Pod that breaks the level its namespace enforces is
+    /// refused (see [`super::pod_security`]).
+    pub(crate) fn check_pod_security(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        pod: &Value,
+    ) -> Result<(), ApiError> {
+        if !(rt.group.is_empty() && rt.plural == "pods") {
+            return Ok(());
+        }
+        let namespaces = self.builtin("namespaces")?;
+        let Some((level, version)) =
+            self.store.get(&namespaces, "", namespace).ok().as_ref().and_then(pod_security::enforced)
+        else {
+            return Ok(());
+        };
+        let violations = pod_security::violations(level, pod);
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError::forbidden_object(
+            "pods",
+            "",
+            name_of(pod),
+            &pod_security::forbidden_message(level, &version, &violations),
+        ))
     }
 
     /// The served type of a core or well-known built-in resource, by plural.
@@ -408,6 +438,7 @@ fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) ->
     object = super::convert::to_storage(rt, object);
     admission::generate_name(&mut object);
     let (mut object, warnings) = admission::admit_create(rt, object, field_validation(params)?)?;
+    server.check_pod_security(rt, target.storage_namespace(), &object)?;
     if rt.group.is_empty()
         && rt.plural == "services"
         && object["spec"]["clusterIP"].as_str().unwrap_or_default().is_empty()
