@@ -36,6 +36,10 @@ enum Command {
         /// Roles, ClusterRoles and bindings, answering 403 as a cluster does.
         #[arg(long)]
         enforce_rbac: bool,
+        /// Run each container in a root of its own (the image's files and its volumes
+        /// only) as its securityContext's user, with volumes owned by the Pod's fsGroup.
+        #[arg(long)]
+        isolate_containers: bool,
     },
     /// Run a command on this machine with the sandbox's Pod and Service names resolvable
     /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
@@ -73,8 +77,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Up { dir, port, no_node, enforce_rbac } => {
-            let options = Options { port, node: !no_node, enforce_rbac, ..Options::default() };
+        Command::Up { dir, port, no_node, enforce_rbac, isolate_containers } => {
+            let options =
+                Options { port, node: !no_node, enforce_rbac, isolate_containers, ..Options::default() };
             let sandbox = Sandbox::start_with(&dir, options).await.context("starting the sandbox")?;
             println!(
                 "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",

@@ -132,3 +132,71 @@ async fn pods_breaking_the_namespaces_pod_security_level_are_refused() {
         .expect("an unlabelled namespace admits anything");
     sb.stop().await;
 }
+
+/// Waits until the Pod has ended and returns its phase and its container's log.
+async fn ended(sb: &TestSandbox, name: &str) -> (String, String) {
+    use k8s_openapi::api::core::v1::Pod;
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    for _ in 0..300 {
+        let pod = pods.get(name).await.expect("pod");
+        let phase = pod.status.and_then(|s| s.phase).unwrap_or_default();
+        if phase == "Succeeded" || phase == "Failed" {
+            let log = std::fs::read_to_string(sb.dir().join("logs/default").join(name).join("main.log"))
+                .unwrap_or_default();
+            return (phase, log);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("pod {name} did not end within 30 s");
+}
+
+#[tokio::test]
+async fn isolated_containers_see_only_their_image_and_volumes_and_run_as_their_user() {
+    use k8s_openapi::api::core::v1::Pod;
+    let sb = TestSandbox::start_with(Options { isolate_containers: true, ..Options::default() })
+        .await
+        .expect("sandbox with a node starts (needs root)");
+    let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+    let host_file = sb.dir().join("kubeconfig");
+    assert!(host_file.exists(), "the machine has the file");
+    let script = format!(
+        "if [ -e {0} ]; then echo visible; else echo absent; fi; ls /usr/local/bin; cat /var/run/secrets/kubernetes.io/serviceaccount/namespace; echo; ls /scratch && echo scratch",
+        host_file.display()
+    );
+    let looker = json!({"metadata": {"name": "looker"}, "spec": {"restartPolicy": "Never",
+        "volumes": [{"name": "scratch", "emptyDir": {}}],
+        "containers": [{"name": "main", "image": "quay.io/coreos/etcd:v3.5.30", "command": ["sh", "-c", script],
+            "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}]}]}});
+    pods.create(&PostParams::default(), &create(looker)).await.expect("pod");
+    let (phase, log) = ended(&sb, "looker").await;
+    assert_eq!(phase, "Succeeded", "{log}");
+    assert_eq!(log, "absent\netcd\netcdctl\netcdutl\ndefault\nscratch\n", "only the image and the volumes");
+
+    let writer = json!({"metadata": {"name": "writer"}, "spec": {"restartPolicy": "Never",
+        "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532},
+        "volumes": [{"name": "data", "emptyDir": {}}],
+        "containers": [{"name": "main", "image": "quay.io/coreos/etcd:v3.5.30", "command": ["sh", "-c",
+            "id -u; id -G; echo member > /data/db && echo wrote; mkdir /var/lib/etcd 2>/dev/null || echo refused"],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}});
+    pods.create(&PostParams::default(), &create(writer)).await.expect("pod");
+    let (phase, log) = ended(&sb, "writer").await;
+    assert_eq!(phase, "Succeeded", "{log}");
+    assert_eq!(log, "65532\n65532\nwrote\nrefused\n", "uid, groups, its fsGroup volume, a root-owned folder");
+
+    let rooted = json!({"metadata": {"name": "rooted"}, "spec": {"restartPolicy": "Never",
+        "securityContext": {"runAsNonRoot": true},
+        "containers": [{"name": "main", "image": "quay.io/coreos/etcd:v3.5.30", "command": ["sh", "-c", "true"]}]}});
+    pods.create(&PostParams::default(), &create(rooted)).await.expect("pod");
+    let mut reason = String::new();
+    for _ in 0..100 {
+        let pod = pods.get("rooted").await.expect("pod");
+        let state = serde_json::to_value(pod.status).expect("json")["containerStatuses"][0]["state"].clone();
+        reason = state["waiting"]["reason"].as_str().unwrap_or_default().to_string();
+        if reason == "CreateContainerConfigError" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(reason, "CreateContainerConfigError", "runAsNonRoot with the image's root user");
+    sb.stop().await;
+}
