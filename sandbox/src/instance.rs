@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::controllers;
+use crate::api::kube_version::{DEFAULT_VERSION, KubeVersion};
 use crate::api::server::{ApiServer, router};
 use crate::api::store::DEFAULT_HISTORY;
 use crate::faults;
@@ -80,6 +81,9 @@ pub struct Options {
     /// `/tmp`) as its securityContext's user, volumes owned by the Pod's `fsGroup`
     /// (`--isolate-containers`); see [`crate::node::isolation`].
     pub isolate_containers: bool,
+    /// The Kubernetes version to report and behave as (`--kube-version`): which CRD
+    /// fields and CEL libraries it has; see [`crate::api::kube_version`].
+    pub kube_version: KubeVersion,
 }
 
 /// Set (to anything) to make [`Options::default`] enforce RBAC, so a whole test suite runs
@@ -98,6 +102,7 @@ impl Default for Options {
             node: true,
             enforce_rbac: std::env::var_os(ENFORCE_RBAC_ENV).is_some(),
             isolate_containers: std::env::var_os(ISOLATE_CONTAINERS_ENV).is_some(),
+            kube_version: DEFAULT_VERSION,
         }
     }
 }
@@ -144,6 +149,7 @@ impl Sandbox {
         let address = listener.local_addr().map_err(|source| StartError::Bind { port, source })?;
         let server = ApiServer::new(address.to_string(), history);
         server.enforce_rbac(options.enforce_rbac);
+        server.set_kube_version(options.kube_version);
         let (stop, stopped) = watch::channel(false);
         let node_faults = Arc::new(std::sync::OnceLock::new());
         let routes = router(server.clone()).merge(faults::router(node_faults.clone()));

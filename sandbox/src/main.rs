@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use etcd_sandbox::api::kube_version::{DEFAULT_VERSION, KubeVersion};
 use etcd_sandbox::faults::{Action, FAULTS_PATH, FaultRequest};
 use etcd_sandbox::instance::{Options, Sandbox};
 
@@ -40,6 +41,10 @@ enum Command {
         /// only) as its securityContext's user, with volumes owned by the Pod's fsGroup.
         #[arg(long)]
         isolate_containers: bool,
+        /// The Kubernetes version to report and behave as (MAJOR.MINOR): which CRD fields
+        /// and CEL libraries the API server has.
+        #[arg(long, default_value_t = DEFAULT_VERSION)]
+        kube_version: KubeVersion,
     },
     /// Run a command on this machine with the sandbox's Pod and Service names resolvable
     /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
@@ -77,9 +82,15 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Up { dir, port, no_node, enforce_rbac, isolate_containers } => {
-            let options =
-                Options { port, node: !no_node, enforce_rbac, isolate_containers, ..Options::default() };
+        Command::Up { dir, port, no_node, enforce_rbac, isolate_containers, kube_version } => {
+            let options = Options {
+                port,
+                node: !no_node,
+                enforce_rbac,
+                isolate_containers,
+                kube_version,
+                ..Options::default()
+            };
             let sandbox = Sandbox::start_with(&dir, options).await.context("starting the sandbox")?;
             println!(
                 "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",

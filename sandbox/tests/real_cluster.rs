@@ -200,3 +200,63 @@ async fn isolated_containers_see_only_their_image_and_volumes_and_run_as_their_u
     assert_eq!(reason, "CreateContainerConfigError", "runAsNonRoot with the image's root user");
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn the_reported_version_decides_which_crd_fields_and_cel_libraries_exist() {
+    use etcd_sandbox::api::kube_version::KubeVersion;
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    let definition = |rule: &str| -> CustomResourceDefinition {
+        create(
+            json!({"metadata": {"name": "shirts.example.com"}, "spec": {"group": "example.com", "scope": "Namespaced",
+            "names": {"plural": "shirts", "singular": "shirt", "kind": "Shirt"},
+            "versions": [{"name": "v1", "served": true, "storage": true,
+                "selectableFields": [{"jsonPath": ".spec.color"}],
+                "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object",
+                    "properties": {"color": {"type": "string"}, "size": {"type": "string"}},
+                    "x-kubernetes-validations": [{"rule": rule}]}}}}}]}}),
+        )
+    };
+    let version = |minor: u32| Options {
+        node: false,
+        kube_version: KubeVersion { major: 1, minor },
+        ..Options::default()
+    };
+
+    let sb = TestSandbox::start_with(version(30)).await.expect("sandbox starts");
+    let reported = sb.client.apiserver_version().await.expect("/version");
+    assert_eq!((reported.major.as_str(), reported.minor.as_str()), ("1", "30"));
+    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
+    let created = crds
+        .create(&PostParams::default(), &definition("quantity(self.size).isLessThan(quantity('10'))"))
+        .await
+        .expect("1.30 takes quantity()");
+    assert_eq!(created.spec.versions[0].selectable_fields, None, "1.30 drops selectableFields (gate off)");
+    sb.stop().await;
+
+    let sb = TestSandbox::start_with(version(28)).await.expect("sandbox starts");
+    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
+    let (code, _, message) = refusal(
+        crds.create(&PostParams::default(), &definition("quantity(self.size).isLessThan(quantity('10'))"))
+            .await
+            .expect_err("1.28 has no quantity() for new rules"),
+    );
+    assert_eq!(code, 422);
+    assert!(message.starts_with(r#"CustomResourceDefinition.apiextensions.k8s.io "shirts.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: "#), "{message}");
+    assert!(
+        message.contains(
+            "compilation failed: ERROR: <input>:1:1: undeclared reference to 'quantity' (in container '')"
+        ),
+        "{message}"
+    );
+    sb.stop().await;
+
+    let sb = TestSandbox::start_with(version(32)).await.expect("sandbox starts");
+    let crds: Api<CustomResourceDefinition> = Api::all(sb.client.clone());
+    let created = crds.create(&PostParams::default(), &definition("self.size != ''")).await.expect("created");
+    assert_eq!(
+        created.spec.versions[0].selectable_fields.as_ref().map(Vec::len),
+        Some(1),
+        "1.32 serves them"
+    );
+    sb.stop().await;
+}

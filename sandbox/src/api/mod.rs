@@ -6,6 +6,7 @@ pub mod controllers;
 pub mod convert;
 pub mod discovery;
 pub mod error;
+pub mod kube_version;
 pub mod openapi;
 pub mod patch;
 pub mod pod_security;
