@@ -400,46 +400,22 @@ impl Invocation<'_> {
                 dir.display()
             )));
         }
-        let relative_mount =
-            self.bind_mounts.iter().find(|(source, target)| !source.is_absolute() || !target.is_absolute());
+        if let Some((source, target)) =
+            self.bind_mounts.iter().find(|(source, target)| !source.is_absolute() || !target.is_absolute())
+        {
+            return Err(ProcError::InvalidSpec(format!(
+                "bind mount {} -> {} needs absolute paths",
+                source.display(),
+                target.display()
+            )));
+        }
         if let Some(isolation) = self.isolation {
-            if let Some((source, target)) = relative_mount {
-                return Err(ProcError::InvalidSpec(format!(
-                    "bind mount {} -> {} needs absolute paths",
-                    source.display(),
-                    target.display()
-                )));
-            }
             wrapper.extend(isolated_wrapper(isolation, self.bind_mounts, self.working_dir)?);
         } else if !self.bind_mounts.is_empty() {
-            if let Some((source, target)) = self
-                .bind_mounts
-                .iter()
-                .find(|(source, target)| !source.is_absolute() || !target.is_absolute())
-            {
-                return Err(ProcError::InvalidSpec(format!(
-                    "bind mount {} -> {} needs absolute paths",
-                    source.display(),
-                    target.display()
-                )));
-            }
-            let unshare = find_tool("unshare").ok_or(ProcError::ToolMissing("unshare"))?;
             let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
             let workdir = self.working_dir.map_or_else(OsString::new, |dir| dir.as_os_str().to_owned());
-            wrapper.extend([
-                unshare.into_os_string(),
-                "--mount".into(),
-                "--propagation".into(),
-                "private".into(),
-                "--".into(),
-                "/bin/sh".into(),
-                "-c".into(),
-                MOUNT_SCRIPT.into(),
-                "etcd-sandbox-mount".into(),
-                mount.into_os_string(),
-                workdir,
-                self.bind_mounts.len().to_string().into(),
-            ]);
+            wrapper.extend(in_private_mounts(MOUNT_SCRIPT, "etcd-sandbox-mount")?);
+            wrapper.extend([mount.into_os_string(), workdir, self.bind_mounts.len().to_string().into()]);
             for (source, target) in self.bind_mounts {
                 wrapper.extend([source.as_os_str().to_owned(), target.as_os_str().to_owned()]);
             }
@@ -496,20 +472,11 @@ impl Invocation<'_> {
     }
 }
 
-/// `unshare --mount ... /bin/sh -c ROOT_SCRIPT ...`: the wrapper that builds a container's
-/// own root, mounts its image files and volumes there, and enters it as its user.
-fn isolated_wrapper(
-    isolation: &Isolation,
-    volumes: &[(PathBuf, PathBuf)],
-    working_dir: Option<&Path>,
-) -> Result<Vec<OsString>, ProcError> {
+/// `unshare --mount --propagation private -- /bin/sh -c SCRIPT NAME`: runs `script` in a
+/// private mount namespace; its parameters follow.
+fn in_private_mounts(script: &str, name: &str) -> Result<Vec<OsString>, ProcError> {
     let unshare = find_tool("unshare").ok_or(ProcError::ToolMissing("unshare"))?;
-    let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
-    find_tool("chroot").ok_or(ProcError::ToolMissing("chroot"))?;
-    fs::create_dir_all(&isolation.root)
-        .map_err(|source| proc_io_error("create the container's root", &isolation.root, source))?;
-    let user = isolation.user.as_ref();
-    let mut words: Vec<OsString> = vec![
+    Ok(vec![
         unshare.into_os_string(),
         "--mount".into(),
         "--propagation".into(),
@@ -517,14 +484,31 @@ fn isolated_wrapper(
         "--".into(),
         "/bin/sh".into(),
         "-c".into(),
-        ROOT_SCRIPT.into(),
-        "etcd-sandbox-root".into(),
+        script.into(),
+        name.into(),
+    ])
+}
+
+/// `unshare --mount ... /bin/sh -c ROOT_SCRIPT ...`: the wrapper that builds a container's
+/// own root, mounts its image files and volumes there, and enters it as its user.
+fn isolated_wrapper(
+    isolation: &Isolation,
+    volumes: &[(PathBuf, PathBuf)],
+    working_dir: Option<&Path>,
+) -> Result<Vec<OsString>, ProcError> {
+    let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
+    find_tool("chroot").ok_or(ProcError::ToolMissing("chroot"))?;
+    fs::create_dir_all(&isolation.root)
+        .map_err(|source| proc_io_error("create the container's root", &isolation.root, source))?;
+    let user = isolation.user.as_ref();
+    let mut words = in_private_mounts(ROOT_SCRIPT, "etcd-sandbox-root")?;
+    words.extend([
         mount.into_os_string(),
         isolation.root.clone().into_os_string(),
         working_dir.map_or_else(OsString::new, |dir| dir.as_os_str().to_owned()),
         user.map_or_else(OsString::new, |u| u.userspec().into()),
         user.map_or_else(OsString::new, |u| u.groups_list().into()),
-    ];
+    ]);
     for list in [&isolation.image_files[..], volumes] {
         words.push(list.len().to_string().into());
         for (source, target) in list {
