@@ -112,7 +112,7 @@ impl Rule {
                 || *r == combined
                 || request.subresource.as_deref().is_some_and(|sub| r.strip_prefix("*/") == Some(sub))
         });
-        let name = self.resource_names.is_empty() || self.resource_names.iter().any(|n| *n == request.name);
+        let name = self.resource_names.is_empty() || self.resource_names.contains(&request.name);
         verb && group && resource && name
     }
 }
