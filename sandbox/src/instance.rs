@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::controllers;
+use crate::api::kube_version::{DEFAULT_VERSION, KubeVersion};
 use crate::api::server::{ApiServer, router};
 use crate::api::store::DEFAULT_HISTORY;
 use crate::faults;
@@ -73,11 +74,36 @@ pub struct Options {
     pub history: usize,
     /// Run Pods (the node agent); without it Pods stay Pending, as in a cluster with no nodes.
     pub node: bool,
+    /// Authorize requests made with a Pod's service account token against the stored
+    /// Roles, ClusterRoles and bindings (`--enforce-rbac`); see [`crate::api::auth`].
+    pub enforce_rbac: bool,
+    /// Run each container in a root of its own (the image's files, its volumes, `/dev`,
+    /// `/tmp`) as its securityContext's user, volumes owned by the Pod's `fsGroup`
+    /// (`--isolate-containers`); see [`crate::node::isolation`].
+    pub isolate_containers: bool,
+    /// The Kubernetes version to report and behave as (`--kube-version`): which CRD
+    /// fields and CEL libraries it has; see [`crate::api::kube_version`].
+    pub kube_version: KubeVersion,
 }
 
+/// Set (to anything) to make [`Options::default`] enforce RBAC, so a whole test suite runs
+/// against the refusals of a real cluster without changing its tests.
+pub const ENFORCE_RBAC_ENV: &str = "ETCD_SANDBOX_ENFORCE_RBAC";
+/// Set (to anything) to make [`Options::default`] isolate containers.
+pub const ISOLATE_CONTAINERS_ENV: &str = "ETCD_SANDBOX_ISOLATE_CONTAINERS";
+
 impl Default for Options {
+    /// Port 0, the default history, a node; RBAC and isolation off unless
+    /// [`ENFORCE_RBAC_ENV`] / [`ISOLATE_CONTAINERS_ENV`] are set.
     fn default() -> Self {
-        Options { port: 0, history: DEFAULT_HISTORY, node: true }
+        Options {
+            port: 0,
+            history: DEFAULT_HISTORY,
+            node: true,
+            enforce_rbac: std::env::var_os(ENFORCE_RBAC_ENV).is_some(),
+            isolate_containers: std::env::var_os(ISOLATE_CONTAINERS_ENV).is_some(),
+            kube_version: DEFAULT_VERSION,
+        }
     }
 }
 
@@ -122,6 +148,8 @@ impl Sandbox {
             .map_err(|source| StartError::Bind { port, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Bind { port, source })?;
         let server = ApiServer::new(address.to_string(), history);
+        server.enforce_rbac(options.enforce_rbac);
+        server.set_kube_version(options.kube_version);
         let (stop, stopped) = watch::channel(false);
         let node_faults = Arc::new(std::sync::OnceLock::new());
         let routes = router(server.clone()).merge(faults::router(node_faults.clone()));
@@ -129,7 +157,8 @@ impl Sandbox {
         tasks.push(tokio::spawn(controllers::run(server.clone())));
         server.set_logs_dir(dir.join("logs"));
         let (node, in_cluster) = if options.node {
-            match start_node(&server, dir, address.port(), routes, stopped, &mut tasks).await {
+            let isolate = options.isolate_containers;
+            match start_node(&server, dir, address.port(), isolate, routes, stopped, &mut tasks).await {
                 Ok((agent, endpoint)) => {
                     let _ = node_faults.set(agent.faults());
                     (Some(agent), Some(endpoint))
@@ -233,11 +262,12 @@ async fn start_node(
     server: &Arc<ApiServer>,
     dir: &Path,
     port: u16,
+    isolate_containers: bool,
     routes: axum::Router,
     stopped: watch::Receiver<bool>,
     tasks: &mut Vec<JoinHandle<()>>,
 ) -> Result<(NodeAgent, (String, SandboxTls)), StartError> {
-    let agent = NodeAgent::start(server.clone(), dir, port, operator_binary()).await?;
+    let agent = NodeAgent::start(server.clone(), dir, port, operator_binary(), isolate_containers).await?;
     let gateway = agent.gateway();
     let tls = match SandboxTls::generate(gateway.into()) {
         Ok(tls) => tls,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use etcd_sandbox::api::kube_version::{DEFAULT_VERSION, KubeVersion};
 use etcd_sandbox::faults::{Action, FAULTS_PATH, FaultRequest};
 use etcd_sandbox::instance::{Options, Sandbox};
 
@@ -32,6 +33,18 @@ enum Command {
         /// Serve the API only: no node, Pods stay Pending (no root needed).
         #[arg(long)]
         no_node: bool,
+        /// Authorize requests made with a Pod's service account token by the stored RBAC
+        /// Roles, ClusterRoles and bindings, answering 403 as a cluster does.
+        #[arg(long)]
+        enforce_rbac: bool,
+        /// Run each container in a root of its own (the image's files and its volumes
+        /// only) as its securityContext's user, with volumes owned by the Pod's fsGroup.
+        #[arg(long)]
+        isolate_containers: bool,
+        /// The Kubernetes version to report and behave as (MAJOR.MINOR): which CRD fields
+        /// and CEL libraries the API server has.
+        #[arg(long, default_value_t = DEFAULT_VERSION)]
+        kube_version: KubeVersion,
     },
     /// Run a command on this machine with the sandbox's Pod and Service names resolvable
     /// (`DIR/hosts` is mounted over /etc/hosts for that command only).
@@ -69,8 +82,15 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Up { dir, port, no_node } => {
-            let options = Options { port, node: !no_node, ..Options::default() };
+        Command::Up { dir, port, no_node, enforce_rbac, isolate_containers, kube_version } => {
+            let options = Options {
+                port,
+                node: !no_node,
+                enforce_rbac,
+                isolate_containers,
+                kube_version,
+                ..Options::default()
+            };
             let sandbox = Sandbox::start_with(&dir, options).await.context("starting the sandbox")?;
             println!(
                 "etcd-sandbox: API at {} ; use it with: export KUBECONFIG={}",

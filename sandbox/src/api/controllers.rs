@@ -324,6 +324,7 @@ fn keep_deployments(server: &ApiServer) -> Result<(), ApiError> {
         let owned: Vec<&Value> =
             pods.iter().filter(|p| owners(p).iter().any(|r| r["uid"] == uid) && !is_deleting(p)).collect();
         let wanted = deployment["spec"]["replicas"].as_i64().unwrap_or(1).max(0) as usize;
+        let mut failed_create = None;
         if owned.len() < wanted {
             let template = &deployment["spec"]["template"];
             let owner = json!({
@@ -342,14 +343,21 @@ fn keep_deployments(server: &ApiServer) -> Result<(), ApiError> {
             super::admission::generate_name(&mut pod);
             let (pod, _) =
                 super::admission::admit_create(&pod_type, pod, super::admission::FieldValidation::Ignore)?;
-            server.store.create(&pod_type, ns, pod)?;
+            // A Pod admission refuses (Pod Security) is reported, as the ReplicaSet
+            // controller reports it, in a ReplicaFailure condition.
+            match server.check_pod_security(&pod_type, ns, &pod) {
+                Ok(()) => {
+                    server.store.create(&pod_type, ns, pod)?;
+                }
+                Err(refused) => failed_create = Some(format!("Error creating: {}", refused.message)),
+            }
         } else if owned.len() > wanted
             && let Some(extra) = owned.last()
         {
             ignore_missing(server.store.delete(&pod_type, ns, name_of(extra), &DeleteOptions::default()))?;
         }
         let ready = owned.iter().filter(|p| pod_ready(p)).count();
-        let status = json!({
+        let mut status = json!({
             "observedGeneration": deployment["metadata"]["generation"],
             "replicas": owned.len(),
             "updatedReplicas": owned.len(),
@@ -362,6 +370,9 @@ fn keep_deployments(server: &ApiServer) -> Result<(), ApiError> {
                 "message": format!("{ready} of {wanted} replicas ready"),
             }],
         });
+        if let (Some(message), Some(conditions)) = (failed_create, status["conditions"].as_array_mut()) {
+            conditions.push(json!({"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": message}));
+        }
         if deployment["status"] != status {
             ignore_missing(server.store.modify(
                 &deployments,

@@ -6,17 +6,16 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::kube_version::KubeVersion;
 use super::registry::Registry;
 
-/// The Kubernetes version the emulator claims to be.
-pub const KUBERNETES_VERSION: (&str, &str) = ("1", "32");
-
-/// `/version`
-pub fn version() -> Value {
-    let (major, minor) = KUBERNETES_VERSION;
+/// `/version`: the Kubernetes version the emulator claims to be (see
+/// [`super::kube_version`]).
+pub fn version(version: KubeVersion) -> Value {
+    let KubeVersion { major, minor } = version;
     json!({
-        "major": major,
-        "minor": minor,
+        "major": major.to_string(),
+        "minor": minor.to_string(),
         "gitVersion": format!("v{major}.{minor}.0-etcd-sandbox"),
         "gitCommit": "",
         "gitTreeState": "clean",

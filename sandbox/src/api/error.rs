@@ -92,6 +92,24 @@ impl ApiError {
         ApiError::new(403, "Forbidden", message)
     }
 
+    /// 403 about one resource, as `apierrors.NewForbidden` words it: `<plural>.<group>
+    /// "<name>" is forbidden: <why>` (`<plural>.<group> is forbidden: <why>` without a name).
+    pub fn forbidden_object(resource: &str, group: &str, name: &str, why: &str) -> Self {
+        let what = qualified(resource, group);
+        let message = if name.is_empty() {
+            format!("{what} is forbidden: {why}")
+        } else {
+            format!("{what} \"{name}\" is forbidden: {why}")
+        };
+        ApiError::new(403, "Forbidden", message)
+            .with_details(json!({"name": name, "group": group, "kind": resource}))
+    }
+
+    /// 401: the request's credentials are not known.
+    pub fn unauthorized() -> Self {
+        ApiError::new(401, "Unauthorized", "Unauthorized")
+    }
+
     /// 405: the resource does not support the verb.
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         ApiError::new(405, "MethodNotAllowed", message)

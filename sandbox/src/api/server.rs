@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::admission::{self, FieldValidation};
 use super::error::ApiError;
+use super::kube_version::{self, KubeVersion};
 use super::patch::{PatchError, PatchKind, apply_patch};
 use super::registry::{Registry, ResourceType};
 use super::requests::{self, RequestCounter};
@@ -24,7 +25,7 @@ use super::selectors::{FieldSelector, LabelSelector};
 use super::store::{DeleteOptions, Deleted, Part, Propagation, Store, name_of, now};
 use super::table::{self, Include};
 use super::watch::{self, WatchRequest};
-use super::{discovery, openapi};
+use super::{discovery, openapi, pod_security};
 
 /// Namespaces every cluster starts with.
 const INITIAL_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -39,6 +40,10 @@ pub struct ApiServer {
     pub address: String,
     /// Every request served, by verb, resource and client.
     pub requests: RequestCounter,
+    /// Service account tokens issued to Pods.
+    pub tokens: super::auth::Tokens,
+    rbac: AtomicBool,
+    kube_minor: AtomicU32,
     next_cluster_ip: AtomicU32,
     logs_dir: std::sync::OnceLock<std::path::PathBuf>,
 }
@@ -51,6 +56,9 @@ impl ApiServer {
             store: Store::with_history(history),
             address,
             requests: RequestCounter::default(),
+            tokens: super::auth::Tokens::default(),
+            rbac: AtomicBool::new(false),
+            kube_minor: AtomicU32::new(kube_version::DEFAULT_VERSION.minor),
             next_cluster_ip: AtomicU32::new(10),
             logs_dir: std::sync::OnceLock::new(),
         });
@@ -67,7 +75,37 @@ impl ApiServer {
     pub fn create_object(&self, plural: &str, namespace: &str, object: Value) -> Result<Value, ApiError> {
         let rt = self.builtin(plural)?;
         let (object, _) = admission::admit_create(&rt, object, FieldValidation::Strict)?;
+        self.check_pod_security(&rt, namespace, &object)?;
         self.store.create(&rt, namespace, object)
+    }
+
+    /// Pod Security admission: a Pod that breaks the level its namespace enforces is
+    /// refused (see [`super::pod_security`]).
+    pub(crate) fn check_pod_security(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        pod: &Value,
+    ) -> Result<(), ApiError> {
+        if !(rt.group.is_empty() && rt.plural == "pods") {
+            return Ok(());
+        }
+        let namespaces = self.builtin("namespaces")?;
+        let Some((level, version)) =
+            self.store.get(&namespaces, "", namespace).ok().as_ref().and_then(pod_security::enforced)
+        else {
+            return Ok(());
+        };
+        let violations = pod_security::violations(level, pod);
+        if violations.is_empty() {
+            return Ok(());
+        }
+        Err(ApiError::forbidden_object(
+            "pods",
+            "",
+            name_of(pod),
+            &pod_security::forbidden_message(level, &version, &violations),
+        ))
     }
 
     /// The served type of a core or well-known built-in resource, by plural.
@@ -88,6 +126,27 @@ impl ApiServer {
         let _ = self.logs_dir.set(dir);
     }
 
+    /// Makes service account tokens subject to RBAC (see [`super::auth`]); off, every
+    /// request is allowed.
+    pub fn enforce_rbac(&self, on: bool) {
+        self.rbac.store(on, Ordering::Relaxed);
+    }
+
+    /// The Kubernetes version to report and behave as (1.x only).
+    pub fn set_kube_version(&self, version: KubeVersion) {
+        self.kube_minor.store(version.minor, Ordering::Relaxed);
+    }
+
+    /// The Kubernetes version the server reports and behaves as.
+    pub fn kube_version(&self) -> KubeVersion {
+        KubeVersion { major: 1, minor: self.kube_minor.load(Ordering::Relaxed) }
+    }
+
+    /// Whether RBAC is enforced.
+    pub fn rbac_enforced(&self) -> bool {
+        self.rbac.load(Ordering::Relaxed)
+    }
+
     fn allocate_cluster_ip(&self) -> String {
         let n = self.next_cluster_ip.fetch_add(1, Ordering::Relaxed);
         format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1)
@@ -102,6 +161,7 @@ pub fn router(server: Arc<ApiServer>) -> Router {
             axum::routing::get(super::portforward::portforward),
         )
         .fallback(handle)
+        .layer(axum::middleware::from_fn_with_state(server.clone(), super::auth::middleware))
         .with_state(server)
 }
 
@@ -156,7 +216,7 @@ fn dispatch(
 ) -> Result<Response, ApiError> {
     let found = |document: Option<Value>| document.map(ok_json).ok_or_else(|| ApiError::no_route(uri.path()));
     match route {
-        Route::Version => Ok(ok_json(discovery::version())),
+        Route::Version => Ok(ok_json(discovery::version(server.kube_version()))),
         Route::Health => Ok((StatusCode::OK, "ok").into_response()),
         Route::CoreVersions => Ok(ok_json(discovery::core_versions(&server.address))),
         Route::Groups => Ok(ok_json(discovery::groups(&server.registry))),
@@ -390,7 +450,11 @@ fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) ->
     check_namespace(server, target)?;
     object = super::convert::to_storage(rt, object);
     admission::generate_name(&mut object);
-    let (mut object, warnings) = admission::admit_create(rt, object, field_validation(params)?)?;
+    let fields = field_validation(params)?;
+    let dropped = admit_definition_fields(server, rt, &mut object, fields)?;
+    let (mut object, mut warnings) = admission::admit_create(rt, object, fields)?;
+    warnings.extend(dropped);
+    server.check_pod_security(rt, target.storage_namespace(), &object)?;
     if rt.group.is_empty()
         && rt.plural == "services"
         && object["spec"]["clusterIP"].as_str().unwrap_or_default().is_empty()
@@ -399,7 +463,7 @@ fn create(server: &ApiServer, target: &Target, params: &Params, body: &Bytes) ->
         object["spec"]["clusterIPs"] = json!([object["spec"]["clusterIP"].clone()]);
     }
     if rt.plural == "customresourcedefinitions" {
-        check_definition(&object)?;
+        check_definition(server.kube_version(), &object)?;
     }
     if dry_run(params) {
         return Ok(respond_object(rt, object, &HeaderMap::new(), params, StatusCode::CREATED, &warnings));
@@ -483,15 +547,23 @@ fn write(
     let rt = &target.rt;
     let fields = field_validation(params)?;
     let mut warnings = Vec::new();
-    let updated =
-        server.store.update(rt, target.storage_namespace(), name(target), part, build, |next, current| {
+    let updated = server.store.update(
+        rt,
+        target.storage_namespace(),
+        name(target),
+        part,
+        build,
+        |mut next, current| {
+            let dropped = admit_definition_fields(server, rt, &mut next, fields)?;
             let (admitted, found) = admission::admit_update(rt, next, current, fields)?;
             if rt.plural == "customresourcedefinitions" {
-                check_definition(&admitted)?;
+                check_definition(server.kube_version(), &admitted)?;
             }
             warnings = found;
+            warnings.extend(dropped);
             Ok(admitted)
-        })?;
+        },
+    )?;
     let updated = after_write(server, rt, updated)?;
     Ok(respond_object(rt, updated, &HeaderMap::new(), params, StatusCode::OK, &warnings))
 }
@@ -605,8 +677,30 @@ fn delete_collection(
     })))
 }
 
-/// A CustomResourceDefinition is named `<plural>.<group>` and has a usable schema.
-fn check_definition(object: &Value) -> Result<(), ApiError> {
+/// The fields of a definition the server's version does not know or has turned off
+/// (`selectableFields`), dropped or refused as that version does; the warnings to send.
+fn admit_definition_fields(
+    server: &ApiServer,
+    rt: &ResourceType,
+    object: &mut Value,
+    fields: FieldValidation,
+) -> Result<Vec<String>, ApiError> {
+    if rt.plural != "customresourcedefinitions" {
+        return Ok(vec![]);
+    }
+    let warnings = kube_version::admit_selectable_fields(
+        server.kube_version(),
+        object,
+        fields == FieldValidation::Strict,
+    )
+    .map_err(ApiError::bad_request)?;
+    Ok(if fields == FieldValidation::Warn { warnings } else { vec![] })
+}
+
+/// A CustomResourceDefinition is named `<plural>.<group>`, has a usable schema, and its
+/// rules use only the CEL libraries the server's version offers.
+fn check_definition(version: KubeVersion, object: &Value) -> Result<(), ApiError> {
+    let too_new = kube_version::cel_violations(version, object);
     let crd: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition =
         serde_json::from_value(object.clone())
             .map_err(|e| ApiError::bad_request(format!("not a CustomResourceDefinition: {e}")))?;
@@ -623,6 +717,7 @@ fn check_definition(object: &Value) -> Result<(), ApiError> {
     if let Err(found) = super::registry::types_of(&crd) {
         violations.extend(found);
     }
+    violations.extend(too_new);
     if violations.is_empty() {
         Ok(())
     } else {

@@ -19,6 +19,7 @@ use tokio::sync::{Notify, mpsc};
 
 use super::dns::{self, PodName, ServiceName};
 use super::images::{self, ImageError};
+use super::isolation::{self, Isolation};
 use super::netns::{NetError, Network, PodNetwork};
 use super::probe::{Probe, ProbeTarget, run_probe};
 use super::process::{ExitStatusInfo, ProcessSpec, RunningProcess};
@@ -88,6 +89,7 @@ struct Shared {
     network: Network,
     dir: PathBuf,
     operator_binary: Option<PathBuf>,
+    isolate_containers: bool,
     api_port: u16,
     ca_pem: std::sync::OnceLock<String>,
     workers: Mutex<HashMap<String, Worker>>,
@@ -111,12 +113,15 @@ pub struct NodeAgent {
 
 impl NodeAgent {
     /// Cleans up what a killed sandbox left, creates the Pod network and starts running
-    /// Pods. `dir` holds volumes and logs; `api_port` is what Pods are told the API is on.
+    /// Pods. `dir` holds volumes and logs; `api_port` is what Pods are told the API is on;
+    /// `isolate_containers` gives each container a root and a user of its own (see
+    /// [`super::isolation`]).
     pub async fn start(
         server: Arc<ApiServer>,
         dir: &Path,
         api_port: u16,
         operator_binary: Option<PathBuf>,
+        isolate_containers: bool,
     ) -> Result<NodeAgent, NetError> {
         let stale = Network::cleanup_stale().await?;
         if !stale.is_empty() {
@@ -128,6 +133,7 @@ impl NodeAgent {
             network,
             dir: dir.to_path_buf(),
             operator_binary,
+            isolate_containers,
             api_port,
             ca_pem: std::sync::OnceLock::new(),
             workers: Mutex::new(HashMap::new()),
@@ -676,8 +682,12 @@ impl PodRun<'_> {
         if self.volumes.is_empty() {
             let lookup = StoreLookup(&self.shared.server);
             let ca = self.shared.ca_pem.get().map(String::as_str).unwrap_or_default();
-            match volumes::prepare(&self.pod, &self.pod_dir(), &self.shared.dir.join("volumes"), &lookup, ca)
-            {
+            let account = self.pod["spec"]["serviceAccountName"].as_str().unwrap_or("default");
+            let token = self.shared.server.tokens.issue(&self.namespace, account);
+            let claims = self.shared.dir.join("volumes");
+            let prepared = volumes::prepare(&self.pod, &self.pod_dir(), &claims, &lookup, ca, &token)
+                .and_then(|prepared| self.owned_by_fs_group(prepared));
+            match prepared {
                 Ok(prepared) => self.volumes = prepared,
                 Err(error) => {
                     self.write_status(Some(("ContainerCreating", error.to_string())));
@@ -694,6 +704,22 @@ impl PodRun<'_> {
             self.tend(i).await;
         }
         self.write_status(None);
+    }
+
+    /// With isolated containers, the Pod's volumes belong to its `fsGroup`, as a kubelet
+    /// makes them.
+    fn owned_by_fs_group(
+        &self,
+        prepared: volumes::PreparedVolumes,
+    ) -> Result<volumes::PreparedVolumes, volumes::VolumeError> {
+        let Some(gid) = isolation::fs_group(&self.pod).filter(|_| self.shared.isolate_containers) else {
+            return Ok(prepared);
+        };
+        for dir in prepared.values() {
+            isolation::apply_fs_group(dir, gid)
+                .map_err(|source| volumes::VolumeError::Io { path: dir.display().to_string(), source })?;
+        }
+        Ok(prepared)
     }
 
     /// Starts, watches, probes and restarts container `i`.
@@ -793,15 +819,32 @@ impl PodRun<'_> {
             self.failed_to_start(i, format!("cannot create {}: {error}", log_dir.display()));
             return;
         }
+        let (program, extra_path_dirs, isolation) = if self.shared.isolate_containers {
+            let user = match isolation::run_as(&self.pod, &spec) {
+                Ok(user) => user,
+                Err(error) => {
+                    let container = &mut self.containers[i];
+                    container.state = json!({"waiting": {"reason": "CreateContainerConfigError", "message": error.to_string()}});
+                    container.next_start = Instant::now() + MAX_BACKOFF;
+                    return;
+                }
+            };
+            let root = self.pod_dir().join("roots").join(&self.containers[i].name);
+            let isolation = Isolation { root, image_files: resolved.image_files, user };
+            (resolved.in_image, vec![PathBuf::from(images::IMAGE_BIN_DIR)], Some(isolation))
+        } else {
+            (resolved.program, resolved.path_dirs, None)
+        };
         let process_spec = ProcessSpec {
-            program: resolved.program,
+            program,
             args: resolved.args,
             env,
             working_dir: spec["workingDir"].as_str().map(PathBuf::from),
             netns: Some(self.net.netns.clone()),
             log_path: log_dir.join(format!("{}.log", self.containers[i].name)),
-            extra_path_dirs: resolved.path_dirs,
+            extra_path_dirs,
             bind_mounts: volumes::mounts_of(&spec, &self.volumes),
+            isolation,
         };
         match RunningProcess::spawn(&process_spec).await {
             Ok(process) => {

@@ -21,6 +21,17 @@ pub struct Resolved {
     pub args: Vec<String>,
     /// Folders put first on PATH.
     pub path_dirs: Vec<PathBuf>,
+    /// The program's path inside the image, for an isolated container.
+    pub in_image: PathBuf,
+    /// The image's own files: (file on this machine, path inside the image).
+    pub image_files: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Where the images keep their programs, first on PATH in an isolated container.
+pub const IMAGE_BIN_DIR: &str = "/usr/local/bin";
+
+fn in_image(name: &str) -> PathBuf {
+    Path::new(IMAGE_BIN_DIR).join(name)
 }
 
 /// Why a container cannot start.
@@ -49,7 +60,14 @@ pub fn resolve(
             operator_binary.ok_or_else(|| ImageError::NotAvailable(image.to_string()))?.to_path_buf();
         let mut all: Vec<String> = command.iter().skip(1).cloned().collect();
         all.extend(args.iter().cloned());
-        return Ok(Resolved { program, args: all, path_dirs: vec![] });
+        let image_files = vec![(program.clone(), in_image(OPERATOR_IMAGE_NAME))];
+        return Ok(Resolved {
+            program,
+            args: all,
+            path_dirs: vec![],
+            in_image: in_image(OPERATOR_IMAGE_NAME),
+            image_files,
+        });
     }
     let build = etcd_builds::version_of_image(image)
         .and_then(|v| etcd_builds::locate(&v).ok())
@@ -83,16 +101,27 @@ fn resolve_in_etcd_image(
     };
     let entry = entry.clone();
     let base = entry.rsplit('/').next().unwrap_or_default();
-    let program = match base {
-        "etcd" | "etcdctl" | "etcdutl" => build.dir.join(base),
+    let (program, inside) = match base {
+        "etcd" | "etcdctl" | "etcdutl" => (build.dir.join(base), in_image(base)),
         // The sandbox's images have a shell, so containers can run small scripts.
-        "sh" | "bash" => PathBuf::from("/bin").join(base),
+        "sh" | "bash" => (PathBuf::from("/bin").join(base), PathBuf::from("/bin").join(base)),
         _ => return Err(ImageError::NoSuchCommand(entry)),
     };
     if !program.exists() {
         return Err(ImageError::NoSuchCommand(entry));
     }
-    Ok(Resolved { program, args: rest.to_vec(), path_dirs: vec![build.dir.clone()] })
+    let image_files = ["etcd", "etcdctl", "etcdutl"]
+        .iter()
+        .map(|tool| (build.dir.join(tool), in_image(tool)))
+        .filter(|(file, _)| file.exists())
+        .collect();
+    Ok(Resolved {
+        program,
+        args: rest.to_vec(),
+        path_dirs: vec![build.dir.clone()],
+        in_image: inside,
+        image_files,
+    })
 }
 
 #[cfg(test)]
@@ -113,6 +142,15 @@ mod tests {
         )
         .unwrap();
         assert!(resolved.program.ends_with("v3.5.1/etcd"), "{resolved:?}");
+        assert_eq!(resolved.in_image, PathBuf::from("/usr/local/bin/etcd"));
+        assert!(
+            resolved
+                .image_files
+                .iter()
+                .any(|(f, inside)| f.ends_with("v3.5.1/etcdutl")
+                    && inside == Path::new("/usr/local/bin/etcdutl")),
+            "{resolved:?}"
+        );
         assert_eq!(resolved.args, ["--name", "m0"]);
         let default = resolve("gcr.io/etcd-development/etcd:v3.5.1", &[], &[], None).unwrap();
         assert!(default.program.ends_with("v3.5.1/etcd") && default.args.is_empty(), "the image's CMD");
@@ -148,6 +186,8 @@ mod tests {
             resolve("ghcr.io/kubectl-etcd/etcd-operator:v0.1.0", &[], &strings(&["run"]), Some(&binary))
                 .unwrap();
         assert_eq!((resolved.program, resolved.args), (binary.clone(), strings(&["run"])));
+        assert_eq!(resolved.in_image, PathBuf::from("/usr/local/bin/etcd-operator"));
+        assert_eq!(resolved.image_files, [(binary.clone(), resolved.in_image.clone())]);
         assert!(resolve("ghcr.io/kubectl-etcd/etcd-operator:v0.1.0", &[], &[], None).is_err(), "not built");
         assert!(
             resolve("localhost:5000/etcd-operator", &[], &[], Some(&binary)).is_ok(),

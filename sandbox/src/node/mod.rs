@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod dns;
 pub mod images;
+pub mod isolation;
 pub mod netns;
 pub mod probe;
 pub mod process;

@@ -116,6 +116,7 @@ async fn exec_probe(command: &[String], target: &ProbeTarget, timeout: Duration)
         extra_path_dirs: &target.extra_path_dirs,
         bind_mounts: &[],
         working_dir: None,
+        isolation: None,
     };
     let mut cmd = match invocation.command() {
         Ok(cmd) => cmd,

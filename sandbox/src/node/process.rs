@@ -32,6 +32,7 @@ use tokio::process::{Child, Command};
 use tokio::signal::unix::{SignalKind, signal};
 use tracing::debug;
 
+use super::isolation::{Isolation, ROOT_SCRIPT};
 use super::netns::netns_path;
 
 /// Directories searched after `PATH` for the tools we run (`ip`, `unshare`, `mount`).
@@ -137,6 +138,9 @@ pub struct ProcessSpec {
     /// mount namespace. A missing target is created on the host filesystem as an empty directory
     /// (or file, for a file source) to serve as mount point, and left there afterwards.
     pub bind_mounts: Vec<(PathBuf, PathBuf)>,
+    /// A root of its own and a user (see [`super::isolation`]); then `bind_mounts` targets
+    /// are paths inside that root and nothing is created on the machine for them.
+    pub isolation: Option<Isolation>,
 }
 
 /// How a process ended.
@@ -203,9 +207,12 @@ impl RunningProcess {
             extra_path_dirs: &spec.extra_path_dirs,
             bind_mounts: &spec.bind_mounts,
             working_dir: spec.working_dir.as_deref(),
+            isolation: spec.isolation.as_ref(),
         };
         let mut command = invocation.command()?;
-        prepare_mount_points(&spec.bind_mounts)?;
+        if spec.isolation.is_none() {
+            prepare_mount_points(&spec.bind_mounts)?;
+        }
         let log = open_log(&spec.log_path)?;
         let log_err = log
             .try_clone()
@@ -368,6 +375,8 @@ pub(super) struct Invocation<'a> {
     pub(super) bind_mounts: &'a [(PathBuf, PathBuf)],
     /// Absolute working directory; `None` keeps the sandbox's.
     pub(super) working_dir: Option<&'a Path>,
+    /// A root of its own and a user, for a container's process.
+    pub(super) isolation: Option<&'a Isolation>,
 }
 
 impl Invocation<'_> {
@@ -391,35 +400,22 @@ impl Invocation<'_> {
                 dir.display()
             )));
         }
-        if !self.bind_mounts.is_empty() {
-            if let Some((source, target)) = self
-                .bind_mounts
-                .iter()
-                .find(|(source, target)| !source.is_absolute() || !target.is_absolute())
-            {
-                return Err(ProcError::InvalidSpec(format!(
-                    "bind mount {} -> {} needs absolute paths",
-                    source.display(),
-                    target.display()
-                )));
-            }
-            let unshare = find_tool("unshare").ok_or(ProcError::ToolMissing("unshare"))?;
+        if let Some((source, target)) =
+            self.bind_mounts.iter().find(|(source, target)| !source.is_absolute() || !target.is_absolute())
+        {
+            return Err(ProcError::InvalidSpec(format!(
+                "bind mount {} -> {} needs absolute paths",
+                source.display(),
+                target.display()
+            )));
+        }
+        if let Some(isolation) = self.isolation {
+            wrapper.extend(isolated_wrapper(isolation, self.bind_mounts, self.working_dir)?);
+        } else if !self.bind_mounts.is_empty() {
             let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
             let workdir = self.working_dir.map_or_else(OsString::new, |dir| dir.as_os_str().to_owned());
-            wrapper.extend([
-                unshare.into_os_string(),
-                "--mount".into(),
-                "--propagation".into(),
-                "private".into(),
-                "--".into(),
-                "/bin/sh".into(),
-                "-c".into(),
-                MOUNT_SCRIPT.into(),
-                "etcd-sandbox-mount".into(),
-                mount.into_os_string(),
-                workdir,
-                self.bind_mounts.len().to_string().into(),
-            ]);
+            wrapper.extend(in_private_mounts(MOUNT_SCRIPT, "etcd-sandbox-mount")?);
+            wrapper.extend([mount.into_os_string(), workdir, self.bind_mounts.len().to_string().into()]);
             for (source, target) in self.bind_mounts {
                 wrapper.extend([source.as_os_str().to_owned(), target.as_os_str().to_owned()]);
             }
@@ -438,11 +434,16 @@ impl Invocation<'_> {
         command.args(self.args);
         // With bind mounts the helper changes directory after mounting, so that a working
         // directory inside a volume is the mounted one.
-        if let Some(dir) = self.working_dir.filter(|_| self.bind_mounts.is_empty()) {
+        if let Some(dir) =
+            self.working_dir.filter(|_| self.bind_mounts.is_empty() && self.isolation.is_none())
+        {
             command.current_dir(dir);
         }
         command.env_clear();
-        if let Some(home) = std::env::var_os("HOME") {
+        if self.isolation.is_some() {
+            // The machine's home is not in the container.
+            command.env("HOME", "/");
+        } else if let Some(home) = std::env::var_os("HOME") {
             command.env("HOME", home);
         }
         command.envs(self.env.iter().map(|(name, value)| (name, value)));
@@ -469,6 +470,54 @@ impl Invocation<'_> {
         path.push(base);
         path
     }
+}
+
+/// `unshare --mount --propagation private -- /bin/sh -c SCRIPT NAME`: runs `script` in a
+/// private mount namespace; its parameters follow.
+fn in_private_mounts(script: &str, name: &str) -> Result<Vec<OsString>, ProcError> {
+    let unshare = find_tool("unshare").ok_or(ProcError::ToolMissing("unshare"))?;
+    Ok(vec![
+        unshare.into_os_string(),
+        "--mount".into(),
+        "--propagation".into(),
+        "private".into(),
+        "--".into(),
+        "/bin/sh".into(),
+        "-c".into(),
+        script.into(),
+        name.into(),
+    ])
+}
+
+/// `unshare --mount ... /bin/sh -c ROOT_SCRIPT ...`: the wrapper that builds a container's
+/// own root, mounts its image files and volumes there, and enters it as its user.
+fn isolated_wrapper(
+    isolation: &Isolation,
+    volumes: &[(PathBuf, PathBuf)],
+    working_dir: Option<&Path>,
+) -> Result<Vec<OsString>, ProcError> {
+    let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
+    find_tool("chroot").ok_or(ProcError::ToolMissing("chroot"))?;
+    fs::create_dir_all(&isolation.root)
+        .map_err(|source| proc_io_error("create the container's root", &isolation.root, source))?;
+    let user = isolation.user.as_ref();
+    let mut words = in_private_mounts(ROOT_SCRIPT, "etcd-sandbox-root")?;
+    words.extend([
+        mount.into_os_string(),
+        isolation.root.clone().into_os_string(),
+        working_dir.map_or_else(OsString::new, |dir| dir.as_os_str().to_owned()),
+        user.map_or_else(OsString::new, |u| u.userspec().into()),
+        user.map_or_else(OsString::new, |u| u.groups_list().into()),
+    ]);
+    for list in [&isolation.image_files[..], volumes] {
+        words.push(list.len().to_string().into());
+        for (source, target) in list {
+            fs::metadata(source)
+                .map_err(|error| proc_io_error("inspect bind mount source", source, error))?;
+            words.extend([source.as_os_str().to_owned(), target.as_os_str().to_owned()]);
+        }
+    }
+    Ok(words)
 }
 
 /// Finds a system tool in the sandbox's `PATH` or the standard system directories.

@@ -52,13 +52,15 @@ pub type PreparedVolumes = BTreeMap<String, PathBuf>;
 
 /// Makes every volume of `pod` exist on disk. `pod_dir` holds what dies with the Pod;
 /// `claims_dir` holds persistent volumes (`<claims_dir>/<volumeName>`). `ca_pem` is the
-/// API's CA, written to the service account folder's `ca.crt`.
+/// API's CA, written to the service account folder's `ca.crt`; `token` the service
+/// account token written beside it.
 pub fn prepare(
     pod: &Value,
     pod_dir: &Path,
     claims_dir: &Path,
     lookup: &dyn Lookup,
     ca_pem: &str,
+    token: &str,
 ) -> Result<PreparedVolumes, VolumeError> {
     let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
     let mut prepared = PreparedVolumes::new();
@@ -96,7 +98,7 @@ pub fn prepare(
         let dir = pod_dir.join("serviceaccount");
         let files = BTreeMap::from([
             ("namespace".to_string(), namespace.as_bytes().to_vec()),
-            ("token".to_string(), b"etcd-sandbox-token".to_vec()),
+            ("token".to_string(), token.as_bytes().to_vec()),
             ("ca.crt".to_string(), ca_pem.as_bytes().to_vec()),
         ]);
         write_keys(&dir, &files)?;
@@ -261,8 +263,9 @@ mod tests {
                 ]}]
             }
         });
-        let prepared = prepare(&pod, &dir.path().join("pod"), &dir.path().join("claims"), &objects, "CA")
-            .expect("prepared");
+        let prepared =
+            prepare(&pod, &dir.path().join("pod"), &dir.path().join("claims"), &objects, "CA", "T")
+                .expect("prepared");
         assert_eq!(
             std::fs::read_to_string(prepared[SERVICE_ACCOUNT_VOLUME].join("ca.crt")).expect("ca"),
             "CA"
@@ -279,7 +282,7 @@ mod tests {
     fn unbound_claims_keep_the_pod_waiting() {
         let dir = tempfile::tempdir().expect("temp dir");
         let pod = json!({"metadata": {"namespace": "db"}, "spec": {"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "c"}}]}});
-        let error = prepare(&pod, dir.path(), dir.path(), &Objects(vec![]), "").expect_err("not bound");
+        let error = prepare(&pod, dir.path(), dir.path(), &Objects(vec![]), "", "").expect_err("not bound");
         assert!(matches!(error, VolumeError::ClaimNotBound(_)));
     }
 
