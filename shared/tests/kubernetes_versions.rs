@@ -216,11 +216,13 @@ fn cel_rules_use_only_what_the_minimum_compiles() {
             let mut rule_needs = KubernetesVersion { major: 1, minor: 0 };
             for function in calls(&rule, &namespaced) {
                 match first.get(&function) {
-                    None => problems.insert(format!(
-                        "{}: `{function}` in `{rule}` is in no library of tests/data/kubernetes_cel_libraries.json: \
-                         add it there with the version that introduced it and its source",
-                        file.display()
-                    )),
+                    None => {
+                        problems.insert(format!(
+                            "{}: `{function}` in `{rule}` is in no library of tests/data/kubernetes_cel_libraries.json: \
+                             add it there with the version that introduced it and its source",
+                            file.display()
+                        ));
+                    }
                     Some((since, library)) => {
                         rule_needs = rule_needs.max(*since);
                         if *since > MINIMUM {
