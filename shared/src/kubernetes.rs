@@ -101,7 +101,11 @@ mod tests {
     fn reads_plain_and_managed_service_versions() {
         assert_eq!(parse("1", "30", "v1.30.2"), Ok(v(1, 30)));
         assert_eq!(parse("1", "31+", "v1.31.4-gke.1072000"), Ok(v(1, 31)));
-        assert_eq!(parse("", "", "v1.29.10-eks-7f9249a"), Ok(v(1, 29)), "gitVersion when the fields are empty");
+        assert_eq!(
+            parse("", "", "v1.29.10-eks-7f9249a"),
+            Ok(v(1, 29)),
+            "gitVersion when the fields are empty"
+        );
         assert_eq!(parse("1", "", "v1.33.0"), Ok(v(1, 33)));
         let unreadable = parse("", "", "unknown").expect_err("nothing to read");
         assert!(unreadable.to_string().contains("\"unknown\""), "{unreadable}");

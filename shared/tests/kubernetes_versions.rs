@@ -54,14 +54,19 @@ fn manifests_validate_against_every_supported_version() {
             .args(&files)
             .output()
             .expect("kubernetes-validate runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         let verdict = if output.status.success() { "valid" } else { "REFUSED" };
         println!("Kubernetes {version}: {verdict} ({} files)", files.len());
         if !output.status.success() {
             failures.push(format!("Kubernetes {version} ({}):\n{}", output.status, text.trim_end()));
         }
     }
-    assert!(failures.is_empty(), "manifests refused by a supported Kubernetes version:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "manifests refused by a supported Kubernetes version:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[derive(Deserialize)]
@@ -192,11 +197,10 @@ fn the_call_scanner_finds_functions_and_skips_strings() {
         ["has", "quantity", "compareTo", "quantity"]
     );
     assert_eq!(calls("self.all(k, !k.startsWith('a.b(c)'))", &known), ["all", "startsWith"]);
-    assert_eq!(calls("optional.of(self.x).orValue(1) == 1 && self.matches(\"x\\\"(\")", &known), [
-        "optional.of",
-        "orValue",
-        "matches"
-    ]);
+    assert_eq!(
+        calls("optional.of(self.x).orValue(1) == 1 && self.matches(\"x\\\"(\")", &known),
+        ["optional.of", "orValue", "matches"]
+    );
 }
 
 #[test]

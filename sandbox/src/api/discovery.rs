@@ -11,9 +11,19 @@ use super::registry::Registry;
 /// The Kubernetes version the emulator claims to be.
 pub const KUBERNETES_VERSION: (&str, &str) = ("1", "32");
 
+/// A version that every sandbox of this process claims instead of [`KUBERNETES_VERSION`].
+static CLAIMED_VERSION: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+/// Makes every sandbox of this process claim Kubernetes `major.minor` in `/version` (for
+/// tests of a client's version check; a test binary of its own, as the claim stays for the
+/// whole process). Returns false when a version was claimed already.
+pub fn claim_kubernetes_version(major: &str, minor: &str) -> bool {
+    CLAIMED_VERSION.set((major.to_string(), minor.to_string())).is_ok()
+}
+
 /// `/version`
 pub fn version() -> Value {
-    let (major, minor) = KUBERNETES_VERSION;
+    let (major, minor) = CLAIMED_VERSION.get().map_or(KUBERNETES_VERSION, |(a, b)| (a.as_str(), b.as_str()));
     json!({
         "major": major,
         "minor": minor,
