@@ -313,6 +313,7 @@ always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l version -d 'The operator version: the image tag is v<VERSION>. Default: this plugin\'s version' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l image -d 'The operator image to deploy, e.g. one built with scripts/image.sh and pushed to your own registry, instead of ghcr.io/kubectl-etcd/etcd-operator:v<VERSION>. Members restored from a snapshot run the same image' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l context -d 'The kubeconfig context to use. Default: its current context' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r

@@ -361,6 +361,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
         }
         'kubectl-etcd;install' {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The operator version: the image tag is v<VERSION>. Default: this plugin''s version')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The operator image to deploy, e.g. one built with scripts/image.sh and pushed to your own registry, instead of ghcr.io/kubectl-etcd/etcd-operator:v<VERSION>. Members restored from a snapshot run the same image')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')

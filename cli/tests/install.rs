@@ -107,3 +107,30 @@ async fn install_runs_the_operator_and_uninstall_removes_it() {
     println!("install/uninstall took {:.1} s", started.elapsed().as_secs_f64());
     sb.stop().await;
 }
+
+#[tokio::test]
+async fn install_image_deploys_the_users_own_image_and_restores_run_it_too() {
+    let sb = TestSandbox::start().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+    let image = "registry.example.com:5000/platform/etcd-operator:v0.1.0-custom";
+
+    let out = plugin(kc, &["install", "--image", "Registry/Not An Image"]).await;
+    expect_code(&out, 1);
+    assert!(stderr(&out).contains("is not an image reference"), "{}", stderr(&out));
+    let out = plugin(kc, &["install", "--image", image, "--version", "0.1.0"]).await;
+    expect_code(&out, 2);
+
+    let out = plugin(kc, &["install", "--image", image]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains(&format!("etcd-operator ({image}) installed")), "{}", stdout(&out));
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(sb.client.clone(), "etcd-operator");
+    let deployment = deployments.get("etcd-operator").await.expect("the Deployment exists");
+    let container = &deployment.spec.template.spec.expect("pod spec").containers[0];
+    assert_eq!(container.image.as_deref(), Some(image));
+    let own_image =
+        container.env.iter().flatten().find(|e| e.name == "OPERATOR_IMAGE").and_then(|e| e.value.clone());
+    assert_eq!(own_image.as_deref(), Some(image), "the operator gives restores its own image");
+    sb.stop().await;
+}

@@ -8,6 +8,7 @@ pub mod advisory;
 pub mod conditions;
 pub mod crd;
 pub mod display;
+pub mod kubernetes;
 pub mod names;
 pub mod plan;
 pub mod snapshot;

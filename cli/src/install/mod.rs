@@ -17,16 +17,24 @@ use crate::exit::Outcome;
 #[command(after_help = "Examples:\n  \
     kubectl etcd install\n  \
     kubectl etcd install -n databases --version 0.1.0\n  \
+    kubectl etcd install --image registry.example.com/platform/etcd-operator:v0.1.0\n  \
     kubectl etcd install --dry-run > install.yaml\n\n\
     Applies, server-side with the field manager kubectl-etcd, the CustomResourceDefinitions, the \
     operator's ServiceAccount, ClusterRole and ClusterRoleBinding (what the operator calls, nothing \
     more), a Role and RoleBinding for its leader-election Lease, and its Deployment. The namespace is \
     -n, else etcd-operator (not the context's); it is created when missing. Running it again upgrades \
-    the operator to --version.")]
+    the operator to --version (or --image). Needs Kubernetes 1.30 or newer: an older server is refused \
+    (exit 3) before anything is changed.")]
 pub struct InstallArgs {
     /// The operator version: the image tag is v<VERSION>. Default: this plugin's version.
     #[arg(long = "version", value_name = "VERSION", default_value = env!("CARGO_PKG_VERSION"))]
     operator_version: String,
+
+    /// The operator image to deploy, e.g. one built with scripts/image.sh and pushed to your own
+    /// registry, instead of ghcr.io/kubectl-etcd/etcd-operator:v<VERSION>. Members restored
+    /// from a snapshot run the same image.
+    #[arg(long, value_name = "REF", conflicts_with = "operator_version")]
+    image: Option<String>,
 
     /// Print the YAML that would be applied, and send nothing.
     #[arg(long)]
@@ -56,6 +64,15 @@ pub enum InstallError {
     /// The version is not MAJOR.MINOR.PATCH.
     #[error("--version {0:?} is not a version: write e.g. 0.1.0")]
     Version(String),
+    /// The image is not an image reference.
+    #[error(
+        "--image {0:?} is not an image reference: write REGISTRY/REPOSITORY:TAG or ...@sha256:DIGEST, \
+         e.g. registry.example.com/etcd-operator:v0.1.0"
+    )]
+    Image(String),
+    /// The server's `/version` could not be read.
+    #[error(transparent)]
+    ServerVersion(#[from] shared::kubernetes::UnreadableVersion),
     /// The YAML could not be rendered or the embedded CRDs parsed.
     #[error("cannot render the manifests: {0}")]
     Render(#[from] serde_yaml::Error),
@@ -95,6 +112,71 @@ fn operator_version(text: &str) -> Result<String, InstallError> {
     }
 }
 
+/// The image reference, checked to be one: `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]` with a
+/// lowercase repository, no spaces, and nothing a shell or YAML would read differently.
+fn image_reference(text: &str) -> Result<String, InstallError> {
+    let (name, digest) = text.split_once('@').map_or((text, None), |(n, d)| (n, Some(d)));
+    let path_start = name.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match name[path_start..].split_once(':') {
+        Some((last, tag)) => (&name[..path_start + last.len()], Some(tag)),
+        None => (name, None),
+    };
+    let (registry, path) = match repository.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), rest),
+        _ => (None, repository),
+    };
+    let registry_ok = registry
+        .is_none_or(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c)));
+    let path_ok = !path.is_empty()
+        && path.split('/').all(|part| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        });
+    let tag_ok = tag.is_none_or(|t| {
+        (1..=128).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    });
+    let digest_ok = digest.is_none_or(|d| {
+        d.split_once(':').is_some_and(|(algorithm, hex)| {
+            !algorithm.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+        })
+    });
+    if registry_ok && path_ok && tag_ok && digest_ok && !text.starts_with('-') {
+        Ok(text.to_string())
+    } else {
+        Err(InstallError::Image(text.to_string()))
+    }
+}
+
+/// Reads the server's version (`GET /version`); prints why it is refused when it is older
+/// than [`shared::kubernetes::MINIMUM`] and returns whether install may go on.
+async fn server_is_supported(client: &kube::Client) -> Result<bool, InstallError> {
+    use shared::kubernetes::{self, MINIMUM, SELECTABLE_FIELDS};
+    let info = client.apiserver_version().await.map_err(|e| InstallError::Api {
+        action: "read",
+        object: "the server's version (GET /version)".into(),
+        message: client::describe(&e),
+    })?;
+    let found = kubernetes::parse(&info.major, &info.minor, &info.git_version)?;
+    if !kubernetes::is_supported(found) {
+        eprintln!(
+            "error: the cluster runs Kubernetes {found} ({}), but kubectl-etcd needs Kubernetes {MINIMUM} or \
+             newer (its CRDs use CEL rules and fields that older API servers refuse); nothing was changed: \
+             upgrade the cluster to {MINIMUM} or newer, then run install again",
+            info.git_version
+        );
+        return Ok(false);
+    }
+    if found < SELECTABLE_FIELDS {
+        eprintln!(
+            "note: Kubernetes {found} drops the CRDs' selectable fields unless its CustomResourceFieldSelectors \
+             feature gate is on (alpha in 1.30, on from {SELECTABLE_FIELDS}): `--field-selector spec.version=...` \
+             on EtcdClusters and `spec.clusterName=...` on EtcdBackups work from {SELECTABLE_FIELDS} on; \
+             everything else works"
+        );
+    }
+    Ok(true)
+}
+
 /// `kind/name`, for messages.
 fn object_name(object: &Value) -> String {
     let kind = object["kind"].as_str().unwrap_or("object").to_lowercase();
@@ -109,12 +191,19 @@ fn api_error(action: &'static str, object: &Value, error: &kube::Error) -> Insta
 pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, InstallError> {
     let namespace = namespace(kube);
     let version = operator_version(&args.operator_version)?;
+    let image = match &args.image {
+        Some(image) => image_reference(image)?,
+        None => objects::release_image(&version),
+    };
     if args.dry_run {
-        print!("{}", objects::render(&namespace, &version)?);
+        print!("{}", objects::render(&namespace, env!("CARGO_PKG_VERSION"), &image)?);
         return Ok(Outcome::Success);
     }
     let connection = Connection::open(kube).await?;
     let client = &connection.client;
+    if !server_is_supported(client).await? {
+        return Ok(Outcome::Refused);
+    }
     for (_, yaml) in objects::CRDS {
         let crd: Value = serde_yaml::from_str(yaml)?;
         apply(client, &crd).await?;
@@ -125,11 +214,11 @@ pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, Ins
         Err(error) if client::is_already_exists(&error) => println!("namespace/{namespace} exists"),
         Err(error) => return Err(api_error("create", &ns, &error)),
     }
-    for object in objects::operator(&namespace, &version) {
+    for object in objects::operator(&namespace, &image) {
         apply(client, &object).await?;
     }
     println!(
-        "etcd-operator v{version} installed in namespace {namespace}; \
+        "etcd-operator ({image}) installed in namespace {namespace}; \
          `kubectl get deploy -n {namespace} {}` shows when it is ready",
         objects::NAME
     );
@@ -177,7 +266,7 @@ pub async fn uninstall(kube: &KubeArgs, args: &UninstallArgs) -> Result<Outcome,
         }
         eprintln!("warning: --force: deleting the CRDs deletes {}", names.join(", "));
     }
-    let mut objects = objects::operator(&namespace, env!("CARGO_PKG_VERSION"));
+    let mut objects = objects::operator(&namespace, &objects::release_image(env!("CARGO_PKG_VERSION")));
     objects.reverse(); // the Deployment first
     for (_, yaml) in objects::CRDS {
         objects.push(serde_yaml::from_str(yaml)?);
@@ -228,6 +317,33 @@ mod tests {
         assert_eq!(operator_version("v1.0.0-rc.1").ok(), Some("1.0.0-rc.1".into()));
         for bad in ["", "1.2", "latest", "1.2.x", "v1.2.3-", "1.2.3/evil", "1..2"] {
             assert!(operator_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_references() {
+        for good in [
+            "ghcr.io/kubectl-etcd/etcd-operator:v0.1.0",
+            "registry.example.com:5000/platform/etcd-operator:v0.1.0-rc.1",
+            "localhost/etcd-operator",
+            "etcd-operator:dev",
+            "registry.example.com/etcd-operator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "registry.example.com/etcd-operator:v1@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(image_reference(good).ok().as_deref(), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Registry.example.com/Etcd-Operator:v1",
+            "etcd operator:v1",
+            "etcd-operator:",
+            "etcd-operator:v1:v2",
+            "etcd-operator@sha256:short",
+            "registry.example.com//etcd-operator",
+            "-etcd-operator",
+            "etcd-operator:v1\n",
+        ] {
+            assert!(image_reference(bad).is_err(), "{bad:?}");
         }
     }
 }

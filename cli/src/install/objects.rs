@@ -66,9 +66,15 @@ pub fn namespace(namespace: &str) -> Value {
     })
 }
 
-/// The operator's objects in `namespace`, image tag `v<version>`, in the order they are
-/// applied (a binding after what it binds, the Deployment last).
-pub fn operator(namespace: &str, version: &str) -> Vec<Value> {
+/// The image of the operator of `version`: [`IMAGE_REPOSITORY`]`:v<version>`.
+pub fn release_image(version: &str) -> String {
+    format!("{IMAGE_REPOSITORY}:v{version}")
+}
+
+/// The operator's objects in `namespace`, running `image`, in the order they are applied (a
+/// binding after what it binds, the Deployment last). The operator learns its own image from
+/// `OPERATOR_IMAGE`, so the members it restores from a snapshot run the same image.
+pub fn operator(namespace: &str, image: &str) -> Vec<Value> {
     let rule = |groups: &[&str], resources: &[&str], verbs: &[&str]| json!({"apiGroups": groups, "resources": resources, "verbs": verbs});
     let group = shared::crd::API_GROUP;
     let field = |path: &str| json!({"fieldRef": {"fieldPath": path}});
@@ -125,11 +131,12 @@ pub fn operator(namespace: &str, version: &str) -> Vec<Value> {
                         },
                         "containers": [{
                             "name": "operator",
-                            "image": format!("{IMAGE_REPOSITORY}:v{version}"),
+                            "image": image,
                             "args": ["run", "--log-format", "json"],
                             "env": [
                                 {"name": "POD_NAMESPACE", "valueFrom": field("metadata.namespace")},
                                 {"name": "POD_NAME", "valueFrom": field("metadata.name")},
+                                {"name": "OPERATOR_IMAGE", "value": image},
                             ],
                             "ports": [{"name": "metrics", "containerPort": 8080}],
                             "livenessProbe": {"httpGet": {"path": "/healthz", "port": "metrics"}},
@@ -167,8 +174,9 @@ fn binding(role_kind: &str, namespace: Option<&str>, account_namespace: &str) ->
     })
 }
 
-/// Everything as one YAML stream: the CRDs as committed, the Namespace, the operator.
-pub fn render(namespace_name: &str, version: &str) -> Result<String, serde_yaml::Error> {
+/// Everything as one YAML stream: the CRDs as committed, the Namespace, the operator
+/// (`image`); `version` is the plugin's, for the header.
+pub fn render(namespace_name: &str, version: &str, image: &str) -> Result<String, serde_yaml::Error> {
     let mut text = format!(
         "# kubectl-etcd {version}: the CRDs and the etcd-operator in namespace {namespace_name}.\n\
          # Printed by `kubectl etcd install --dry-run`; apply with `kubectl apply --server-side -f`.\n"
@@ -177,7 +185,7 @@ pub fn render(namespace_name: &str, version: &str) -> Result<String, serde_yaml:
         text.push_str("---\n");
         text.push_str(crd);
     }
-    for object in std::iter::once(namespace(namespace_name)).chain(operator(namespace_name, version)) {
+    for object in std::iter::once(namespace(namespace_name)).chain(operator(namespace_name, image)) {
         text.push_str("---\n");
         text.push_str(&serde_yaml::to_string(&object)?);
     }
@@ -193,7 +201,7 @@ mod tests {
 
     #[test]
     fn objects_parse_as_their_kinds() {
-        let objects = operator("ops", "1.2.3");
+        let objects = operator("ops", &release_image("1.2.3"));
         let kinds: Vec<&str> = objects.iter().filter_map(|o| o["kind"].as_str()).collect();
         assert_eq!(
             kinds,
@@ -202,6 +210,13 @@ mod tests {
         let deployment: Deployment = serde_json::from_value(objects[5].clone()).expect("a Deployment");
         let pod = deployment.spec.template.spec.expect("a Pod template");
         assert_eq!(pod.containers[0].image.as_deref(), Some("ghcr.io/kubectl-etcd/etcd-operator:v1.2.3"));
+        let env = pod.containers[0].env.as_ref().expect("env");
+        let own_image = env.iter().find(|e| e.name == "OPERATOR_IMAGE").and_then(|e| e.value.as_deref());
+        assert_eq!(
+            own_image,
+            Some("ghcr.io/kubectl-etcd/etcd-operator:v1.2.3"),
+            "restores run the same image"
+        );
         assert_eq!(pod.service_account_name.as_deref(), Some(NAME));
         let cluster_role: ClusterRole = serde_json::from_value(objects[1].clone()).expect("a ClusterRole");
         let rules = cluster_role.rules.expect("rules");
@@ -222,7 +237,7 @@ mod tests {
 
     #[test]
     fn rendering_lists_the_crds_then_the_operator() {
-        let text = render("ops", "1.2.3").expect("renders");
+        let text = render("ops", "1.2.3", &release_image("1.2.3")).expect("renders");
         let documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
             .map(|d| serde::Deserialize::deserialize(d).expect("a YAML document"))
             .collect();
