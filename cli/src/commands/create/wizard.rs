@@ -128,11 +128,6 @@ pub(super) async fn ask(args: &Args) -> Result<Args, PromptError> {
     Ok(args)
 }
 
-/// Shows the summary and asks whether to go ahead (Enter says yes).
-pub(super) async fn confirm(summary: &str) -> Result<bool, PromptError> {
-    prompt::confirm(summary.to_string(), true).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::args;
