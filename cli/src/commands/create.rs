@@ -2,7 +2,7 @@
 //! the rules the API server enforces, creates it and optionally waits until it runs. On a
 //! terminal it asks for the values the flags left out ([`wizard`]).
 
-mod wizard;
+pub(crate) mod wizard;
 
 use std::time::{Duration, Instant};
 
