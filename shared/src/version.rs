@@ -438,10 +438,10 @@ pub fn check_new_cluster_version(version: EtcdVersion, force: bool) -> Result<()
 }
 
 /// The version a cluster restored from a snapshot starts at. A version asked for is checked
-/// as a new cluster's ([`check_new_cluster_version`]); without one, the version the snapshot
-/// recorded, and when that one is under an [`advisory`], the version to choose instead of it
-/// (a restore is the moment to leave it). The operator creates the cluster with it and the
-/// plugin shows it before a restore.
+/// as a new cluster's ([`check_new_cluster_version`]); without one, [`suggested_instead`]
+/// the version the snapshot recorded: the newest tested patch of its minor version under no
+/// [`advisory`] (a restore is the moment to leave an advised-against release). The operator
+/// creates the cluster with it and the plugin shows it before a restore.
 pub fn restored_cluster_version(
     version: EtcdVersion,
     asked: bool,
