@@ -114,7 +114,9 @@ pub type Answer<T> = Result<ControlFlow<Outcome, T>, PromptError>;
 pub fn answer<T>(asked: Result<T, PromptError>, what: &str) -> Answer<T> {
     match asked {
         Ok(answer) => Ok(ControlFlow::Continue(answer)),
-        Err(PromptError::Interrupted) => Ok(ControlFlow::Break(declined(what, Some(&PromptError::Interrupted)))),
+        Err(PromptError::Interrupted) => {
+            Ok(ControlFlow::Break(declined(what, Some(&PromptError::Interrupted))))
+        }
         Err(error) => Err(error),
     }
 }

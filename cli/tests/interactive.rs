@@ -104,7 +104,10 @@ impl Screen {
 
     /// Waits until `text` is shown.
     fn expect(&mut self, text: &str) {
-        let before = self.session.exp_string(text).unwrap_or_else(|e| panic!("{text:?} not shown: {e}\n{}", clean(&self.shown)));
+        let before = self
+            .session
+            .exp_string(text)
+            .unwrap_or_else(|e| panic!("{text:?} not shown: {e}\n{}", clean(&self.shown)));
         self.shown.push_str(&before);
         self.shown.push_str(text);
     }
@@ -239,7 +242,11 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     for words in [&["backup", "c1"][..], &["restore", "r1"], &["upgrade", "c1"], &["upgrade-plan", "c1"]] {
         let out = plugin(&kubeconfig, words).await;
         expect_code(&out, 2);
-        assert!(stderr(&out).contains("the following required arguments were not provided"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("the following required arguments were not provided"),
+            "{}",
+            stderr(&out)
+        );
     }
     assert!(backups.list(&Default::default()).await.expect("list").items.is_empty());
 
@@ -300,13 +307,21 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     .await;
     println!("restore, declined:\n{screen}");
     assert_eq!(code, 8, "{screen}");
-    assert!(screen.contains(&format!("c1  ")) && screen.contains("etcd 3.5.16  sha256 ") && screen.contains("(etcdbackup/b1)"), "{screen}");
+    assert!(
+        screen.contains(&format!("c1  "))
+            && screen.contains("etcd 3.5.16  sha256 ")
+            && screen.contains("(etcdbackup/b1)"),
+        "{screen}"
+    );
     assert!(screen.contains(&format!("sha256 {}", &sha256[..12])), "{screen}");
     assert!(screen.contains("from     etcdbackup/b1 (its newest snapshot)"), "{screen}");
     assert!(screen.contains(&format!("checked  SHA-256 {sha256} (as the backup recorded)")), "{screen}");
     // The operator's rule for a restore without a version: the newest tested patch of the
     // snapshot's minor version (shared::version::restored_cluster_version), offered as the default.
-    assert!(screen.contains("etcd version of the new cluster (tested: 3.4.23, 3.5.16, 3.5.30) [3.5.30]"), "{screen}");
+    assert!(
+        screen.contains("etcd version of the new cluster (tested: 3.4.23, 3.5.16, 3.5.30) [3.5.30]"),
+        "{screen}"
+    );
     assert!(screen.contains("new      1 member of etcd 3.5.30, with a persistent 1Gi volume"), "{screen}");
     assert!(screen.contains("not restored: nothing was changed"), "{screen}");
     assert!(restores.list(&Default::default()).await.expect("list").items.is_empty(), "no EtcdRestore");
@@ -328,7 +343,8 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     // restore: accepted.
     let kc = kubeconfig.clone();
     let (code, screen) = session(move || {
-        let mut s = Screen::start(&kc, &["restore", "r1", "--from", "b1", "--size", "1", "--version", "3.5.16"]);
+        let mut s =
+            Screen::start(&kc, &["restore", "r1", "--from", "b1", "--size", "1", "--version", "3.5.16"]);
         s.expect("Restore into the new etcdcluster r1 now? [Y/n]");
         s.press("y");
         s.end()
@@ -353,7 +369,10 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     println!("upgrade, declined:\n{screen}");
     assert_eq!(code, 8, "{screen}");
     assert!(screen.contains("Not offered: 3.5.1, 3.5.0 (etcd advises against them"), "{screen}");
-    assert!(screen.contains("Upgrade plan for etcdcluster c1: etcd 3.5.16 -> 3.5.30 (a patch upgrade)"), "{screen}");
+    assert!(
+        screen.contains("Upgrade plan for etcdcluster c1: etcd 3.5.16 -> 3.5.30 (a patch upgrade)"),
+        "{screen}"
+    );
     assert!(screen.contains("not upgraded: nothing was changed"), "{screen}");
     assert_eq!(clusters.get("c1").await.expect("c1").spec.version, "3.5.16");
 
@@ -361,7 +380,9 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     let kc = kubeconfig.clone();
     let (code, screen) = session(move || {
         let mut s = Screen::start(&kc, &["upgrade-plan", "c1", "--to", "3.5.30"]);
-        s.expect("Carry this plan out now: upgrade etcdcluster c1 in namespace default to etcd 3.5.30? [y/N]");
+        s.expect(
+            "Carry this plan out now: upgrade etcdcluster c1 in namespace default to etcd 3.5.30? [y/N]",
+        );
         s.press("y");
         s.end()
     })

@@ -471,7 +471,9 @@ pub fn upgrade_targets(from: EtcdVersion, force: bool) -> Vec<UpgradeTarget> {
     KNOWN
         .iter()
         .rev()
-        .filter(|v| **v != from && v.major == from.major && (v.minor == from.minor || v.minor == from.minor + 1))
+        .filter(|v| {
+            **v != from && v.major == from.major && (v.minor == from.minor || v.minor == from.minor + 1)
+        })
         .map(|&version| UpgradeTarget {
             version,
             kind: if version.minor == from.minor { StepKind::Patch } else { StepKind::Minor },
@@ -530,7 +532,9 @@ mod tests {
         assert_eq!(versions, ["3.5.30", "3.5.16", "3.5.1", "3.5.0"], "the next minor, newest first");
         assert!(targets.iter().all(|t| t.kind == StepKind::Minor));
         assert_eq!(targets[0].path, Ok(vec![v("3.5.30")]));
-        assert!(matches!(targets[2].path, Err(PathError::Advisory { instead, .. }) if instead == v("3.5.30")));
+        assert!(
+            matches!(targets[2].path, Err(PathError::Advisory { instead, .. }) if instead == v("3.5.30"))
+        );
         let forced = upgrade_targets(v("3.4.23"), true);
         assert_eq!(forced[3].path, Ok(vec![v("3.5.0")]), "force allows an advised-against target");
         let patches = upgrade_targets(v("3.5.30"), false);

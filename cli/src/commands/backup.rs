@@ -176,8 +176,11 @@ async fn choose_destination(cluster: &EtcdCluster, name: &str, args: &Args) -> p
         }
         _ => {
             let default = format!("{}.db", default_name(name, Timestamp::now()));
-            prompt::answer(prompt::text("Local file".into(), Some(default), |a: &str| check_file(a)).await, NOT_DONE)?
-                .map_continue(Destination::Download)
+            prompt::answer(
+                prompt::text("Local file".into(), Some(default), |a: &str| check_file(a)).await,
+                NOT_DONE,
+            )?
+            .map_continue(Destination::Download)
         }
     })
 }
@@ -186,10 +189,10 @@ async fn choose_destination(cluster: &EtcdCluster, name: &str, args: &Args) -> p
 fn preview_text(cluster: &str, namespace: &str, destination: &Destination, backup_name: &str) -> String {
     match destination {
         Destination::Store(location) => {
-            let credentials = location
-                .credentials_secret
-                .as_ref()
-                .map_or_else(|| " with the store's ambient credentials".to_string(), |s| format!(" with the credentials of Secret {s}"));
+            let credentials = location.credentials_secret.as_ref().map_or_else(
+                || " with the store's ambient credentials".to_string(),
+                |s| format!(" with the credentials of Secret {s}"),
+            );
             format!(
                 "Back up etcdcluster {cluster} in namespace {namespace}:\n  to {}{credentials}\n  as \
                  etcdbackup/{backup_name}: the operator snapshots the member with the highest revision and records \

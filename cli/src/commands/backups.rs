@@ -147,7 +147,11 @@ pub(crate) fn restorable(backups: &[EtcdBackup]) -> Vec<Restorable> {
 /// The EtcdBackups of the connection's namespace.
 pub(crate) async fn of_namespace(connection: &Connection) -> Result<Vec<EtcdBackup>, String> {
     let api: Api<EtcdBackup> = Api::namespaced(connection.client.clone(), &connection.namespace);
-    Ok(api.list(&ListParams::default()).await.map_err(|e| format!("cannot list etcdbackups: {}", describe(&e)))?.items)
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("cannot list etcdbackups: {}", describe(&e)))?
+        .items)
 }
 
 /// Which columns and whether the header line is shown.

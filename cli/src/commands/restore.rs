@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use kube::api::PostParams;
 use kube::{Api, ResourceExt};
 use shared::crd::{
-    DEFAULT_SIZE, EtcdBackup, EtcdRestore, EtcdRestoreSpec, RestorePhase, SnapshotInfo,
-    SnapshotSource, StorageLocation, StorageSpec,
+    DEFAULT_SIZE, EtcdBackup, EtcdRestore, EtcdRestoreSpec, RestorePhase, SnapshotInfo, SnapshotSource,
+    StorageLocation, StorageSpec,
 };
 use shared::plan::preview::ScalePreview;
 use shared::snapshot::SnapshotDigest;
@@ -307,7 +307,8 @@ async fn choose_source(backups: &[EtcdBackup], args: &Args, namespace: &str) -> 
     if stored.is_empty() {
         eprintln!("No stored backups in namespace {namespace}.");
     }
-    let mut items: Vec<String> = stored.iter().map(|s| source_choice(&s.snapshot, &s.cluster, &s.backup)).collect();
+    let mut items: Vec<String> =
+        stored.iter().map(|s| source_choice(&s.snapshot, &s.cluster, &s.backup)).collect();
     items.push("a snapshot URL: s3://, gs://, az:// or file:// (a volume of the operator)".to_string());
     items.push("a snapshot file on this machine (uploaded through the Kubernetes API)".to_string());
     let question = format!("Snapshot to restore into the new etcdcluster {}", args.name);
@@ -335,7 +336,8 @@ async fn choose_source(backups: &[EtcdBackup], args: &Args, namespace: &str) -> 
             let path = PathBuf::from(answer.trim());
             if path.is_file() { Ok(path) } else { Err(format!("{} is not a file", path.display())) }
         };
-        let path = match prompt::answer(prompt::text("Snapshot file".into(), None, is_file).await, NOT_DONE)? {
+        let path = match prompt::answer(prompt::text("Snapshot file".into(), None, is_file).await, NOT_DONE)?
+        {
             ControlFlow::Continue(path) => path,
             ControlFlow::Break(outcome) => return Ok(ControlFlow::Break(outcome)),
         };
@@ -372,7 +374,8 @@ fn default_restore_version(recorded: Option<&SnapshotInfo>) -> EtcdVersion {
 /// Asks for the new cluster's version, checked by the rules of a new cluster's version.
 async fn choose_version(recorded: Option<&SnapshotInfo>) -> prompt::Answer<String> {
     let default = default_restore_version(recorded);
-    let tested: Vec<String> = shared::version::recommended_versions().iter().map(ToString::to_string).collect();
+    let tested: Vec<String> =
+        shared::version::recommended_versions().iter().map(ToString::to_string).collect();
     let question = format!("etcd version of the new cluster (tested: {})", tested.join(", "));
     let check = |answer: &str| match refuse_version(answer.trim()) {
         Some(reason) => Err(reason),
@@ -383,7 +386,12 @@ async fn choose_version(recorded: Option<&SnapshotInfo>) -> prompt::Answer<Strin
 
 /// What is shown before the confirmation: the snapshot, what is checked before any member
 /// starts, and the new cluster (at the version the operator's rule gives).
-fn preview_text(args: &Args, namespace: &str, snapshot: &Snapshot, recorded: Option<&SnapshotInfo>) -> String {
+fn preview_text(
+    args: &Args,
+    namespace: &str,
+    snapshot: &Snapshot,
+    recorded: Option<&SnapshotInfo>,
+) -> String {
     let from = match snapshot {
         Snapshot::Backup(name) => format!("etcdbackup/{name} (its newest snapshot)"),
         Snapshot::Retained(location, _) => location.url.clone(),
@@ -394,7 +402,10 @@ fn preview_text(args: &Args, namespace: &str, snapshot: &Snapshot, recorded: Opt
             human_bytes(i64::try_from(digest.size).unwrap_or(i64::MAX))
         ),
     };
-    let mut text = format!("Restore into a new etcdcluster {} in namespace {namespace}:\n  from     {from}\n", args.name);
+    let mut text = format!(
+        "Restore into a new etcdcluster {} in namespace {namespace}:\n  from     {from}\n",
+        args.name
+    );
     if let Some(info) = recorded {
         text.push_str(&format!(
             "           of {}: revision {}, {}, etcd {}, taken {}\n",
@@ -406,14 +417,18 @@ fn preview_text(args: &Args, namespace: &str, snapshot: &Snapshot, recorded: Opt
         ));
     }
     let expected = match (snapshot, recorded, &args.sha256) {
-        (Snapshot::Upload(_, digest), ..) => Some((digest.sha256.clone(), "checked here, again by the member")),
+        (Snapshot::Upload(_, digest), ..) => {
+            Some((digest.sha256.clone(), "checked here, again by the member"))
+        }
         (_, _, Some(given)) => Some((given.clone(), "as --sha256 says")),
         (_, Some(info), None) => Some((info.sha256.clone(), "as the backup recorded")),
         _ => None,
     };
     text.push_str(&match expected {
         Some((sha, why)) => format!("  checked  SHA-256 {sha} ({why}) and etcd's own integrity hash\n"),
-        None => "  checked  etcd's own integrity hash (its SHA-256 is recorded on the EtcdRestore)\n".to_string(),
+        None => {
+            "  checked  etcd's own integrity hash (its SHA-256 is recorded on the EtcdRestore)\n".to_string()
+        }
     });
     text.push_str("           before any member starts; a snapshot that fails creates no cluster\n");
     let restore = restore_object(args, snapshot);

@@ -85,7 +85,12 @@ fn size_choice(size: i32, marked: i32, mark: &str) -> String {
 
 /// Asks for a number of voting members from the list of sizes, `marked` preselected and
 /// labelled `mark` (scale's current size, restore's default); `what` is said on Ctrl-C.
-pub(crate) async fn choose_size(question: String, marked: i32, mark: &str, what: &str) -> prompt::Answer<i32> {
+pub(crate) async fn choose_size(
+    question: String,
+    marked: i32,
+    mark: &str,
+    what: &str,
+) -> prompt::Answer<i32> {
     let items = (MIN_SIZE..=MAX_SIZE).map(|size| size_choice(size, marked, mark)).collect();
     let default = usize::try_from(marked - MIN_SIZE).unwrap_or_default();
     let chosen = prompt::answer(prompt::choose(question, items, default).await, what)?;
@@ -176,7 +181,10 @@ mod tests {
     fn the_size_list_says_what_each_size_tolerates() {
         assert_eq!(size_choice(1, 3, "current"), "1 member - tolerates 0 failures");
         assert_eq!(size_choice(3, 3, "current"), "3 members - tolerates 1 failure  (current)");
-        assert_eq!(size_choice(4, 3, "current"), "4 members - tolerates 1 failure, even: no more than one fewer");
+        assert_eq!(
+            size_choice(4, 3, "current"),
+            "4 members - tolerates 1 failure, even: no more than one fewer"
+        );
         assert_eq!(size_choice(5, 3, "default"), "5 members - tolerates 2 failures");
         assert_eq!(size_choice(3, 3, "default"), "3 members - tolerates 1 failure  (default)");
     }

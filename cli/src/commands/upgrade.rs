@@ -231,7 +231,12 @@ async fn choose_target(cluster: &EtcdCluster, name: &str, force: bool) -> prompt
 
 /// Sets `spec.version` (and, forced, the annotation that allows it): the operator carries
 /// the upgrade out.
-async fn start(connection: &Connection, name: &str, target: EtcdVersion, force: bool) -> Result<(), ApiError> {
+async fn start(
+    connection: &Connection,
+    name: &str,
+    target: EtcdVersion,
+    force: bool,
+) -> Result<(), ApiError> {
     let mut patch = json!({"spec": {"version": target.to_string()}});
     if force {
         patch["metadata"] = json!({"annotations": {ALLOW_UNSUPPORTED_VERSION_ANNOTATION: "true"}});

@@ -101,7 +101,8 @@ pub(super) fn summary(cluster: &EtcdCluster, namespace: &str) -> String {
 /// A new cluster in words: its members, version and storage (create's summary, restore's
 /// preview).
 pub(crate) fn members_and_storage(size: i32, version: &str, storage: &StorageSpec) -> String {
-    let (members, each) = if size == 1 { ("1 member".to_string(), "") } else { (format!("{size} members"), "each ") };
+    let (members, each) =
+        if size == 1 { ("1 member".to_string(), "") } else { (format!("{size} members"), "each ") };
     let storage = match (storage.kind, &storage.size, &storage.storage_class_name) {
         (StorageKind::Ephemeral, ..) => "ephemeral storage (data is lost with its Pod)".to_string(),
         (StorageKind::Persistent, size, class) => format!(
