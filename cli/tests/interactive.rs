@@ -308,7 +308,7 @@ async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
     println!("restore, declined:\n{screen}");
     assert_eq!(code, 8, "{screen}");
     assert!(
-        screen.contains(&format!("c1  "))
+        screen.contains("c1  ")
             && screen.contains("etcd 3.5.16  sha256 ")
             && screen.contains("(etcdbackup/b1)"),
         "{screen}"

@@ -365,6 +365,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn destinations_are_checked_as_the_api_server_checks_them() {
+        let store = StoreFlags::default();
+        assert_eq!(check_url("demo", &store, " s3://b/etcd ").map(|l| l.url), Ok("s3://b/etcd".to_string()));
+        let wrong = check_url("demo", &store, "http://b").expect_err("not a store URL");
+        assert!(wrong.contains("should match"), "{wrong}");
+        assert!(check_file("").is_err());
+        assert!(check_file("/nonexistent-dir/x.db").expect_err("no folder").contains("does not exist"));
+        assert!(check_file("/tmp").expect_err("a folder").contains("is a folder"));
+        assert_eq!(check_file("x.db"), Ok(PathBuf::from("x.db")));
+        let preview = preview_text("demo", "prod", &Destination::Download(PathBuf::from("d.db")), "unused");
+        assert!(preview.contains("to d.db on this machine") && preview.contains("d.db.part"), "{preview}");
+    }
+
+    #[test]
     fn default_names_are_valid_object_names() {
         let now: Timestamp = "2025-03-04T05:06:07Z".parse().unwrap();
         assert_eq!(default_name("demo", now), "demo-20250304-050607");

@@ -150,7 +150,7 @@ enum Snapshot {
     /// A checked local file, to upload.
     Upload(PathBuf, SnapshotDigest),
     /// A snapshot a backup retained (not its newest), where that backup stored it.
-    Retained(StorageLocation, SnapshotInfo),
+    Retained(Box<(StorageLocation, SnapshotInfo)>),
 }
 
 /// The `source` of the EtcdRestore.
@@ -171,11 +171,11 @@ fn source(args: &Args, snapshot: &Snapshot) -> SnapshotSource {
             upload: false,
             sha256: args.sha256.clone(),
         },
-        Snapshot::Retained(location, info) => SnapshotSource {
+        Snapshot::Retained(retained) => SnapshotSource {
             backup: None,
-            location: Some(location.clone()),
+            location: Some(retained.0.clone()),
             upload: false,
-            sha256: Some(info.sha256.clone()),
+            sha256: Some(retained.1.sha256.clone()),
         },
     }
 }
@@ -322,7 +322,7 @@ async fn choose_source(backups: &[EtcdBackup], args: &Args, namespace: &str) -> 
             Snapshot::Backup(chosen.backup)
         } else {
             let location = StorageLocation { url: chosen.snapshot.location.clone(), ..chosen.destination };
-            Snapshot::Retained(location, chosen.snapshot)
+            Snapshot::Retained(Box::new((location, chosen.snapshot)))
         }));
     }
     if index == listed {
@@ -356,7 +356,7 @@ fn recorded(backups: &[EtcdBackup], snapshot: &Snapshot) -> Option<SnapshotInfo>
             .find(|b| b.name_any() == *name)
             .and_then(|b| b.status.as_ref())
             .and_then(|s| s.snapshot.clone()),
-        Snapshot::Retained(_, info) => Some(info.clone()),
+        Snapshot::Retained(retained) => Some(retained.1.clone()),
         Snapshot::Url(_) | Snapshot::Upload(..) => None,
     }
 }
@@ -394,7 +394,7 @@ fn preview_text(
 ) -> String {
     let from = match snapshot {
         Snapshot::Backup(name) => format!("etcdbackup/{name} (its newest snapshot)"),
-        Snapshot::Retained(location, _) => location.url.clone(),
+        Snapshot::Retained(retained) => retained.0.url.clone(),
         Snapshot::Url(url) => url.clone(),
         Snapshot::Upload(path, digest) => format!(
             "{} ({}), uploaded through the Kubernetes API to the first member",

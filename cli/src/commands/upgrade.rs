@@ -336,6 +336,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_version_list_says_what_each_target_is_and_names_what_it_leaves_out() {
+        let running = EtcdVersion::new(3, 4, 23);
+        let targets = upgrade_targets(running, false);
+        assert_eq!(target_choice(&targets[0], running), "3.5.30  next minor version");
+        let note = not_offered(&targets).expect("3.5.1 and 3.5.0 are advised against");
+        assert!(note.starts_with("Not offered: 3.5.1, 3.5.0 (etcd advises against them"), "{note}");
+        let forced = upgrade_targets(running, true);
+        let listed = target_choice(&forced[2], running);
+        assert!(listed.starts_with("3.5.1  next minor version - etcd advises against it: "), "{listed}");
+        let patch = upgrade_targets(EtcdVersion::new(3, 5, 30), false);
+        assert_eq!(target_choice(&patch[0], EtcdVersion::new(3, 5, 30)), "3.5.16  patch downgrade");
+        assert_eq!(given_target(None, false), Err(Outcome::Usage), "a script is not asked");
+        assert_eq!(given_target(None, true), Ok(None));
+        assert_eq!(given_target(Some("3.5"), true), Err(Outcome::Refused));
+    }
+
+    #[test]
     fn malformed_versions_are_refused_with_an_example() {
         assert_eq!(parse_target("v3.5.30"), Ok(EtcdVersion::new(3, 5, 30)));
         let reason = parse_target("3.5").expect_err("refused");
