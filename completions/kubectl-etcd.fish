@@ -128,7 +128,7 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s y -l yes -d 'Scale without showing the steps or asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -l wait -d 'Wait until the cluster runs at the new size'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand scale" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l to -d 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l to -d 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted). Chosen from a list on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s o -l output -d 'Print the plan as json or yaml instead of a table' -r -f -a "json\t'Pretty-printed JSON, ending in a newline'
 yaml\t'YAML'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
@@ -144,7 +144,7 @@ always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -l force -d 'Plan for a minor version the project does not support yet'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade-plan" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l to -d 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l to -d 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted). Chosen from a list on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l timeout -d 'How long --wait waits, e.g. 90s or 20m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand upgrade" -l context -d 'The kubeconfig context to use. Default: its current context' -r
@@ -255,6 +255,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l wait -d 'Wait until the snapshot is stored (or failed)'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s y -l yes -d 'Back up without showing where or asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s o -l output -d 'wide adds MEMBER and SHA256; json and yaml print the rows as an array, newest first; name prints etcdbackup/NAME lines' -r -f -a "wide\t'The table with more columns'
 json\t'The objects as JSON'
@@ -274,9 +275,9 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s A -l all-namespaces -d 'List the backups of every namespace'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l no-headers -d 'Leave out the header line of the table'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator\'s volume), or a local snapshot FILE to upload' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l size -d 'Number of voting members of the new cluster (1 to 9)' -r
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator\'s volume), or a local snapshot FILE to upload. Chosen on a terminal when left out' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l size -d 'Number of voting members of the new cluster (1 to 9; default 3, asked on a terminal)' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it). Asked on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l sha256 -d 'Expected SHA-256 of the snapshot file' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l credentials-secret -d 'Secret with the store\'s credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GOOGLE_SERVICE_ACCOUNT_KEY, or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r
@@ -298,6 +299,7 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s y -l yes -d 'Restore without asking or showing what will be created'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l wait -d 'Wait until the new cluster runs at its size (or the restore fails)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand completion" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F

@@ -141,7 +141,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;upgrade-plan' {
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The etcd version to plan for, e.g. 3.5.1 (a leading v is accepted). Chosen from a list on a terminal when left out')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Print the plan as json or yaml instead of a table')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Print the plan as json or yaml instead of a table')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
@@ -160,7 +160,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;upgrade' {
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The etcd version to move to, e.g. 3.5.1 (a leading v is accepted). Chosen from a list on a terminal when left out')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, e.g. 90s or 20m')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
@@ -291,6 +291,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--s3-allow-http', '--s3-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the S3 endpoint')
             [CompletionResult]::new('--azure-allow-http', '--azure-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the Azure endpoint')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the snapshot is stored (or failed)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Back up without showing where or asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Back up without showing where or asking')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -316,9 +318,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;restore' {
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator''s volume), or a local snapshot FILE to upload')
-            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Number of voting members of the new cluster (1 to 9)')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'etcd version of the new cluster (default: the snapshot''s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator''s volume), or a local snapshot FILE to upload. Chosen on a terminal when left out')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Number of voting members of the new cluster (1 to 9; default 3, asked on a terminal)')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'etcd version of the new cluster (default: the snapshot''s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it). Asked on a terminal when left out')
             [CompletionResult]::new('--sha256', '--sha256', [CompletionResultType]::ParameterName, 'Expected SHA-256 of the snapshot file')
             [CompletionResult]::new('--credentials-secret', '--credentials-secret', [CompletionResultType]::ParameterName, 'Secret with the store''s credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, GOOGLE_SERVICE_ACCOUNT_KEY, or AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY)')
             [CompletionResult]::new('--s3-endpoint', '--s3-endpoint', [CompletionResultType]::ParameterName, 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000')
@@ -339,6 +341,8 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--s3-path-style', '--s3-path-style', [CompletionResultType]::ParameterName, 'Address the S3 bucket in the path (most self-hosted stores need it)')
             [CompletionResult]::new('--s3-allow-http', '--s3-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the S3 endpoint')
             [CompletionResult]::new('--azure-allow-http', '--azure-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the Azure endpoint')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the new cluster runs at its size (or the restore fails)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -7,7 +7,10 @@
 //! [`Outcome::Declined`](crate::exit::Outcome::Declined) and "nothing was changed".
 
 use std::io::IsTerminal;
+use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::exit::Outcome;
 
 /// Set while a question is on the screen (and after one was interrupted).
 static ASKING: AtomicBool = AtomicBool::new(false);
@@ -94,32 +97,59 @@ pub async fn confirm(question: String, default: bool) -> Result<bool, PromptErro
 }
 
 /// What a command says and returns when the person did not go ahead.
-pub fn declined(what: &str, error: Option<&PromptError>) -> crate::exit::Outcome {
+pub fn declined(what: &str, error: Option<&PromptError>) -> Outcome {
     match error {
         Some(PromptError::Interrupted) => eprintln!("interrupted: {what}; nothing was changed"),
         _ => eprintln!("{what}: nothing was changed"),
     }
-    crate::exit::Outcome::Declined
+    Outcome::Declined
 }
 
-/// What a command returns when a question could not be answered: Ctrl-C declines, a
-/// broken terminal is an error.
-pub fn not_answered<E>(what: &str, error: PromptError) -> Result<crate::exit::Outcome, E>
-where
-    E: From<PromptError>,
-{
-    match error {
-        PromptError::Interrupted => Ok(declined(what, Some(&error))),
-        PromptError::Terminal(_) => Err(error.into()),
+/// An answer, or the outcome the command ends with because the person declined or pressed
+/// Ctrl-C (and was told that nothing was changed); an error when the terminal failed.
+pub type Answer<T> = Result<ControlFlow<Outcome, T>, PromptError>;
+
+/// The answer to a question; Ctrl-C ends the command with "`what`; nothing was changed".
+/// `what` says what did not happen, e.g. "not upgraded".
+pub fn answer<T>(asked: Result<T, PromptError>, what: &str) -> Answer<T> {
+    match asked {
+        Ok(answer) => Ok(ControlFlow::Continue(answer)),
+        Err(PromptError::Interrupted) => {
+            Ok(ControlFlow::Break(declined(what, Some(&PromptError::Interrupted))))
+        }
+        Err(error) => Err(error),
     }
 }
 
+/// Asks `question` after a preview; No (or Ctrl-C) ends the command with "`what`:
+/// nothing was changed". `default` is what Enter answers: `false` for anything that
+/// removes members or replaces data.
+pub async fn go_ahead(question: String, default: bool, what: &str) -> Answer<()> {
+    Ok(match answer(confirm(question, default).await, what)? {
+        ControlFlow::Continue(true) => ControlFlow::Continue(()),
+        ControlFlow::Continue(false) => ControlFlow::Break(declined(what, None)),
+        ControlFlow::Break(outcome) => ControlFlow::Break(outcome),
+    })
+}
+
+/// The value of an [`Answer`], or returns `Ok(outcome)` from the command when the person
+/// stopped it; a terminal error goes up through `?` as the command's error.
+macro_rules! answered {
+    ($answer:expr) => {
+        match $answer? {
+            std::ops::ControlFlow::Continue(answer) => answer,
+            std::ops::ControlFlow::Break(outcome) => return Ok(outcome),
+        }
+    };
+}
+pub(crate) use answered;
+
 /// What a command says without a terminal when an argument it would have asked for is
 /// missing: clap's error for a missing argument, and its exit code.
-pub fn missing_argument(flag: &str) -> crate::exit::Outcome {
+pub fn missing_argument(flag: &str) -> Outcome {
     eprintln!(
         "error: the following required arguments were not provided:\n  {flag}\n\n(on a terminal, without \
          --yes, it is asked for)"
     );
-    crate::exit::Outcome::Usage
+    Outcome::Usage
 }

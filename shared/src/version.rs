@@ -437,6 +437,51 @@ pub fn check_new_cluster_version(version: EtcdVersion, force: bool) -> Result<()
     }
 }
 
+/// The version a cluster restored from a snapshot starts at. A version asked for is checked
+/// as a new cluster's ([`check_new_cluster_version`]); without one, [`suggested_instead`]
+/// the version the snapshot recorded: the newest tested patch of its minor version under no
+/// [`advisory`] (a restore is the moment to leave an advised-against release). The operator
+/// creates the cluster with it and the plugin shows it before a restore.
+pub fn restored_cluster_version(
+    version: EtcdVersion,
+    asked: bool,
+    force: bool,
+) -> Result<EtcdVersion, NewClusterVersionError> {
+    let version = if asked { version } else { suggested_instead(version) };
+    check_new_cluster_version(version, force)?;
+    Ok(version)
+}
+
+/// A version an upgrade from the running version could go to, as it is offered to a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpgradeTarget {
+    /// The version.
+    pub version: EtcdVersion,
+    /// A patch change (up or down) or the next minor version.
+    pub kind: StepKind,
+    /// The versions the upgrade passes through ([`upgrade_path`]), or why it is refused
+    /// (e.g. [`PathError::Advisory`] without force).
+    pub path: Result<Vec<EtcdVersion>, PathError>,
+}
+
+/// The tested versions ([`KNOWN_VERSIONS`]) of the running minor version and of the next
+/// one, newest first, each with the path the version policy gives from `from`: the choices
+/// an upgrade has. Those under an advisory carry it as their refusal unless `force`.
+pub fn upgrade_targets(from: EtcdVersion, force: bool) -> Vec<UpgradeTarget> {
+    KNOWN
+        .iter()
+        .rev()
+        .filter(|v| {
+            **v != from && v.major == from.major && (v.minor == from.minor || v.minor == from.minor + 1)
+        })
+        .map(|&version| UpgradeTarget {
+            version,
+            kind: if version.minor == from.minor { StepKind::Patch } else { StepKind::Minor },
+            path: upgrade_path(from, version, force),
+        })
+        .collect()
+}
+
 /// The version a cluster is considered to run: the lowest of its members' versions.
 /// `None` without members.
 pub fn cluster_version(member_versions: &[EtcdVersion]) -> Option<EtcdVersion> {
@@ -478,6 +523,33 @@ mod tests {
 
     fn v(text: &str) -> EtcdVersion {
         text.parse().expect("test version parses")
+    }
+
+    #[test]
+    fn upgrade_targets_are_the_patches_and_the_next_minor_with_their_advisories() {
+        let targets = upgrade_targets(v("3.4.23"), false);
+        let versions: Vec<String> = targets.iter().map(|t| t.version.to_string()).collect();
+        assert_eq!(versions, ["3.5.30", "3.5.16", "3.5.1", "3.5.0"], "the next minor, newest first");
+        assert!(targets.iter().all(|t| t.kind == StepKind::Minor));
+        assert_eq!(targets[0].path, Ok(vec![v("3.5.30")]));
+        assert!(
+            matches!(targets[2].path, Err(PathError::Advisory { instead, .. }) if instead == v("3.5.30"))
+        );
+        let forced = upgrade_targets(v("3.4.23"), true);
+        assert_eq!(forced[3].path, Ok(vec![v("3.5.0")]), "force allows an advised-against target");
+        let patches = upgrade_targets(v("3.5.30"), false);
+        let offered: Vec<String> =
+            patches.iter().filter(|t| t.path.is_ok()).map(|t| t.version.to_string()).collect();
+        assert_eq!(offered, ["3.5.16"], "a patch downgrade; no 3.6 version is known");
+        assert!(patches.iter().all(|t| t.kind == StepKind::Patch));
+    }
+
+    #[test]
+    fn a_restored_cluster_leaves_an_advised_against_release_unless_it_is_asked_for() {
+        assert_eq!(restored_cluster_version(v("3.5.1"), false, false), Ok(v("3.5.30")));
+        assert_eq!(restored_cluster_version(v("3.4.23"), false, false), Ok(v("3.4.23")));
+        assert!(restored_cluster_version(v("3.5.1"), true, false).is_err());
+        assert_eq!(restored_cluster_version(v("3.5.1"), true, true), Ok(v("3.5.1")));
     }
 
     #[test]

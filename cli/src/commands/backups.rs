@@ -5,7 +5,7 @@
 use k8s_openapi::jiff::Timestamp;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
-use shared::crd::{EtcdBackup, SnapshotInfo};
+use shared::crd::{EtcdBackup, SnapshotInfo, StorageLocation};
 
 use crate::client::{ConnectError, Connection, KubeArgs, describe};
 use crate::exit::Outcome;
@@ -107,6 +107,51 @@ fn rows<'a>(backups: impl Iterator<Item = &'a EtcdBackup>) -> Vec<Row> {
         time(b).cmp(&time(a)).then_with(|| (&a.namespace, &a.backup).cmp(&(&b.namespace, &b.backup)))
     });
     rows
+}
+
+/// A stored snapshot a restore can start from, newest first: the backup that recorded it,
+/// where it is, and whether it is that backup's newest (which `restore --from BACKUP` takes).
+pub(crate) struct Restorable {
+    /// The EtcdBackup.
+    pub backup: String,
+    /// The cluster it backs up.
+    pub cluster: String,
+    /// What was recorded about the snapshot.
+    pub snapshot: SnapshotInfo,
+    /// Whether it is the backup's newest snapshot.
+    pub newest: bool,
+    /// The backup's destination (its store options and credentials), to read it from.
+    pub destination: StorageLocation,
+}
+
+/// Every stored snapshot of `backups`, newest first, as [`Restorable`]s.
+pub(crate) fn restorable(backups: &[EtcdBackup]) -> Vec<Restorable> {
+    rows(backups.iter())
+        .into_iter()
+        .filter_map(|row| {
+            let backup = backups.iter().find(|b| b.name_any() == row.backup)?;
+            let snapshot = row.snapshot?;
+            let newest = backup.status.as_ref().and_then(|s| s.snapshot.as_ref()).map(|s| &s.location)
+                == Some(&snapshot.location);
+            Some(Restorable {
+                backup: row.backup,
+                cluster: row.cluster,
+                snapshot,
+                newest,
+                destination: backup.spec.destination.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The EtcdBackups of the connection's namespace.
+pub(crate) async fn of_namespace(connection: &Connection) -> Result<Vec<EtcdBackup>, String> {
+    let api: Api<EtcdBackup> = Api::namespaced(connection.client.clone(), &connection.namespace);
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("cannot list etcdbackups: {}", describe(&e)))?
+        .items)
 }
 
 /// Which columns and whether the header line is shown.

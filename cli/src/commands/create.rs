@@ -2,7 +2,7 @@
 //! the rules the API server enforces, creates it and optionally waits until it runs. On a
 //! terminal it asks for the values the flags left out ([`wizard`]).
 
-mod wizard;
+pub(crate) mod wizard;
 
 use std::time::{Duration, Instant};
 
@@ -133,10 +133,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
         if let Err(error) = build(args, namespace) {
             return refuse(&args.name, error);
         }
-        answered = match wizard::ask(args).await {
-            Ok(answered) => answered,
-            Err(error) => return crate::prompt::not_answered("not created", error),
-        };
+        answered = crate::prompt::answered!(crate::prompt::answer(wizard::ask(args).await, "not created"));
         &answered
     } else {
         args
@@ -164,11 +161,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, CreateError> {
 
     let connection = Connection::open(kube).await?;
     if asking {
-        match wizard::confirm(&wizard::summary(&cluster, &connection.namespace)).await {
-            Ok(true) => {}
-            Ok(false) => return Ok(crate::prompt::declined("not created", None)),
-            Err(error) => return crate::prompt::not_answered("not created", error),
-        }
+        let summary = wizard::summary(&cluster, &connection.namespace);
+        crate::prompt::answered!(crate::prompt::go_ahead(summary, true, "not created").await);
     }
     let mut cluster = cluster;
     cluster.metadata.namespace = Some(connection.namespace.clone());

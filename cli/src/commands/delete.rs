@@ -71,11 +71,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DeleteError> {
             "Delete etcdcluster {} in namespace {} (size {}) and {owned}?",
             args.name, connection.namespace, cluster.spec.size
         );
-        match crate::prompt::confirm(prompt, false).await {
-            Ok(true) => {}
-            Ok(false) => return Ok(crate::prompt::declined("not deleted", None)),
-            Err(error) => return crate::prompt::not_answered("not deleted", error),
-        }
+        crate::prompt::answered!(crate::prompt::go_ahead(prompt, false, "not deleted").await);
     }
     connection
         .clusters()

@@ -62,6 +62,9 @@ pub enum ScaleError {
     Prompt(#[from] PromptError),
 }
 
+/// What the command says when the person stops it.
+const NOT_DONE: &str = "not scaled";
+
 /// Why a size is refused; `None` when it is allowed.
 fn refuse_size(size: i32) -> Option<String> {
     (!(MIN_SIZE..=MAX_SIZE).contains(&size)).then(|| {
@@ -69,15 +72,29 @@ fn refuse_size(size: i32) -> Option<String> {
     })
 }
 
-/// One line of the size list: the size, the failures it tolerates, and whether it is the
-/// current one.
-fn size_choice(size: i32, current: i32) -> String {
+/// One line of the size list: the size, the failures it tolerates, and `mark` (e.g.
+/// "current") when it is the size `marked`.
+fn size_choice(size: i32, marked: i32, mark: &str) -> String {
     let voters = usize::try_from(size).unwrap_or_default();
     let tolerates = ScalePreview::tolerates(voters);
     let failures = if tolerates == 1 { "failure" } else { "failures" };
     let even = if size % 2 == 0 { ", even: no more than one fewer" } else { "" };
-    let now = if size == current { "  (current)" } else { "" };
+    let now = if size == marked { format!("  ({mark})") } else { String::new() };
     format!("{size} member{} - tolerates {tolerates} {failures}{even}{now}", if size == 1 { "" } else { "s" })
+}
+
+/// Asks for a number of voting members from the list of sizes, `marked` preselected and
+/// labelled `mark` (scale's current size, restore's default); `what` is said on Ctrl-C.
+pub(crate) async fn choose_size(
+    question: String,
+    marked: i32,
+    mark: &str,
+    what: &str,
+) -> prompt::Answer<i32> {
+    let items = (MIN_SIZE..=MAX_SIZE).map(|size| size_choice(size, marked, mark)).collect();
+    let default = usize::try_from(marked - MIN_SIZE).unwrap_or_default();
+    let chosen = prompt::answer(prompt::choose(question, items, default).await, what)?;
+    Ok(chosen.map_continue(|index| MIN_SIZE + i32::try_from(index).unwrap_or_default()))
 }
 
 /// What the person sees before being asked: the steps in order and the fault tolerance
@@ -119,13 +136,8 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ScaleError> {
         Some(size) => size,
         None => {
             let current = connection.get(&args.name).await?.spec.size;
-            let items = (MIN_SIZE..=MAX_SIZE).map(|size| size_choice(size, current)).collect();
             let question = format!("New size of etcdcluster {} (now {current})", args.name);
-            let default = usize::try_from(current - MIN_SIZE).unwrap_or_default();
-            match prompt::choose(question, items, default).await {
-                Ok(index) => MIN_SIZE + i32::try_from(index).unwrap_or_default(),
-                Err(error) => return prompt::not_answered("not scaled", error),
-            }
+            prompt::answered!(choose_size(question, current, "current", NOT_DONE).await)
         }
     };
     if size % 2 == 0 {
@@ -141,11 +153,7 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ScaleError> {
         let question =
             format!("Scale etcdcluster {} in namespace {} to {size}?", args.name, connection.namespace);
         // Removing members is what cannot be taken back: it asks with No as the default.
-        match prompt::confirm(question, size > cluster.spec.size).await {
-            Ok(true) => {}
-            Ok(false) => return Ok(prompt::declined("not scaled", None)),
-            Err(error) => return prompt::not_answered("not scaled", error),
-        }
+        prompt::answered!(prompt::go_ahead(question, size > cluster.spec.size, NOT_DONE).await);
     }
     let started = Instant::now();
     connection.patch_cluster("scale", &args.name, json!({"spec": {"size": size}})).await?;
@@ -171,9 +179,13 @@ mod tests {
 
     #[test]
     fn the_size_list_says_what_each_size_tolerates() {
-        assert_eq!(size_choice(1, 3), "1 member - tolerates 0 failures");
-        assert_eq!(size_choice(3, 3), "3 members - tolerates 1 failure  (current)");
-        assert_eq!(size_choice(4, 3), "4 members - tolerates 1 failure, even: no more than one fewer");
-        assert_eq!(size_choice(5, 3), "5 members - tolerates 2 failures");
+        assert_eq!(size_choice(1, 3, "current"), "1 member - tolerates 0 failures");
+        assert_eq!(size_choice(3, 3, "current"), "3 members - tolerates 1 failure  (current)");
+        assert_eq!(
+            size_choice(4, 3, "current"),
+            "4 members - tolerates 1 failure, even: no more than one fewer"
+        );
+        assert_eq!(size_choice(5, 3, "default"), "5 members - tolerates 2 failures");
+        assert_eq!(size_choice(3, 3, "default"), "3 members - tolerates 1 failure  (default)");
     }
 }

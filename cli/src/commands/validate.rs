@@ -126,6 +126,18 @@ fn describe(value: &Value) -> String {
     format!("{kind}/{name}")
 }
 
+/// Checks an object of ours as the API server would (schema and rules); `Err` says every
+/// rule it breaks in one line, for a prompt to show before asking again.
+pub fn as_the_api_server_would<K: kube::CustomResourceExt + serde::Serialize>(
+    object: &K,
+) -> Result<(), String> {
+    let schema = ResourceSchema::from_crd(&K::crd(), API_VERSION).map_err(|e| e.to_string())?;
+    let value = serde_json::to_value(object).map_err(|e| e.to_string())?;
+    schema
+        .validate(&value, None)
+        .map_err(|broken| broken.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+}
+
 /// The verdict on a document of our API group; `None` for other kinds.
 fn check_document(value: &Value) -> Option<Verdict> {
     let api_version = value["apiVersion"].as_str()?;

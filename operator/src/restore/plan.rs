@@ -383,12 +383,11 @@ pub fn claims_exist_message(namespace: &str, cluster: &str, claims: &[String]) -
 }
 /// The version the restored cluster starts at. A version the snapshot recorded that is
 /// under one of etcd's advisories becomes the fixed patch of the same minor (a restore is
-/// the moment to leave it); one asked for in `spec.version` is refused unless forced.
+/// the moment to leave it); one asked for in `spec.version` is refused unless forced. The
+/// rule is `shared::version::restored_cluster_version`, which the plugin's restore preview shows.
 pub fn restore_version(version: EtcdVersion, asked: bool, forced: bool) -> Result<EtcdVersion, Failure> {
-    let version = if asked { version } else { shared::version::suggested_instead(version) };
-    shared::version::check_new_cluster_version(version, forced)
-        .map_err(|e| Failure::new("VersionRefused", format!("{e}; nothing was created")))?;
-    Ok(version)
+    shared::version::restored_cluster_version(version, asked, forced)
+        .map_err(|e| Failure::new("VersionRefused", format!("{e}; nothing was created")))
 }
 /// What the seed member's init containers say while they hold the restore up: a reason when
 /// one of them fails (and what to look at), the wait for an upload, or `None` when the seed is

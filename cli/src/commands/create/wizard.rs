@@ -3,7 +3,7 @@
 //! Which values are missing, their defaults, how an answer fills in the flags and what the
 //! summary says are pure; only [`ask`] and [`confirm`] talk to the terminal, on stderr.
 
-use shared::crd::{DEFAULT_SIZE, EtcdCluster, MAX_SIZE, MIN_SIZE, StorageKind};
+use shared::crd::{DEFAULT_SIZE, EtcdCluster, MAX_SIZE, MIN_SIZE, StorageKind, StorageSpec};
 use shared::version::{default_version, recommended_versions};
 
 use super::{Args, BuildError, DEFAULT_STORAGE, build};
@@ -91,13 +91,19 @@ pub(super) fn check(args: &Args, question: Question, answer: &str) -> Result<Arg
 
 /// The confirmation's question: what will be created, and where.
 pub(super) fn summary(cluster: &EtcdCluster, namespace: &str) -> String {
-    let spec = &cluster.spec;
-    let (members, each) = if spec.size == 1 {
-        ("1 member".to_string(), "")
-    } else {
-        (format!("{} members", spec.size), "each ")
-    };
-    let storage = match (spec.storage.kind, &spec.storage.size, &spec.storage.storage_class_name) {
+    format!(
+        "Create etcdcluster {} in namespace {namespace}: {}?",
+        cluster.metadata.name.as_deref().unwrap_or_default(),
+        members_and_storage(cluster.spec.size, &cluster.spec.version, &cluster.spec.storage)
+    )
+}
+
+/// A new cluster in words: its members, version and storage (create's summary, restore's
+/// preview).
+pub(crate) fn members_and_storage(size: i32, version: &str, storage: &StorageSpec) -> String {
+    let (members, each) =
+        if size == 1 { ("1 member".to_string(), "") } else { (format!("{size} members"), "each ") };
+    let storage = match (storage.kind, &storage.size, &storage.storage_class_name) {
         (StorageKind::Ephemeral, ..) => "ephemeral storage (data is lost with its Pod)".to_string(),
         (StorageKind::Persistent, size, class) => format!(
             "a persistent {} volume ({})",
@@ -107,11 +113,7 @@ pub(super) fn summary(cluster: &EtcdCluster, namespace: &str) -> String {
                 .map_or("the default storage class".to_string(), |c| format!("storage class {c}"))
         ),
     };
-    format!(
-        "Create etcdcluster {} in namespace {namespace}: {members} of etcd {}, {each}with {storage}?",
-        cluster.metadata.name.as_deref().unwrap_or_default(),
-        spec.version
-    )
+    format!("{members} of etcd {version}, {each}with {storage}")
 }
 
 /// Asks for every missing value, each checked before the next question, and returns the
@@ -126,11 +128,6 @@ pub(super) async fn ask(args: &Args) -> Result<Args, PromptError> {
         .await?;
     }
     Ok(args)
-}
-
-/// Shows the summary and asks whether to go ahead (Enter says yes).
-pub(super) async fn confirm(summary: &str) -> Result<bool, PromptError> {
-    prompt::confirm(summary.to_string(), true).await
 }
 
 #[cfg(test)]
