@@ -40,6 +40,8 @@ pub struct Settings {
     /// The operator's own image (`--operator-image`), which restoring members run to fetch
     /// their snapshot.
     pub operator_image: String,
+    /// The cluster DNS domain member addresses are written in (`--cluster-domain`).
+    pub cluster_domain: String,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
         Settings {
             metrics: Arc::default(),
             operator_image: format!("ghcr.io/kubectl-etcd/etcd-operator:v{}", env!("CARGO_PKG_VERSION")),
+            cluster_domain: names::CLUSTER_DOMAIN.to_string(),
         }
     }
 }
@@ -66,7 +69,7 @@ pub async fn run_with(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let Settings { metrics, operator_image } = settings;
+    let Settings { metrics, operator_image, cluster_domain } = settings;
     let owned =
         watcher::Config::default().labels(&format!("{}={}", names::LABEL_MANAGED_BY, names::MANAGED_BY));
     let context = Arc::new(Context {
@@ -74,6 +77,7 @@ pub async fn run_with(
         recorder: crate::events::recorder(client.clone()),
         metrics,
         operator_image,
+        cluster_domain,
         base_applied: std::sync::Mutex::default(),
     });
     // Backups run beside the clusters, with the same shutdown.

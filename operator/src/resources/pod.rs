@@ -54,6 +54,9 @@ pub struct MemberPod<'a> {
     pub token: &'a str,
     /// The operator's own image, which the seed steps of a restoring member run.
     pub operator_image: &'a str,
+    /// The cluster DNS domain its addresses are written in ([`names::CLUSTER_DOMAIN`] unless
+    /// the operator runs with `--cluster-domain`).
+    pub cluster_domain: &'a str,
 }
 
 /// The initial cluster state a member Pod was created with, read from its
@@ -75,7 +78,7 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
     let name = cluster_name(cluster)?;
     let namespace = cluster_namespace(cluster)?;
     check_member(name, spec.member)?;
-    let own_peer_url = names::peer_url(spec.member, name, namespace);
+    let own_peer_url = names::peer_url(spec.member, name, namespace, spec.cluster_domain);
     if !spec.initial_cluster.iter().any(|(m, url)| m == spec.member && *url == own_peer_url) {
         return Err(BuildError::NotInInitialCluster {
             member: spec.member.to_string(),
@@ -222,8 +225,14 @@ fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
         format!("--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}"),
         format!("--listen-peer-urls=http://0.0.0.0:{PEER_PORT}"),
         format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
-        format!("--advertise-client-urls={}", names::client_url(spec.member, cluster, namespace)),
-        format!("--initial-advertise-peer-urls={}", names::peer_url(spec.member, cluster, namespace)),
+        format!(
+            "--advertise-client-urls={}",
+            names::client_url(spec.member, cluster, namespace, spec.cluster_domain)
+        ),
+        format!(
+            "--initial-advertise-peer-urls={}",
+            names::peer_url(spec.member, cluster, namespace, spec.cluster_domain)
+        ),
         format!("--initial-cluster={initial_cluster}"),
         format!("--initial-cluster-state={}", spec.state.as_str()),
         format!("--initial-cluster-token={}", spec.token),
@@ -297,7 +306,10 @@ mod tests {
     use super::*;
 
     fn initial(members: &[&str]) -> Vec<(String, String)> {
-        members.iter().map(|m| (m.to_string(), names::peer_url(m, "demo", NAMESPACE))).collect()
+        members
+            .iter()
+            .map(|m| (m.to_string(), names::peer_url(m, "demo", NAMESPACE, names::CLUSTER_DOMAIN)))
+            .collect()
     }
 
     fn build(
@@ -313,6 +325,7 @@ mod tests {
             state,
             token: "demo-tok",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         member_pod(c, &spec).expect("valid member")
     }
@@ -435,6 +448,31 @@ mod tests {
     }
 
     #[test]
+    fn addresses_are_written_in_the_operators_cluster_domain() {
+        let members =
+            vec![("demo-0".to_string(), names::peer_url("demo-0", "demo", NAMESPACE, "corp.example"))];
+        let spec = MemberPod {
+            member: "demo-0",
+            version: "3.5.30",
+            initial_cluster: &members,
+            state: InitialState::New,
+            token: "t",
+            operator_image: OPERATOR_IMAGE,
+            cluster_domain: "corp.example",
+        };
+        let pod = member_pod(&cluster(), &spec).expect("valid");
+        for expected in [
+            "--advertise-client-urls=http://demo-0.demo.db.svc.corp.example:2379",
+            "--initial-advertise-peer-urls=http://demo-0.demo.db.svc.corp.example:2380",
+            "--initial-cluster=demo-0=http://demo-0.demo.db.svc.corp.example:2380",
+        ] {
+            assert!(args(&pod).contains(&expected.to_string()), "{expected} in {:?}", args(&pod));
+        }
+        let local = MemberPod { cluster_domain: names::CLUSTER_DOMAIN, ..spec };
+        assert!(matches!(member_pod(&cluster(), &local), Err(BuildError::NotInInitialCluster { .. })));
+    }
+
+    #[test]
     fn args_for_a_member_joining_an_existing_cluster() {
         let pod = build(
             &cluster(),
@@ -475,6 +513,7 @@ mod tests {
             state: InitialState::New,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         let pod = member_pod(&c, &spec).expect("valid");
         assert_eq!(etcd(&pod).image.as_deref(), Some("quay.io/coreos/etcd:v3.4.23"));
@@ -679,6 +718,7 @@ mod tests {
             state: InitialState::Existing,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         let err = member_pod(&c, &spec).expect_err("demo-2 is not listed");
         assert_eq!(
@@ -695,7 +735,10 @@ mod tests {
 
     #[test]
     fn foreign_members_and_clusters_without_uid_are_refused() {
-        let members = vec![("other-0".to_string(), names::peer_url("other-0", "demo", NAMESPACE))];
+        let members = vec![(
+            "other-0".to_string(),
+            names::peer_url("other-0", "demo", NAMESPACE, names::CLUSTER_DOMAIN),
+        )];
         let spec = MemberPod {
             member: "other-0",
             version: "3.5.30",
@@ -703,6 +746,7 @@ mod tests {
             state: InitialState::New,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         assert!(matches!(member_pod(&cluster(), &spec), Err(BuildError::ForeignMember { .. })));
 
