@@ -10,6 +10,10 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use shared::crd::{AntiAffinity, EtcdCluster, PodPolicy, StorageKind};
 use shared::names::{self, CLIENT_PORT, METRICS_PORT, PEER_PORT};
 
+use super::security::{
+    ETCD_CPU_REQUEST, ETCD_MEMORY_REQUEST, INIT_CPU_REQUEST, INIT_MEMORY_REQUEST, container_security_context,
+    pod_security_context, resources_or,
+};
 use super::{
     BuildError, CLIENT_PORT_NAME, METRICS_PORT_NAME, PEER_PORT_NAME, check_member, cluster_name,
     cluster_namespace, image, object_meta,
@@ -103,6 +107,14 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
             tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
             affinity: affinity(name, policy),
             priority_class_name: policy.priority_class_name.clone(),
+            topology_spread_constraints: (!policy.topology_spread_constraints.is_empty())
+                .then(|| policy.topology_spread_constraints.clone()),
+            image_pull_secrets: (!policy.image_pull_secrets.is_empty())
+                .then(|| policy.image_pull_secrets.clone()),
+            service_account_name: policy.service_account_name.clone(),
+            // Neither etcd nor the seed steps call the Kubernetes API.
+            automount_service_account_token: Some(false),
+            security_context: Some(pod_security_context()),
             ..PodSpec::default()
         }),
         status: None,
@@ -157,7 +169,12 @@ fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &Mem
             mount_path: names::DATA_MOUNT.to_string(),
             ..VolumeMount::default()
         }]),
-        resources: cluster.spec.pod.resources.clone(),
+        resources: Some(resources_or(
+            cluster.spec.pod.resources.as_ref(),
+            ETCD_CPU_REQUEST,
+            ETCD_MEMORY_REQUEST,
+        )),
+        security_context: Some(container_security_context()),
         ..Container::default()
     }
 }
@@ -208,7 +225,14 @@ fn seed_containers(
         source,
         sha256: bootstrap.from_snapshot.sha256.as_deref(),
     };
-    Ok(Some(crate::restore::seed::init_containers(&seed, DATA_VOLUME)))
+    let mut containers = crate::restore::seed::init_containers(&seed, DATA_VOLUME);
+    let resources =
+        resources_or(cluster.spec.pod.init_resources.as_ref(), INIT_CPU_REQUEST, INIT_MEMORY_REQUEST);
+    for container in &mut containers {
+        container.resources = Some(resources.clone());
+        container.security_context = Some(container_security_context());
+    }
+    Ok(Some(containers))
 }
 
 /// The etcd flags of a member. The backend quota is left at etcd's default.
@@ -295,8 +319,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use k8s_openapi::api::core::v1::{
-        NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ResourceRequirements,
-        Toleration,
+        LocalObjectReference, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        ResourceRequirements, Toleration, TopologySpreadConstraint,
     };
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -610,6 +634,49 @@ mod tests {
         assert_eq!(spec.node_selector, Some(BTreeMap::from([("disk".to_string(), "ssd".to_string())])));
         assert_eq!(spec.tolerations, Some(vec![toleration]));
         assert_eq!(spec.priority_class_name.as_deref(), Some("system-cluster-critical"));
+        assert_eq!((spec.service_account_name.as_ref(), spec.image_pull_secrets.as_ref()), (None, None));
+        assert_eq!(spec.topology_spread_constraints, None);
+        assert_eq!(spec.automount_service_account_token, Some(false));
+    }
+
+    #[test]
+    fn pull_secrets_service_account_and_spread_come_from_the_pod_policy() {
+        let mut c = cluster();
+        let spread = TopologySpreadConstraint {
+            max_skew: 1,
+            topology_key: "topology.kubernetes.io/zone".into(),
+            when_unsatisfiable: "DoNotSchedule".into(),
+            label_selector: Some(LabelSelector {
+                match_labels: Some(names::selector_labels("demo")),
+                match_expressions: None,
+            }),
+            ..TopologySpreadConstraint::default()
+        };
+        c.spec.pod.topology_spread_constraints = vec![spread.clone()];
+        c.spec.pod.image_pull_secrets = vec![LocalObjectReference { name: "registry".into() }];
+        c.spec.pod.service_account_name = Some("etcd-members".into());
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let spec = pod_spec(&pod);
+        assert_eq!(spec.topology_spread_constraints, Some(vec![spread]));
+        assert_eq!(spec.image_pull_secrets, Some(vec![LocalObjectReference { name: "registry".into() }]));
+        assert_eq!(spec.service_account_name.as_deref(), Some("etcd-members"));
+        assert_eq!(spec.automount_service_account_token, Some(false), "the account's token stays out");
+    }
+
+    #[test]
+    fn etcd_requests_resources_by_default_and_runs_restricted() {
+        let pod = build(&cluster(), "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let resources = etcd(&pod).resources.clone().expect("resources");
+        let requests = resources.requests.expect("requests");
+        assert_eq!((requests["cpu"].0.as_str(), requests["memory"].0.as_str()), ("100m", "256Mi"));
+        assert_eq!(resources.limits, None, "no limits by default");
+        let security = pod_spec(&pod).security_context.as_ref().expect("pod security context");
+        assert_eq!((security.run_as_non_root, security.run_as_user), (Some(true), Some(65532)));
+        assert_eq!(security.fs_group, Some(65532), "non-root etcd writes its volume through the group");
+        assert_eq!(security.fs_group_change_policy.as_deref(), Some("OnRootMismatch"));
+        let container = etcd(&pod).security_context.as_ref().expect("container security context");
+        assert_eq!(container.allow_privilege_escalation, Some(false));
+        assert_eq!(container.read_only_root_filesystem, Some(true));
     }
 
     #[test]
