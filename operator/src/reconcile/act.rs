@@ -75,6 +75,28 @@ pub async fn ensure_base(
     Ok(())
 }
 
+/// Asks each claim of `growth` for its new size. A claim Kubernetes refuses to grow (its
+/// storage class does not allow expansion) does not hold up the cluster's other steps: the
+/// refusals are returned, for the log and an Event.
+pub async fn grow_claims(
+    client: &kube::Client,
+    id: &Identity,
+    growth: &[pvc::Growth],
+) -> Result<(), Vec<(String, kube::Error)>> {
+    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &id.namespace);
+    let mut refused = Vec::new();
+    for grow in growth {
+        let patch = json!({"spec": {"resources": {"requests": {"storage": grow.to}}}});
+        match claims.patch(&grow.claim, &PatchParams::default(), &Patch::Merge(patch)).await {
+            Ok(_) => {
+                tracing::info!(cluster = %id.name, claim = %grow.claim, from = %grow.from, to = %grow.to.0, "claim grown")
+            }
+            Err(error) => refused.push((grow.claim.clone(), error)),
+        }
+    }
+    if refused.is_empty() { Ok(()) } else { Err(refused) }
+}
+
 async fn create<K>(api: &Api<K>, object: &K) -> Result<(), kube::Error>
 where
     K: kube::Resource + Clone + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,

@@ -249,7 +249,34 @@ async fn carry_out(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.uid.clone(), BaseApplied { generation, min_available, at: now });
     }
+    grow_claims(ctx, cluster, id, observation).await;
     act::act(&ctx.client, cluster, id, &ctx.member_settings(), observation, step).await
+}
+
+/// Grows the member claims to a larger `spec.storage.size`. A refusal (a storage class
+/// without volume expansion) is logged and published as a Warning Event naming the way on,
+/// and does not stop the reconcile.
+async fn grow_claims(
+    ctx: &Context,
+    cluster: &EtcdCluster,
+    id: &Identity,
+    observation: &observe::Observation,
+) {
+    let growth = crate::resources::pvc::claims_to_grow(cluster, &observation.claims);
+    if growth.is_empty() {
+        return;
+    }
+    if let Err(refused) = act::grow_claims(&ctx.client, id, &growth).await {
+        for (claim, error) in refused {
+            tracing::warn!(cluster = %id.name, %claim, %error, "growing the claim was refused");
+            let note = format!(
+                "growing {claim} to spec.storage.size was refused: {error}. Volume expansion needs a storage class \
+                 with allowVolumeExpansion: true; otherwise set spec.storage.size back to the claim's size"
+            );
+            let event = crate::events::event(true, "StorageGrowthRefused", "GrowStorage", note);
+            crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
+        }
+    }
 }
 
 /// Forgets the clusters whose base objects were not applied for two refresh periods: every

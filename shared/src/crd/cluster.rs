@@ -139,8 +139,9 @@ pub struct StorageSpec {
     pub kind: StorageKind,
 
     /// Size of each member's volume (Persistent only), a Kubernetes quantity such as `8Gi`.
-    /// Defaults to `1Gi`. Can grow later if the storage class allows volume expansion;
-    /// cannot shrink.
+    /// Defaults to `1Gi`. Can grow later: the operator then asks each member's claim for the
+    /// new size, which needs a storage class with `allowVolumeExpansion: true` (a refusal
+    /// is reported as a `StorageGrowthRefused` Event). Cannot shrink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"))]
     pub size: Option<String>,
