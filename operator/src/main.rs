@@ -197,6 +197,7 @@ fn main() -> anyhow::Result<()> {
                     metrics: metrics.clone(),
                     operator_image: operator_image.unwrap_or(defaults.operator_image),
                     cluster_domain,
+                    file_snapshots_reach_pods: false,
                 };
                 tokio::spawn(async move {
                     if let Err(error) = axum::serve(listener, routes).await {
