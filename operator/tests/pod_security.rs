@@ -212,7 +212,7 @@ mod restricted {
     fn container_violations(c: &Container, pod_non_root: bool, pod_seccomp_ok: bool) -> Vec<String> {
         let mut found = Vec::new();
         let name = &c.name;
-        let sc = c.security_context.clone().unwrap_or_else(SecurityContext::default);
+        let sc: SecurityContext = c.security_context.clone().unwrap_or_default();
         if sc.privileged == Some(true) {
             found.push(format!("Privileged Containers: {name} is privileged"));
         }
