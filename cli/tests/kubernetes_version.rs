@@ -16,7 +16,8 @@ use kube::api::ListParams;
 
 #[tokio::test]
 async fn install_refuses_a_kubernetes_older_than_the_minimum_and_changes_nothing() {
-    let options = Options { node: false, kube_version: KubeVersion { major: 1, minor: 29 }, ..Options::default() };
+    let options =
+        Options { node: false, kube_version: KubeVersion { major: 1, minor: 29 }, ..Options::default() };
     let sb = TestSandbox::start_with(options).await.expect("sandbox starts");
     let kubeconfig = sb.kubeconfig();
 

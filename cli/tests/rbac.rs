@@ -2,7 +2,13 @@
 //! every API call the operator makes. The operator runs with leader election in its own
 //! namespace, creates, scales and upgrades a cluster (with the snapshot before the
 //! upgrade); the sandbox counts its requests by verb, API group and resource, and each one
-//! must be granted by a rule of its ClusterRole, or for its namespace, of its Role.
+//! must be granted by a rule of its ClusterRole, or for its namespace, of its Role. The
+//! scenario ends by growing the members' storage (the operator patches their claims).
+//!
+//! Owner references with `blockOwnerDeletion` need `update` on the owner's `finalizers`
+//! subresource where the OwnerReferencesPermissionEnforcement admission plugin runs
+//! (OpenShift); the sandbox does not run it, so the test reads every owner reference the
+//! operator wrote and checks that grant itself.
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
@@ -12,11 +18,13 @@ use std::time::{Duration, Instant};
 use etcd_operator::client::OPERATOR_USER_AGENT;
 use etcd_operator::controller::{LeaseOptions, run_elected};
 use etcd_sandbox::testkit::TestSandbox;
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use kube::Api;
 use kube::api::{Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
+use shared::crd::EtcdBackup;
 use shared::crd::{ClusterPhase, EtcdCluster};
 
 /// The rules of the ClusterRole and the Role in the committed install manifest.
@@ -107,6 +115,66 @@ async fn every_call_of_the_operator_is_allowed_by_its_rbac() {
         wait_for(&clusters, &format!("{size} members at {version}"), |c| at(c, size, version)).await;
     }
 
+    // Storage growth: every member's claim is asked for the new size.
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(sb.client.clone(), "default");
+    let patch = json!({"spec": {"storage": {"size": "2Gi"}}});
+    clusters.patch("demo", &PatchParams::default(), &Patch::Merge(patch)).await.expect("patched");
+    let started = Instant::now();
+    loop {
+        let sizes: Vec<Option<String>> = claims
+            .list(&Default::default())
+            .await
+            .expect("claims")
+            .items
+            .iter()
+            .map(|c| {
+                let requests = c.spec.as_ref()?.resources.as_ref()?.requests.as_ref()?;
+                requests.get("storage").map(|q| q.0.clone())
+            })
+            .collect();
+        if sizes.len() == 3 && sizes.iter().all(|s| s.as_deref() == Some("2Gi")) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "claims grown to 2Gi: {sizes:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let mut blocking = BTreeSet::new();
+    let namespaced = sb.client.clone();
+    let metas = [
+        Api::<Pod>::namespaced(namespaced.clone(), "default")
+            .list(&Default::default())
+            .await
+            .map(|l| l.items.into_iter().map(|o| o.metadata).collect::<Vec<_>>()),
+        claims.list(&Default::default()).await.map(|l| l.items.into_iter().map(|o| o.metadata).collect()),
+        Api::<Service>::namespaced(namespaced.clone(), "default")
+            .list(&Default::default())
+            .await
+            .map(|l| l.items.into_iter().map(|o| o.metadata).collect()),
+        Api::<PodDisruptionBudget>::namespaced(namespaced.clone(), "default")
+            .list(&Default::default())
+            .await
+            .map(|l| l.items.into_iter().map(|o| o.metadata).collect()),
+        Api::<EtcdBackup>::namespaced(namespaced, "default")
+            .list(&Default::default())
+            .await
+            .map(|l| l.items.into_iter().map(|o| o.metadata).collect()),
+    ];
+    for meta in metas.into_iter().flat_map(|m| m.expect("listed")) {
+        for owner in meta.owner_references.iter().flatten().filter(|o| o.block_owner_deletion == Some(true)) {
+            blocking.insert((owner.api_version.clone(), owner.kind.clone()));
+        }
+    }
+    assert!(!blocking.is_empty(), "the operator's objects block their owner's deletion");
+    for (api_version, kind) in &blocking {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let finalizers = format!("{}s/finalizers", kind.to_lowercase());
+        assert!(
+            allows(&cluster_rules, "update", group, &finalizers),
+            "owner references to {kind} with blockOwnerDeletion need update on {group}/{finalizers}"
+        );
+    }
+
     let calls = sb.requests().of_client(OPERATOR_USER_AGENT);
     let mut seen = BTreeSet::new();
     let mut denied = Vec::new();
@@ -129,6 +197,7 @@ async fn every_call_of_the_operator_is_allowed_by_its_rbac() {
         "create /pods",
         "patch /pods",
         "create etcd.kubectl-etcd.dev/etcdbackups",
+        "patch /persistentvolumeclaims",
         "get coordination.k8s.io/leases",
     ] {
         assert!(seen.contains(expected), "the scenario exercised {expected}: {seen:?}");

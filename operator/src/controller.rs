@@ -40,6 +40,14 @@ pub struct Settings {
     /// The operator's own image (`--operator-image`), which restoring members run to fetch
     /// their snapshot.
     pub operator_image: String,
+    /// The cluster DNS domain member addresses are written in (`--cluster-domain`).
+    pub cluster_domain: String,
+    /// Member Pods see the operator's own files. True only on the sandbox, whose node runs
+    /// every container over the host's filesystem; there a restore may fetch a `file://`
+    /// snapshot in its seed Pod. In a cluster a seed Pod mounts only its data volume, so
+    /// such restores are refused with the ways that work (an object store, or `kubectl etcd
+    /// restore --from FILE`). `file://` backups work either way: the operator writes them.
+    pub file_snapshots_reach_pods: bool,
 }
 
 impl Default for Settings {
@@ -48,6 +56,8 @@ impl Default for Settings {
         Settings {
             metrics: Arc::default(),
             operator_image: format!("ghcr.io/kubectl-etcd/etcd-operator:v{}", env!("CARGO_PKG_VERSION")),
+            cluster_domain: names::CLUSTER_DOMAIN.to_string(),
+            file_snapshots_reach_pods: false,
         }
     }
 }
@@ -66,7 +76,7 @@ pub async fn run_with(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let Settings { metrics, operator_image } = settings;
+    let Settings { metrics, operator_image, cluster_domain, file_snapshots_reach_pods } = settings;
     let owned =
         watcher::Config::default().labels(&format!("{}={}", names::LABEL_MANAGED_BY, names::MANAGED_BY));
     let context = Arc::new(Context {
@@ -74,12 +84,13 @@ pub async fn run_with(
         recorder: crate::events::recorder(client.clone()),
         metrics,
         operator_image,
+        cluster_domain,
         base_applied: std::sync::Mutex::default(),
     });
     // Backups run beside the clusters, with the same shutdown.
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
     let backups = crate::backup::run(client.clone(), shutdown.clone());
-    let restores = crate::restore::run(client.clone(), shutdown.clone());
+    let restores = crate::restore::run(client.clone(), file_snapshots_reach_pods, shutdown.clone());
     // Clusters wake the controller when their spec (generation) changes, not on the
     // operator's own status writes, which would each cost a second, idle reconcile. Changes
     // of the Pods, claims and Services a cluster owns wake it too, and every reconcile

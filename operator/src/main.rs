@@ -38,6 +38,10 @@ enum Command {
         /// The operator's own image: members restored from a snapshot run it to fetch it.
         #[arg(long, env = "OPERATOR_IMAGE")]
         operator_image: Option<String>,
+        /// The cluster's DNS domain (the kubelet's `clusterDomain`), in which member
+        /// addresses `<member>.<cluster>.<namespace>.svc.<domain>` are written.
+        #[arg(long, default_value = shared::names::CLUSTER_DOMAIN, value_parser = cluster_domain)]
+        cluster_domain: String,
     },
     /// Steps of a restore that run in the first member's init containers.
     #[command(subcommand)]
@@ -120,6 +124,11 @@ enum SnapshotCommand {
     },
 }
 
+/// `--cluster-domain`, checked.
+fn cluster_domain(value: &str) -> Result<String, String> {
+    shared::names::check_cluster_domain(value).map(|()| value.to_string())
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum LogFormat {
     Text,
@@ -171,6 +180,7 @@ fn main() -> anyhow::Result<()> {
             identity,
             metrics_address,
             operator_image,
+            cluster_domain,
         } => {
             let filter =
                 tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
@@ -192,6 +202,8 @@ fn main() -> anyhow::Result<()> {
                 let settings = etcd_operator::controller::Settings {
                     metrics: metrics.clone(),
                     operator_image: operator_image.unwrap_or(defaults.operator_image),
+                    cluster_domain,
+                    file_snapshots_reach_pods: false,
                 };
                 tokio::spawn(async move {
                     if let Err(error) = axum::serve(listener, routes).await {

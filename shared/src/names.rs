@@ -54,8 +54,30 @@ pub fn pre_upgrade_backup_name(
     format!("{cluster}-before-{}-{generation}", target.to_string().replace('.', "-"))
 }
 
-/// The cluster DNS domain member addresses are written in.
+/// The cluster DNS domain member addresses are written in unless the operator is told
+/// another (`etcd-operator run --cluster-domain`): the kubelet's default `clusterDomain`.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// Checks a cluster DNS domain (`--cluster-domain`): DNS labels of lowercase letters,
+/// digits and `-`, joined by dots, with no leading or trailing dot. The message says what is
+/// wrong and what a domain looks like.
+pub fn check_cluster_domain(domain: &str) -> Result<(), String> {
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if domain.len() <= 253 && domain.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{domain:?} is not a DNS domain: give the cluster's DNS domain as the kubelet's clusterDomain \
+             has it, lowercase labels joined by dots (e.g. {CLUSTER_DOMAIN})"
+        ))
+    }
+}
 
 /// etcd's client port.
 pub const CLIENT_PORT: u16 = 2379;
@@ -108,28 +130,43 @@ pub fn client_service_name(cluster: &str) -> String {
     format!("{cluster}-client")
 }
 
-/// A member's DNS name: `<member>.<cluster>.<namespace>.svc.cluster.local`.
-pub fn member_host(member: &str, cluster: &str, namespace: &str) -> String {
-    format!("{member}.{}.{namespace}.svc.{CLUSTER_DOMAIN}", peer_service_name(cluster))
+/// A member's DNS name in the cluster DNS `domain` (e.g. [`CLUSTER_DOMAIN`]):
+/// `<member>.<cluster>.<namespace>.svc.<domain>`.
+pub fn member_host(member: &str, cluster: &str, namespace: &str, domain: &str) -> String {
+    format!("{member}.{}.{namespace}.svc.{domain}", peer_service_name(cluster))
 }
 
 /// A member's peer URL, as etcd's member list shows it.
-pub fn peer_url(member: &str, cluster: &str, namespace: &str) -> String {
-    format!("http://{}:{PEER_PORT}", member_host(member, cluster, namespace))
+pub fn peer_url(member: &str, cluster: &str, namespace: &str, domain: &str) -> String {
+    format!("http://{}:{PEER_PORT}", member_host(member, cluster, namespace, domain))
 }
 
 /// A member's client URL.
-pub fn client_url(member: &str, cluster: &str, namespace: &str) -> String {
-    format!("http://{}:{CLIENT_PORT}", member_host(member, cluster, namespace))
+pub fn client_url(member: &str, cluster: &str, namespace: &str, domain: &str) -> String {
+    format!("http://{}:{CLIENT_PORT}", member_host(member, cluster, namespace, domain))
 }
 
-/// The member a peer URL belongs to, if it is one of this cluster's addresses. etcd lists
-/// a member that was added but has not started yet with its peer URL only, no name.
+/// `http://<ip>:<port>`, with an IPv6 address in brackets (`http://[fd00::1]:2379`), as a
+/// URL must write it. `ip` is a Pod IP as the API reports it.
+pub fn ip_url(ip: &str, port: u16) -> String {
+    if ip.contains(':') && !ip.starts_with('[') {
+        format!("http://[{ip}]:{port}")
+    } else {
+        format!("http://{ip}:{port}")
+    }
+}
+
+/// The member a peer URL belongs to, if it is one of this cluster's addresses (in any
+/// cluster DNS domain, so that callers who do not know the domain, like the plugin, agree
+/// with the operator). etcd lists a member that was added but has not started yet with its
+/// peer URL only, no name.
 pub fn member_of_peer_url(url: &str, cluster: &str, namespace: &str) -> Option<String> {
     let host = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"))?;
-    let host = host.split(':').next()?;
-    let member =
-        host.strip_suffix(&format!(".{}.{namespace}.svc.{CLUSTER_DOMAIN}", peer_service_name(cluster)))?;
+    let host = host.split([':', '/']).next()?;
+    let (member, domain) = host.split_once(&format!(".{}.{namespace}.svc.", peer_service_name(cluster)))?;
+    if domain.is_empty() {
+        return None;
+    }
     member_index(cluster, member).map(|_| member.to_string())
 }
 
@@ -174,16 +211,56 @@ mod tests {
     }
 
     #[test]
+    fn addresses_follow_the_cluster_domain() {
+        assert_eq!(member_host("demo-0", "demo", "db", "corp.example"), "demo-0.demo.db.svc.corp.example");
+        let peer = peer_url("demo-1", "demo", "db", "corp.example");
+        assert_eq!(peer, "http://demo-1.demo.db.svc.corp.example:2380");
+        assert_eq!(
+            client_url("demo-1", "demo", "db", "corp.example"),
+            "http://demo-1.demo.db.svc.corp.example:2379"
+        );
+        assert_eq!(member_of_peer_url(&peer, "demo", "db").as_deref(), Some("demo-1"), "any domain");
+        assert_eq!(member_of_peer_url("http://demo-1.demo.db.svc.:2380", "demo", "db"), None, "no domain");
+        assert_eq!(member_of_peer_url("http://demo-1.demo.other.svc.corp.example:2380", "demo", "db"), None);
+    }
+
+    #[test]
+    fn cluster_domains_are_dns_names() {
+        for good in [CLUSTER_DOMAIN, "corp.example", "k8s-1.internal", "local"] {
+            assert_eq!(check_cluster_domain(good), Ok(()), "{good}");
+        }
+        for bad in ["", ".cluster.local", "cluster.local.", "Cluster.Local", "a..b", "-a.b", "a b", "a/b"] {
+            let message = check_cluster_domain(bad).expect_err(bad);
+            assert!(message.contains("not a DNS domain") && message.contains("cluster.local"), "{message}");
+        }
+    }
+
+    #[test]
+    fn ip_urls_bracket_ipv6() {
+        assert_eq!(ip_url("10.1.2.3", CLIENT_PORT), "http://10.1.2.3:2379");
+        assert_eq!(ip_url("fd00:10:244::5", CLIENT_PORT), "http://[fd00:10:244::5]:2379");
+        assert_eq!(ip_url("::1", UPLOAD_PORT), "http://[::1]:2390");
+        assert_eq!(ip_url("[fd00::1]", PEER_PORT), "http://[fd00::1]:2380", "already bracketed");
+        for ip in ["10.1.2.3", "fd00:10:244::5"] {
+            let url = ip_url(ip, CLIENT_PORT);
+            let address: std::net::SocketAddr =
+                url.strip_prefix("http://").and_then(|a| a.parse().ok()).expect("host:port");
+            assert_eq!((address.ip().to_string(), address.port()), (ip.to_string(), CLIENT_PORT));
+        }
+    }
+
+    #[test]
     fn addresses() {
-        assert_eq!(peer_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2380");
-        assert_eq!(client_url("demo-0", "demo", "db"), "http://demo-0.demo.db.svc.cluster.local:2379");
+        let local = CLUSTER_DOMAIN;
+        assert_eq!(peer_url("demo-0", "demo", "db", local), "http://demo-0.demo.db.svc.cluster.local:2380");
+        assert_eq!(client_url("demo-0", "demo", "db", local), "http://demo-0.demo.db.svc.cluster.local:2379");
         assert_eq!(client_service_name("demo"), "demo-client");
         assert_eq!(
-            member_of_peer_url(&peer_url("demo-3", "demo", "db"), "demo", "db").as_deref(),
+            member_of_peer_url(&peer_url("demo-3", "demo", "db", local), "demo", "db").as_deref(),
             Some("demo-3")
         );
         assert_eq!(member_of_peer_url("http://10.0.0.1:2380", "demo", "db"), None);
-        assert_eq!(member_of_peer_url(&peer_url("other-0", "other", "db"), "demo", "db"), None);
+        assert_eq!(member_of_peer_url(&peer_url("other-0", "other", "db", local), "demo", "db"), None);
         assert_eq!(claim_name("demo-0"), "data-demo-0");
         let target = "3.5.30".parse().expect("version");
         assert_eq!(pre_upgrade_backup_name("demo", target, 4), "demo-before-3-5-30-4");

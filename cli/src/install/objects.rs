@@ -6,14 +6,22 @@
 //! | --- | --- | --- | --- |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups, etcdrestores | get list watch | the controller's watches |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups | create | an EtcdRestore creates the new cluster; an upgrade its snapshot |
-//! | core | secrets | get | a backup destination's credentials, named in the EtcdBackup (no list, no watch) |
+//! | core | secrets | get | a backup destination's credentials, named in the EtcdBackup (no list, no watch; see below) |
 //! | etcd.kubectl-etcd.dev | their `/status` | get patch update | status reports |
+//! | etcd.kubectl-etcd.dev | etcdclusters/finalizers | update | owner references with `blockOwnerDeletion` (the OwnerReferencesPermissionEnforcement admission plugin, on OpenShift) |
 //! | core | pods | get list watch create delete patch | members: created, upgraded in place, removed |
-//! | core | persistentvolumeclaims | get list watch create delete | member volumes |
+//! | core | persistentvolumeclaims | get list watch create delete patch | member volumes; `patch` grows them to a larger `spec.storage.size` |
 //! | core | services | get list watch create patch | client and peer Services (server-side apply) |
 //! | policy | poddisruptionbudgets | get list watch create patch | the budget that keeps quorum (apply) |
 //! | events.k8s.io | events | create patch | Events on clusters and members |
 //! | coordination.k8s.io | leases (own namespace only, a Role) | get create update patch | leader election |
+//!
+//! `secrets: get` is cluster-wide because EtcdClusters and EtcdBackups may live in any
+//! namespace and name their store's credentials in their own namespace. With `get` alone
+//! the operator can read only a Secret whose name it is given, never discover one; the name
+//! comes from an EtcdBackup or EtcdCluster in the same namespace, so whoever may create
+//! those there can have the operator use that namespace's Secrets as store credentials:
+//! grant creating them as carefully as reading Secrets.
 
 use serde_json::{Value, json};
 
@@ -98,7 +106,8 @@ pub fn operator(namespace: &str, image: &str) -> Vec<Value> {
                     &["get", "patch", "update"],
                 ),
                 rule(&[""], &["pods"], &["get", "list", "watch", "create", "delete", "patch"]),
-                rule(&[""], &["persistentvolumeclaims"], &["get", "list", "watch", "create", "delete"]),
+                rule(&[group], &["etcdclusters/finalizers"], &["update"]),
+                rule(&[""], &["persistentvolumeclaims"], &["get", "list", "watch", "create", "delete", "patch"]),
                 rule(&[""], &["services"], &["get", "list", "watch", "create", "patch"]),
                 rule(&["policy"], &["poddisruptionbudgets"], &["get", "list", "watch", "create", "patch"]),
                 rule(&["events.k8s.io"], &["events"], &["create", "patch"]),

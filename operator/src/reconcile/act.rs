@@ -75,6 +75,28 @@ pub async fn ensure_base(
     Ok(())
 }
 
+/// Asks each claim of `growth` for its new size. A claim Kubernetes refuses to grow (its
+/// storage class does not allow expansion) does not hold up the cluster's other steps: the
+/// refusals are returned, for the log and an Event.
+pub async fn grow_claims(
+    client: &kube::Client,
+    id: &Identity,
+    growth: &[pvc::Growth],
+) -> Result<(), Vec<(String, kube::Error)>> {
+    let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &id.namespace);
+    let mut refused = Vec::new();
+    for grow in growth {
+        let patch = json!({"spec": {"resources": {"requests": {"storage": grow.to}}}});
+        match claims.patch(&grow.claim, &PatchParams::default(), &Patch::Merge(patch)).await {
+            Ok(_) => {
+                tracing::info!(cluster = %id.name, claim = %grow.claim, from = %grow.from, to = %grow.to.0, "claim grown")
+            }
+            Err(error) => refused.push((grow.claim.clone(), error)),
+        }
+    }
+    if refused.is_empty() { Ok(()) } else { Err(refused) }
+}
+
 async fn create<K>(api: &Api<K>, object: &K) -> Result<(), kube::Error>
 where
     K: kube::Resource + Clone + std::fmt::Debug + Serialize + serde::de::DeserializeOwned,
@@ -98,11 +120,20 @@ struct NewMember<'a> {
     version: EtcdVersion,
 }
 
+/// What every member Pod of this operator shares, whatever the cluster.
+#[derive(Clone, Copy, Debug)]
+pub struct MemberSettings<'a> {
+    /// The operator's own image, for a restoring member's seed steps.
+    pub operator_image: &'a str,
+    /// The cluster DNS domain member addresses are written in.
+    pub cluster_domain: &'a str,
+}
+
 async fn create_member(
     client: &kube::Client,
     cluster: &EtcdCluster,
     id: &Identity,
-    operator_image: &str,
+    settings: &MemberSettings<'_>,
     new: NewMember<'_>,
 ) -> Result<(), ActError> {
     let NewMember { name: member, state, initial_cluster, version } = new;
@@ -114,7 +145,15 @@ async fn create_member(
     let token = token(id);
     let pod = member_pod(
         cluster,
-        &MemberPod { member, version: &version, initial_cluster, state, token: &token, operator_image },
+        &MemberPod {
+            member,
+            version: &version,
+            initial_cluster,
+            state,
+            token: &token,
+            operator_image: settings.operator_image,
+            cluster_domain: settings.cluster_domain,
+        },
     )?;
     create(&Api::<Pod>::namespaced(client.clone(), &namespace), &pod).await?;
     Ok(())
@@ -148,7 +187,7 @@ pub async fn act(
     client: &kube::Client,
     cluster: &EtcdCluster,
     id: &Identity,
-    operator_image: &str,
+    settings: &MemberSettings<'_>,
     observation: &Observation,
     step: &Step,
 ) -> Result<(), ActError> {
@@ -159,7 +198,7 @@ pub async fn act(
             for member in missing {
                 let new =
                     NewMember { name: member, state: InitialState::New, initial_cluster, version: *version };
-                create_member(client, cluster, id, operator_image, new).await?;
+                create_member(client, cluster, id, settings, new).await?;
             }
         }
         Step::CreatePod { member, state, initial_cluster, version, keep_data } => {
@@ -167,7 +206,7 @@ pub async fn act(
                 require_data(client, id, member).await?;
             }
             let new = NewMember { name: member, state: *state, initial_cluster, version: *version };
-            create_member(client, cluster, id, operator_image, new).await?;
+            create_member(client, cluster, id, settings, new).await?;
         }
         Step::TakeSnapshot { backup } => {
             let destination = cluster.spec.backup.as_ref().map(|b| b.destination.clone()).unwrap_or_default();

@@ -37,9 +37,18 @@ pub struct Context {
     pub metrics: std::sync::Arc<crate::metrics::Metrics>,
     /// The operator's own image, for the seed steps of a restoring member's Pod.
     pub operator_image: String,
+    /// The cluster DNS domain member addresses are written in.
+    pub cluster_domain: String,
     /// When the Services and disruption budget of each cluster (by UID) were last applied,
     /// for which generation and with which `minAvailable`.
     pub base_applied: std::sync::Mutex<std::collections::HashMap<String, BaseApplied>>,
+}
+
+impl Context {
+    /// What the member Pods this operator creates share.
+    pub fn member_settings(&self) -> act::MemberSettings<'_> {
+        act::MemberSettings { operator_image: &self.operator_image, cluster_domain: &self.cluster_domain }
+    }
 }
 
 /// What the Services and disruption budget of a cluster were last applied with.
@@ -117,7 +126,8 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         }
     };
     let observation = observe::observe(&ctx.client, &cluster, &id).await.map_err(ReconcileError::Observe)?;
-    let step = plan_membership(&observe::membership_input(&cluster, &id, target, &observation));
+    let step =
+        plan_membership(&observe::membership_input(&cluster, &id, target, &observation, &ctx.cluster_domain));
     tracing::info!(cluster = %id.name, step = %step.describe(), "planned");
     let acted = carry_out(&ctx, &cluster, &id, &observation, &step).await;
     let status = report::status(&cluster, &observation, &step, now());
@@ -239,7 +249,34 @@ async fn carry_out(
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(id.uid.clone(), BaseApplied { generation, min_available, at: now });
     }
-    act::act(&ctx.client, cluster, id, &ctx.operator_image, observation, step).await
+    grow_claims(ctx, cluster, id, observation).await;
+    act::act(&ctx.client, cluster, id, &ctx.member_settings(), observation, step).await
+}
+
+/// Grows the member claims to a larger `spec.storage.size`. A refusal (a storage class
+/// without volume expansion) is logged and published as a Warning Event naming the way on,
+/// and does not stop the reconcile.
+async fn grow_claims(
+    ctx: &Context,
+    cluster: &EtcdCluster,
+    id: &Identity,
+    observation: &observe::Observation,
+) {
+    let growth = crate::resources::pvc::claims_to_grow(cluster, &observation.claims);
+    if growth.is_empty() {
+        return;
+    }
+    if let Err(refused) = act::grow_claims(&ctx.client, id, &growth).await {
+        for (claim, error) in refused {
+            tracing::warn!(cluster = %id.name, %claim, %error, "growing the claim was refused");
+            let note = format!(
+                "growing {claim} to spec.storage.size was refused: {error}. Volume expansion needs a storage class \
+                 with allowVolumeExpansion: true; otherwise set spec.storage.size back to the claim's size"
+            );
+            let event = crate::events::event(true, "StorageGrowthRefused", "GrowStorage", note);
+            crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
+        }
+    }
 }
 
 /// Forgets the clusters whose base objects were not applied for two refresh periods: every

@@ -95,13 +95,13 @@ pub fn census(observation: &Observation) -> Census {
     }
 }
 
-/// `(member, http://<pod IP>:2379)` of every member Pod that has an IP.
+/// `(member, http://<pod IP>:2379)` of every member Pod that has an IP (IPv6 in brackets).
 pub fn client_endpoints(pods: &[Pod]) -> Vec<(String, String)> {
     pods.iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .filter_map(|p| {
             let ip = p.status.as_ref()?.pod_ip.clone()?;
-            Some((p.name_any(), format!("http://{ip}:{}", names::CLIENT_PORT)))
+            Some((p.name_any(), names::ip_url(&ip, names::CLIENT_PORT)))
         })
         .collect()
 }
@@ -176,12 +176,14 @@ pub fn membership_input(
     id: &Identity,
     target: EtcdVersion,
     observation: &Observation,
+    cluster_domain: &str,
 ) -> MembershipInput {
     let bootstrapped = observation.membership.as_ref().is_some_and(formed)
         || cluster.status.as_ref().and_then(|s| s.cluster_id.as_ref()).is_some_and(|id| !id.is_empty());
     MembershipInput {
         cluster: cluster.name_any(),
         namespace: id.namespace.clone(),
+        cluster_domain: cluster_domain.to_string(),
         desired_size: usize::try_from(cluster.spec.size).unwrap_or_default(),
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
@@ -315,16 +317,23 @@ mod tests {
         observation.membership = membership(vec![alone, member("demo-1", false), member("demo-2", false)]);
         let target = "3.4.23".parse().expect("version");
         let id = Identity { namespace: "db".into(), name: "demo".into(), uid: "u".into() };
-        let input = membership_input(&cluster(None), &id, target, &observation);
+        let input = membership_input(&cluster(None), &id, target, &observation, names::CLUSTER_DOMAIN);
         assert!(!input.bootstrapped, "no leader, no recorded cluster ID: the bootstrap is not finished");
         // With a leader it has formed; once formed (its ID recorded) it stays formed.
         if let Some(m) = observation.membership.as_mut() {
             m.members[0].leader = true;
         }
-        assert!(membership_input(&cluster(None), &id, target, &observation).bootstrapped);
+        assert!(
+            membership_input(&cluster(None), &id, target, &observation, names::CLUSTER_DOMAIN).bootstrapped
+        );
         observation.membership = None;
-        assert!(membership_input(&cluster(Some("7")), &id, target, &observation).bootstrapped);
-        assert!(!membership_input(&cluster(None), &id, target, &observation).bootstrapped);
+        assert!(
+            membership_input(&cluster(Some("7")), &id, target, &observation, names::CLUSTER_DOMAIN)
+                .bootstrapped
+        );
+        assert!(
+            !membership_input(&cluster(None), &id, target, &observation, names::CLUSTER_DOMAIN).bootstrapped
+        );
     }
 
     #[test]

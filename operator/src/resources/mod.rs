@@ -9,6 +9,7 @@
 pub mod pdb;
 pub mod pod;
 pub mod pvc;
+pub mod security;
 pub mod service;
 
 use std::collections::BTreeMap;

@@ -10,6 +10,10 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use shared::crd::{AntiAffinity, EtcdCluster, PodPolicy, StorageKind};
 use shared::names::{self, CLIENT_PORT, METRICS_PORT, PEER_PORT};
 
+use super::security::{
+    ETCD_CPU_REQUEST, ETCD_MEMORY_REQUEST, INIT_CPU_REQUEST, INIT_MEMORY_REQUEST, container_security_context,
+    pod_security_context, resources_or,
+};
 use super::{
     BuildError, CLIENT_PORT_NAME, METRICS_PORT_NAME, PEER_PORT_NAME, check_member, cluster_name,
     cluster_namespace, image, object_meta,
@@ -54,6 +58,9 @@ pub struct MemberPod<'a> {
     pub token: &'a str,
     /// The operator's own image, which the seed steps of a restoring member run.
     pub operator_image: &'a str,
+    /// The cluster DNS domain its addresses are written in ([`names::CLUSTER_DOMAIN`] unless
+    /// the operator runs with `--cluster-domain`).
+    pub cluster_domain: &'a str,
 }
 
 /// The initial cluster state a member Pod was created with, read from its
@@ -75,7 +82,7 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
     let name = cluster_name(cluster)?;
     let namespace = cluster_namespace(cluster)?;
     check_member(name, spec.member)?;
-    let own_peer_url = names::peer_url(spec.member, name, namespace);
+    let own_peer_url = names::peer_url(spec.member, name, namespace, spec.cluster_domain);
     if !spec.initial_cluster.iter().any(|(m, url)| m == spec.member && *url == own_peer_url) {
         return Err(BuildError::NotInInitialCluster {
             member: spec.member.to_string(),
@@ -100,6 +107,14 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
             tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
             affinity: affinity(name, policy),
             priority_class_name: policy.priority_class_name.clone(),
+            topology_spread_constraints: (!policy.topology_spread_constraints.is_empty())
+                .then(|| policy.topology_spread_constraints.clone()),
+            image_pull_secrets: (!policy.image_pull_secrets.is_empty())
+                .then(|| policy.image_pull_secrets.clone()),
+            service_account_name: policy.service_account_name.clone(),
+            // Neither etcd nor the seed steps call the Kubernetes API.
+            automount_service_account_token: Some(false),
+            security_context: Some(pod_security_context()),
             ..PodSpec::default()
         }),
         status: None,
@@ -154,7 +169,12 @@ fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &Mem
             mount_path: names::DATA_MOUNT.to_string(),
             ..VolumeMount::default()
         }]),
-        resources: cluster.spec.pod.resources.clone(),
+        resources: Some(resources_or(
+            cluster.spec.pod.resources.as_ref(),
+            ETCD_CPU_REQUEST,
+            ETCD_MEMORY_REQUEST,
+        )),
+        security_context: Some(container_security_context()),
         ..Container::default()
     }
 }
@@ -208,7 +228,14 @@ fn seed_containers(
         source,
         sha256: bootstrap.from_snapshot.sha256.as_deref(),
     };
-    Ok(Some(crate::restore::seed::init_containers(&seed, DATA_VOLUME)))
+    let mut containers = crate::restore::seed::init_containers(&seed, DATA_VOLUME);
+    let resources =
+        resources_or(cluster.spec.pod.init_resources.as_ref(), INIT_CPU_REQUEST, INIT_MEMORY_REQUEST);
+    for container in &mut containers {
+        container.resources = Some(resources.clone());
+        container.security_context = Some(container_security_context());
+    }
+    Ok(Some(containers))
 }
 
 /// The etcd flags of a member. The backend quota is left at etcd's default.
@@ -220,8 +247,14 @@ fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
         format!("--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}"),
         format!("--listen-peer-urls=http://0.0.0.0:{PEER_PORT}"),
         format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
-        format!("--advertise-client-urls={}", names::client_url(spec.member, cluster, namespace)),
-        format!("--initial-advertise-peer-urls={}", names::peer_url(spec.member, cluster, namespace)),
+        format!(
+            "--advertise-client-urls={}",
+            names::client_url(spec.member, cluster, namespace, spec.cluster_domain)
+        ),
+        format!(
+            "--initial-advertise-peer-urls={}",
+            names::peer_url(spec.member, cluster, namespace, spec.cluster_domain)
+        ),
         format!("--initial-cluster={initial_cluster}"),
         format!("--initial-cluster-state={}", spec.state.as_str()),
         format!("--initial-cluster-token={}", spec.token),
@@ -289,8 +322,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use k8s_openapi::api::core::v1::{
-        NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ResourceRequirements,
-        Toleration,
+        LocalObjectReference, NodeAffinity, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm,
+        ResourceRequirements, Toleration, TopologySpreadConstraint,
     };
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -300,7 +333,10 @@ mod tests {
     use super::*;
 
     fn initial(members: &[&str]) -> Vec<(String, String)> {
-        members.iter().map(|m| (m.to_string(), names::peer_url(m, "demo", NAMESPACE))).collect()
+        members
+            .iter()
+            .map(|m| (m.to_string(), names::peer_url(m, "demo", NAMESPACE, names::CLUSTER_DOMAIN)))
+            .collect()
     }
 
     fn build(
@@ -316,6 +352,7 @@ mod tests {
             state,
             token: "demo-tok",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         member_pod(c, &spec).expect("valid member")
     }
@@ -438,6 +475,31 @@ mod tests {
     }
 
     #[test]
+    fn addresses_are_written_in_the_operators_cluster_domain() {
+        let members =
+            vec![("demo-0".to_string(), names::peer_url("demo-0", "demo", NAMESPACE, "corp.example"))];
+        let spec = MemberPod {
+            member: "demo-0",
+            version: "3.5.30",
+            initial_cluster: &members,
+            state: InitialState::New,
+            token: "t",
+            operator_image: OPERATOR_IMAGE,
+            cluster_domain: "corp.example",
+        };
+        let pod = member_pod(&cluster(), &spec).expect("valid");
+        for expected in [
+            "--advertise-client-urls=http://demo-0.demo.db.svc.corp.example:2379",
+            "--initial-advertise-peer-urls=http://demo-0.demo.db.svc.corp.example:2380",
+            "--initial-cluster=demo-0=http://demo-0.demo.db.svc.corp.example:2380",
+        ] {
+            assert!(args(&pod).contains(&expected.to_string()), "{expected} in {:?}", args(&pod));
+        }
+        let local = MemberPod { cluster_domain: names::CLUSTER_DOMAIN, ..spec };
+        assert!(matches!(member_pod(&cluster(), &local), Err(BuildError::NotInInitialCluster { .. })));
+    }
+
+    #[test]
     fn args_for_a_member_joining_an_existing_cluster() {
         let pod = build(
             &cluster(),
@@ -478,6 +540,7 @@ mod tests {
             state: InitialState::New,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         let pod = member_pod(&c, &spec).expect("valid");
         assert_eq!(etcd(&pod).image.as_deref(), Some("quay.io/coreos/etcd:v3.4.23"));
@@ -600,6 +663,49 @@ mod tests {
         assert_eq!(spec.node_selector, Some(BTreeMap::from([("disk".to_string(), "ssd".to_string())])));
         assert_eq!(spec.tolerations, Some(vec![toleration]));
         assert_eq!(spec.priority_class_name.as_deref(), Some("system-cluster-critical"));
+        assert_eq!((spec.service_account_name.as_ref(), spec.image_pull_secrets.as_ref()), (None, None));
+        assert_eq!(spec.topology_spread_constraints, None);
+        assert_eq!(spec.automount_service_account_token, Some(false));
+    }
+
+    #[test]
+    fn pull_secrets_service_account_and_spread_come_from_the_pod_policy() {
+        let mut c = cluster();
+        let spread = TopologySpreadConstraint {
+            max_skew: 1,
+            topology_key: "topology.kubernetes.io/zone".into(),
+            when_unsatisfiable: "DoNotSchedule".into(),
+            label_selector: Some(LabelSelector {
+                match_labels: Some(names::selector_labels("demo")),
+                match_expressions: None,
+            }),
+            ..TopologySpreadConstraint::default()
+        };
+        c.spec.pod.topology_spread_constraints = vec![spread.clone()];
+        c.spec.pod.image_pull_secrets = vec![LocalObjectReference { name: "registry".into() }];
+        c.spec.pod.service_account_name = Some("etcd-members".into());
+        let pod = build(&c, "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let spec = pod_spec(&pod);
+        assert_eq!(spec.topology_spread_constraints, Some(vec![spread]));
+        assert_eq!(spec.image_pull_secrets, Some(vec![LocalObjectReference { name: "registry".into() }]));
+        assert_eq!(spec.service_account_name.as_deref(), Some("etcd-members"));
+        assert_eq!(spec.automount_service_account_token, Some(false), "the account's token stays out");
+    }
+
+    #[test]
+    fn etcd_requests_resources_by_default_and_runs_restricted() {
+        let pod = build(&cluster(), "demo-0", &initial(&["demo-0"]), InitialState::New);
+        let resources = etcd(&pod).resources.clone().expect("resources");
+        let requests = resources.requests.expect("requests");
+        assert_eq!((requests["cpu"].0.as_str(), requests["memory"].0.as_str()), ("100m", "256Mi"));
+        assert_eq!(resources.limits, None, "no limits by default");
+        let security = pod_spec(&pod).security_context.as_ref().expect("pod security context");
+        assert_eq!((security.run_as_non_root, security.run_as_user), (Some(true), Some(65532)));
+        assert_eq!(security.fs_group, Some(65532), "non-root etcd writes its volume through the group");
+        assert_eq!(security.fs_group_change_policy.as_deref(), Some("OnRootMismatch"));
+        let container = etcd(&pod).security_context.as_ref().expect("container security context");
+        assert_eq!(container.allow_privilege_escalation, Some(false));
+        assert_eq!(container.read_only_root_filesystem, Some(true));
     }
 
     #[test]
@@ -708,6 +814,7 @@ mod tests {
             state: InitialState::Existing,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         let err = member_pod(&c, &spec).expect_err("demo-2 is not listed");
         assert_eq!(
@@ -724,7 +831,10 @@ mod tests {
 
     #[test]
     fn foreign_members_and_clusters_without_uid_are_refused() {
-        let members = vec![("other-0".to_string(), names::peer_url("other-0", "demo", NAMESPACE))];
+        let members = vec![(
+            "other-0".to_string(),
+            names::peer_url("other-0", "demo", NAMESPACE, names::CLUSTER_DOMAIN),
+        )];
         let spec = MemberPod {
             member: "other-0",
             version: "3.5.30",
@@ -732,6 +842,7 @@ mod tests {
             state: InitialState::New,
             token: "t",
             operator_image: OPERATOR_IMAGE,
+            cluster_domain: names::CLUSTER_DOMAIN,
         };
         assert!(matches!(member_pod(&cluster(), &spec), Err(BuildError::ForeignMember { .. })));
 

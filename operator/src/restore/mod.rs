@@ -56,16 +56,21 @@ pub struct RestoreContext {
     pub client: kube::Client,
     /// Publishes Events about restores.
     pub recorder: kube::runtime::events::Recorder,
+    /// Member Pods see the operator's files, so a `file://` snapshot can be restored
+    /// ([`crate::controller::Settings::file_snapshots_reach_pods`]).
+    pub file_snapshots_reach_pods: bool,
 }
 
 /// Runs the EtcdRestore controller until `shutdown` completes.
 pub async fn run(
     client: kube::Client,
+    file_snapshots_reach_pods: bool,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let context = Arc::new(RestoreContext {
         client: client.clone(),
         recorder: crate::events::recorder(client.clone()),
+        file_snapshots_reach_pods,
     });
     Controller::new(Api::<EtcdRestore>::all(client), watcher::Config::default())
         .graceful_shutdown_on(shutdown)
@@ -254,6 +259,7 @@ async fn verify_and_create(
         (json!({"upload": true, "sha256": sha256}), sha256, None, None)
     } else {
         let resolved = resolve(ctx, namespace, source).await?;
+        plan::file_source_refusal(&resolved.location.url, ctx.file_snapshots_reach_pods)?;
         let credentials = store::credentials(&ctx.client, namespace, &resolved.location).await?;
         let opened = store::open(&resolved.location, &credentials)?;
         let started = std::time::Instant::now();

@@ -123,6 +123,24 @@ pub enum Decision {
     },
 }
 
+/// Refuses a `file://` snapshot as a restore's source unless member Pods see the
+/// operator's files (`reach_pods`). The seed member fetches the snapshot in its own Pod,
+/// which mounts only its data volume: a path the operator reads (a volume mounted into
+/// it) is not there. The message names the ways that work in a cluster.
+pub fn file_source_refusal(url: &str, reach_pods: bool) -> Result<(), Failure> {
+    if reach_pods || !url.starts_with("file://") {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "SourceUnreachable",
+        format!(
+            "{url} is a path in the operator's filesystem, which the new cluster's first member cannot read \
+             (it fetches the snapshot in its own Pod): restore from an object store (s3://, gs://, az://), \
+             or upload the file from your machine with `kubectl etcd restore NAME --from FILE`"
+        ),
+    ))
+}
+
 /// Whether the restore needs nothing more: it is being deleted, or it succeeded or failed.
 /// Nothing is observed then.
 pub fn settled(restore: &EtcdRestore) -> bool {
@@ -806,5 +824,18 @@ mod tests {
         );
         assert_eq!((cluster.spec.size, cluster.spec.version.as_str()), (3, "3.5.1"));
         assert!(cluster.spec.bootstrap.is_some_and(|b| b.from_snapshot.upload));
+    }
+
+    #[test]
+    fn file_sources_are_refused_unless_pods_see_the_operators_files() {
+        let refused = file_source_refusal("file:///backups/demo/x.db", false).expect_err("refused");
+        assert_eq!(refused.reason, "SourceUnreachable");
+        for part in ["file:///backups/demo/x.db", "s3://", "kubectl etcd restore NAME --from FILE"] {
+            assert!(refused.message.contains(part), "{part} in {}", refused.message);
+        }
+        assert!(file_source_refusal("file:///backups/demo/x.db", true).is_ok(), "the sandbox's node");
+        for store in ["s3://b/x.db", "gs://b/x.db", "az://c/x.db"] {
+            assert!(file_source_refusal(store, false).is_ok(), "{store}");
+        }
     }
 }

@@ -23,9 +23,22 @@ pub async fn sandbox() -> TestSandbox {
     sb
 }
 
+/// What the tests' operator runs with: the sandbox's node runs every container over the
+/// host's files, so member Pods see the operator's and `file://` snapshots can be restored.
+pub fn sandbox_settings() -> etcd_operator::controller::Settings {
+    etcd_operator::controller::Settings {
+        file_snapshots_reach_pods: true,
+        ..etcd_operator::controller::Settings::default()
+    }
+}
+
 /// The operator, running in this process until the handle is aborted.
 pub fn operator(client: &Client) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(etcd_operator::controller::run(client.clone(), std::future::pending()))
+    tokio::spawn(etcd_operator::controller::run_with(
+        client.clone(),
+        sandbox_settings(),
+        std::future::pending(),
+    ))
 }
 
 /// The operator, running in this process until the handle is aborted, with a client of
@@ -34,7 +47,7 @@ pub fn operator(client: &Client) -> tokio::task::JoinHandle<()> {
 pub async fn identified_operator(sb: &TestSandbox) -> tokio::task::JoinHandle<()> {
     let config = sb.sandbox.client_config().await.expect("the sandbox's client configuration");
     let client = etcd_operator::client::from_config(config).expect("the operator's client");
-    tokio::spawn(etcd_operator::controller::run(client, std::future::pending()))
+    tokio::spawn(etcd_operator::controller::run_with(client, sandbox_settings(), std::future::pending()))
 }
 
 /// Creates the cluster `demo` in `default` with the given spec (JSON).

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Affinity, ResourceRequirements, Toleration};
+use k8s_openapi::api::core::v1::{
+    Affinity, LocalObjectReference, ResourceRequirements, Toleration, TopologySpreadConstraint,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::{CustomResource, KubeSchema};
 use schemars::JsonSchema;
@@ -137,8 +139,9 @@ pub struct StorageSpec {
     pub kind: StorageKind,
 
     /// Size of each member's volume (Persistent only), a Kubernetes quantity such as `8Gi`.
-    /// Defaults to `1Gi`. Can grow later if the storage class allows volume expansion;
-    /// cannot shrink.
+    /// Defaults to `1Gi`. Can grow later: the operator then asks each member's claim for the
+    /// new size, which needs a storage class with `allowVolumeExpansion: true` (a refusal
+    /// is reported as a `StorageGrowthRefused` Event). Cannot shrink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"))]
     pub size: Option<String>,
@@ -182,9 +185,40 @@ pub enum RetainPolicy {
     .message("set either antiAffinity: Required or affinity.podAntiAffinity, not both")
     .reason(Reason::FieldValueInvalid))]
 pub struct PodPolicy {
-    /// CPU and memory requests and limits of the etcd container.
+    /// CPU and memory requests and limits of the etcd container. Without it the container
+    /// requests 100m CPU and 256Mi memory and has no limits: a CPU limit throttles etcd's
+    /// heartbeats into needless leader elections, and a memory limit below its working set
+    /// (which grows with the data) kills it. When given, it replaces those defaults whole
+    /// (give `{}` for no requests at all). A namespace whose ResourceQuota counts limits
+    /// needs limits here, or a LimitRange that supplies them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceRequirements>,
+
+    /// CPU and memory requests and limits of each init container that builds the data of a
+    /// member restored from a snapshot (fetch or receive the snapshot, restore it, install
+    /// it). Without it each requests 100m CPU and 128Mi memory and has no limits. When
+    /// given, it replaces those defaults whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_resources: Option<ResourceRequirements>,
+
+    /// Secrets in the cluster's namespace holding credentials to pull the etcd image (and
+    /// the operator's image, which the init containers of a restored member run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_pull_secrets: Vec<LocalObjectReference>,
+
+    /// ServiceAccount member Pods run as; empty means the namespace's `default`. Its token
+    /// is never mounted: etcd does not call the Kubernetes API. Useful for image pull
+    /// secrets attached to the account, or policies keyed on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"), length(min = 1, max = 253))]
+    pub service_account_name: Option<String>,
+
+    /// Topology spread constraints of member Pods, e.g. across zones with `topologyKey:
+    /// topology.kubernetes.io/zone` and a `labelSelector` of
+    /// `etcd.kubectl-etcd.dev/cluster: <cluster name>`. Added to the anti-affinity that
+    /// `antiAffinity` chooses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
 
     /// Node labels a member Pod's node must have.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

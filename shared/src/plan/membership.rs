@@ -95,6 +95,10 @@ pub enum SnapshotSeed {
     FirstMember,
 }
 
+fn default_cluster_domain() -> String {
+    names::CLUSTER_DOMAIN.to_string()
+}
+
 /// Everything the planner looks at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -103,6 +107,9 @@ pub struct MembershipInput {
     pub cluster: String,
     /// Namespace.
     pub namespace: String,
+    /// The cluster DNS domain peer URLs are written in (`etcd-operator run --cluster-domain`).
+    #[serde(default = "default_cluster_domain")]
+    pub cluster_domain: String,
     /// `spec.size`.
     pub desired_size: usize,
     /// `spec.paused`.
@@ -360,7 +367,7 @@ impl<'a> View<'a> {
     }
 
     fn peer_url(&self, member: &str) -> String {
-        names::peer_url(member, &self.input.cluster, &self.input.namespace)
+        names::peer_url(member, &self.input.cluster, &self.input.namespace, &self.input.cluster_domain)
     }
 
     /// A member's name: its own, or for a member not started yet, the one in its peer URL.
@@ -618,6 +625,7 @@ mod tests {
         MembershipInput {
             cluster: "demo".into(),
             namespace: "db".into(),
+            cluster_domain: names::CLUSTER_DOMAIN.into(),
             desired_size: size,
             paused: false,
             storage,
@@ -653,7 +661,7 @@ mod tests {
         let name = names::member_name("demo", i);
         MemberView {
             id: 100 + i as u64,
-            peer_url: names::peer_url(&name, "demo", "db"),
+            peer_url: names::peer_url(&name, "demo", "db", names::CLUSTER_DOMAIN),
             name,
             learner: false,
             healthy: true,
@@ -726,6 +734,19 @@ mod tests {
         let mut seeded = running(1, 3, StorageKind::Persistent);
         seeded.snapshot_seed = SnapshotSeed::FirstMember;
         assert!(matches!(plan_membership(&seeded), Step::AddLearner { member, .. } if member == "demo-1"));
+    }
+
+    #[test]
+    fn learners_are_added_in_the_cluster_domain() {
+        let mut i = running(3, 4, StorageKind::Persistent);
+        i.cluster_domain = "corp.example".into();
+        assert_eq!(
+            plan_membership(&i),
+            Step::AddLearner {
+                member: "demo-3".into(),
+                peer_url: "http://demo-3.demo.db.svc.corp.example:2380".into()
+            }
+        );
     }
 
     #[test]
@@ -986,7 +1007,7 @@ mod tests {
             }
             Step::CreatePod { member, version, .. } => {
                 i.pods.push(PodView { version: Some(*version), ..pod(member) });
-                let url = names::peer_url(member, "demo", "db");
+                let url = names::peer_url(member, "demo", "db", names::CLUSTER_DOMAIN);
                 let m = members.iter_mut().find(|m| m.peer_url == url).expect("the member was added");
                 m.name = member.clone();
                 m.healthy = true;

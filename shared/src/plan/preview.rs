@@ -68,7 +68,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             // IDs only have to tell the members apart in the model.
             id: m.id.as_deref().and_then(|id| u64::from_str_radix(id, 16).ok()).unwrap_or(k as u64 + 1),
             name: m.name.clone(),
-            peer_url: names::peer_url(&m.name, &name, &namespace),
+            peer_url: names::peer_url(&m.name, &name, &namespace, names::CLUSTER_DOMAIN),
             learner: m.role == Some(MemberRole::Learner),
             healthy: m.healthy,
             leader: m.role == Some(MemberRole::Leader),
@@ -98,6 +98,9 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
     Ok(MembershipInput {
         cluster: name,
         namespace,
+        // The plugin does not know the operator's domain; the model needs only addresses
+        // that agree with each other, and member_of_peer_url reads any domain.
+        cluster_domain: names::CLUSTER_DOMAIN.to_string(),
         desired_size: to,
         paused: false,
         storage: cluster.spec.storage.kind,
