@@ -65,12 +65,18 @@ fn labels() -> Value {
     })
 }
 
-/// The Namespace, created only when it does not exist yet (never applied over one).
+/// The Pod Security Standards level the namespace `install` creates enforces: the
+/// operator's Pod meets `restricted`, so nothing weaker runs beside it.
+pub const POD_SECURITY_ENFORCE: (&str, &str) = ("pod-security.kubernetes.io/enforce", "restricted");
+
+/// The Namespace, created only when it does not exist yet (never applied over one), at Pod
+/// Security level [`POD_SECURITY_ENFORCE`].
 pub fn namespace(namespace: &str) -> Value {
+    let (level_label, level) = POD_SECURITY_ENFORCE;
     json!({
         "apiVersion": "v1",
         "kind": "Namespace",
-        "metadata": {"name": namespace, "labels": {CREATED_BY_LABEL: MANAGER}},
+        "metadata": {"name": namespace, "labels": {CREATED_BY_LABEL: MANAGER, level_label: level}},
     })
 }
 
@@ -253,6 +259,11 @@ mod tests {
         let kinds: Vec<&str> = documents.iter().filter_map(|d| d["kind"].as_str()).collect();
         assert_eq!(&kinds[..3], ["CustomResourceDefinition"; 3]);
         assert_eq!(kinds[3], "Namespace");
+        assert_eq!(
+            documents[3]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as_str(),
+            Some("restricted"),
+            "the operator's namespace enforces what its Pod meets"
+        );
         assert_eq!(kinds.last(), Some(&"Deployment"));
     }
 }
