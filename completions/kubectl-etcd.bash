@@ -185,7 +185,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__backup)
-            opts="-o -n -h --to --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --backup-name --wait --timeout --download --output --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-o -n -h --to --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --backup-name --wait --timeout --download --output --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +208,10 @@ _kubectl__etcd() {
                     return 0
                     ;;
                 --azure-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -979,7 +983,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__restore)
-            opts="-n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --restore-name --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1014,6 +1018,10 @@ _kubectl__etcd() {
                     return 0
                     ;;
                 --azure-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
