@@ -247,7 +247,8 @@ mod tests {
     }
 
     /// The service-account key object_store documents for emulators: no OAuth, empty tokens.
-    const EMULATOR_KEY: &str = r#"{"disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}"#;
+    const EMULATOR_KEY: &str =
+        r#"{"disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}"#;
 
     #[tokio::test]
     async fn gcs_options_set_the_endpoint_and_plain_http() {
