@@ -185,7 +185,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__backup)
-            opts="-y -o -n -h --to --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --backup-name --wait --timeout --download --yes --output --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-y -o -n -h --to --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --backup-name --wait --timeout --download --yes --output --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -208,6 +208,10 @@ _kubectl__etcd() {
                     return 0
                     ;;
                 --azure-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -983,7 +987,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__restore)
-            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --restore-name --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1018,6 +1022,10 @@ _kubectl__etcd() {
                     return 0
                     ;;
                 --azure-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

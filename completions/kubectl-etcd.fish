@@ -236,6 +236,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l cre
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-region -d 'Region of the S3 bucket' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l azure-endpoint -d 'Blob endpoint of an Azure storage account outside the public cloud (Azure Stack, national clouds, Azurite), e.g. http://azurite:10000/devstoreaccount1' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l gcs-endpoint -d 'Base URL of a Google Cloud Storage service other than Google\'s (a private endpoint, fake-gcs-server), e.g. http://fake-gcs:4443' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l backup-name -d 'Name of the EtcdBackup to create (default: <cluster>-<UTC time>)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l timeout -d 'How long --wait waits, e.g. 90s or 10m' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l download -d 'Stream a snapshot to this local file through the Kubernetes API instead' -r -F
@@ -254,6 +255,7 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l gcs-allow-http -d 'Allow plain HTTP to the GCS endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -l wait -d 'Wait until the snapshot is stored (or failed)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s y -l yes -d 'Back up without showing where or asking'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -283,6 +285,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l cr
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-endpoint -d 'Endpoint of an S3-compatible store, e.g. https://minio.example:9000' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-region -d 'Region of the S3 bucket' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-endpoint -d 'Blob endpoint of an Azure storage account outside the public cloud (Azure Stack, national clouds, Azurite), e.g. http://azurite:10000/devstoreaccount1' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l gcs-endpoint -d 'Base URL of a Google Cloud Storage service other than Google\'s (a private endpoint, fake-gcs-server), e.g. http://fake-gcs:4443' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l restore-name -d 'Name of the EtcdRestore (default: restore-<NEWNAME>)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l timeout -d 'How long --wait waits' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
@@ -299,6 +302,7 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-path-style -d 'Address the S3 bucket in the path (most self-hosted stores need it)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l gcs-allow-http -d 'Allow plain HTTP to the GCS endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s y -l yes -d 'Restore without asking or showing what will be created'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l wait -d 'Wait until the new cluster runs at its size (or the restore fails)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -373,6 +373,24 @@ fn azure_options_only_for_azure_urls() {
 }
 
 #[test]
+fn gcs_options_only_for_gcs_urls() {
+    let dest = |d: Value| backup(json!({"destination": d}));
+    backup_cel_case(
+        dest(json!({"url": "gs://b/p", "gcs": {"endpoint": "http://fake-gcs:4443", "allowHttp": true}})),
+        dest(json!({"url": "az://c/p", "gcs": {"allowHttp": true}})),
+        None,
+        "spec.destination",
+        "gcs options apply only to gs:// URLs",
+    );
+    rejects::<EtcdBackup>(
+        dest(json!({"url": "gs://b/p", "gcs": {"endpoint": "fake-gcs:4443"}})),
+        None,
+        "spec.destination.gcs.endpoint",
+        "should match",
+    );
+}
+
+#[test]
 fn storage_location_urls_and_options_are_checked() {
     let dest = |d: Value| backup(json!({"destination": d}));
     accepts::<EtcdBackup>(dest(json!({"url": "file:///var/backups"})), None);

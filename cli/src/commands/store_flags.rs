@@ -1,7 +1,7 @@
 //! How a store named by URL is reached: the options `backup --to URL` and `restore --from URL`
 //! share, turned into a `StorageLocation`.
 
-use shared::crd::{AzureOptions, S3Options, StorageLocation};
+use shared::crd::{AzureOptions, GcsOptions, S3Options, StorageLocation};
 
 /// Options of the object store a URL names.
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -35,6 +35,15 @@ pub struct StoreFlags {
     /// Allow plain HTTP to the Azure endpoint.
     #[arg(long)]
     azure_allow_http: bool,
+
+    /// Base URL of a Google Cloud Storage service other than Google's (a private endpoint,
+    /// fake-gcs-server), e.g. http://fake-gcs:4443.
+    #[arg(long, value_name = "URL")]
+    gcs_endpoint: Option<String>,
+
+    /// Allow plain HTTP to the GCS endpoint.
+    #[arg(long)]
+    gcs_allow_http: bool,
 }
 
 impl StoreFlags {
@@ -55,11 +64,14 @@ impl StoreFlags {
             endpoint: self.azure_endpoint.clone(),
             allow_http: self.azure_allow_http,
         });
+        let gcs = (self.gcs_endpoint.is_some() || self.gcs_allow_http)
+            .then(|| GcsOptions { endpoint: self.gcs_endpoint.clone(), allow_http: self.gcs_allow_http });
         StorageLocation {
             url: url.to_string(),
             credentials_secret: self.credentials_secret.clone(),
             s3,
             azure,
+            gcs,
         }
     }
 }
@@ -96,6 +108,10 @@ mod tests {
             ]),
             serde_json::json!({"url": "az://c/p", "credentialsSecret": "az",
                 "azure": {"endpoint": "http://a:10000/dev", "allowHttp": true}})
+        );
+        assert_eq!(
+            location(&["--gcs-endpoint", "http://fake-gcs:4443", "--gcs-allow-http"])["gcs"],
+            serde_json::json!({"endpoint": "http://fake-gcs:4443", "allowHttp": true})
         );
         assert_eq!(
             location(&["--s3-region", "eu-west-1"])["s3"],

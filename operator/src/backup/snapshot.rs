@@ -108,6 +108,13 @@ pub async fn upload(
     // expire (S3 lifecycle rule `AbortIncompleteMultipartUpload`).
     if let Err(e) = writer.shutdown().await {
         let text = e.to_string();
+        // Writing an object finds nothing missing but its bucket.
+        if e.kind() == std::io::ErrorKind::NotFound {
+            return Err(Failure::new(
+                "BucketNotFound",
+                format!("writing {url}: {text}: create the bucket, or fix the URL"),
+            ));
+        }
         return Err(Failure::new(
             super::plan::classify_store_error(&format!("{text} {e:?}")),
             format!("writing {url}: {text}"),

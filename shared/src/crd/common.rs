@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 #[x_kube(validation = Rule::new("!has(self.azure) || self.url.startsWith('az://')")
     .message("azure options apply only to az:// URLs: remove `azure` or use an az:// URL")
     .reason(Reason::FieldValueInvalid))]
+#[x_kube(validation = Rule::new("!has(self.gcs) || self.url.startsWith('gs://')")
+    .message("gcs options apply only to gs:// URLs: remove `gcs` or use a gs:// URL")
+    .reason(Reason::FieldValueInvalid))]
 #[x_kube(validation = Rule::new("!has(self.credentialsSecret) || !self.url.startsWith('file://')")
     .message("a file:// destination is a path mounted into the operator and takes no credentialsSecret")
     .reason(Reason::FieldValueInvalid))]
@@ -41,6 +44,27 @@ pub struct StorageLocation {
     /// national clouds, the Azurite emulator).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub azure: Option<AzureOptions>,
+
+    /// Options for Google Cloud Storage endpoints other than Google's own (a private
+    /// endpoint, an emulator such as fake-gcs-server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gcs: Option<GcsOptions>,
+}
+
+/// Connection options for Google Cloud Storage.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GcsOptions {
+    /// Base URL of the storage service, without a path: e.g.
+    /// `https://storage.example.internal` or `http://fake-gcs:4443`. Empty for Google's
+    /// (`https://storage.googleapis.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^https?://\S+$"))]
+    pub endpoint: Option<String>,
+
+    /// Allow plain HTTP to the endpoint. Only for an emulator or a trusted network.
+    #[serde(default)]
+    pub allow_http: bool,
 }
 
 /// Connection options for Azure Blob Storage.
