@@ -25,7 +25,9 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::json;
-use stores::{AZURITE_KEY, AzureServer, GCS_EMULATOR_KEY, GcsServer, S3Server, azure_secret, gcs_secret, s3_secret};
+use stores::{
+    AZURITE_KEY, AzureServer, GCS_EMULATOR_KEY, GcsServer, S3Server, azure_secret, gcs_secret, s3_secret,
+};
 
 const SELECTOR: &str = "etcd.kubectl-etcd.dev/cluster";
 
@@ -39,17 +41,16 @@ async fn etcd(kubeconfig: &Path, args: &[&str], code: i32) -> String {
 /// The Pod IPs of `cluster`'s members, by member name.
 async fn member_ips(client: &Client, cluster: &str) -> BTreeMap<String, String> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
-    let list = pods.list(&ListParams::default().labels(&format!("{SELECTOR}={cluster}"))).await.expect("pods");
-    list.items
-        .into_iter()
-        .filter_map(|p| Some((p.metadata.name?, p.status?.pod_ip?)))
-        .collect()
+    let list =
+        pods.list(&ListParams::default().labels(&format!("{SELECTOR}={cluster}"))).await.expect("pods");
+    list.items.into_iter().filter_map(|p| Some((p.metadata.name?, p.status?.pod_ip?))).collect()
 }
 
 /// Writes `count` keys `k-<n>` = `v-<n>` through the member at `ip`.
 async fn write_keys(ip: &str, count: usize) -> BTreeMap<String, String> {
-    let mut client =
-        etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("connects to a member");
+    let mut client = etcd_client::Client::connect([format!("http://{ip}:2379")], None)
+        .await
+        .expect("connects to a member");
     let mut written = BTreeMap::new();
     for n in 0..count {
         let (key, value) = (format!("k-{n:04}"), format!("v-{n:04}"));
@@ -60,7 +61,12 @@ async fn write_keys(ip: &str, count: usize) -> BTreeMap<String, String> {
 }
 
 /// Every key and value each member of `cluster` holds equals `written`.
-async fn every_member_holds(client: &Client, cluster: &str, version: &str, written: &BTreeMap<String, String>) {
+async fn every_member_holds(
+    client: &Client,
+    cluster: &str,
+    version: &str,
+    written: &BTreeMap<String, String>,
+) {
     let ips = member_ips(client, cluster).await;
     assert_eq!(ips.len(), 3, "{cluster}: {ips:?}");
     for (member, ip) in ips {
@@ -68,8 +74,10 @@ async fn every_member_holds(client: &Client, cluster: &str, version: &str, writt
             .await
             .expect("etcdctl get --prefix");
         let lines: Vec<&str> = out.lines().collect();
-        let held: BTreeMap<String, String> =
-            lines.chunks(2).map(|kv| (kv[0].to_string(), kv.get(1).copied().unwrap_or("").to_string())).collect();
+        let held: BTreeMap<String, String> = lines
+            .chunks(2)
+            .map(|kv| (kv[0].to_string(), kv.get(1).copied().unwrap_or("").to_string()))
+            .collect();
         assert_eq!(&held, written, "{member} of {cluster} holds every key");
     }
 }
@@ -106,10 +114,13 @@ async fn the_installed_operator_runs_clusters_under_rbac_pod_security_and_isolat
     let operator_pods: Api<Pod> = Api::namespaced(sb.client.clone(), "etcd-operator");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let list = operator_pods.list(&ListParams::default().labels("app.kubernetes.io/name=etcd-operator")).await;
-        let running = list.ok().into_iter().flat_map(|l| l.items).any(|p| {
-            p.status.and_then(|s| s.phase).as_deref() == Some("Running")
-        });
+        let list =
+            operator_pods.list(&ListParams::default().labels("app.kubernetes.io/name=etcd-operator")).await;
+        let running = list
+            .ok()
+            .into_iter()
+            .flat_map(|l| l.items)
+            .any(|p| p.status.and_then(|s| s.phase).as_deref() == Some("Running"));
         if running {
             break;
         }
@@ -139,31 +150,55 @@ async fn the_installed_operator_runs_clusters_under_rbac_pod_security_and_isolat
         (
             "s3",
             "s3://snapshots/etcd",
-            vec!["--credentials-secret", "s3-credentials", "--s3-endpoint", &s3.endpoint, "--s3-path-style", "--s3-allow-http"],
+            vec![
+                "--credentials-secret",
+                "s3-credentials",
+                "--s3-endpoint",
+                &s3.endpoint,
+                "--s3-path-style",
+                "--s3-allow-http",
+            ],
         ),
         (
             "gcs",
             "gs://snapshots/etcd",
-            vec!["--credentials-secret", "gcs-credentials", "--gcs-endpoint", &gcs.endpoint, "--gcs-allow-http"],
+            vec![
+                "--credentials-secret",
+                "gcs-credentials",
+                "--gcs-endpoint",
+                &gcs.endpoint,
+                "--gcs-allow-http",
+            ],
         ),
         (
             "azure",
             "az://snapshots/etcd",
-            vec!["--credentials-secret", "azure-credentials", "--azure-endpoint", &azure.endpoint, "--azure-allow-http"],
+            vec![
+                "--credentials-secret",
+                "azure-credentials",
+                "--azure-endpoint",
+                &azure.endpoint,
+                "--azure-allow-http",
+            ],
         ),
     ];
     for (name, url, flags) in &stores {
         let backup = format!("to-{name}");
-        let mut args = vec!["backup", "demo", "--to", url, "--backup-name", &backup, "--wait", "--timeout", "2m"];
+        let mut args =
+            vec!["backup", "demo", "--to", url, "--backup-name", &backup, "--wait", "--timeout", "2m"];
         args.extend(flags.iter().copied());
         etcd(kc, &args, 0).await;
     }
     for (name, _, _) in &stores {
         let (restored, backup) = (format!("from-{name}"), format!("to-{name}"));
         let took = Instant::now();
-        etcd(kc, &["restore", &restored, "--from", &backup, "--size", "3", "--wait", "--timeout", "3m"], 0).await;
+        etcd(kc, &["restore", &restored, "--from", &backup, "--size", "3", "--wait", "--timeout", "3m"], 0)
+            .await;
         every_member_holds(&sb.client, &restored, "3.5.30", &written).await;
-        println!("restored {backup} into 3 members in {:.1} s, every key on each", took.elapsed().as_secs_f64());
+        println!(
+            "restored {backup} into 3 members in {:.1} s, every key on each",
+            took.elapsed().as_secs_f64()
+        );
     }
 
     println!("the whole run took {:.1} s", started.elapsed().as_secs_f64());
