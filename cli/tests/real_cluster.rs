@@ -134,7 +134,7 @@ async fn the_installed_operator_runs_clusters_under_rbac_pod_security_and_isolat
     let written = write_keys(&first, 200).await;
     etcd(kc, &["scale", "demo", "--size", "5", "--wait", "--timeout", "3m"], 0).await;
     etcd(kc, &["scale", "demo", "--size", "3", "--wait", "--timeout", "3m"], 0).await;
-    etcd(kc, &["upgrade", "demo", "--to", "3.5.30", "--wait", "--timeout", "3m"], 0).await;
+    etcd(kc, &["upgrade", "demo", "--to", "3.5.30", "--yes", "--wait", "--timeout", "3m"], 0).await;
     every_member_holds(&sb.client, "demo", "3.5.30", &written).await;
     println!("created, scaled 3 -> 5 -> 3 and upgraded in {:.1} s", started.elapsed().as_secs_f64());
 
