@@ -11,11 +11,11 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, Filled, azure_secret, backup_until_final, cluster_with_keys,
-    read_back, restore_and_compare, snapshot_status,
+    AZURITE_ACCOUNT, AZURITE_KEY, AzureServer, Filled, azure_secret, backup_stored, backup_until_final,
+    check_stored, cluster_with_keys, restore_and_compare,
 };
 use serde_json::json;
-use shared::crd::{BackupPhase, StorageLocation};
+use shared::crd::BackupPhase;
 
 #[tokio::test]
 async fn back_up_to_azure_blob_storage_and_restore() {
@@ -29,36 +29,15 @@ async fn back_up_to_azure_blob_storage_and_restore() {
         "credentialsSecret": "azure-credentials",
         "azure": {"endpoint": azure.endpoint, "allowHttp": true}
     });
-    let (status, took) = backup_until_final(
-        &sb.client,
-        "to-azure",
-        json!({"clusterName": "demo", "destination": destination}),
-        120,
-    )
-    .await;
-    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
-    let info = status.snapshot.clone().expect("snapshot recorded");
-    println!(
-        "az:// backup: {} bytes at revision {} in {:.2} s",
-        info.size_bytes,
-        info.revision,
-        took.as_secs_f64()
-    );
+    let info = backup_stored(&sb.client, "to-azure", &destination).await;
     assert!(info.location.starts_with("az://snapshots/etcd/demo/to-azure-"), "{}", info.location);
 
     // Read it back through the same store code, into a file for etcdutl.
-    let mut source: StorageLocation = serde_json::from_value(destination.clone()).expect("location");
-    source.url = info.location.clone();
     let credentials = BTreeMap::from([
         ("AZURE_STORAGE_ACCOUNT_NAME".to_string(), AZURITE_ACCOUNT.to_string()),
         ("AZURE_STORAGE_ACCOUNT_KEY".to_string(), AZURITE_KEY.to_string()),
     ]);
-    let folder = tempfile::tempdir().expect("temp dir");
-    let copy = folder.path().join("from-azure.db");
-    read_back(&source, &credentials, &info.sha256, &copy).await;
-    let etcdutl = snapshot_status("3.5.30", &copy).await;
-    println!("etcdutl snapshot status: {etcdutl}");
-    assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision));
+    check_stored(&destination, &credentials, &info, "3.5.30").await;
 
     // The seed Pod fetches it from the emulator too.
     let took =

@@ -1,7 +1,7 @@
 //! Backups to Google Cloud Storage and a restore from it, on the sandbox with real etcd and
 //! fake-gcs-server started by the test (reached by the operator and by the seed Pods at the
-//! sandbox's gateway, through `destination.gcs.endpoint`): the snapshot is read back and
-//! checked by etcdutl, restores into 3 members with every key, and a missing bucket is
+//! sandbox's gateway, through `destination.gcs.endpoint`): the snapshot is listed, read back
+//! and checked by etcdutl, restores into 3 members with every key, and a missing bucket is
 //! reported. fake-gcs-server checks no credentials (any bearer token is accepted), so a wrong
 //! key cannot be tested against it; the missing bucket stands in for the store refusing.
 //!
@@ -13,8 +13,8 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    Filled, GCS_EMULATOR_KEY, GcsServer, backup_until_final, cluster_with_keys, gcs_secret, read_back,
-    restore_and_compare, snapshot_status,
+    Filled, GCS_EMULATOR_KEY, GcsServer, backup_stored, backup_until_final, check_stored, cluster_with_keys,
+    gcs_secret, restore_and_compare,
 };
 use futures::StreamExt;
 use serde_json::json;
@@ -27,34 +27,17 @@ async fn back_up_to_google_cloud_storage_and_restore() {
     let gateway = sb.sandbox.node.as_ref().expect("node").gateway();
     let gcs = GcsServer::start(gateway, "snapshots").await;
     gcs_secret(&sb.client, "gcs-credentials", GCS_EMULATOR_KEY).await;
-    let destination = json!({
-        "url": "gs://snapshots/etcd",
-        "credentialsSecret": "gcs-credentials",
-        "gcs": {"endpoint": gcs.endpoint, "allowHttp": true}
-    });
-    let (status, took) = backup_until_final(
-        &sb.client,
-        "to-gcs",
-        json!({"clusterName": "demo", "destination": destination}),
-        120,
-    )
-    .await;
-    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
-    let info = status.snapshot.clone().expect("snapshot recorded");
-    println!(
-        "gs:// backup: {} bytes at revision {} in {:.2} s",
-        info.size_bytes,
-        info.revision,
-        took.as_secs_f64()
-    );
+    let at = |url: &str| json!({"url": url, "credentialsSecret": "gcs-credentials", "gcs": {"endpoint": gcs.endpoint, "allowHttp": true}});
+    let destination = at("gs://snapshots/etcd");
+    let info = backup_stored(&sb.client, "to-gcs", &destination).await;
     assert!(info.location.starts_with("gs://snapshots/etcd/demo/to-gcs-"), "{}", info.location);
 
     // Listed (as retention lists a scheduled backup's snapshots) and read back through the
     // same store code, into a file for etcdutl.
     let credentials =
         BTreeMap::from([("GOOGLE_SERVICE_ACCOUNT_KEY".to_string(), GCS_EMULATOR_KEY.to_string())]);
-    let mut source: StorageLocation = serde_json::from_value(destination.clone()).expect("location");
-    let stored = etcd_operator::backup::store::open(&source, &credentials).expect("store opens");
+    let location: StorageLocation = serde_json::from_value(destination.clone()).expect("location");
+    let stored = etcd_operator::backup::store::open(&location, &credentials).expect("store opens");
     let listed: Vec<String> = stored
         .store
         .list(Some(&stored.child("demo")))
@@ -62,13 +45,7 @@ async fn back_up_to_google_cloud_storage_and_restore() {
         .collect()
         .await;
     assert_eq!(listed, [info.location.trim_start_matches("gs://snapshots/")], "{listed:?}");
-    source.url = info.location.clone();
-    let folder = tempfile::tempdir().expect("temp dir");
-    let copy = folder.path().join("from-gcs.db");
-    read_back(&source, &credentials, &info.sha256, &copy).await;
-    let etcdutl = snapshot_status("3.5.30", &copy).await;
-    println!("etcdutl snapshot status: {etcdutl}");
-    assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision));
+    check_stored(&destination, &credentials, &info, "3.5.30").await;
 
     // Every seed Pod fetches it from the emulator too.
     let took =
@@ -76,10 +53,7 @@ async fn back_up_to_google_cloud_storage_and_restore() {
     println!("restored from gs:// into 3 members, 2,000 keys equal on each, in {:.1} s", took.as_secs_f64());
 
     // A bucket that does not exist is refused by the store and said so.
-    let missing = json!({
-        "url": "gs://no-such-bucket/etcd", "credentialsSecret": "gcs-credentials",
-        "gcs": {"endpoint": gcs.endpoint, "allowHttp": true}
-    });
+    let missing = at("gs://no-such-bucket/etcd");
     let (failed, _) = backup_until_final(
         &sb.client,
         "missing",

@@ -112,7 +112,7 @@ pub async fn upload(
         if e.kind() == std::io::ErrorKind::NotFound {
             return Err(Failure::new(
                 "BucketNotFound",
-                format!("writing {url}: {text}: create the bucket, or fix the URL"),
+                format!("writing {url}: {}: create the bucket, or fix the URL", text.trim_end()),
             ));
         }
         return Err(Failure::new(

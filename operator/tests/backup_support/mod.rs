@@ -117,6 +117,47 @@ pub async fn backup_until_final(
     .await
 }
 
+/// Backs `demo` up as EtcdBackup `name` to `destination` (JSON), checks it succeeded, prints
+/// its size, revision and time, and returns what it recorded.
+pub async fn backup_stored(
+    client: &kube::Client,
+    name: &str,
+    destination: &Value,
+) -> shared::crd::SnapshotInfo {
+    let spec = json!({"clusterName": "demo", "destination": destination});
+    let (status, took) = backup_until_final(client, name, spec, 120).await;
+    assert_eq!(status.phase, Some(shared::crd::BackupPhase::Succeeded), "{status:#?}");
+    let info = status.snapshot.expect("snapshot recorded");
+    let scheme = info.location.split("://").next().unwrap_or_default();
+    println!(
+        "{scheme}:// backup: {} bytes at revision {} in {:.2} s",
+        info.size_bytes,
+        info.revision,
+        took.as_secs_f64()
+    );
+    info
+}
+
+/// Reads the snapshot `info` names back through the operator's store code, with
+/// `destination`'s options (JSON) and `credentials`, checks its hashes and, with etcdutl of
+/// `version`, its revision; prints what etcdutl says.
+pub async fn check_stored(
+    destination: &Value,
+    credentials: &BTreeMap<String, String>,
+    info: &shared::crd::SnapshotInfo,
+    version: &str,
+) {
+    let mut source: shared::crd::StorageLocation =
+        serde_json::from_value(destination.clone()).expect("location");
+    source.url = info.location.clone();
+    let folder = tempfile::tempdir().expect("temp dir");
+    let copy = folder.path().join("read-back.db");
+    read_back(&source, credentials, &info.sha256, &copy).await;
+    let etcdutl = snapshot_status(version, &copy).await;
+    println!("etcdutl snapshot status: {etcdutl}");
+    assert_eq!(etcdutl["revision"].as_i64(), Some(info.revision));
+}
+
 /// Creates an EtcdRestore from a spec (JSON).
 pub async fn create_restore(client: &kube::Client, name: &str, spec: Value) -> Api<EtcdRestore> {
     let api: Api<EtcdRestore> = Api::namespaced(client.clone(), "default");
