@@ -7,13 +7,16 @@
 //! - the operator's Deployment, as `manifests/install.yaml` has it (`cli/tests/install.rs`
 //!   checks that file equals what `kubectl etcd install --dry-run` prints).
 //!
-//! `restricted_profile` is pure: the profile's rules written as a checker. `checkov` writes
+//! `restricted_profile` is pure: the Pod Security admission check the sandbox enforces by
+//! namespace label (`etcd_sandbox::api::pod_security`, the profile's rules as the
+//! PodSecurity plugin words them), at level `restricted`. `checkov` writes
 //! the same objects as YAML files and runs checkov (installed by `scripts/prereqs.sh` into
 //! `~/.cache/kubectl-etcd/checkov`); it fails when checkov is missing.
 
 use std::path::PathBuf;
 
 use etcd_operator::resources::pod::{InitialState, MemberPod, member_pod};
+use etcd_sandbox::api::pod_security::{Level, violations};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use serde_json::json;
@@ -93,174 +96,9 @@ fn every_pod() -> Vec<Rendered> {
     pods
 }
 
-/// The `restricted` Pod Security Standard, as
-/// <https://kubernetes.io/docs/concepts/security/pod-security-standards/> writes it (policy
-/// version `latest`, Kubernetes 1.25+), baseline controls included. Returns each rule a
-/// Pod spec breaks, with the container that breaks it.
-mod restricted {
-    use k8s_openapi::api::core::v1::{Container, PodSpec, SecurityContext};
-
-    /// Capabilities the baseline profile lets a container add.
-    const BASELINE_CAPABILITIES: &[&str] = &[
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    ];
-    /// Sysctls the baseline profile allows.
-    const SAFE_SYSCTLS: &[&str] = &[
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-    ];
-    /// Volume types the restricted profile allows.
-    fn volume_allowed(v: &k8s_openapi::api::core::v1::Volume) -> bool {
-        // Every other source of a Volume must be unset.
-        v.host_path.is_none()
-            && v.nfs.is_none()
-            && v.iscsi.is_none()
-            && v.glusterfs.is_none()
-            && v.rbd.is_none()
-            && v.flex_volume.is_none()
-            && v.cinder.is_none()
-            && v.cephfs.is_none()
-            && v.flocker.is_none()
-            && v.fc.is_none()
-            && v.azure_file.is_none()
-            && v.azure_disk.is_none()
-            && v.vsphere_volume.is_none()
-            && v.quobyte.is_none()
-            && v.photon_persistent_disk.is_none()
-            && v.portworx_volume.is_none()
-            && v.scale_io.is_none()
-            && v.storageos.is_none()
-            && v.gce_persistent_disk.is_none()
-            && v.aws_elastic_block_store.is_none()
-            && v.git_repo.is_none()
-            && v.image.is_none()
-    }
-
-    pub fn violations(spec: &PodSpec) -> Vec<String> {
-        let mut found = Vec::new();
-        let pod = spec.security_context.clone().unwrap_or_default();
-        // Baseline: host namespaces, host ports, HostProcess, sysctls, SELinux, AppArmor.
-        for (field, value) in
-            [("hostNetwork", spec.host_network), ("hostPID", spec.host_pid), ("hostIPC", spec.host_ipc)]
-        {
-            if value == Some(true) {
-                found.push(format!("Host Namespaces: {field} must be unset or false"));
-            }
-        }
-        if pod.windows_options.as_ref().and_then(|w| w.host_process) == Some(true) {
-            found.push("HostProcess: the Pod must not be a Windows HostProcess Pod".into());
-        }
-        for sysctl in pod.sysctls.iter().flatten() {
-            if !SAFE_SYSCTLS.contains(&sysctl.name.as_str()) {
-                found.push(format!("Sysctls: {} is not in the safe set", sysctl.name));
-            }
-        }
-        for volume in spec.volumes.iter().flatten() {
-            if !volume_allowed(volume) {
-                found.push(format!("Volume Types: volume {} is of a type restricted forbids", volume.name));
-            }
-        }
-        // Restricted, Pod level: runAsNonRoot, runAsUser, seccomp.
-        let pod_non_root = pod.run_as_non_root == Some(true);
-        if pod.run_as_user == Some(0) {
-            found.push("Running as Non-root user: the Pod's runAsUser must not be 0".into());
-        }
-        let pod_seccomp = pod.seccomp_profile.as_ref().map(|p| p.type_.as_str());
-        if pod_seccomp == Some("Unconfined") {
-            found.push("Seccomp: the Pod's seccompProfile must not be Unconfined".into());
-        }
-        let pod_seccomp_ok = matches!(pod_seccomp, Some("RuntimeDefault" | "Localhost"));
-        if pod.se_linux_options.as_ref().is_some_and(|o| !selinux_ok(o)) {
-            found.push("SELinux: the Pod's seLinuxOptions set a forbidden type, user or role".into());
-        }
-        if pod.app_armor_profile.as_ref().is_some_and(|p| p.type_ == "Unconfined") {
-            found.push("AppArmor: the Pod's profile must not be Unconfined".into());
-        }
-        let containers = spec.init_containers.iter().flatten().chain(&spec.containers);
-        for container in containers {
-            found.extend(container_violations(container, pod_non_root, pod_seccomp_ok));
-        }
-        found
-    }
-
-    fn selinux_ok(o: &k8s_openapi::api::core::v1::SELinuxOptions) -> bool {
-        matches!(o.type_.as_deref(), None | Some("" | "container_t" | "container_init_t" | "container_kvm_t"))
-            && o.user.as_deref().unwrap_or_default().is_empty()
-            && o.role.as_deref().unwrap_or_default().is_empty()
-    }
-
-    fn container_violations(c: &Container, pod_non_root: bool, pod_seccomp_ok: bool) -> Vec<String> {
-        let mut found = Vec::new();
-        let name = &c.name;
-        let sc: SecurityContext = c.security_context.clone().unwrap_or_default();
-        if sc.privileged == Some(true) {
-            found.push(format!("Privileged Containers: {name} is privileged"));
-        }
-        if sc.proc_mount.as_deref().is_some_and(|m| m != "Default") {
-            found.push(format!("/proc Mount Type: {name} must use the Default /proc mount"));
-        }
-        if c.ports.iter().flatten().any(|p| p.host_port.is_some_and(|port| port != 0)) {
-            found.push(format!("Host Ports: {name} uses a host port"));
-        }
-        if sc.windows_options.as_ref().and_then(|w| w.host_process) == Some(true) {
-            found.push(format!("HostProcess: {name} is a HostProcess container"));
-        }
-        if sc.se_linux_options.as_ref().is_some_and(|o| !selinux_ok(o)) {
-            found.push(format!("SELinux: {name} sets a forbidden type, user or role"));
-        }
-        if sc.allow_privilege_escalation != Some(false) {
-            found.push(format!("Privilege Escalation: {name} must set allowPrivilegeEscalation: false"));
-        }
-        match sc.run_as_non_root {
-            Some(false) => found.push(format!("Running as Non-root: {name} sets runAsNonRoot: false")),
-            None if !pod_non_root => {
-                found.push(format!("Running as Non-root: neither the Pod nor {name} sets runAsNonRoot: true"))
-            }
-            _ => {}
-        }
-        if sc.run_as_user == Some(0) {
-            found.push(format!("Running as Non-root user: {name} sets runAsUser: 0"));
-        }
-        match sc.seccomp_profile.as_ref().map(|p| p.type_.as_str()) {
-            Some("RuntimeDefault" | "Localhost") => {}
-            None if pod_seccomp_ok => {}
-            other => found.push(format!(
-                "Seccomp: {name} must run with RuntimeDefault or Localhost (it has {other:?}, the Pod none)"
-            )),
-        }
-        let capabilities = sc.capabilities.clone().unwrap_or_default();
-        if !capabilities.drop.iter().flatten().any(|c| c == "ALL") {
-            found.push(format!("Capabilities: {name} must drop ALL"));
-        }
-        for added in capabilities.add.iter().flatten() {
-            if added != "NET_BIND_SERVICE" {
-                let baseline =
-                    if BASELINE_CAPABILITIES.contains(&added.as_str()) { "" } else { " (nor baseline)" };
-                found.push(format!("Capabilities: {name} adds {added}, which restricted forbids{baseline}"));
-            }
-        }
-        found
-    }
+/// A Pod spec as the admission check reads it.
+fn as_pod(spec: &PodSpec) -> serde_json::Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "spec": spec})
 }
 
 #[test]
@@ -268,8 +106,8 @@ fn restricted_profile() {
     let pods = every_pod();
     let mut report = Vec::new();
     for pod in &pods {
-        for violation in restricted::violations(&pod.spec) {
-            report.push(format!("{}: {violation}", pod.file));
+        for violation in violations(Level::Restricted, &as_pod(&pod.spec)) {
+            report.push(format!("{}: {}: {}", pod.file, violation.reason, violation.detail));
         }
     }
     assert!(report.is_empty(), "Pod Security `restricted` is broken:\n{}", report.join("\n"));
@@ -279,10 +117,15 @@ fn restricted_profile() {
     bad.host_network = Some(true);
     bad.security_context = None;
     bad.containers[0].security_context = None;
-    let found = restricted::violations(&bad);
-    for rule in ["Host Namespaces", "Privilege Escalation", "Running as Non-root", "Seccomp", "Capabilities"]
-    {
-        assert!(found.iter().any(|v| v.starts_with(rule)), "{rule} in {found:#?}");
+    let found = violations(Level::Restricted, &as_pod(&bad));
+    for reason in [
+        "host namespaces",
+        "allowPrivilegeEscalation != false",
+        "runAsNonRoot != true",
+        "seccompProfile",
+        "unrestricted capabilities",
+    ] {
+        assert!(found.iter().any(|v| v.reason == reason), "{reason} in {found:#?}");
     }
 }
 
