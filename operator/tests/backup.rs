@@ -11,11 +11,11 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    Filled, S3Server, backup_until_final, cluster_with_keys, read_back, restore_and_compare, s3_secret,
-    sha256_of, snapshot_status,
+    Filled, S3Server, backup_stored, backup_until_final, check_stored, cluster_with_keys,
+    restore_and_compare, s3_secret, sha256_of, snapshot_status,
 };
 use serde_json::json;
-use shared::crd::{BackupPhase, StorageLocation};
+use shared::crd::BackupPhase;
 
 #[tokio::test]
 async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
@@ -70,34 +70,16 @@ async fn back_up_to_a_local_path_and_to_s3_and_restore_each() {
         "credentialsSecret": "s3-credentials",
         "s3": {"endpoint": s3.endpoint, "forcePathStyle": true, "allowHttp": true}
     });
-    let (status, took) = backup_until_final(
-        &sb.client,
-        "to-s3",
-        json!({"clusterName": "demo", "destination": destination}),
-        120,
-    )
-    .await;
-    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
-    let info = status.snapshot.clone().expect("snapshot recorded");
-    println!(
-        "s3:// backup: {} bytes at revision {} in {:.2} s",
-        info.size_bytes,
-        info.revision,
-        took.as_secs_f64()
-    );
+    let info = backup_stored(&sb.client, "to-s3", &destination).await;
     let key = info.location.trim_start_matches("s3://snapshots/").to_string();
     assert!(key.starts_with("etcd/demo/to-s3-"), "{key}");
     assert_eq!(s3.keys("snapshots", "etcd/").await, vec![key.clone()]);
     // Read it back through the same store code, into a file for etcdutl.
-    let mut source: StorageLocation = serde_json::from_value(destination).expect("location");
-    source.url = info.location.clone();
     let credentials = BTreeMap::from([
         ("AWS_ACCESS_KEY_ID".to_string(), "testing".to_string()),
         ("AWS_SECRET_ACCESS_KEY".to_string(), "testing".to_string()),
     ]);
-    let copy = folder.path().join("from-s3.db");
-    read_back(&source, &credentials, &info.sha256, &copy).await;
-    assert_eq!(snapshot_status("3.5.30", &copy).await["revision"].as_i64(), Some(info.revision));
+    check_stored(&destination, &credentials, &info, "3.5.30").await;
 
     // Restore each into a new 3-member cluster, side by side.
     let (from_file, from_s3) = tokio::join!(

@@ -13,12 +13,12 @@ mod common;
 use std::collections::BTreeMap;
 
 use backup_support::{
-    Filled, GCS_EMULATOR_KEY, GcsServer, backup_stored, backup_until_final, check_stored, cluster_with_keys,
+    Filled, GCS_EMULATOR_KEY, GcsServer, backup_refused, backup_stored, check_stored, cluster_with_keys,
     gcs_secret, restore_and_compare,
 };
 use futures::StreamExt;
 use serde_json::json;
-use shared::crd::{BackupPhase, StorageLocation};
+use shared::crd::StorageLocation;
 
 #[tokio::test]
 async fn back_up_to_google_cloud_storage_and_restore() {
@@ -53,17 +53,7 @@ async fn back_up_to_google_cloud_storage_and_restore() {
     println!("restored from gs:// into 3 members, 2,000 keys equal on each, in {:.1} s", took.as_secs_f64());
 
     // A bucket that does not exist is refused by the store and said so.
-    let missing = at("gs://no-such-bucket/etcd");
-    let (failed, _) = backup_until_final(
-        &sb.client,
-        "missing",
-        json!({"clusterName": "demo", "destination": missing}),
-        120,
-    )
-    .await;
-    println!("missing bucket: {:?}: {:?}", failed.reason, failed.message);
-    assert_eq!(failed.phase, Some(BackupPhase::Failed));
-    assert_eq!(failed.reason.as_deref(), Some("BucketNotFound"), "{failed:#?}");
+    backup_refused(&sb.client, "missing", &at("gs://no-such-bucket/etcd"), "BucketNotFound").await;
 
     operator.abort();
     gcs.stop().await;

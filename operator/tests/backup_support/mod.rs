@@ -138,6 +138,16 @@ pub async fn backup_stored(
     info
 }
 
+/// Backs `demo` up to `destination` (JSON) as `name` and expects the store to refuse it
+/// with `reason`; prints what the operator said.
+pub async fn backup_refused(client: &kube::Client, name: &str, destination: &Value, reason: &str) {
+    let spec = json!({"clusterName": "demo", "destination": destination});
+    let (failed, _) = backup_until_final(client, name, spec, 120).await;
+    println!("{name}: {:?}: {:?}", failed.reason, failed.message);
+    assert_eq!(failed.phase, Some(shared::crd::BackupPhase::Failed), "{failed:#?}");
+    assert_eq!(failed.reason.as_deref(), Some(reason), "{failed:#?}");
+}
+
 /// Reads the snapshot `info` names back through the operator's store code, with
 /// `destination`'s options (JSON) and `credentials`, checks its hashes and, with etcdutl of
 /// `version`, its revision; prints what etcdutl says.
