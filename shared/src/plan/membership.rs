@@ -68,6 +68,21 @@ pub struct MemberView {
 }
 
 impl MemberView {
+    /// A learner just added at `peer_url`, as etcd lists it before it starts: no name yet,
+    /// not healthy, not leading.
+    pub fn added_learner(id: u64, peer_url: &str, version: Option<EtcdVersion>) -> MemberView {
+        MemberView {
+            id,
+            name: String::new(),
+            peer_url: peer_url.to_string(),
+            learner: true,
+            healthy: false,
+            leader: false,
+            version,
+            raft_index: None,
+        }
+    }
+
     /// Its raft role: learner, leader or follower.
     pub fn role(&self) -> MemberRole {
         if self.learner {
@@ -994,16 +1009,7 @@ mod tests {
             Step::MoveLeader { to_id, .. } => members.iter_mut().for_each(|m| m.leader = m.id == *to_id),
             Step::AddLearner { peer_url, .. } => {
                 let id = members.iter().map(|m| m.id).max().unwrap_or(99) + 1;
-                members.push(MemberView {
-                    id,
-                    name: String::new(),
-                    peer_url: peer_url.clone(),
-                    learner: true,
-                    healthy: false,
-                    leader: false,
-                    version: None,
-                    raft_index: None,
-                });
+                members.push(MemberView::added_learner(id, peer_url, None));
             }
             Step::CreatePod { member, version, .. } => {
                 i.pods.push(PodView { version: Some(*version), ..pod(member) });

@@ -177,16 +177,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
     match step {
         Step::AddLearner { peer_url, .. } => {
             let id = members.iter().map(|m| m.id).max().unwrap_or_default() + 1;
-            members.push(MemberView {
-                id,
-                name: String::new(),
-                peer_url: peer_url.clone(),
-                learner: true,
-                healthy: false,
-                leader: false,
-                version: Some(model.target),
-                raft_index: None,
-            });
+            members.push(MemberView::added_learner(id, peer_url, Some(model.target)));
         }
         Step::CreatePod { member, version, .. } => {
             model.pods.push(PodView {
