@@ -130,17 +130,24 @@ impl Screen {
     }
 }
 
+/// A sandbox with a node, the CRDs and the operator running in this process; the
+/// EtcdClusters of `default`.
+async fn sandbox_with_operator() -> (TestSandbox, Api<EtcdCluster>) {
+    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
+    sb.install_crds().await.expect("CRDs created");
+    tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let clusters = Api::namespaced(sb.client.clone(), "default");
+    (sb, clusters)
+}
+
 async fn size_of(clusters: &Api<EtcdCluster>, name: &str) -> i32 {
     clusters.get(name).await.expect("the cluster").spec.size
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scale_offers_sizes_previews_the_steps_and_asks() {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
-    sb.install_crds().await.expect("CRDs created");
-    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let (sb, clusters) = sandbox_with_operator().await;
     let kubeconfig = sb.kubeconfig();
-    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let out = plugin(&kubeconfig, &["create", "s1", "--size", "3", "--storage", "ephemeral", "--wait"]).await;
     expect_code(&out, 0);
 
@@ -228,11 +235,8 @@ async fn scale_offers_sizes_previews_the_steps_and_asks() {
 /// cluster only when accepted; without a terminal each missing argument is exit 2.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_restore_and_upgrade_ask_preview_and_confirm() {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox starts");
-    sb.install_crds().await.expect("CRDs created");
-    let _operator = tokio::spawn(etcd_operator::controller::run(sb.client.clone(), std::future::pending()));
+    let (sb, clusters) = sandbox_with_operator().await;
     let kubeconfig = sb.kubeconfig();
-    let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let backups: Api<EtcdBackup> = Api::namespaced(sb.client.clone(), "default");
     let restores: Api<EtcdRestore> = Api::namespaced(sb.client.clone(), "default");
     let create = ["create", "c1", "--size", "1", "--version", "3.5.16", "--storage", "ephemeral", "--wait"];

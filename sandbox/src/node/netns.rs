@@ -97,20 +97,9 @@ pub enum NetError {
         #[source]
         source: io::Error,
     },
-    /// A required tool is not installed.
-    #[error("required tool `{0}` was not found in PATH or the standard system directories")]
-    ToolMissing(&'static str),
-    /// A filesystem operation failed.
-    #[error("could not {action} {}: {source}", path.display())]
-    Io {
-        /// What was being done, e.g. "write hosts file".
-        action: &'static str,
-        /// The path it was done to.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
+    /// A tool or a file on the machine failed.
+    #[error(transparent)]
+    Host(#[from] super::HostError),
     /// Every subnet index is locked by a live sandbox or overlaps an existing route.
     #[error(
         "no free sandbox subnet: every 10.244.N.0/24 with N in 100..=199 is claimed by a running sandbox \
@@ -726,7 +715,7 @@ async fn list_links() -> Result<Vec<String>, NetError> {
 
 /// Runs `ip ARGS`, returning its stdout or an error carrying its stderr.
 async fn ip(args: &[&str]) -> Result<String, NetError> {
-    let program = find_tool("ip").ok_or(NetError::ToolMissing("ip"))?;
+    let program = find_tool("ip").ok_or(super::HostError::ToolMissing("ip"))?;
     let command = format!("ip {}", args.join(" "));
     let output = Command::new(program)
         .args(args)
@@ -832,7 +821,7 @@ fn etc_dir(netns: &str) -> PathBuf {
 }
 
 fn io_error(action: &'static str, path: &Path, source: io::Error) -> NetError {
-    NetError::Io { action, path: path.to_owned(), source }
+    NetError::Host(super::HostError::io(action, path, source))
 }
 
 /// Helpers shared by the tests of the `node` modules.

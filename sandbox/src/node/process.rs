@@ -71,20 +71,9 @@ pub enum ProcError {
     /// The network namespace to run in does not exist.
     #[error("network namespace {0:?} does not exist")]
     NetnsNotFound(String),
-    /// A required tool is not installed.
-    #[error("required tool `{0}` was not found in PATH or the standard system directories")]
-    ToolMissing(&'static str),
-    /// A filesystem operation for the process failed.
-    #[error("could not {action} {}: {source}", path.display())]
-    Io {
-        /// What was being done, e.g. "open log file".
-        action: &'static str,
-        /// The path it was done to.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
+    /// A tool or a file on the machine failed.
+    #[error(transparent)]
+    Host(#[from] super::HostError),
     /// The process could not be started.
     #[error("could not start `{command}`: {source}")]
     Spawn {
@@ -391,7 +380,7 @@ impl Invocation<'_> {
             if !netns_path(netns).exists() {
                 return Err(ProcError::NetnsNotFound(netns.to_owned()));
             }
-            let ip = find_tool("ip").ok_or(ProcError::ToolMissing("ip"))?;
+            let ip = find_tool("ip").ok_or(super::HostError::ToolMissing("ip"))?;
             wrapper.extend([ip.into_os_string(), "netns".into(), "exec".into(), netns.into()]);
         }
         if let Some(dir) = self.working_dir.filter(|dir| !dir.is_absolute()) {
@@ -412,7 +401,7 @@ impl Invocation<'_> {
         if let Some(isolation) = self.isolation {
             wrapper.extend(isolated_wrapper(isolation, self.bind_mounts, self.working_dir)?);
         } else if !self.bind_mounts.is_empty() {
-            let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
+            let mount = find_tool("mount").ok_or(super::HostError::ToolMissing("mount"))?;
             let workdir = self.working_dir.map_or_else(OsString::new, |dir| dir.as_os_str().to_owned());
             wrapper.extend(in_private_mounts(MOUNT_SCRIPT, "etcd-sandbox-mount")?);
             wrapper.extend([mount.into_os_string(), workdir, self.bind_mounts.len().to_string().into()]);
@@ -475,7 +464,7 @@ impl Invocation<'_> {
 /// `unshare --mount --propagation private -- /bin/sh -c SCRIPT NAME`: runs `script` in a
 /// private mount namespace; its parameters follow.
 fn in_private_mounts(script: &str, name: &str) -> Result<Vec<OsString>, ProcError> {
-    let unshare = find_tool("unshare").ok_or(ProcError::ToolMissing("unshare"))?;
+    let unshare = find_tool("unshare").ok_or(super::HostError::ToolMissing("unshare"))?;
     Ok(vec![
         unshare.into_os_string(),
         "--mount".into(),
@@ -496,8 +485,8 @@ fn isolated_wrapper(
     volumes: &[(PathBuf, PathBuf)],
     working_dir: Option<&Path>,
 ) -> Result<Vec<OsString>, ProcError> {
-    let mount = find_tool("mount").ok_or(ProcError::ToolMissing("mount"))?;
-    find_tool("chroot").ok_or(ProcError::ToolMissing("chroot"))?;
+    let mount = find_tool("mount").ok_or(super::HostError::ToolMissing("mount"))?;
+    find_tool("chroot").ok_or(super::HostError::ToolMissing("chroot"))?;
     fs::create_dir_all(&isolation.root)
         .map_err(|source| proc_io_error("create the container's root", &isolation.root, source))?;
     let user = isolation.user.as_ref();
@@ -609,7 +598,7 @@ fn open_log(path: &Path) -> Result<File, ProcError> {
 }
 
 fn proc_io_error(action: &'static str, path: &Path, source: io::Error) -> ProcError {
-    ProcError::Io { action, path: path.to_owned(), source }
+    ProcError::Host(super::HostError::io(action, path, source))
 }
 
 #[cfg(test)]
