@@ -277,7 +277,7 @@ never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s A -l all-namespaces -d 'List the backups of every namespace'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -l no-headers -d 'Leave out the header line of the table'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand backups" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator\'s volume), or a local snapshot FILE to upload. Chosen on a terminal when left out' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l from -d 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://; the members fetch it, so a file:// path is refused in a cluster: copy it here and give the FILE), or a local snapshot FILE to upload. Chosen on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l size -d 'Number of voting members of the new cluster (1 to 9; default 3, asked on a terminal)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l version -d 'etcd version of the new cluster (default: the snapshot\'s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it). Asked on a terminal when left out' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l sha256 -d 'Expected SHA-256 of the snapshot file' -r

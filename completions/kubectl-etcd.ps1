@@ -320,7 +320,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;restore' {
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file:// on the operator''s volume), or a local snapshot FILE to upload. Chosen on a terminal when left out')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://; the members fetch it, so a file:// path is refused in a cluster: copy it here and give the FILE), or a local snapshot FILE to upload. Chosen on a terminal when left out')
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Number of voting members of the new cluster (1 to 9; default 3, asked on a terminal)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'etcd version of the new cluster (default: the snapshot''s, when the backup recorded it; for a FILE, the newest supported version, which also restores snapshots of the minor before it). Asked on a terminal when left out')
             [CompletionResult]::new('--sha256', '--sha256', [CompletionResultType]::ParameterName, 'Expected SHA-256 of the snapshot file')

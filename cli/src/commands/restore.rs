@@ -50,9 +50,9 @@ pub struct Args {
     /// Name of the new EtcdCluster.
     name: String,
 
-    /// An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://, file://
-    /// on the operator's volume), or a local snapshot FILE to upload. Chosen on a terminal
-    /// when left out.
+    /// An EtcdBackup name (its newest snapshot), a snapshot URL (s3://, gs://, az://; the
+    /// members fetch it, so a file:// path is refused in a cluster: copy it here and give
+    /// the FILE), or a local snapshot FILE to upload. Chosen on a terminal when left out.
     #[arg(long, value_name = "BACKUP|URL|FILE")]
     from: Option<String>,
 
@@ -309,7 +309,7 @@ async fn choose_source(backups: &[EtcdBackup], args: &Args, namespace: &str) -> 
     }
     let mut items: Vec<String> =
         stored.iter().map(|s| source_choice(&s.snapshot, &s.cluster, &s.backup)).collect();
-    items.push("a snapshot URL: s3://, gs://, az:// or file:// (a volume of the operator)".to_string());
+    items.push("a snapshot URL: s3://, gs:// or az:// (the members fetch it)".to_string());
     items.push("a snapshot file on this machine (uploaded through the Kubernetes API)".to_string());
     let question = format!("Snapshot to restore into the new etcdcluster {}", args.name);
     let index = match prompt::answer(prompt::choose(question, items, 0).await, NOT_DONE)? {
