@@ -245,11 +245,23 @@ fn member_statuses(
     member_statuses
 }
 
-/// The member Pods that cannot run, and why (`ErrImagePull`, `CrashLoopBackOff`, ...).
+/// The member Pods that cannot run, and why (`ErrImagePull`, `CrashLoopBackOff`, ...). The
+/// Pod of a member etcd has already removed is on its way out (its etcd stops once removed,
+/// and the next step deletes the Pod): that is no failure to report.
 fn pod_failures(observation: &Observation) -> Vec<(String, String)> {
+    // A member not started yet has no name in etcd's list, only its peer URL, whose host
+    // starts with the member's (and Pod's) name.
+    let removed = |pod: &str| {
+        observation.membership.as_ref().is_some_and(|m| {
+            !m.members
+                .iter()
+                .any(|member| member.name == pod || member.peer_url.contains(&format!("//{pod}.")))
+        })
+    };
     observation
         .pods
         .iter()
+        .filter(|p| !removed(&p.name_any()))
         .filter_map(|p| super::observe::pod_failure(p).map(|f| (p.name_any(), f)))
         .collect()
 }
@@ -338,6 +350,43 @@ mod tests {
         assert!(warning.ends_with("upgrade to 3.5.30: kubectl etcd upgrade demo --to 3.5.30"), "{warning}");
         assert_eq!(advisory_warning("demo", "3.5.30".parse().ok()), None);
         assert_eq!(advisory_warning("demo", None), None);
+    }
+
+    #[test]
+    fn the_stopped_pod_of_a_removed_member_is_no_failure() {
+        let crashing = |name: &str| -> k8s_openapi::api::core::v1::Pod {
+            serde_json::from_value(json!({
+                "metadata": {"name": name},
+                "status": {"containerStatuses": [{"name": "etcd", "ready": false, "restartCount": 1, "image": "etcd",
+                    "imageID": "", "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off"}}}]}
+            }))
+            .expect("a Pod")
+        };
+        let member = |name: &str| {
+            shared::plan::membership::MemberView::added_learner(
+                1,
+                &names::peer_url(name, "demo", "db", names::CLUSTER_DOMAIN),
+                None,
+            )
+        };
+        let mut observation = Observation {
+            pods: vec![crashing("demo-1"), crashing("demo-3")],
+            claims: vec![],
+            services: vec![],
+            membership: None,
+            pre_upgrade_backup: None,
+        };
+        assert_eq!(pod_failures(&observation).len(), 2, "membership unknown: both count");
+        observation.membership = Some(crate::etcd::Membership {
+            cluster_id: 1,
+            members: vec![member("demo-0"), member("demo-1"), member("demo-2")],
+            states: vec![],
+            alarms: vec![],
+        });
+        let failures = pod_failures(&observation);
+        assert_eq!(failures.len(), 1, "demo-3 was removed from etcd: {failures:?}");
+        assert_eq!(failures[0].0, "demo-1");
+        assert!(failures[0].1.starts_with("CrashLoopBackOff"), "{failures:?}");
     }
 
     #[test]
