@@ -72,7 +72,21 @@ pub async fn run(
         recorder: crate::events::recorder(client.clone()),
         file_snapshots_reach_pods,
     });
-    Controller::new(Api::<EtcdRestore>::all(client), watcher::Config::default())
+    let controller = Controller::new(Api::<EtcdRestore>::all(client.clone()), watcher::Config::default());
+    // A restore follows the cluster it created: each change of that cluster (its members
+    // starting, its status) wakes the restore at once instead of at its next recheck. The
+    // cluster names its restore by UID, which the controller's own cache of restores maps
+    // back to the object.
+    let restores = controller.store();
+    controller
+        .watches(Api::<EtcdCluster>::all(client), watcher::Config::default(), move |cluster| {
+            let uid = cluster.annotations().get(RESTORED_BY_ANNOTATION)?.clone();
+            restores
+                .state()
+                .into_iter()
+                .find(|restore| restore.uid().as_deref() == Some(uid.as_str()))
+                .map(|restore| kube::runtime::reflector::ObjectRef::from_obj(&*restore))
+        })
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, context)
         .for_each(|result| async move {
