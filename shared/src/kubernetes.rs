@@ -29,6 +29,29 @@ impl fmt::Display for KubernetesVersion {
     }
 }
 
+impl KubernetesVersion {
+    /// Kubernetes 1.`minor`.
+    pub const fn one(minor: u32) -> KubernetesVersion {
+        KubernetesVersion { major: 1, minor }
+    }
+}
+
+impl std::str::FromStr for KubernetesVersion {
+    type Err = String;
+
+    /// `1.30`, `v1.30` or `1.30.2`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{text:?} is not a Kubernetes version: give MAJOR.MINOR, e.g. 1.30");
+        let mut parts = text.strip_prefix('v').unwrap_or(text).split('.');
+        let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        let minor = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+        if major != 1 || parts.next().is_some_and(|patch| patch.parse::<u32>().is_err()) {
+            return Err(bad());
+        }
+        Ok(KubernetesVersion { major, minor })
+    }
+}
+
 /// The oldest Kubernetes version kubectl-etcd supports.
 pub const MINIMUM: KubernetesVersion = KubernetesVersion { major: 1, minor: 30 };
 

@@ -15,46 +15,14 @@
 //!   (quantity from 1.29); an older server refuses the rule with the CEL compiler's
 //!   `undeclared reference` error.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde_json::Value;
+pub use shared::kubernetes::KubernetesVersion as KubeVersion;
+use shared::kubernetes::SELECTABLE_FIELDS;
 use shared::validate::FieldViolation;
-
-/// A Kubernetes `major.minor` version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct KubeVersion {
-    /// Always 1.
-    pub major: u32,
-    /// The minor version.
-    pub minor: u32,
-}
 
 /// What the sandbox reports when not told otherwise (kubectl 1.32 is what the prereqs
 /// install).
-pub const DEFAULT_VERSION: KubeVersion = KubeVersion { major: 1, minor: 32 };
-
-impl fmt::Display for KubeVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
-
-impl FromStr for KubeVersion {
-    type Err = String;
-
-    /// `1.30`, `v1.30` or `1.30.2`.
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{text:?} is not a Kubernetes version: give MAJOR.MINOR, e.g. 1.30");
-        let mut parts = text.strip_prefix('v').unwrap_or(text).split('.');
-        let major = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        let minor = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
-        if major != 1 || parts.next().is_some_and(|patch| patch.parse::<u32>().is_err()) {
-            return Err(bad());
-        }
-        Ok(KubeVersion { major, minor })
-    }
-}
+pub const DEFAULT_VERSION: KubeVersion = KubeVersion::one(32);
 
 /// How a version treats `spec.versions[*].selectableFields`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,33 +35,28 @@ pub enum SelectableFields {
     Served,
 }
 
-impl KubeVersion {
-    const fn at(minor: u32) -> KubeVersion {
-        KubeVersion { major: 1, minor }
+/// How `version` treats `selectableFields`: unknown before 1.30, dropped on 1.30 (alpha,
+/// gate off), served from [`SELECTABLE_FIELDS`].
+pub fn selectable_fields(version: KubeVersion) -> SelectableFields {
+    if version < KubeVersion::one(30) {
+        SelectableFields::Unknown
+    } else if version < SELECTABLE_FIELDS {
+        SelectableFields::Dropped
+    } else {
+        SelectableFields::Served
     }
+}
 
-    /// How this version treats `selectableFields`.
-    pub fn selectable_fields(self) -> SelectableFields {
-        if self < KubeVersion::at(30) {
-            SelectableFields::Unknown
-        } else if self < KubeVersion::at(31) {
-            SelectableFields::Dropped
-        } else {
-            SelectableFields::Served
-        }
-    }
-
-    /// The version new CEL expressions are compiled for (`DefaultCompatibilityVersion`).
-    fn cel_compatibility(self) -> KubeVersion {
-        KubeVersion::at(self.minor.saturating_sub(1))
-    }
+/// The version new CEL expressions are compiled for (`DefaultCompatibilityVersion`).
+fn cel_compatibility(version: KubeVersion) -> KubeVersion {
+    KubeVersion::one(version.minor.saturating_sub(1))
 }
 
 /// CEL functions of the Kubernetes libraries and the version that introduced each library.
 const CEL_LIBRARIES: [(&str, KubeVersion, &[&str]); 3] = [
-    ("quantity", KubeVersion::at(28), &["quantity", "isQuantity"]),
-    ("ip and cidr", KubeVersion::at(30), &["ip", "isIP", "cidr", "isCIDR"]),
-    ("format", KubeVersion::at(31), &["format"]),
+    ("quantity", KubeVersion::one(28), &["quantity", "isQuantity"]),
+    ("ip and cidr", KubeVersion::one(30), &["ip", "isIP", "cidr", "isCIDR"]),
+    ("format", KubeVersion::one(31), &["format"]),
 ];
 
 /// Drops or refuses `selectableFields` in a definition as `version` does. `strict` is
@@ -103,7 +66,7 @@ pub fn admit_selectable_fields(
     crd: &mut Value,
     strict: bool,
 ) -> Result<Vec<String>, String> {
-    let treatment = version.selectable_fields();
+    let treatment = selectable_fields(version);
     if treatment == SelectableFields::Served {
         return Ok(vec![]);
     }
@@ -125,7 +88,7 @@ pub fn admit_selectable_fields(
 /// The `x-kubernetes-validations` rules of a definition that call a CEL library `version`
 /// does not offer to new expressions, as the API server reports them.
 pub fn cel_violations(version: KubeVersion, crd: &Value) -> Vec<FieldViolation> {
-    let compatibility = version.cel_compatibility();
+    let compatibility = cel_compatibility(version);
     let missing: Vec<&str> = CEL_LIBRARIES
         .iter()
         .filter(|(_, introduced, _)| *introduced > compatibility)
