@@ -208,6 +208,8 @@ pub struct Network {
 struct Pods {
     by_netns: BTreeMap<String, PodEntry>,
     last_id: u32,
+    /// The host part of the address handed out last; the next Pod gets the next free one.
+    last_host: u8,
 }
 
 #[derive(Debug)]
@@ -274,8 +276,8 @@ impl Network {
 
     /// Creates a network namespace for a Pod, wired to the bridge with a veth pair.
     ///
-    /// The Pod gets the lowest free address `10.244.N.x` (x in 2..=254; addresses are reused after
-    /// [`Network::remove_pod`]), `lo` and `eth0` up, a default route via the gateway, an initial
+    /// The Pod gets the next free address `10.244.N.x` after the one handed out last (x in
+    /// 2..=254, wrapping around; see [`next_free_host`]), `lo` and `eth0` up, a default route via the gateway, an initial
     /// hosts file (see [`Network::write_hosts`]) and a `resolv.conf` without a reachable DNS
     /// server, so names resolve through the hosts file only.
     pub async fn add_pod(&self, pod_key: &str) -> Result<PodNetwork, NetError> {
@@ -401,10 +403,10 @@ impl Network {
             return Err(NetError::DuplicatePod { pod_key: pod_key.to_owned(), netns: netns.clone() });
         }
         let used: BTreeSet<Ipv4Addr> = pods.by_netns.values().map(|entry| entry.ip).collect();
-        let ip = POD_HOSTS
-            .map(|host| subnet_address(self.index, host))
-            .find(|ip| !used.contains(ip))
+        let host = next_free_host(pods.last_host, |host| used.contains(&subnet_address(self.index, host)))
             .ok_or_else(|| NetError::AddressesExhausted { subnet: self.subnet_cidr() })?;
+        pods.last_host = host;
+        let ip = subnet_address(self.index, host);
         // At most 253 Pods exist at a time, so a free id is found long before wrapping around.
         let netns = loop {
             pods.last_id = pods.last_id % (POD_ID_LIMIT - 1) + 1;
@@ -434,6 +436,10 @@ impl Network {
         }
         ip(&["link", "set", "dev", &pod.host_veth, "master", &bridge, "up"]).await?;
         debug!(host_veth = %pod.host_veth, bridge = %bridge, "attached veth to bridge");
+        // An address used before (after the range wrapped around) may still have a neighbour
+        // entry pointing at the old Pod's MAC; until it expired, the host could not reach the
+        // new Pod.
+        ip(&["neigh", "flush", "to", &pod.ip.to_string(), "dev", &bridge]).await?;
         ip(&["-n", ns, "addr", "add", &address, "dev", "eth0"]).await?;
         ip(&["-n", ns, "link", "set", "dev", "lo", "up"]).await?;
         ip(&["-n", ns, "link", "set", "dev", "eth0", "up"]).await?;
@@ -458,6 +464,16 @@ impl Network {
     fn pods(&self) -> MutexGuard<'_, Pods> {
         self.pods.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The host part of the next Pod address: the first after `last` (wrapping around
+/// [`POD_HOSTS`]) that `taken` does not claim, like the round-robin `host-local` IPAM of
+/// Kubernetes networks. A replaced Pod gets a new address rather than the one just freed, as
+/// on a real node; `None` when every address is taken.
+fn next_free_host(last: u8, taken: impl Fn(u8) -> bool) -> Option<u8> {
+    let (first, end) = (*POD_HOSTS.start(), *POD_HOSTS.end());
+    let after = if POD_HOSTS.contains(&last) && last < end { last + 1 } else { first };
+    (after..=end).chain(first..after).find(|&host| !taken(host))
 }
 
 /// Whether `ip` belongs to the addresses a sandbox may talk to: loopback or a sandbox subnet.
@@ -567,10 +583,16 @@ fn write_hosts_file(netns: &str, entries: &[(Ipv4Addr, Vec<String>)]) -> Result<
 }
 
 /// Creates bridge `esbrN` with the gateway address and sets it up.
+///
+/// The bridge gets a fixed MAC address ([`bridge_mac`]). A bridge without one takes the lowest
+/// MAC of its ports and changes it as Pods come and go, and every change flushes the
+/// host's neighbour table for it (and leaves the Pods' entries for the gateway stale): a
+/// real node's bridge keeps one address.
 async fn create_bridge(index: u8) -> Result<(), NetError> {
     let bridge = bridge_name(index);
     let address = format!("{}/24", subnet_address(index, 1));
-    ip(&["link", "add", "name", &bridge, "type", "bridge"]).await?;
+    let mac = bridge_mac(index);
+    ip(&["link", "add", "name", &bridge, "address", &mac, "type", "bridge"]).await?;
     if ipv6_enabled() {
         ip(&["link", "set", "dev", &bridge, "addrgenmode", "none"]).await?;
     }
@@ -578,6 +600,11 @@ async fn create_bridge(index: u8) -> Result<(), NetError> {
     ip(&["link", "set", "dev", &bridge, "up"]).await?;
     debug!(bridge = %bridge, address = %address, "created sandbox bridge");
     Ok(())
+}
+
+/// The bridge's MAC address: locally administered (`02:...`), one per subnet index.
+fn bridge_mac(index: u8) -> String {
+    format!("02:65:74:63:64:{index:02x}")
 }
 
 /// Removes everything named after subnet `index`, recording what was removed in `removed`.
@@ -1144,9 +1171,41 @@ mod tests {
         assert!(matches!(network.set_isolated(&a, true).await, Err(NetError::UnknownPod { .. })));
 
         let c = network.add_pod("default/c").await.expect("add pod c");
-        assert_eq!(c.ip, a.ip, "the freed address is reused");
+        assert_ne!(c.ip, a.ip, "a freed address is not handed out again at once");
         assert_ne!(c.netns, a.netns, "namespace names are not reused");
         assert_ne!(c.ip, b.ip);
+        network.destroy().await;
+    }
+
+    #[test]
+    fn addresses_are_handed_out_round_robin() {
+        assert_eq!(next_free_host(0, |_| false), Some(2), "the first Pod");
+        assert_eq!(next_free_host(4, |_| false), Some(5), "after the last one, not the lowest free");
+        assert_eq!(next_free_host(254, |_| false), Some(2), "wraps around");
+        assert_eq!(next_free_host(254, |host| host < 7), Some(7), "skips taken ones after wrapping");
+        assert_eq!(next_free_host(10, |host| host != 3), Some(3), "the only free one, before `last`");
+        assert_eq!(next_free_host(10, |_| true), None, "none left");
+    }
+
+    /// A Pod that replaces a removed one is reachable from the host at once. Handing the
+    /// removed Pod's address straight to the new one left the host's neighbour entry pointing
+    /// at the old veth's MAC: nothing answered until that entry expired, 15 to 45 s later
+    /// (a persistent member "healed" in 29-53 s now and then because of it).
+    #[tokio::test]
+    async fn a_pod_replacing_a_removed_one_is_reachable_at_once() {
+        let network = NetworkGuard::create().await;
+        let dir = TempDir::new("replaced");
+        let _other = network.add_pod("default/etcd-1").await.expect("add a pod that stays");
+        let old = network.add_pod("default/etcd-0").await.expect("add the old pod");
+        let mut listener = spawn_listener(&old.netns, 2379, "old", &dir).await;
+        assert_eq!(fetch(old.ip, 2379).await.as_deref(), Ok("old"));
+        listener.terminate(GRACE).await.expect("stop the old listener");
+        network.remove_pod(&old).await.expect("remove the old pod");
+
+        let new = network.add_pod("default/etcd-0").await.expect("add the new pod");
+        let mut listener = spawn_listener(&new.netns, 2379, "new", &dir).await;
+        assert_eq!(fetch(new.ip, 2379).await.as_deref(), Ok("new"), "{} after {}", new.ip, old.ip);
+        listener.terminate(GRACE).await.expect("stop the new listener");
         network.destroy().await;
     }
 
