@@ -15,6 +15,7 @@ use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Api, Resource, ResourceExt};
 use shared::conditions::{ConditionType, Reason};
 use shared::crd::{EtcdCluster, EtcdClusterStatus};
+use shared::plan::meaning::NextLook;
 use shared::plan::membership::{Step, plan_membership};
 use shared::version::EtcdVersion;
 
@@ -22,8 +23,17 @@ use act::ActError;
 
 use crate::identity::{Identity, IdentityError};
 
-/// How soon to look again while something is under way.
+/// How soon to look again while something is under way that watch events announce (the
+/// safety net behind them), and after etcd asked to retry.
 const BUSY: Duration = Duration::from_secs(1);
+/// How soon to ask etcd again while waiting for what only etcd can tell (a member
+/// becoming healthy, a learner catching up): each look is a member list and a status call
+/// per member, so a short wait costs little, and each step starts within this of the
+/// previous one being done.
+const SOON: Duration = Duration::from_millis(200);
+/// How soon to plan the next step after one carried out in etcd alone (a leader move, a
+/// promotion): at once, with a floor that bounds a step that repeats itself to 20 a second.
+const AT_ONCE: Duration = Duration::from_millis(50);
 /// How often an idle cluster's health is checked (and its `lastHealthCheck` written).
 const IDLE: Duration = Duration::from_secs(30);
 
@@ -138,8 +148,12 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
             Ok(Action::requeue(BUSY))
         }
         Err(error) => Err(error.into()),
-        Ok(()) if step.is_settled() => Ok(Action::requeue(IDLE)),
-        Ok(()) => Ok(Action::requeue(BUSY)),
+        Ok(()) => Ok(match step.next_look() {
+            NextLook::Periodic => Action::requeue(IDLE),
+            NextLook::OnChange => Action::requeue(BUSY),
+            NextLook::Soon => Action::requeue(SOON),
+            NextLook::AtOnce => Action::requeue(AT_ONCE),
+        }),
     }
 }
 

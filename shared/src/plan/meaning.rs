@@ -129,11 +129,43 @@ impl Step {
         }
     }
 
-    /// Whether this step leaves nothing to do soon: idle, paused or refused (the next look
-    /// is the periodic one, or a change).
-    pub fn is_settled(&self) -> bool {
-        matches!(self, Step::Idle | Step::Refuse { .. } | Step::Paused { .. })
+    /// When to look at the cluster again once this step is carried out.
+    pub fn next_look(&self) -> NextLook {
+        match self {
+            Step::Idle | Step::Refuse { .. } | Step::Paused { .. } => NextLook::Periodic,
+            // Done in etcd alone: no Kubernetes object changes, so no watch event follows,
+            // and the next step (the Pod of the learner, the removed member's Pod, the old
+            // leader's restart) can be planned at once.
+            Step::AddLearner { .. }
+            | Step::PromoteLearner { .. }
+            | Step::MoveLeader { .. }
+            | Step::RemoveMember { .. } => NextLook::AtOnce,
+            // A member becoming healthy or catching up is seen only by asking etcd.
+            Step::Wait { .. } => NextLook::Soon,
+            // Pods, claims and EtcdBackups: their own changes wake the controller.
+            Step::Bootstrap { .. }
+            | Step::CreatePod { .. }
+            | Step::DeletePod { .. }
+            | Step::ChangeVersion { .. }
+            | Step::TakeSnapshot { .. } => NextLook::OnChange,
+        }
     }
+}
+
+/// When the operator looks at a cluster again after a step. The controller turns each into
+/// a requeue delay; a watch event of the cluster or of what it owns comes first anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextLook {
+    /// Nothing to do until something changes: only the periodic health check.
+    Periodic,
+    /// The step changed Kubernetes objects the controller watches; their events drive the
+    /// next step, and a requeue is only the safety net.
+    OnChange,
+    /// Waiting for something only etcd can tell (a member healthy, a learner caught up):
+    /// ask again shortly.
+    Soon,
+    /// The step was carried out in etcd and nothing will announce it: plan the next one now.
+    AtOnce,
 }
 
 /// The reason of the Degraded condition for a refusal.
@@ -159,11 +191,25 @@ mod tests {
         assert_eq!(add.phase(3, 3, 4), ClusterPhase::Scaling);
         let refused = Step::Refuse { reason: Refusal::QuorumLost, message: "lost".into() };
         assert_eq!(refused.phase(1, 3, 3), ClusterPhase::Unavailable);
-        assert!(refused.event().is_some_and(|e| e.warning) && refused.is_settled());
+        assert!(refused.event().is_some_and(|e| e.warning));
+        assert_eq!(refused.next_look(), NextLook::Periodic);
         assert_eq!(Step::Idle.phase(3, 3, 3), ClusterPhase::Running);
         assert_eq!(Step::Idle.phase(2, 3, 3), ClusterPhase::Degraded);
         let paused = Step::Paused { pending: Box::new(add) };
         assert_eq!(paused.describe(), "paused; on resume: adding demo-3 as a learner");
         assert_eq!((paused.event(), paused.member()), (None, None));
+        assert_eq!(paused.next_look(), NextLook::Periodic, "a paused cluster waits for a change");
+    }
+
+    #[test]
+    fn steps_done_in_etcd_alone_are_followed_at_once_and_waits_soon() {
+        let moved = Step::MoveLeader { to_id: 2, to: "demo-1".into(), from: "demo-0".into() };
+        assert_eq!(moved.next_look(), NextLook::AtOnce, "nothing in Kubernetes announces a leader move");
+        assert_eq!(Step::PromoteLearner { id: 3, member: "demo-3".into() }.next_look(), NextLook::AtOnce);
+        let catching_up = Step::Wait { reason: "demo-1 is catching up".into() };
+        assert_eq!(catching_up.next_look(), NextLook::Soon);
+        let restarted = Step::DeletePod { member: "demo-3".into(), claim: true };
+        assert_eq!(restarted.next_look(), NextLook::OnChange, "the Pod's own events follow");
+        assert_eq!(Step::Idle.next_look(), NextLook::Periodic);
     }
 }
