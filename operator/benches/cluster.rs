@@ -83,9 +83,20 @@ async fn running(clusters: &Api<EtcdCluster>, size: usize, version: &str) -> Dur
 /// test writer finds them. With `snapshot`, an init container first restores that file into
 /// the member's data folder (`etcdutl snapshot restore`, as the etcd docs do it by hand).
 fn static_pod(member: &str, size: usize, version: &str, snapshot: Option<&Path>) -> Pod {
-    let peer = |m: &str| format!("http://{m}.demo.default.svc.cluster.local:2380");
     let initial: Vec<String> =
-        (0..size).map(|i| format!("demo-{i}={}", peer(&format!("demo-{i}")))).collect();
+        (0..size).map(|i| format!("demo-{i}={}", peer_url(&format!("demo-{i}")))).collect();
+    member_pod(member, &initial, "new", version, snapshot)
+}
+
+/// The peer URL of member `member` of the baseline cluster `demo`.
+fn peer_url(member: &str) -> String {
+    format!("http://{member}.demo.default.svc.cluster.local:2380")
+}
+
+/// A member Pod started by hand with `initial` (`name=peer URL` entries) and
+/// `--initial-cluster-state=state` (`new`, or `existing` for a member added at runtime).
+fn member_pod(member: &str, initial: &[String], state: &str, version: &str, snapshot: Option<&Path>) -> Pod {
+    let peer = |m: &str| peer_url(m);
     let image = format!("gcr.io/etcd-development/etcd:v{version}");
     let restore: Vec<Value> = snapshot
         .map(|file| {
@@ -118,7 +129,7 @@ fn static_pod(member: &str, size: usize, version: &str, snapshot: Option<&Path>)
                     format!("--advertise-client-urls=http://{member}.demo.default.svc.cluster.local:2379"),
                     format!("--initial-advertise-peer-urls={}", peer(member)),
                     format!("--initial-cluster={}", initial.join(",")),
-                    "--initial-cluster-state=new", "--initial-cluster-token=baseline"
+                    format!("--initial-cluster-state={state}"), "--initial-cluster-token=baseline"
                 ],
                 "volumeMounts": [{"name": "data", "mountPath": "/var/lib/etcd"}],
             }]
@@ -220,6 +231,117 @@ async fn scaling(up: &mut Figure, down: &mut Figure) {
         }
         operator.abort();
         sb.stop().await;
+    }
+}
+
+/// Baselines of growth by hand, on a static 3-member cluster: the same learner add, start
+/// and promotion the operator does, each retried every 50 ms while etcd refuses it for now
+/// ("unhealthy cluster" within about 5 s of a member connecting, "not in sync" while the
+/// learner catches up). `up`: from the first `MemberAddAsLearner` to 4 healthy voters.
+/// `ephemeral`: a member's Pod (and its emptyDir data) lost, then removed from etcd once
+/// etcd sees it down and replaced by a new learner of the same name; from the loss to 3
+/// healthy voters again.
+async fn growth_by_hand(mut up: Option<&mut Figure>, mut ephemeral: Option<&mut Figure>) {
+    for _ in 0..runs() {
+        if let Some(up) = up.as_deref_mut() {
+            let sb = sandbox().await;
+            static_cluster(&sb.client, 3, "3.5.30", None).await;
+            let started = Instant::now();
+            add_member_by_hand(&sb.client, "demo-3").await;
+            up.baseline.push(started.elapsed().as_secs_f64());
+            sb.stop().await;
+        }
+        let Some(ephemeral) = ephemeral.as_deref_mut() else { continue };
+        let sb = sandbox().await;
+        static_cluster(&sb.client, 3, "3.5.30", None).await;
+        let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
+        let lost_ip = pods.get("demo-1").await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP");
+        let started = Instant::now();
+        sb.sandbox.node.as_ref().expect("node").faults().lose("default", "demo-1").expect("lost");
+        let survivors: Vec<String> =
+            pod_ips(&sb.client).await.into_iter().filter(|ip| *ip != lost_ip).collect();
+        let mut etcd = common::connect(&survivors).await.expect("the survivors answer");
+        let lost_id = etcd
+            .member_list()
+            .await
+            .expect("member list")
+            .members()
+            .iter()
+            .find(|m| m.name() == "demo-1")
+            .map(|m| m.id())
+            .expect("demo-1 is a member");
+        // What the operator waits for too: a member etcd still sees healthy is not removed.
+        while all_healthy(std::slice::from_ref(&lost_ip), None).await {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        retry_while_etcd_refuses("remove demo-1", || {
+            let mut etcd = etcd.clone();
+            async move { etcd.member_remove(lost_id).await.map(|_| ()) }
+        })
+        .await;
+        while pods.get_opt("demo-1").await.expect("get pod").is_some() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        add_member_by_hand(&sb.client, "demo-1").await;
+        ephemeral.baseline.push(started.elapsed().as_secs_f64());
+        sb.stop().await;
+    }
+}
+
+/// Adds `member` to the baseline cluster by hand: `MemberAddAsLearner`, its Pod with
+/// `--initial-cluster-state=existing`, `MemberPromote`; until every member is healthy.
+async fn add_member_by_hand(client: &Client, member: &str) {
+    let mut etcd = common::connect(&pod_ips(client).await).await.expect("the members answer");
+    let added = retry_while_etcd_refuses(&format!("add {member}"), || {
+        let mut etcd = etcd.clone();
+        let options = etcd_client::MemberAddOptions::new().with_is_learner();
+        async move { etcd.member_add([peer_url(member)], Some(options)).await }
+    })
+    .await;
+    let id = added.member().map(|m| m.id()).expect("the added member");
+    let initial: Vec<String> = added
+        .member_list()
+        .iter()
+        .map(|m| {
+            let name = if m.id() == id { member.to_string() } else { m.name().to_string() };
+            format!("{name}={}", m.peer_urls().first().cloned().unwrap_or_default())
+        })
+        .collect();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods.create(&PostParams::default(), &member_pod(member, &initial, "existing", "3.5.30", None))
+        .await
+        .expect("the new member's Pod");
+    retry_while_etcd_refuses(&format!("promote {member}"), || {
+        let mut etcd = etcd.clone();
+        async move { etcd.member_promote(id).await.map(|_| ()) }
+    })
+    .await;
+    let started = Instant::now();
+    loop {
+        let ips = pod_ips(client).await;
+        if ips.len() == initial.len() && all_healthy(&ips, None).await {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "{member} did not become healthy");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    etcd.member_list().await.expect("member list");
+}
+
+/// Calls `call` every 50 ms until etcd accepts it, for up to 2 minutes.
+async fn retry_while_etcd_refuses<T, F>(what: &str, call: impl Fn() -> F) -> T
+where
+    F: std::future::Future<Output = Result<T, etcd_client::Error>>,
+{
+    let started = Instant::now();
+    loop {
+        match call().await {
+            Ok(done) => return done,
+            Err(error) => {
+                assert!(started.elapsed() < Duration::from_secs(120), "{what}: etcd kept refusing: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
     }
 }
 
@@ -690,19 +812,23 @@ fn main() {
                 figures.push(figure);
             }
         }
+        let mut up = Figure::new("scale up 3 -> 4", "s");
+        let mut ephemeral = Figure::new("heal: Pod lost, ephemeral", "s");
         if wanted("scale") {
-            let (mut up, mut down) =
-                (Figure::new("scale up 3 -> 4", "s"), Figure::new("scale down 4 -> 3", "s"));
+            let mut down = Figure::new("scale down 4 -> 3", "s");
             scaling(&mut up, &mut down).await;
-            figures.extend([up, down]);
+            figures.push(down);
         }
         if wanted("heal") {
             let mut persistent = Figure::new("heal: Pod lost, persistent", "s");
-            let mut ephemeral = Figure::new("heal: Pod lost, ephemeral", "s");
             let mut crashed = Figure::new("heal: process crashed", "s");
             healing(&mut persistent, &mut ephemeral, &mut crashed).await;
-            figures.extend([persistent, ephemeral, crashed]);
+            figures.extend([persistent, crashed]);
         }
+        let (scale, heal) = (wanted("scale"), wanted("heal"));
+        growth_by_hand(scale.then_some(&mut up), heal.then_some(&mut ephemeral)).await;
+        figures.extend(scale.then_some(up));
+        figures.extend(heal.then_some(ephemeral));
         if wanted("upgrade") {
             let mut gap = Figure::new("upgrade 3.4.23 -> 3.5.30: longest write gap", "s");
             let mut failed = Figure::new("upgrade 3.4.23 -> 3.5.30: failed writes", "count");
