@@ -474,10 +474,19 @@ async fn wait_member(ip: &str, version: &str) {
     }
 }
 
-/// The operator as its own process managing `CLUSTERS` idle clusters: resident memory, CPU
-/// and API requests a minute per cluster, over a one-minute window.
-async fn operator_cost(memory: &mut Figure, cpu: &mut Figure, requests: &mut Figure) {
-    const CLUSTERS: usize = 10;
+/// What the operator costs while its clusters are idle.
+struct Cost {
+    /// Resident memory (VmRSS) at the end of the window, MiB.
+    resident_mib: f64,
+    /// User plus system CPU over the window, % of one core.
+    cpu_percent: f64,
+    /// Its API requests per cluster per minute, counted by the sandbox by User-Agent.
+    requests_per_cluster_minute: f64,
+}
+
+/// The operator as its own process managing `count` idle single-member clusters (single
+/// members so that 50 fit on the machine), over a one-minute window.
+async fn operator_cost(count: usize) -> Cost {
     let sb = sandbox().await;
     let mut operator = tokio::process::Command::new(env!("CARGO_BIN_EXE_etcd-operator"))
         .args(["run", "--leader-elect=false", "--metrics-address", "127.0.0.1:0"])
@@ -490,8 +499,8 @@ async fn operator_cost(memory: &mut Figure, cpu: &mut Figure, requests: &mut Fig
         .expect("the operator starts");
     let pid = operator.id().expect("the operator runs");
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
-    for i in 0..CLUSTERS {
-        create(&sb.client, &format!("idle{i}"), common::three("Persistent")).await;
+    for i in 0..count {
+        create(&sb.client, &format!("idle{i}"), json!({"size": 1, "version": "3.5.30"})).await;
     }
     let started = Instant::now();
     loop {
@@ -501,10 +510,10 @@ async fn operator_cost(memory: &mut Figure, cpu: &mut Figure, requests: &mut Fig
             .iter()
             .filter(|c| c.status.as_ref().is_some_and(|s| s.phase == Some(ClusterPhase::Running)))
             .count();
-        if running == CLUSTERS {
+        if running == count {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "{running} of {CLUSTERS} clusters running");
+        assert!(started.elapsed() < Duration::from_secs(600), "{running} of {count} clusters running");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -513,12 +522,44 @@ async fn operator_cost(memory: &mut Figure, cpu: &mut Figure, requests: &mut Fig
     let cpu_before = cpu_seconds(pid);
     tokio::time::sleep(window).await;
     let counted = sb.requests().since(&counts_before).of_client(etcd_operator::client::OPERATOR_USER_AGENT);
-    let cpu_used = cpu_seconds(pid) - cpu_before;
-    memory.samples.push(resident_mib(pid));
-    cpu.samples.push(cpu_used / window.as_secs_f64() * 100.0);
-    requests.samples.push(counted.total() as f64 / CLUSTERS as f64 * 60.0 / window.as_secs_f64());
+    let cost = Cost {
+        resident_mib: resident_mib(pid),
+        cpu_percent: (cpu_seconds(pid) - cpu_before) / window.as_secs_f64() * 100.0,
+        requests_per_cluster_minute: counted.total() as f64 / count as f64 * 60.0 / window.as_secs_f64(),
+    };
     let _ = operator.kill().await;
     sb.stop().await;
+    cost
+}
+
+/// The cost figures for 1, 10 and 50 idle clusters, and how memory grows per cluster
+/// between them (the slope must not rise with the number of clusters).
+async fn operator_costs() -> Vec<Figure> {
+    const COUNTS: [usize; 3] = [1, 10, 50];
+    let mut figures = Vec::new();
+    let mut memory = Vec::new();
+    for count in COUNTS {
+        let (mut mem, mut cpu, mut requests) = (
+            Figure::new(&format!("operator resident memory, {count} idle clusters"), "MiB"),
+            Figure::new(&format!("operator CPU, {count} idle clusters"), "% of a core"),
+            Figure::new(&format!("API requests per idle cluster, {count} clusters"), "per minute"),
+        );
+        for _ in 0..runs().min(2) {
+            let cost = operator_cost(count).await;
+            mem.samples.push(cost.resident_mib);
+            cpu.samples.push(cost.cpu_percent);
+            requests.samples.push(cost.requests_per_cluster_minute);
+        }
+        memory.push((count, stats(&mem.samples).map(|(median, ..)| median).unwrap_or_default()));
+        figures.extend([mem, cpu, requests]);
+    }
+    for pair in memory.windows(2) {
+        let [(fewer, below), (more, above)] = pair else { continue };
+        let mut slope = Figure::new(&format!("operator memory per added cluster, {fewer} -> {more}"), "MiB");
+        slope.samples.push((above - below) / (more - fewer) as f64);
+        figures.push(slope);
+    }
+    figures
 }
 
 /// User plus system CPU seconds a process has used.
@@ -837,11 +878,7 @@ fn main() {
             figures.extend([took, gap, failed]);
         }
         if wanted("cost") {
-            let mut memory = Figure::new("operator resident memory, 10 idle clusters", "MiB");
-            let mut cpu = Figure::new("operator CPU, 10 idle clusters", "% of a core");
-            let mut requests = Figure::new("API requests per idle cluster", "per minute");
-            operator_cost(&mut memory, &mut cpu, &mut requests).await;
-            figures.extend([memory, cpu, requests]);
+            figures.extend(operator_costs().await);
         }
         if wanted("plugin") {
             let (mut help, mut status) =
