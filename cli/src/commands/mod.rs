@@ -1,10 +1,12 @@
 //! One module per plugin command.
 
+pub mod alarm;
 pub mod backup;
 pub mod backups;
 pub mod create;
 pub mod delete;
 pub mod list;
+pub mod move_leader;
 pub mod paused;
 pub mod restore;
 pub mod scale;

@@ -46,6 +46,7 @@ pub struct ApiServer {
     kube_minor: AtomicU32,
     next_cluster_ip: AtomicU32,
     logs_dir: std::sync::OnceLock<std::path::PathBuf>,
+    executor: std::sync::OnceLock<Arc<dyn super::exec::Executor>>,
 }
 
 impl ApiServer {
@@ -61,6 +62,7 @@ impl ApiServer {
             kube_minor: AtomicU32::new(kube_version::DEFAULT_VERSION.minor),
             next_cluster_ip: AtomicU32::new(10),
             logs_dir: std::sync::OnceLock::new(),
+            executor: std::sync::OnceLock::new(),
         });
         for name in INITIAL_NAMESPACES {
             let created = server.create_object("namespaces", "", json!({"metadata": {"name": name}}));
@@ -126,6 +128,16 @@ impl ApiServer {
         let _ = self.logs_dir.set(dir);
     }
 
+    /// The node's way of running commands in containers, for `pods/exec`.
+    pub fn set_executor(&self, executor: Arc<dyn super::exec::Executor>) {
+        let _ = self.executor.set(executor);
+    }
+
+    /// The node's executor, once a node runs.
+    pub fn executor(&self) -> Option<&Arc<dyn super::exec::Executor>> {
+        self.executor.get()
+    }
+
     /// Makes service account tokens subject to RBAC (see [`super::auth`]); off, every
     /// request is allowed.
     pub fn enforce_rbac(&self, on: bool) {
@@ -159,6 +171,10 @@ pub fn router(server: Arc<ApiServer>) -> Router {
         .route(
             "/api/v1/namespaces/{namespace}/pods/{name}/portforward",
             axum::routing::get(super::portforward::portforward),
+        )
+        .route(
+            "/api/v1/namespaces/{namespace}/pods/{name}/exec",
+            axum::routing::get(super::exec::exec).post(super::exec::exec_spdy),
         )
         .fallback(handle)
         .layer(axum::middleware::from_fn_with_state(server.clone(), super::auth::middleware))
