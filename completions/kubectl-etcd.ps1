@@ -51,6 +51,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Create a new cluster from a snapshot')
             [CompletionResult]::new('alarm', 'alarm', [CompletionResultType]::ParameterValue, 'List or disarm etcd''s alarms (NOSPACE, CORRUPT)')
             [CompletionResult]::new('move-leader', 'move-leader', [CompletionResultType]::ParameterValue, 'Move raft leadership to another member')
+            [CompletionResult]::new('etcdctl', 'etcdctl', [CompletionResultType]::ParameterValue, 'Run etcdctl against the cluster, inside a member')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what install installed; refuses while EtcdClusters exist unless --force')
@@ -441,6 +444,61 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kubectl-etcd;etcdctl' {
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'The member (its Pod''s name) to run etcdctl in. Default: a ready member')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'A group to impersonate for the operation; repeat it for several groups')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Pass the plugin''s standard input to etcdctl')
+            [CompletionResult]::new('--stdin', '--stdin', [CompletionResultType]::ParameterName, 'Pass the plugin''s standard input to etcdctl')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-etcd;logs' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only lines newer than this, e.g. 30s, 10m, 1h')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'The last lines of each member only')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'One member''s logs only (its Pod''s name)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'A group to impersonate for the operation; repeat it for several groups')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Follow the logs until Ctrl-C')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Follow the logs until Ctrl-C')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'kubectl-etcd;report' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The file to write. Default: etcd-report-NAME-UNIXTIME.tar.gz in the current folder')
+            [CompletionResult]::new('--tail', '--tail', [CompletionResultType]::ParameterName, 'Log lines kept per container')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'A group to impersonate for the operation; repeat it for several groups')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kubectl-etcd;completion' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
@@ -507,6 +565,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Create a new cluster from a snapshot')
             [CompletionResult]::new('alarm', 'alarm', [CompletionResultType]::ParameterValue, 'List or disarm etcd''s alarms (NOSPACE, CORRUPT)')
             [CompletionResult]::new('move-leader', 'move-leader', [CompletionResultType]::ParameterValue, 'Move raft leadership to another member')
+            [CompletionResult]::new('etcdctl', 'etcdctl', [CompletionResultType]::ParameterValue, 'Run etcdctl against the cluster, inside a member')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what install installed; refuses while EtcdClusters exist unless --force')
@@ -567,6 +628,15 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;help;move-leader' {
+            break
+        }
+        'kubectl-etcd;help;etcdctl' {
+            break
+        }
+        'kubectl-etcd;help;logs' {
+            break
+        }
+        'kubectl-etcd;help;report' {
             break
         }
         'kubectl-etcd;help;completion' {

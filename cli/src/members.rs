@@ -14,6 +14,9 @@ use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::names;
 
+/// The etcd container of a member Pod (the operator's `resources::pod::CONTAINER_NAME`).
+pub const MEMBER_CONTAINER: &str = "etcd";
+
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -11,6 +11,9 @@ use crate::output::table;
 
 /// List or deactivate etcd's alarms.
 #[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd alarm list demo\n  \
+    kubectl etcd alarm disarm demo --yes")]
 pub struct Args {
     #[command(subcommand)]
     action: Action,
