@@ -57,6 +57,21 @@ async fn day2(version: &str) {
     assert_eq!(stderr(&out).matches("is healthy").count() + stdout(&out).matches("is healthy").count(), 3);
     let out = plugin(kc, &["etcdctl", "demo", "--", "get"]).await;
     assert_ne!(out.status.code(), Some(0), "etcdctl's refusal is the plugin's exit code");
+    let mut piped = tokio::process::Command::new(env!("CARGO_BIN_EXE_kubectl-etcd"))
+        .args(["--kubeconfig", kc.to_str().expect("path"), "etcdctl", "demo", "-i", "--", "put", "/x/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("etcdctl -i runs");
+    {
+        use tokio::io::AsyncWriteExt;
+        let mut input = piped.stdin.take().expect("stdin");
+        input.write_all(b"from-stdin").await.expect("written");
+    }
+    let out = piped.wait_with_output().await.expect("etcdctl -i ends");
+    assert_eq!((out.status.code(), stdout(&out).trim()), (Some(0), "OK"));
+    let out = plugin(kc, &["etcdctl", "demo", "--", "get", "/x/stdin", "--print-value-only"]).await;
+    assert_eq!(stdout(&out), "from-stdin\n");
     let out = plugin(kc, &["etcdctl", "demo", "--", "version"]).await;
     assert!(stdout(&out).contains(&format!("etcdctl version: {version}")), "{}", stdout(&out));
 

@@ -3,6 +3,7 @@
 //! the image's programs (`etcdctl` reaches the member at 127.0.0.1 of the Pod), its output
 //! comes back on stdout/stderr, stdin reaches it, and its exit code is the client's. Both
 //! with containers over the machine's files and with isolated containers (own root, own user).
+//! `kubectl logs --since/--since-time` keeps the lines from that time on.
 //!
 //! Runs as root (network namespaces), as CI does.
 
@@ -144,6 +145,25 @@ async fn exec_through_both_clients(sb: TestSandbox) {
     let (_, err, code) = kubectl_exec(&sb, &["m0", "-c", "nope", "--", "sh"], None).await;
     assert_ne!(code, 0);
     assert!(err.contains("container nope is not valid"), "{err}");
+
+    // pods/log with --since/--since-time goes by the time each etcd line states.
+    let logs = |args: &'static [&'static str]| {
+        let kubeconfig = sb.kubeconfig();
+        async move {
+            let out = tokio::process::Command::new("/usr/bin/kubectl")
+                .env("KUBECONFIG", kubeconfig)
+                .arg("logs")
+                .args(args)
+                .output()
+                .await
+                .expect("kubectl logs runs");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    let recent = logs(&["m0", "--since=1h"]).await;
+    assert!(recent.contains("ready to serve client requests"), "{recent}");
+    assert_eq!(logs(&["m0", "--since-time=2099-01-01T00:00:00Z"]).await, "");
     sb.stop().await;
 }
 
