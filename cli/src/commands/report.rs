@@ -23,9 +23,6 @@ use crate::commands::logs;
 use crate::exit::Outcome;
 use crate::members::{self, MEMBER_CONTAINER};
 
-/// The label of the operator's Pods, as `install` sets it.
-const OPERATOR_SELECTOR: &str = "app.kubernetes.io/name=etcd-operator";
-
 /// Write a support bundle for a cluster.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -196,11 +193,13 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ReportError> {
         }
         Err(error) => bundle.add("logs/members", Err(crate::client::describe(&error))),
     }
+    // The operator's Pods, labelled as `install` labels them.
+    let operator_selector = format!("app.kubernetes.io/name={}", crate::install::objects::NAME);
     let operators =
-        Api::<Pod>::all(client.clone()).list(&ListParams::default().labels(OPERATOR_SELECTOR)).await;
+        Api::<Pod>::all(client.clone()).list(&ListParams::default().labels(&operator_selector)).await;
     match operators {
         Ok(list) if list.items.is_empty() => {
-            bundle.errors.push(format!("logs/operator: no Pod labelled {OPERATOR_SELECTOR}"))
+            bundle.errors.push(format!("logs/operator: no Pod labelled {operator_selector}"))
         }
         Ok(list) => {
             for pod in &list.items {

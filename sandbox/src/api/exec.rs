@@ -31,11 +31,11 @@ const CLOSE: u8 = 255;
 
 /// Starts commands in containers: the node's side of `pods/exec`.
 pub trait Executor: Send + Sync {
-    /// The command that runs `command` in container `container` of Pod `namespace/pod`,
-    /// its standard streams left to the caller.
+    /// The command that runs `command` in container `container` of the Pod with UID `uid`
+    /// (`pod` names it in messages), its standard streams left to the caller.
     fn command(
         &self,
-        namespace: &str,
+        uid: &str,
         pod: &str,
         container: &str,
         command: &[String],
@@ -212,7 +212,8 @@ fn start(
     let executor = server
         .executor()
         .ok_or_else(|| ApiError::bad_request(format!("pod {name} does not run: this sandbox has no node")))?;
-    match executor.command(namespace, name, &container, &query.command) {
+    let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
+    match executor.command(uid, name, &container, &query.command) {
         Ok(command) => Ok(Ok(command)),
         Err(error @ ExecError::CannotRun(_)) => Ok(Err(error.to_string())),
         Err(error @ ExecError::NotRunning { .. }) => Err(ApiError::bad_request(error.to_string())),

@@ -857,7 +857,7 @@ impl PodRun<'_> {
             Ok(process) => {
                 let at = now();
                 let started = Started { image: image.to_string(), spec: process_spec };
-                self.shared.running.started(&self.namespace, &self.name, &self.containers[i].name, started);
+                self.shared.running.started(&self.uid, &self.containers[i].name, started);
                 let container = &mut self.containers[i];
                 tracing::debug!(pod = %self.name, container = %container.name, pid = process.pid(), "container started");
                 container.state = json!({"running": {"startedAt": at}});
@@ -912,7 +912,7 @@ impl PodRun<'_> {
     }
 
     fn record_exit(&mut self, i: usize, exit: ExitStatusInfo) {
-        self.shared.running.ended(&self.namespace, &self.name, &self.containers[i].name);
+        self.shared.running.ended(&self.uid, &self.containers[i].name);
         let container = &mut self.containers[i];
         container.process = None;
         let started_at = container.started.as_ref().map(|(_, at)| at.clone()).unwrap_or_else(now);
@@ -1056,7 +1056,7 @@ impl PodRun<'_> {
         });
         futures::future::join_all(stops).await;
         for container in &self.containers {
-            self.shared.running.ended(&self.namespace, &self.name, &container.name);
+            self.shared.running.ended(&self.uid, &container.name);
         }
         if let Err(error) = self.shared.network.remove_pod(&self.net).await {
             tracing::warn!(%error, pod = %self.name, "removing the pod's network failed");

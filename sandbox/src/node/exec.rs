@@ -23,26 +23,27 @@ pub struct Started {
     pub spec: ProcessSpec,
 }
 
-/// The running containers of the node, by `(namespace, pod, container)`.
+/// The running containers of the node, by `(Pod UID, container)`: a Pod deleted and made
+/// again under its name is another Pod.
 #[derive(Debug, Default)]
-pub struct RunningContainers(Mutex<HashMap<(String, String, String), Started>>);
+pub struct RunningContainers(Mutex<HashMap<(String, String), Started>>);
 
 impl RunningContainers {
-    /// Container `container` of `namespace/pod` started as `started`.
-    pub fn started(&self, namespace: &str, pod: &str, container: &str, started: Started) {
-        self.lock().insert((namespace.into(), pod.into(), container.into()), started);
+    /// Container `container` of the Pod with UID `uid` started as `started`.
+    pub fn started(&self, uid: &str, container: &str, started: Started) {
+        self.lock().insert((uid.into(), container.into()), started);
     }
 
-    /// Container `container` of `namespace/pod` no longer runs.
-    pub fn ended(&self, namespace: &str, pod: &str, container: &str) {
-        self.lock().remove(&(namespace.into(), pod.into(), container.into()));
+    /// Container `container` of the Pod with UID `uid` no longer runs.
+    pub fn ended(&self, uid: &str, container: &str) {
+        self.lock().remove(&(uid.into(), container.into()));
     }
 
-    fn get(&self, namespace: &str, pod: &str, container: &str) -> Option<Started> {
-        self.lock().get(&(namespace.into(), pod.into(), container.into())).cloned()
+    fn get(&self, uid: &str, container: &str) -> Option<Started> {
+        self.lock().get(&(uid.into(), container.into())).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String, String), Started>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Started>> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -93,7 +94,7 @@ pub struct NodeExecutor {
 impl crate::api::exec::Executor for NodeExecutor {
     fn command(
         &self,
-        namespace: &str,
+        uid: &str,
         pod: &str,
         container: &str,
         command: &[String],
@@ -101,7 +102,7 @@ impl crate::api::exec::Executor for NodeExecutor {
         let started = self
             .running
             .upgrade()
-            .and_then(|running| running.get(namespace, pod, container))
+            .and_then(|running| running.get(uid, container))
             .ok_or_else(|| ExecError::NotRunning { container: container.into(), pod: pod.into() })?;
         command_in(&started, self.operator_binary.as_deref(), command)
     }
