@@ -1,8 +1,8 @@
 //! `kubectl etcd backup NAME --download FILE`: a snapshot to a workstation through the
 //! Kubernetes API, with no route to the members needed.
 //!
-//! Each member is reached through the API server's `pods/portforward` subresource (a
-//! WebSocket, as `kubectl port-forward` uses), bridged to a local port for etcd's gRPC client.
+//! Each member is reached through the API server's `pods/portforward` subresource
+//! ([`crate::members::forward`]).
 //! The member with the highest revision gives the snapshot, which is written to `FILE.part`,
 //! fsynced, checked (etcd's appended hash), and only then renamed to FILE. An interrupted or
 //! failed download removes `FILE.part`; a file named FILE is always a whole, checked snapshot.
@@ -12,11 +12,12 @@ use std::time::Duration;
 
 use etcd_client::{Client, ConnectOptions};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::names;
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource, choose_source};
 use tokio::io::AsyncWriteExt;
+
+use crate::members::{forward, member_pods};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
@@ -80,37 +81,6 @@ pub struct Downloaded {
     pub etcd_version: String,
 }
 
-/// A local port bridged to a Pod's port through the API; stops when dropped.
-struct Forward {
-    url: String,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Forward {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn forward(pods: &Api<Pod>, pod: &str, port: u16) -> std::io::Result<Forward> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let (pods, pod) = (pods.clone(), pod.to_string());
-    let task = tokio::spawn(async move {
-        while let Ok((mut local, _)) = listener.accept().await {
-            let (pods, pod) = (pods.clone(), pod.clone());
-            tokio::spawn(async move {
-                let Ok(mut forwarder) = pods.portforward(&pod, &[port]).await else { return };
-                let Some(mut remote) = forwarder.take_stream(port) else { return };
-                let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
-                drop(remote);
-                let _ = forwarder.join().await;
-            });
-        }
-    });
-    Ok(Forward { url, task })
-}
-
 async fn status_of(member: &str, url: &str) -> Option<SnapshotSource> {
     let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
     let mut client = Client::connect([url], Some(options)).await.ok()?;
@@ -140,9 +110,8 @@ pub async fn download(
     file: &Path,
 ) -> Result<Downloaded, DownloadError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let selector = ListParams::default().labels(&names::selector_string(&names::selector_labels(cluster)));
     let members =
-        pods.list(&selector).await.map_err(|e| DownloadError::Api(cluster.into(), e.to_string()))?.items;
+        member_pods(&pods, cluster).await.map_err(|e| DownloadError::Api(cluster.into(), e.to_string()))?;
     let mut forwards = Vec::new();
     let mut candidates = Vec::new();
     for pod in members.iter().filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some()) {

@@ -11,6 +11,7 @@
 //! | 6 | a wait timed out before the cluster got there |
 //! | 7 | a local file could not be written (`backup --download`); no partial file is left |
 //! | 8 | declined or interrupted (Ctrl-C) at a question on the terminal; nothing was changed |
+//! | any | `etcdctl`: etcdctl's own exit code (1 when it could not be run) |
 //! | 130 | interrupted (Ctrl-C) while no question was asked, e.g. during `--wait`; what was sent stands |
 
 use std::process::ExitCode;
@@ -26,6 +27,7 @@ pub const HELP: &str = "Exit codes:\n  \
     6  --wait timed out\n  \
     7  local file not written (backup --download)\n  \
     8  declined or interrupted at a question, nothing changed\n  \
+    any  etcdctl: etcdctl's own exit code\n  \
     130 interrupted (Ctrl-C) otherwise; what was already sent stands";
 
 /// What a command's outcome means to a script.
@@ -47,6 +49,8 @@ pub enum Outcome {
     Declined,
     /// The command line lacks an argument that only a terminal would have been asked for.
     Usage,
+    /// The exit code of a program run in a member (`kubectl etcd etcdctl`).
+    Exited(u8),
 }
 
 /// Code for an error that stopped the command.
@@ -72,6 +76,7 @@ impl From<Outcome> for ExitCode {
             Outcome::IoFailed => ExitCode::from(7),
             Outcome::Declined => ExitCode::from(DECLINED),
             Outcome::Usage => ExitCode::from(USAGE),
+            Outcome::Exited(code) => ExitCode::from(code),
         }
     }
 }

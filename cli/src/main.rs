@@ -6,6 +6,7 @@ mod completion;
 mod download;
 mod exit;
 mod install;
+mod members;
 mod output;
 mod prompt;
 mod reference;
@@ -68,6 +69,12 @@ enum Command {
     Backup(commands::backup::Args),
     Backups(commands::backups::Args),
     Restore(commands::restore::Args),
+    /// List or disarm etcd's alarms (NOSPACE, CORRUPT).
+    Alarm(commands::alarm::Args),
+    MoveLeader(commands::move_leader::Args),
+    Etcdctl(commands::etcdctl::Args),
+    Logs(commands::logs::Args),
+    Report(commands::report::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
     /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
@@ -126,6 +133,11 @@ async fn run(cli: &Cli) -> ExitCode {
         Command::Backup(args) => commands::backup::run(kube, args).await.map_err(Into::into),
         Command::Backups(args) => commands::backups::run(kube, args, palette).await.map_err(Into::into),
         Command::Restore(args) => commands::restore::run(kube, args).await.map_err(Into::into),
+        Command::Alarm(args) => commands::alarm::run(kube, args).await.map_err(Into::into),
+        Command::MoveLeader(args) => commands::move_leader::run(kube, args).await.map_err(Into::into),
+        Command::Etcdctl(args) => commands::etcdctl::run(kube, args).await.map_err(Into::into),
+        Command::Logs(args) => commands::logs::run(kube, args).await.map_err(Into::into),
+        Command::Report(args) => commands::report::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
         Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),

@@ -9,6 +9,7 @@ pub mod conditions;
 pub mod crd;
 pub mod display;
 pub mod kubernetes;
+pub mod log_time;
 pub mod names;
 pub mod plan;
 pub mod snapshot;

@@ -1,11 +1,16 @@
 //! One module per plugin command.
 
+pub mod alarm;
 pub mod backup;
 pub mod backups;
 pub mod create;
 pub mod delete;
+pub mod etcdctl;
 pub mod list;
+pub mod logs;
+pub mod move_leader;
 pub mod paused;
+pub mod report;
 pub mod restore;
 pub mod scale;
 pub mod status;

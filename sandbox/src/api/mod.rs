@@ -6,6 +6,7 @@ pub mod controllers;
 pub mod convert;
 pub mod discovery;
 pub mod error;
+pub mod exec;
 pub mod kube_version;
 pub mod openapi;
 pub mod patch;

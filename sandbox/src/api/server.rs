@@ -46,6 +46,7 @@ pub struct ApiServer {
     kube_minor: AtomicU32,
     next_cluster_ip: AtomicU32,
     logs_dir: std::sync::OnceLock<std::path::PathBuf>,
+    executor: std::sync::OnceLock<Arc<dyn super::exec::Executor>>,
 }
 
 impl ApiServer {
@@ -61,6 +62,7 @@ impl ApiServer {
             kube_minor: AtomicU32::new(kube_version::DEFAULT_VERSION.minor),
             next_cluster_ip: AtomicU32::new(10),
             logs_dir: std::sync::OnceLock::new(),
+            executor: std::sync::OnceLock::new(),
         });
         for name in INITIAL_NAMESPACES {
             let created = server.create_object("namespaces", "", json!({"metadata": {"name": name}}));
@@ -126,6 +128,16 @@ impl ApiServer {
         let _ = self.logs_dir.set(dir);
     }
 
+    /// The node's way of running commands in containers, for `pods/exec`.
+    pub fn set_executor(&self, executor: Arc<dyn super::exec::Executor>) {
+        let _ = self.executor.set(executor);
+    }
+
+    /// The node's executor, once a node runs.
+    pub fn executor(&self) -> Option<&Arc<dyn super::exec::Executor>> {
+        self.executor.get()
+    }
+
     /// Makes service account tokens subject to RBAC (see [`super::auth`]); off, every
     /// request is allowed.
     pub fn enforce_rbac(&self, on: bool) {
@@ -159,6 +171,10 @@ pub fn router(server: Arc<ApiServer>) -> Router {
         .route(
             "/api/v1/namespaces/{namespace}/pods/{name}/portforward",
             axum::routing::get(super::portforward::portforward),
+        )
+        .route(
+            "/api/v1/namespaces/{namespace}/pods/{name}/exec",
+            axum::routing::get(super::exec::exec).post(super::exec::exec_spdy),
         )
         .fallback(handle)
         .layer(axum::middleware::from_fn_with_state(server.clone(), super::auth::middleware))
@@ -805,6 +821,10 @@ fn pod_log(server: &Arc<ApiServer>, target: &Target, params: &Params) -> Result<
         })?;
     let text =
         std::fs::read_to_string(&path).map_err(|e| ApiError::internal(format!("reading the log: {e}")))?;
+    let text = match log_cutoff(params)? {
+        Some(cutoff) => lines_since(&text, &cutoff),
+        None => text,
+    };
     let text = match params.get("tailLines").and_then(|t| t.parse::<usize>().ok()) {
         Some(n) => {
             let lines: Vec<&str> = text.lines().collect();
@@ -842,6 +862,43 @@ fn pod_log(server: &Arc<ApiServer>, target: &Target, params: &Params) -> Result<
         futures::stream::unfold(receiver, |mut r| async move { r.recv().await.map(|item| (item, r)) });
     Ok((StatusCode::OK, [("content-type", "text/plain")], axum::body::Body::from_stream(stream))
         .into_response())
+}
+
+/// `sinceSeconds=N` or `sinceTime=RFC3339` as the text a log line's time is compared with
+/// ([`shared::log_time::line_time`]).
+fn log_cutoff(params: &Params) -> Result<Option<String>, ApiError> {
+    let since = match (params.get("sinceSeconds"), params.get("sinceTime")) {
+        (Some(seconds), _) => {
+            let seconds = seconds.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "sinceSeconds must be a positive number of seconds, not {seconds}"
+                ))
+            })?;
+            jiff::Timestamp::now() - jiff::SignedDuration::from_secs(seconds)
+        }
+        (None, Some(time)) => time
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| ApiError::bad_request(format!("sinceTime {time:?} is not an RFC 3339 time: {e}")))?,
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(since.strftime("%Y-%m-%dT%H:%M:%S").to_string()))
+}
+
+/// The lines of `text` from `cutoff` on. The sandbox keeps no time per line, as a kubelet
+/// does: a line's time is the one it states (etcd's and the operator's lines state one), a
+/// line that states none has the time of the line before it.
+fn lines_since(text: &str, cutoff: &str) -> String {
+    let mut current: Option<String> = None;
+    let mut kept = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(time) = shared::log_time::line_time(line) {
+            current = Some(time);
+        }
+        if current.as_deref().is_some_and(|time| time >= cutoff) {
+            kept.push_str(line);
+        }
+    }
+    kept
 }
 
 fn get_scale(server: &ApiServer, target: &Target) -> Result<Response, ApiError> {
@@ -926,4 +983,26 @@ fn set_path(object: &mut Value, path: &str, value: Value) -> Result<(), ApiError
     }
     current[*last] = value;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_keeps_the_lines_from_the_cutoff_with_their_continuations() {
+        let log = "2026-12-06 03:50:00.1 I | old\n\
+                   {\"level\":\"info\",\"ts\":\"2026-12-06T03:50:05.000Z\",\"msg\":\"new\"}\n\
+                   continued\n\
+                   2026-12-06T03:50:06Z  INFO newer\n";
+        assert_eq!(
+            lines_since(log, "2026-12-06T03:50:05"),
+            "{\"level\":\"info\",\"ts\":\"2026-12-06T03:50:05.000Z\",\"msg\":\"new\"}\ncontinued\n2026-12-06T03:50:06Z  INFO newer\n"
+        );
+        assert_eq!(lines_since("no time\n", "2026-12-06T03:50:05"), "");
+        let params: Params = [("sinceSeconds".to_string(), "x".to_string())].into();
+        assert!(log_cutoff(&params).is_err());
+        let params: Params = [("sinceTime".to_string(), "2026-12-06T03:50:05Z".to_string())].into();
+        assert_eq!(log_cutoff(&params).expect("a time").as_deref(), Some("2026-12-06T03:50:05"));
+    }
 }

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
 use super::dns::{self, PodName, ServiceName};
+use super::exec::{NodeExecutor, RunningContainers, Started};
 use super::images::{self, ImageError};
 use super::isolation::{self, Isolation};
 use super::netns::{NetError, Network, PodNetwork};
@@ -96,6 +97,7 @@ struct Shared {
     networks: Mutex<HashMap<String, PodNetwork>>,
     written_hosts: Mutex<HashMap<String, dns::HostsEntries>>,
     hosts_changed: Notify,
+    running: Arc<RunningContainers>,
 }
 
 impl Shared {
@@ -140,7 +142,12 @@ impl NodeAgent {
             networks: Mutex::new(HashMap::new()),
             written_hosts: Mutex::new(HashMap::new()),
             hosts_changed: Notify::new(),
+            running: Arc::new(RunningContainers::default()),
         });
+        shared.server.set_executor(Arc::new(NodeExecutor {
+            running: Arc::downgrade(&shared.running),
+            operator_binary: shared.operator_binary.clone(),
+        }));
         register_node(&shared);
         let task = tokio::spawn(sync_loop(shared.clone()));
         Ok(NodeAgent { shared, task })
@@ -849,6 +856,8 @@ impl PodRun<'_> {
         match RunningProcess::spawn(&process_spec).await {
             Ok(process) => {
                 let at = now();
+                let started = Started { image: image.to_string(), spec: process_spec };
+                self.shared.running.started(&self.uid, &self.containers[i].name, started);
                 let container = &mut self.containers[i];
                 tracing::debug!(pod = %self.name, container = %container.name, pid = process.pid(), "container started");
                 container.state = json!({"running": {"startedAt": at}});
@@ -903,6 +912,7 @@ impl PodRun<'_> {
     }
 
     fn record_exit(&mut self, i: usize, exit: ExitStatusInfo) {
+        self.shared.running.ended(&self.uid, &self.containers[i].name);
         let container = &mut self.containers[i];
         container.process = None;
         let started_at = container.started.as_ref().map(|(_, at)| at.clone()).unwrap_or_else(now);
@@ -1045,6 +1055,9 @@ impl PodRun<'_> {
             }
         });
         futures::future::join_all(stops).await;
+        for container in &self.containers {
+            self.shared.running.ended(&self.uid, &container.name);
+        }
         if let Err(error) = self.shared.network.remove_pod(&self.net).await {
             tracing::warn!(%error, pod = %self.name, "removing the pod's network failed");
         }

@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod dns;
+pub mod exec;
 pub mod images;
 pub mod isolation;
 pub mod netns;

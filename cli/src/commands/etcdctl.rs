@@ -1,0 +1,165 @@
+//! `kubectl etcd etcdctl NAME -- ARGS...`: runs the member image's own etcdctl in a member's
+//! etcd container (`pods/exec`), with `--endpoints` naming every member, so no local
+//! etcdctl and no route to the members are needed. etcdctl's exit code is the plugin's.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use kube::api::AttachParams;
+use kube::{Api, ResourceExt};
+use shared::names;
+use tokio::io::AsyncWriteExt;
+
+use crate::client::{ConnectError, Connection, KubeArgs};
+use crate::exit::Outcome;
+use crate::members::{self, MEMBER_CONTAINER};
+
+/// Run etcdctl against the cluster, inside a member.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    kubectl etcd etcdctl demo -- get --prefix /registry --keys-only\n  \
+    kubectl etcd etcdctl demo -- endpoint status -w table\n  \
+    echo value | kubectl etcd etcdctl demo -i -- put /x\n\n\
+    etcdctl is the one in the member's image, run in its etcd container with --endpoints set to \
+    every member; the exit code is etcdctl's.")]
+pub struct Args {
+    /// Name of the EtcdCluster.
+    name: String,
+
+    /// The member (its Pod's name) to run etcdctl in. Default: a ready member.
+    #[arg(long, value_name = "MEMBER")]
+    member: Option<String>,
+
+    /// Pass the plugin's standard input to etcdctl.
+    #[arg(short = 'i', long)]
+    stdin: bool,
+
+    /// etcdctl's arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "ARGS")]
+    args: Vec<String>,
+}
+
+/// Why etcdctl could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum EtcdctlError {
+    /// No client could be made.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// The API refused.
+    #[error("{0}")]
+    Api(String),
+    /// No member can run it.
+    #[error("{0}")]
+    NoMember(String),
+    /// The run failed or ended without an exit code.
+    #[error("etcdctl in {pod}: {message}")]
+    Exec {
+        /// The member Pod.
+        pod: String,
+        /// What happened.
+        message: String,
+    },
+}
+
+/// The exit code a finished exec reports (`NonZeroExitCode` carries it), or its message.
+pub fn exit_code(status: &Status) -> Result<u8, String> {
+    if status.status.as_deref() == Some("Success") {
+        return Ok(0);
+    }
+    let code = status.details.as_ref().and_then(|d| d.causes.as_ref()).and_then(|causes| {
+        causes.iter().find(|c| c.reason.as_deref() == Some("ExitCode")).and_then(|c| c.message.as_deref())
+    });
+    match code.and_then(|c| c.parse::<i64>().ok()) {
+        Some(code) => Ok(u8::try_from(code.clamp(1, 255)).unwrap_or(1)),
+        None => Err(status.message.clone().unwrap_or_else(|| "the command failed".into())),
+    }
+}
+
+fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Runs the command.
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, EtcdctlError> {
+    let connection = Connection::open(kube).await?;
+    connection.get(&args.name).await.map_err(|e| EtcdctlError::Api(e.to_string()))?;
+    let pods: Api<k8s_openapi::api::core::v1::Pod> =
+        Api::namespaced(connection.client.clone(), &connection.namespace);
+    let member_pods =
+        members::member_pods(&pods, &args.name).await.map_err(|e| EtcdctlError::Api(e.to_string()))?;
+    let endpoints: Vec<String> = member_pods
+        .iter()
+        .filter_map(|p| p.status.as_ref()?.pod_ip.as_deref().map(|ip| names::ip_url(ip, names::CLIENT_PORT)))
+        .collect();
+    let chosen = match &args.member {
+        Some(member) => member_pods.iter().find(|p| p.name_any() == *member).ok_or_else(|| {
+            let known: Vec<String> = member_pods.iter().map(ResourceExt::name_any).collect();
+            EtcdctlError::NoMember(format!("{member} is not a member of {}; its members: {}", args.name, known.join(", ")))
+        })?,
+        None => member_pods.iter().find(|p| is_ready(p)).ok_or_else(|| {
+            EtcdctlError::NoMember(format!(
+                "no member of {} is ready to run etcdctl ({} member Pods); `kubectl etcd status {}` shows why",
+                args.name,
+                member_pods.len(),
+                args.name
+            ))
+        })?,
+    };
+    let pod = chosen.name_any();
+    let mut command = vec!["etcdctl".to_string(), format!("--endpoints={}", endpoints.join(","))];
+    command.extend(args.args.iter().cloned());
+    let params =
+        AttachParams::default().container(MEMBER_CONTAINER).stdin(args.stdin).stdout(true).stderr(true);
+    let failed = |message: String| EtcdctlError::Exec { pod: pod.clone(), message };
+    let mut attached = pods.exec(&pod, command, &params).await.map_err(|e| failed(e.to_string()))?;
+    let mut out = attached.stdout().ok_or_else(|| failed("no stdout".into()))?;
+    let mut err = attached.stderr().ok_or_else(|| failed("no stderr".into()))?;
+    let input = attached.stdin().map(|mut writer| {
+        tokio::spawn(async move {
+            let _ = tokio::io::copy(&mut tokio::io::stdin(), &mut writer).await;
+            let _ = writer.shutdown().await;
+        })
+    });
+    let status = attached.take_status().ok_or_else(|| failed("no status".into()))?;
+    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+    let (_, _, status) =
+        tokio::join!(tokio::io::copy(&mut out, &mut stdout), tokio::io::copy(&mut err, &mut stderr), status);
+    let _ = stdout.flush().await;
+    if let Some(input) = input {
+        input.abort();
+    }
+    let status = status.ok_or_else(|| failed("the connection ended without an exit status".into()))?;
+    exit_code(&status).map(Outcome::Exited).map_err(failed)
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{StatusCause, StatusDetails};
+
+    use super::*;
+
+    fn status(text: &str, code: Option<&str>) -> Status {
+        Status {
+            status: Some(text.into()),
+            message: Some("command terminated".into()),
+            details: code.map(|c| StatusDetails {
+                causes: Some(vec![StatusCause {
+                    reason: Some("ExitCode".into()),
+                    message: Some(c.into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_exit_code_is_the_commands() {
+        assert_eq!(exit_code(&status("Success", None)), Ok(0));
+        assert_eq!(exit_code(&status("Failure", Some("3"))), Ok(3));
+        assert_eq!(exit_code(&status("Failure", Some("300"))), Ok(255));
+        assert_eq!(exit_code(&status("Failure", None)), Err("command terminated".into()));
+    }
+}
