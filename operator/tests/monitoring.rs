@@ -441,6 +441,7 @@ async fn rules_and_dashboard_use_only_metrics_that_members_and_the_operator_serv
     assert!(missing.is_empty(), "{missing:#?}");
     for series in [
         "etcd_operator_backups_total{namespace=\"default\",cluster=\"etcd-3-5-30\",backup=\"once\",outcome=\"succeeded\"} 1",
+        "etcd_operator_backups_total{namespace=\"default\",cluster=\"etcd-3-5-30\",backup=\"once\",outcome=\"failed\"} 0",
         "etcd_operator_backup_last_size_bytes{namespace=\"default\",cluster=\"etcd-3-5-30\",backup=\"once\"}",
         "etcd_operator_reconcile_errors_total{namespace=\"default\",cluster=\"unresolved\",reason=\"Build\"}",
     ] {

@@ -155,6 +155,10 @@ async fn reconcile(backup: Arc<EtcdBackup>, ctx: Arc<BackupContext>) -> Result<A
     let previous = backup.status.clone().unwrap_or_default();
     // From the status, so the figures survive a restart of the operator.
     record_newest(&ctx.metrics, &backup, &namespace, &previous);
+    // Both outcomes from 0, so the first failure is an increase Prometheus sees.
+    for outcome in ["succeeded", "failed"] {
+        let _series = ctx.metrics.backups.get_or_create(&outcome_labels(&backup, &namespace, outcome));
+    }
     let generation = backup.metadata.generation;
     let Some(schedule) = backup.spec.schedule.clone() else {
         if matches!(previous.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed)) {
@@ -240,13 +244,7 @@ async fn attempt(
     let outcome = take(ctx, backup, namespace).await;
     let mut status = after_attempt(previous, backup.metadata.generation, started, &outcome, Timestamp::now());
     let outcome_label = if outcome.is_ok() { "succeeded" } else { "failed" };
-    let labels = BackupOutcomeLabels {
-        namespace: namespace.to_string(),
-        cluster: backup.spec.cluster_name.clone(),
-        backup: backup.name_any(),
-        outcome: outcome_label.to_string(),
-    };
-    ctx.metrics.backups.get_or_create(&labels).inc();
+    ctx.metrics.backups.get_or_create(&outcome_labels(backup, namespace, outcome_label)).inc();
     match &outcome {
         Ok(info) => {
             tracing::info!(backup = %backup.name_any(), location = %info.location, size = info.size_bytes, revision = info.revision, "snapshot stored");
@@ -281,6 +279,16 @@ async fn attempt(
     };
     crate::events::publish(&ctx.recorder, &event, &backup.object_ref(&())).await;
     Ok(status)
+}
+
+/// The labels of `backup`'s attempts with `outcome` (`succeeded` or `failed`).
+fn outcome_labels(backup: &EtcdBackup, namespace: &str, outcome: &str) -> BackupOutcomeLabels {
+    BackupOutcomeLabels {
+        namespace: namespace.to_string(),
+        cluster: backup.spec.cluster_name.clone(),
+        backup: backup.name_any(),
+        outcome: outcome.to_string(),
+    }
 }
 
 /// Sets the time and size of the backup's newest snapshot (`status.snapshot`), when it has
