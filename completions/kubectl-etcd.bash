@@ -1249,7 +1249,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__install)
-            opts="-n -h --version --image --dry-run --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-n -h --version --image --dry-run --monitoring --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -443,6 +443,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l co
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l dry-run -d 'Print the YAML that would be applied, and send nothing'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -l monitoring -d 'Also apply the monitoring objects for the prometheus-operator into the operator\'s namespace: a ServiceMonitor for every cluster\'s members, a PodMonitor for the operator, the alerting rules (PrometheusRule) and a Grafana dashboard ConfigMap. Refused (exit 3) before anything is changed when the cluster does not serve monitoring.coreos.com/v1'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand uninstall" -l context -d 'The kubeconfig context to use. Default: its current context' -r

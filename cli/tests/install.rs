@@ -134,3 +134,79 @@ async fn install_image_deploys_the_users_own_image_and_restores_run_it_too() {
     assert_eq!(own_image.as_deref(), Some(image), "the operator gives restores its own image");
     sb.stop().await;
 }
+
+/// A stand-in for one of the prometheus-operator's CRDs: its group, version, kind and
+/// plural, with a schema that keeps any field (the objects' shape is checked against the
+/// real CRDs' fields in operator/tests/monitoring.rs).
+fn monitoring_crd(kind: &str, plural: &str) -> String {
+    format!(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: {plural}.monitoring.coreos.com\n\
+         spec:\n  group: monitoring.coreos.com\n  scope: Namespaced\n  names:\n    kind: {kind}\n    plural: {plural}\n    \
+         singular: {}\n    listKind: {kind}List\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      \
+         openAPIV3Schema:\n        type: object\n        x-kubernetes-preserve-unknown-fields: true\n",
+        kind.to_lowercase()
+    )
+}
+
+#[tokio::test]
+async fn install_monitoring_needs_the_prometheus_operator_api_and_applies_its_objects() {
+    let sb = TestSandbox::start().await.expect("sandbox starts");
+    let kubeconfig = sb.kubeconfig();
+    let kc = kubeconfig.as_path();
+
+    let out = plugin(kc, &["install", "--monitoring", "--dry-run"]).await;
+    expect_code(&out, 0);
+    for kind in ["ServiceMonitor", "PodMonitor", "PrometheusRule", "ConfigMap"] {
+        assert!(stdout(&out).contains(&format!("kind: {kind}\n")), "{kind} in the dry run");
+    }
+
+    // Without the prometheus-operator's API: refused, nothing changed.
+    let out = plugin(kc, &["install", "--monitoring"]).await;
+    expect_code(&out, 3);
+    assert!(
+        stderr(&out).contains("monitoring.coreos.com/v1") && stderr(&out).contains("nothing was changed")
+    );
+    let listed = kubectl(kc, &["get", "crd", "-o", "name"]).await;
+    assert!(!listed.contains("kubectl-etcd.dev"), "no CRD was applied: {listed}");
+
+    let crds: String = [
+        ("ServiceMonitor", "servicemonitors"),
+        ("PodMonitor", "podmonitors"),
+        ("PrometheusRule", "prometheusrules"),
+    ]
+    .iter()
+    .map(|(kind, plural)| format!("---\n{}", monitoring_crd(kind, plural)))
+    .collect();
+    let file = sb.dir().join("prometheus-operator-crds.yaml");
+    std::fs::write(&file, crds).expect("written");
+    kubectl(kc, &["apply", "-f", file.to_str().expect("UTF-8")]).await;
+    let out = plugin(kc, &["install", "--monitoring"]).await;
+    expect_code(&out, 0);
+    for object in [
+        "servicemonitor/etcd-members",
+        "podmonitor/etcd-operator",
+        "prometheusrule/etcd",
+        "configmap/etcd-dashboard",
+    ] {
+        assert!(stdout(&out).contains(&format!("{object} serverside-applied")), "{object}: {}", stdout(&out));
+    }
+    let listed = kubectl(
+        kc,
+        &[
+            "get",
+            "servicemonitors,podmonitors,prometheusrules,configmaps",
+            "-n",
+            "etcd-operator",
+            "-o",
+            "name",
+        ],
+    )
+    .await;
+    for object in ["servicemonitor", "podmonitor", "prometheusrule", "configmap/etcd-dashboard"] {
+        assert!(listed.contains(object), "{object} in etcd-operator: {listed}");
+    }
+    let out = plugin(kc, &["uninstall"]).await;
+    expect_code(&out, 0);
+    assert!(stdout(&out).contains("servicemonitor/etcd-members deleted"), "{}", stdout(&out));
+    sb.stop().await;
+}

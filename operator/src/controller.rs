@@ -82,14 +82,14 @@ pub async fn run_with(
     let context = Arc::new(Context {
         client: client.clone(),
         recorder: crate::events::recorder(client.clone()),
-        metrics,
+        metrics: metrics.clone(),
         operator_image,
         cluster_domain,
         base_applied: std::sync::Mutex::default(),
     });
     // Backups run beside the clusters, with the same shutdown.
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
-    let backups = crate::backup::run(client.clone(), shutdown.clone());
+    let backups = crate::backup::run(client.clone(), metrics, shutdown.clone());
     let restores = crate::restore::run(client.clone(), file_snapshots_reach_pods, shutdown.clone());
     // Clusters wake the controller when their spec (generation) changes, not on the
     // operator's own status writes, which would each cost a second, idle reconcile. Changes

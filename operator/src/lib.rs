@@ -11,6 +11,7 @@ pub mod etcd;
 pub mod events;
 pub mod identity;
 pub mod metrics;
+pub mod monitoring;
 pub mod reconcile;
 pub mod resources;
 pub mod restore;

@@ -53,6 +53,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         write: Option<PathBuf>,
     },
+    /// Print the monitoring objects for the prometheus-operator as YAML (a ServiceMonitor for
+    /// the members, a PodMonitor for the operator, the alerting rules, the Grafana dashboard in
+    /// a ConfigMap), or write them and the dashboard's JSON into a folder with `--write DIR`.
+    Monitoring {
+        /// Write one file per object, and the dashboard's JSON, into this folder.
+        #[arg(long, value_name = "DIR")]
+        write: Option<PathBuf>,
+    },
 }
 
 /// Where a seed step stages and installs the restored member data (every seed step's flags).
@@ -231,6 +239,26 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Crd { write: None } => {
             print!("{}", shared::crd::render_all().context("rendering the CRDs as YAML")?);
+        }
+        Command::Monitoring { write: None } => {
+            let objects = etcd_operator::monitoring::objects().context("rendering the monitoring objects")?;
+            for object in objects {
+                print!("---\n{}", serde_yaml::to_string(&object).context("rendering YAML")?);
+            }
+        }
+        Command::Monitoring { write: Some(dir) } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            for (name, content) in
+                etcd_operator::monitoring::files().context("rendering the monitoring files")?
+            {
+                let path = dir.join(name);
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder)
+                        .with_context(|| format!("creating {}", folder.display()))?;
+                }
+                std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
         }
         Command::Crd { write: Some(dir) } => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -39,6 +39,41 @@ pub struct ChangeLabels {
     pub change: String,
 }
 
+/// Labels of a failed reconcile.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ErrorLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// What failed, e.g. `kubernetes` or `etcd` (`ReconcileError::reason`).
+    pub reason: String,
+}
+
+/// Labels naming an EtcdBackup.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackupLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// The cluster it backs up.
+    pub cluster: String,
+    /// The EtcdBackup's name.
+    pub backup: String,
+}
+
+/// Labels of a backup attempt's outcome.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BackupOutcomeLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// The cluster it backs up.
+    pub cluster: String,
+    /// The EtcdBackup's name.
+    pub backup: String,
+    /// `succeeded` or `failed`.
+    pub outcome: String,
+}
+
 /// What the operator counts.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -52,6 +87,14 @@ pub struct Metrics {
     pub desired_members: Family<ClusterLabels, Gauge>,
     /// 1 when the cluster has quorum, else 0.
     pub available: Family<ClusterLabels, Gauge>,
+    /// Reconciles that failed, by cluster and reason.
+    pub reconcile_errors: Family<ErrorLabels, Counter>,
+    /// Backup attempts, by outcome.
+    pub backups: Family<BackupOutcomeLabels, Counter>,
+    /// When a backup's newest snapshot was stored (Unix seconds), from its status.
+    pub backup_last_success: Family<BackupLabels, Gauge>,
+    /// Size of a backup's newest snapshot in bytes, from its status.
+    pub backup_last_size: Family<BackupLabels, Gauge>,
     /// Set once the controller runs (this replica leads).
     pub leading: AtomicBool,
 }
@@ -77,6 +120,26 @@ impl Default for Metrics {
             desired_members.clone(),
         );
         registry.register("cluster_available", "1 when the cluster has quorum", available.clone());
+        let reconcile_errors = Family::<ErrorLabels, Counter>::default();
+        let backups = Family::<BackupOutcomeLabels, Counter>::default();
+        let backup_last_success = Family::<BackupLabels, Gauge>::default();
+        let backup_last_size = Family::<BackupLabels, Gauge>::default();
+        registry.register(
+            "reconcile_errors",
+            "Reconciles of EtcdClusters that failed (retried after 5 s), by reason",
+            reconcile_errors.clone(),
+        );
+        registry.register("backups", "Backup attempts, by outcome", backups.clone());
+        registry.register(
+            "backup_last_success_timestamp_seconds",
+            "When the newest snapshot of an EtcdBackup was stored (Unix time)",
+            backup_last_success.clone(),
+        );
+        registry.register(
+            "backup_last_size_bytes",
+            "Size of the newest snapshot of an EtcdBackup",
+            backup_last_size.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
@@ -84,6 +147,10 @@ impl Default for Metrics {
             healthy_members,
             desired_members,
             available,
+            reconcile_errors,
+            backups,
+            backup_last_success,
+            backup_last_size,
             leading: AtomicBool::new(false),
         }
     }

@@ -130,6 +130,18 @@ pub fn client_service_name(cluster: &str) -> String {
     format!("{cluster}-client")
 }
 
+/// The Service of the members' metrics port, which Prometheus discovers them by:
+/// `<cluster>-metrics`.
+pub fn metrics_service_name(cluster: &str) -> String {
+    format!("{cluster}-metrics")
+}
+
+/// The well-known `app.kubernetes.io/component` label; [`METRICS_COMPONENT`] marks the
+/// metrics Services, which a ServiceMonitor selects by it.
+pub const LABEL_COMPONENT: &str = "app.kubernetes.io/component";
+/// Value of [`LABEL_COMPONENT`] on every cluster's metrics Service.
+pub const METRICS_COMPONENT: &str = "metrics";
+
 /// A member's DNS name in the cluster DNS `domain` (e.g. [`CLUSTER_DOMAIN`]):
 /// `<member>.<cluster>.<namespace>.svc.<domain>`.
 pub fn member_host(member: &str, cluster: &str, namespace: &str, domain: &str) -> String {
@@ -255,6 +267,7 @@ mod tests {
         assert_eq!(peer_url("demo-0", "demo", "db", local), "http://demo-0.demo.db.svc.cluster.local:2380");
         assert_eq!(client_url("demo-0", "demo", "db", local), "http://demo-0.demo.db.svc.cluster.local:2379");
         assert_eq!(client_service_name("demo"), "demo-client");
+        assert_eq!(metrics_service_name("demo"), "demo-metrics");
         assert_eq!(
             member_of_peer_url(&peer_url("demo-3", "demo", "db", local), "demo", "db").as_deref(),
             Some("demo-3")

@@ -18,7 +18,7 @@ fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The committed CRD manifests and the one-file install manifest.
+/// The committed CRD manifests, the one-file install manifest and the dashboard's ConfigMap.
 fn manifests() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(repository().join("manifests/crd"))
         .expect("manifests/crd exists")
@@ -28,6 +28,9 @@ fn manifests() -> Vec<PathBuf> {
     files.sort();
     assert_eq!(files.len(), 3, "three CRDs: {files:?}");
     files.push(repository().join("manifests/install.yaml"));
+    // The Grafana dashboard's ConfigMap (the prometheus-operator's objects beside it are
+    // custom resources without published schemas: operator/tests/monitoring.rs checks them).
+    files.push(repository().join("manifests/monitoring/dashboard-configmap.yaml"));
     files
 }
 

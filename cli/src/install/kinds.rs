@@ -1,11 +1,11 @@
 //! The API resource of each kind `install` sends, for dynamic (untyped) requests.
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Api;
-use kube::api::{ApiResource, DynamicObject};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::Value;
 
 use crate::client::MissingIdentity;
@@ -22,8 +22,20 @@ fn resource(kind: &str) -> Option<(ApiResource, bool)> {
         "Role" => (ApiResource::erase::<Role>(&()), true),
         "RoleBinding" => (ApiResource::erase::<RoleBinding>(&()), true),
         "Deployment" => (ApiResource::erase::<Deployment>(&()), true),
+        "ConfigMap" => (ApiResource::erase::<ConfigMap>(&()), true),
+        "ServiceMonitor" => (monitoring("ServiceMonitor", "servicemonitors"), true),
+        "PodMonitor" => (monitoring("PodMonitor", "podmonitors"), true),
+        "PrometheusRule" => (monitoring("PrometheusRule", "prometheusrules"), true),
         _ => return None,
     })
+}
+
+/// The prometheus-operator's resources (custom resources: no Rust type).
+pub const MONITORING_RESOURCES: [&str; 3] = ["servicemonitors", "podmonitors", "prometheusrules"];
+
+fn monitoring(kind: &str, plural: &str) -> ApiResource {
+    let (group, version) = super::objects::MONITORING_API.split_once('/').unwrap_or_default();
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
 }
 
 /// What a manifest that cannot be sent lacks: the embedded manifests are the plugin's own.
@@ -67,6 +79,7 @@ mod tests {
     fn every_kind_install_sends_has_its_resource() {
         let mut sent: Vec<Value> = super::super::objects::operator("ns", "0.1.0");
         sent.push(super::super::objects::namespace("ns"));
+        sent.extend(super::super::objects::monitoring("ns").expect("the embedded files parse"));
         for (_, yaml) in super::super::objects::CRDS {
             sent.push(serde_yaml::from_str(yaml).expect("a CRD"));
         }
@@ -76,6 +89,9 @@ mod tests {
             assert_eq!(resource.kind, kind, "a kind is missing from kinds::resource");
             assert_eq!(namespaced, object["metadata"]["namespace"].is_string(), "{kind}");
             assert_eq!(object["apiVersion"].as_str(), Some(resource.api_version.as_str()), "{kind}");
+            if resource.group == "monitoring.coreos.com" {
+                assert!(MONITORING_RESOURCES.contains(&resource.plural.as_str()), "{kind}");
+            }
         }
     }
 

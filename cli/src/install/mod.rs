@@ -18,7 +18,8 @@ use crate::exit::Outcome;
     kubectl etcd install\n  \
     kubectl etcd install -n databases --version 0.1.0\n  \
     kubectl etcd install --image registry.example.com/platform/etcd-operator:v0.1.0\n  \
-    kubectl etcd install --dry-run > install.yaml\n\n\
+    kubectl etcd install --dry-run > install.yaml\n  \
+    kubectl etcd install --monitoring\n\n\
     Applies, server-side with the field manager kubectl-etcd, the CustomResourceDefinitions, the \
     operator's ServiceAccount, ClusterRole and ClusterRoleBinding (what the operator calls, nothing \
     more), a Role and RoleBinding for its leader-election Lease, and its Deployment. The namespace is \
@@ -39,6 +40,13 @@ pub struct InstallArgs {
     /// Print the YAML that would be applied, and send nothing.
     #[arg(long)]
     dry_run: bool,
+
+    /// Also apply the monitoring objects for the prometheus-operator into the operator's
+    /// namespace: a ServiceMonitor for every cluster's members, a PodMonitor for the operator,
+    /// the alerting rules (PrometheusRule) and a Grafana dashboard ConfigMap. Refused (exit 3)
+    /// before anything is changed when the cluster does not serve monitoring.coreos.com/v1.
+    #[arg(long)]
+    monitoring: bool,
 }
 
 /// `kubectl etcd uninstall`.
@@ -46,7 +54,8 @@ pub struct InstallArgs {
 #[command(after_help = "Examples:\n  \
     kubectl etcd uninstall\n  \
     kubectl etcd uninstall -n databases --force\n\n\
-    Deletes the operator's Deployment, RBAC and ServiceAccount, the CustomResourceDefinitions, and \
+    Deletes the operator's Deployment, RBAC and ServiceAccount, its monitoring objects (when the \
+    cluster serves the prometheus-operator's API), the CustomResourceDefinitions, and \
     the namespace if install created it. Refuses (exit 3) while EtcdClusters exist: deleting the \
     CRDs deletes every EtcdCluster, and with them their Pods and Services; --force does it anyway.")]
 pub struct UninstallArgs {
@@ -197,11 +206,24 @@ pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, Ins
     };
     if args.dry_run {
         print!("{}", objects::render(&namespace, env!("CARGO_PKG_VERSION"), &image)?);
+        if args.monitoring {
+            print!("{}", objects::render_monitoring(&namespace)?);
+        }
         return Ok(Outcome::Success);
     }
     let connection = Connection::open(kube).await?;
     let client = &connection.client;
     if !server_is_supported(client).await? {
+        return Ok(Outcome::Refused);
+    }
+    if args.monitoring && !serves_monitoring(client).await? {
+        eprintln!(
+            "error: --monitoring needs the prometheus-operator's API ({}: {}), which this cluster does not \
+             serve; nothing was changed: install the prometheus-operator (e.g. kube-prometheus-stack) first, \
+             or run install without --monitoring",
+            objects::MONITORING_API,
+            kinds::MONITORING_RESOURCES.join(", ")
+        );
         return Ok(Outcome::Refused);
     }
     for (_, yaml) in objects::CRDS {
@@ -217,12 +239,32 @@ pub async fn install(kube: &KubeArgs, args: &InstallArgs) -> Result<Outcome, Ins
     for object in objects::operator(&namespace, &image) {
         apply(client, &object).await?;
     }
+    if args.monitoring {
+        for object in objects::monitoring(&namespace)? {
+            apply(client, &object).await?;
+        }
+    }
     println!(
         "etcd-operator ({image}) installed in namespace {namespace}; \
          `kubectl get deploy -n {namespace} {}` shows when it is ready",
         objects::NAME
     );
     Ok(Outcome::Success)
+}
+
+/// Whether the cluster serves every prometheus-operator resource the monitoring objects are.
+async fn serves_monitoring(client: &kube::Client) -> Result<bool, InstallError> {
+    match client.list_api_group_resources(objects::MONITORING_API).await {
+        Ok(list) => Ok(kinds::MONITORING_RESOURCES
+            .iter()
+            .all(|wanted| list.resources.iter().any(|r| r.name == *wanted))),
+        Err(error) if client::is_not_found(&error) => Ok(false),
+        Err(error) => Err(InstallError::Api {
+            action: "read",
+            object: format!("the API group {}", objects::MONITORING_API),
+            message: client::describe(&error),
+        }),
+    }
 }
 
 /// Server-side apply, forced, with the field manager `kubectl-etcd`.
@@ -268,6 +310,10 @@ pub async fn uninstall(kube: &KubeArgs, args: &UninstallArgs) -> Result<Outcome,
     }
     let mut objects = objects::operator(&namespace, &objects::release_image(env!("CARGO_PKG_VERSION")));
     objects.reverse(); // the Deployment first
+    if serves_monitoring(client).await? {
+        // What `install --monitoring` added, if it did.
+        objects.splice(0..0, objects::monitoring(&namespace)?);
+    }
     for (_, yaml) in objects::CRDS {
         objects.push(serde_yaml::from_str(yaml)?);
     }

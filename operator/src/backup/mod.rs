@@ -28,6 +28,7 @@ use shared::crd::{BackupPhase, EtcdBackup, EtcdBackupStatus, EtcdCluster, Snapsh
 use shared::names;
 
 use crate::identity::{self, IdentityError};
+use crate::metrics::{BackupLabels, BackupOutcomeLabels, Metrics};
 use crate::reconcile::observe::client_endpoints;
 use crate::status_patch::status_patch;
 use plan::Failure;
@@ -50,15 +51,21 @@ pub struct BackupContext {
     pub client: kube::Client,
     /// Publishes Events about backups.
     pub recorder: kube::runtime::events::Recorder,
+    /// Where backups are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Runs the EtcdBackup controller until `shutdown` completes.
 pub async fn run(
     client: kube::Client,
+    metrics: Arc<Metrics>,
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
-    let context =
-        Arc::new(BackupContext { client: client.clone(), recorder: crate::events::recorder(client.clone()) });
+    let context = Arc::new(BackupContext {
+        client: client.clone(),
+        recorder: crate::events::recorder(client.clone()),
+        metrics,
+    });
     Controller::new(Api::<EtcdBackup>::all(client), watcher::Config::default())
         .graceful_shutdown_on(shutdown)
         .run(reconcile, error_policy, context)
@@ -146,6 +153,12 @@ async fn reconcile(backup: Arc<EtcdBackup>, ctx: Arc<BackupContext>) -> Result<A
     // Every request goes to the backup's namespace: without one, nothing is done.
     let namespace = identity::namespace(&*backup)?;
     let previous = backup.status.clone().unwrap_or_default();
+    // From the status, so the figures survive a restart of the operator.
+    record_newest(&ctx.metrics, &backup, &namespace, &previous);
+    // Both outcomes from 0, so the first failure is an increase Prometheus sees.
+    for outcome in ["succeeded", "failed"] {
+        let _series = ctx.metrics.backups.get_or_create(&outcome_labels(&backup, &namespace, outcome));
+    }
     let generation = backup.metadata.generation;
     let Some(schedule) = backup.spec.schedule.clone() else {
         if matches!(previous.phase, Some(BackupPhase::Succeeded | BackupPhase::Failed)) {
@@ -230,6 +243,8 @@ async fn attempt(
     write_status(ctx, backup, &running).await?;
     let outcome = take(ctx, backup, namespace).await;
     let mut status = after_attempt(previous, backup.metadata.generation, started, &outcome, Timestamp::now());
+    let outcome_label = if outcome.is_ok() { "succeeded" } else { "failed" };
+    ctx.metrics.backups.get_or_create(&outcome_labels(backup, namespace, outcome_label)).inc();
     match &outcome {
         Ok(info) => {
             tracing::info!(backup = %backup.name_any(), location = %info.location, size = info.size_bytes, revision = info.revision, "snapshot stored");
@@ -252,6 +267,7 @@ async fn attempt(
         Err(failure) => tracing::warn!(backup = %backup.name_any(), %failure, "backup failed"),
     }
     write_status(ctx, backup, &status).await?;
+    record_newest(&ctx.metrics, backup, namespace, &status);
     let event = match &outcome {
         Ok(_) => crate::events::event(
             false,
@@ -263,6 +279,31 @@ async fn attempt(
     };
     crate::events::publish(&ctx.recorder, &event, &backup.object_ref(&())).await;
     Ok(status)
+}
+
+/// The labels of `backup`'s attempts with `outcome` (`succeeded` or `failed`).
+fn outcome_labels(backup: &EtcdBackup, namespace: &str, outcome: &str) -> BackupOutcomeLabels {
+    BackupOutcomeLabels {
+        namespace: namespace.to_string(),
+        cluster: backup.spec.cluster_name.clone(),
+        backup: backup.name_any(),
+        outcome: outcome.to_string(),
+    }
+}
+
+/// Sets the time and size of the backup's newest snapshot (`status.snapshot`), when it has
+/// one, in the metrics.
+fn record_newest(metrics: &Metrics, backup: &EtcdBackup, namespace: &str, status: &EtcdBackupStatus) {
+    let Some(snapshot) = &status.snapshot else { return };
+    let labels = BackupLabels {
+        namespace: namespace.to_string(),
+        cluster: backup.spec.cluster_name.clone(),
+        backup: backup.name_any(),
+    };
+    if let Some(completed) = &snapshot.completed_at {
+        metrics.backup_last_success.get_or_create(&labels).set(completed.0.as_second());
+    }
+    metrics.backup_last_size.get_or_create(&labels).set(snapshot.size_bytes);
 }
 
 /// Sets the cluster's `status.lastBackup`, unless it already records a newer backup. Only

@@ -54,8 +54,8 @@ pub fn token(id: &Identity) -> String {
     format!("{}-{}", id.name, id.uid.split('-').next().unwrap_or(&id.uid))
 }
 
-/// Applies the objects every cluster has whatever its members: the peer and client
-/// Services and the disruption budget (computed from `census`).
+/// Applies the objects every cluster has whatever its members: the peer, client and
+/// metrics Services and the disruption budget (computed from `census`).
 pub async fn ensure_base(
     client: &kube::Client,
     cluster: &EtcdCluster,
@@ -65,7 +65,7 @@ pub async fn ensure_base(
     let namespace = &id.namespace;
     let apply = PatchParams::apply(MANAGER).force();
     let services: Api<Service> = Api::namespaced(client.clone(), namespace);
-    for svc in [service::peer_service(cluster)?, service::client_service(cluster)?] {
+    for svc in service::services(cluster)? {
         services.patch(&svc.name_any(), &apply, &Patch::Apply(&svc)).await?;
     }
     let budget = pdb::disruption_budget(cluster, census)?;

@@ -89,7 +89,7 @@ fn base_due(
     now: Instant,
 ) -> bool {
     let name = cluster.name_any();
-    let wanted = [shared::names::peer_service_name(&name), shared::names::client_service_name(&name)];
+    let wanted = crate::resources::service::service_names(&name);
     let generation = cluster.metadata.generation.unwrap_or_default();
     !matches!(step, Step::Idle | Step::Wait { .. })
         || wanted.iter().any(|s| !services.contains(s))
@@ -115,6 +115,23 @@ pub enum ReconcileError {
     /// A step failed.
     #[error(transparent)]
     Act(#[from] ActError),
+}
+
+impl ReconcileError {
+    /// A short CamelCase name of what failed, the `reason` label of
+    /// `etcd_operator_reconcile_errors_total`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ReconcileError::Identity(_) => "Identity",
+            ReconcileError::Observe(_) => "Observe",
+            ReconcileError::Report(_) => "Status",
+            ReconcileError::Act(ActError::Kube(_)) => "KubernetesApi",
+            ReconcileError::Act(ActError::Etcd(_)) => "Etcd",
+            ReconcileError::Act(ActError::Build(_)) => "Build",
+            ReconcileError::Act(ActError::DataGone { .. }) => "DataGone",
+            ReconcileError::Act(ActError::NoEndpoint(_)) => "NoEndpoint",
+        }
+    }
 }
 
 /// One reconcile, as a pipeline: refuse what cannot be run, observe, plan (pure), act,
@@ -331,9 +348,15 @@ fn count(
     metrics.available.get_or_create(&labels).set(i64::from(available));
 }
 
-/// On failure, try again after a pause.
-pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, _ctx: Arc<Context>) -> Action {
-    tracing::warn!(cluster = %cluster.name_any(), %error, "reconcile failed; retrying in 5 s");
+/// On failure, count it and try again after a pause.
+pub fn error_policy(cluster: Arc<EtcdCluster>, error: &ReconcileError, ctx: Arc<Context>) -> Action {
+    tracing::warn!(cluster = %cluster.name_any(), reason = error.reason(), %error, "reconcile failed; retrying in 5 s");
+    let labels = crate::metrics::ErrorLabels {
+        namespace: cluster.namespace().unwrap_or_default(),
+        cluster: cluster.name_any(),
+        reason: error.reason().to_string(),
+    };
+    ctx.metrics.reconcile_errors.get_or_create(&labels).inc();
     Action::requeue(Duration::from_secs(5))
 }
 
@@ -352,6 +375,18 @@ mod tests {
         let (reason, message) = runnable(&cluster).expect_err("refused");
         assert_eq!(reason, Reason::InvalidVersion);
         assert!(message.contains("\"latest\" is not an etcd version"), "{message}");
+    }
+
+    #[test]
+    fn reconcile_errors_name_what_failed() {
+        let gone =
+            ReconcileError::Act(ActError::DataGone { member: "demo-1".into(), claim: "data-demo-1".into() });
+        assert_eq!(gone.reason(), "DataGone");
+        assert_eq!(ReconcileError::Act(ActError::NoEndpoint("demo-1".into())).reason(), "NoEndpoint");
+        assert_eq!(
+            ReconcileError::Act(ActError::Build(crate::resources::BuildError::NoUid)).reason(),
+            "Build"
+        );
     }
 
     #[test]
@@ -378,7 +413,7 @@ mod tests {
     #[test]
     fn base_objects_are_applied_only_when_something_calls_for_it() {
         let mut cluster = demo(2);
-        let services = vec!["demo".to_string(), "demo-client".to_string()];
+        let services = vec!["demo".to_string(), "demo-client".to_string(), "demo-metrics".to_string()];
         let now = Instant::now();
         let fresh = Some(BaseApplied { generation: 2, min_available: 2, at: now });
         let due = |step: &Step, cluster: &EtcdCluster, services: &[String], applied, at| {
@@ -387,6 +422,7 @@ mod tests {
         assert!(!due(&Step::Idle, &cluster, &services, fresh, now), "idle, applied, present");
         assert!(due(&Step::Idle, &cluster, &services, None, now), "never applied by this operator");
         assert!(due(&Step::Idle, &cluster, &services[..1], fresh, now), "the client Service is gone");
+        assert!(due(&Step::Idle, &cluster, &services[..2], fresh, now), "the metrics Service is gone");
         let later = now + BASE_REFRESH;
         assert!(due(&Step::Idle, &cluster, &services, fresh, later), "refreshed now and then");
         let step = Step::AddLearner { member: "demo-3".into(), peer_url: String::new() };
@@ -398,7 +434,7 @@ mod tests {
     #[test]
     fn the_budget_is_applied_again_when_its_min_available_changes() {
         let cluster = demo(2);
-        let services = vec!["demo".to_string(), "demo-client".to_string()];
+        let services = vec!["demo".to_string(), "demo-client".to_string(), "demo-metrics".to_string()];
         let now = Instant::now();
         let applied = Some(BaseApplied { generation: 2, min_available: 3, at: now });
         assert!(!base_due(&Step::Idle, &cluster, &services, 3, applied, now), "the same budget");

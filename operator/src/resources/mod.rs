@@ -1,6 +1,6 @@
 //! The Kubernetes objects the operator creates for an EtcdCluster: one Pod and (with
 //! persistent storage) one PersistentVolumeClaim per member, a headless peer Service, a
-//! client Service and a PodDisruptionBudget.
+//! client Service, a headless metrics Service and a PodDisruptionBudget.
 //!
 //! Every builder is a pure function of the EtcdCluster (and, for member objects, the
 //! member's parameters): no I/O, no clock, no randomness. Names, labels, ports and URLs all
