@@ -39,6 +39,17 @@ pub struct ChangeLabels {
     pub change: String,
 }
 
+/// Labels of a finished defragmentation of one member.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DefragLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `ok` or `error`.
+    pub outcome: String,
+}
+
 /// What the operator counts.
 pub struct Metrics {
     registry: Mutex<Registry>,
@@ -52,6 +63,10 @@ pub struct Metrics {
     pub desired_members: Family<ClusterLabels, Gauge>,
     /// 1 when the cluster has quorum, else 0.
     pub available: Family<ClusterLabels, Gauge>,
+    /// Member defragmentations, by outcome.
+    pub defragmentations: Family<DefragLabels, Counter>,
+    /// Bytes given back by defragmentations, per cluster.
+    pub defrag_reclaimed_bytes: Family<ClusterLabels, Counter>,
     /// Set once the controller runs (this replica leads).
     pub leading: AtomicBool,
 }
@@ -77,6 +92,18 @@ impl Default for Metrics {
             desired_members.clone(),
         );
         registry.register("cluster_available", "1 when the cluster has quorum", available.clone());
+        let defragmentations = Family::<DefragLabels, Counter>::default();
+        let defrag_reclaimed_bytes = Family::<ClusterLabels, Counter>::default();
+        registry.register(
+            "defragmentations",
+            "Member defragmentations, by outcome",
+            defragmentations.clone(),
+        );
+        registry.register(
+            "defrag_reclaimed_bytes",
+            "Bytes of database files given back by defragmentations",
+            defrag_reclaimed_bytes.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
@@ -84,6 +111,8 @@ impl Default for Metrics {
             healthy_members,
             desired_members,
             available,
+            defragmentations,
+            defrag_reclaimed_bytes,
             leading: AtomicBool::new(false),
         }
     }
@@ -132,7 +161,15 @@ mod tests {
         metrics.reconciles.get_or_create(&OutcomeLabels { outcome: "ok".into() }).inc();
         let labels = ClusterLabels { namespace: "db".into(), cluster: "demo".into() };
         metrics.healthy_members.get_or_create(&labels).set(3);
+        let defrag = DefragLabels { namespace: "db".into(), cluster: "demo".into(), outcome: "ok".into() };
+        metrics.defragmentations.get_or_create(&defrag).inc();
         let text = metrics.render();
+        assert!(
+            text.contains(
+                "etcd_operator_defragmentations_total{namespace=\"db\",cluster=\"demo\",outcome=\"ok\"} 1"
+            ),
+            "{text}"
+        );
         assert!(text.contains("etcd_operator_reconciles_total{outcome=\"ok\"} 1"), "{text}");
         assert!(
             text.contains("etcd_operator_healthy_members{namespace=\"db\",cluster=\"demo\"} 3"),

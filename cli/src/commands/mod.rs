@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod backups;
 pub mod create;
+pub mod defrag;
 pub mod delete;
 pub mod list;
 pub mod paused;
