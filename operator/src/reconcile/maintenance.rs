@@ -30,13 +30,38 @@ const NO_SPACE_RETRY_SECONDS: i64 = 300;
 
 const NO_SPACE: &str = "NOSPACE";
 
-/// What maintenance leaves: the defragmentation status to report, and whether a run is
-/// under way (look again soon).
+/// A member whose database fills this share of the quota (in percent) is watched closely:
+/// the cluster is looked at every second instead of every 30 s, so a NOSPACE alarm is
+/// acted on at once (etcd's alarm does not change any Kubernetes object to wake a watch).
+const CLOSE_WATCH_PERCENT: i64 = 75;
+
+/// What maintenance leaves: the defragmentation status to report, and whether to look
+/// again soon.
 pub struct Maintained {
     /// `status.defrag`.
     pub defrag: Option<DefragStatus>,
-    /// A run is under way.
+    /// A run is under way, an alarm is raised, or a member is close to the quota.
     pub busy: bool,
+}
+
+/// The backend quota of the cluster in bytes: `spec.etcd.quotaBackendBytes`, or etcd's
+/// default.
+fn quota_bytes(cluster: &EtcdCluster) -> i64 {
+    cluster
+        .spec
+        .etcd
+        .quota_backend_bytes
+        .as_deref()
+        .and_then(shared::crd::quantity_bytes)
+        .and_then(|b| i64::try_from(b).ok())
+        .unwrap_or(ETCD_DEFAULT_QUOTA)
+}
+
+/// Whether the cluster needs a close look: an alarm is raised, or a member's database
+/// fills [`CLOSE_WATCH_PERCENT`] of the quota. Pure.
+pub fn close_to_full(membership: &Membership, quota: i64) -> bool {
+    !membership.alarms.is_empty()
+        || membership.states.iter().any(|(_, s)| s.db_size >= quota / 100 * CLOSE_WATCH_PERCENT)
 }
 
 /// The alarms of the cluster, by member name, for the status.
@@ -149,8 +174,9 @@ pub async fn maintain(
         |busy| Maintained { defrag: Some(previous.clone()).filter(|d| *d != DefragStatus::default()), busy };
     let Some(membership) = observation.membership.as_ref() else { return Ok(unchanged(false)) };
     publish_new_alarms(ctx, cluster, membership).await;
+    let close = close_to_full(membership, quota_bytes(cluster));
     if cluster.spec.paused || !settled {
-        return Ok(unchanged(previous.running.is_some()));
+        return Ok(unchanged(close || previous.running.is_some()));
     }
     let now = Timestamp::now();
     let no_space = membership.alarms.iter().any(|(_, alarm)| alarm == NO_SPACE);
@@ -168,7 +194,7 @@ pub async fn maintain(
         next.running = Some(run);
         return Ok(Maintained { defrag: Some(next), busy: true });
     }
-    let Some(mut run) = previous.running.clone() else { return Ok(unchanged(false)) };
+    let Some(mut run) = previous.running.clone() else { return Ok(unchanged(close)) };
     let input = DefragInput {
         members: defrag_members(membership),
         run: RunView {
@@ -178,14 +204,7 @@ pub async fn maintain(
             compacted: run.compacted_revision.is_some(),
         },
         min_free_percent: i64::from(cluster.spec.maintenance.defrag_min_free_percent),
-        quota_bytes: cluster
-            .spec
-            .etcd
-            .quota_backend_bytes
-            .as_deref()
-            .and_then(shared::crd::quantity_bytes)
-            .and_then(|b| i64::try_from(b).ok())
-            .unwrap_or(ETCD_DEFAULT_QUOTA),
+        quota_bytes: quota_bytes(cluster),
     };
     let step = defrag::next(&input);
     tracing::info!(cluster = %id.name, run = %run.id, ?step, "defragmentation planned");
@@ -262,7 +281,7 @@ pub async fn maintain(
         }
         None => next.running = Some(run),
     }
-    let busy = next.running.is_some();
+    let busy = close || next.running.is_some();
     Ok(Maintained { defrag: Some(next), busy })
 }
 
@@ -329,6 +348,19 @@ mod tests {
         assert_eq!(due(&c, false, &handled, now).map(|r| r.trigger), Some(DefragTrigger::Schedule));
         let scheduled = DefragStatus { last_scheduled: Some(Time(at("2026-01-01T03:00:00Z"))), ..handled };
         assert_eq!(due(&c, false, &scheduled, now), None, "the schedule ran at 03:00 already");
+    }
+
+    #[test]
+    fn a_cluster_near_its_quota_or_with_an_alarm_is_watched_closely() {
+        let state = |db_size| crate::etcd::MemberState { db_size, leader: 1, ..Default::default() };
+        let mut membership =
+            Membership { cluster_id: 1, members: vec![], states: vec![(1, state(10 << 20))], alarms: vec![] };
+        assert!(!close_to_full(&membership, 16 << 20), "10 MiB of 16 MiB");
+        membership.states.push((2, state(13 << 20)));
+        assert!(close_to_full(&membership, 16 << 20), "13 MiB of 16 MiB");
+        membership.states.truncate(1);
+        membership.alarms.push((1, "CORRUPT".into()));
+        assert!(close_to_full(&membership, 16 << 20), "an alarm");
     }
 
     #[test]
