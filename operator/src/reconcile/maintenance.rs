@@ -118,7 +118,7 @@ pub fn due(
     }
     let annotations = cluster.annotations();
     if let Some(request) = annotations.get(DEFRAG_REQUEST_ANNOTATION).filter(|r| !r.is_empty())
-        && last.is_none_or(|l| l.id != *request)
+        && previous.last_request.as_ref() != Some(request)
     {
         let member = annotations.get(DEFRAG_MEMBER_ANNOTATION).filter(|m| !m.is_empty()).cloned();
         return Some(start(request.clone(), DefragTrigger::Request, member));
@@ -188,8 +188,10 @@ pub async fn maintain(
         );
         publish(ctx, cluster, false, "DefragmentationStarted", note).await;
         let mut next = previous.clone();
-        if run.trigger == DefragTrigger::Schedule {
-            next.last_scheduled = Some(run.started_at.clone());
+        match run.trigger {
+            DefragTrigger::Schedule => next.last_scheduled = Some(run.started_at.clone()),
+            DefragTrigger::Request => next.last_request = Some(run.id.clone()),
+            DefragTrigger::NoSpace => {}
         }
         next.running = Some(run);
         return Ok(Maintained { defrag: Some(next), busy: true });
@@ -344,10 +346,19 @@ mod tests {
         assert_eq!(due(&c, true, &none, now).map(|r| r.trigger), Some(DefragTrigger::NoSpace));
         let request = due(&c, false, &none, now).expect("the request");
         assert_eq!((request.id.as_str(), request.trigger), ("r1", DefragTrigger::Request));
-        let handled = DefragStatus { last: Some(request), ..DefragStatus::default() };
-        assert_eq!(due(&c, false, &handled, now).map(|r| r.trigger), Some(DefragTrigger::Schedule));
-        let scheduled = DefragStatus { last_scheduled: Some(Time(at("2026-01-01T03:00:00Z"))), ..handled };
-        assert_eq!(due(&c, false, &scheduled, now), None, "the schedule ran at 03:00 already");
+        let handled = DefragStatus { last_request: Some("r1".into()), ..DefragStatus::default() };
+        let scheduled = due(&c, false, &handled, now).expect("the schedule");
+        assert_eq!(scheduled.trigger, DefragTrigger::Schedule);
+        let after = DefragStatus {
+            last_scheduled: Some(Time(at("2026-01-01T03:00:00Z"))),
+            last: Some(scheduled),
+            ..handled
+        };
+        assert_eq!(
+            due(&c, false, &after, now),
+            None,
+            "the schedule ran at 03:00 and r1 was handled before it"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Annotation on an EtcdCluster asking for a defragmentation: its value is a request ID
 /// (`kubectl etcd defrag` writes a timestamp). The operator carries out a request whose ID
-/// differs from `status.defrag.last.id` and `status.defrag.running.id`.
+/// differs from `status.defrag.lastRequest`.
 pub const DEFRAG_REQUEST_ANNOTATION: &str = "etcd.kubectl-etcd.dev/defrag-request";
 /// Annotation naming the one member a defragmentation request is for; absent: every member.
 pub const DEFRAG_MEMBER_ANNOTATION: &str = "etcd.kubectl-etcd.dev/defrag-member";
@@ -86,6 +86,11 @@ pub struct DefragStatus {
     /// When the last scheduled defragmentation started (the schedule runs next after it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_scheduled: Option<Time>,
+
+    /// The ID of the last request (defrag-request annotation) the operator started; another
+    /// ID is a new request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_request: Option<String>,
 }
 
 /// One defragmentation of the cluster's members, one member at a time.
