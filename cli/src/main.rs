@@ -75,6 +75,7 @@ enum Command {
     Etcdctl(commands::etcdctl::Args),
     Logs(commands::logs::Args),
     Report(commands::report::Args),
+    Defrag(commands::defrag::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
     /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
@@ -138,6 +139,7 @@ async fn run(cli: &Cli) -> ExitCode {
         Command::Etcdctl(args) => commands::etcdctl::run(kube, args).await.map_err(Into::into),
         Command::Logs(args) => commands::logs::run(kube, args).await.map_err(Into::into),
         Command::Report(args) => commands::report::run(kube, args).await.map_err(Into::into),
+        Command::Defrag(args) => commands::defrag::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
         Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use kube::Api;
+use kube::ResourceExt;
 use kube::runtime::{Controller, PredicateConfig, WatchStreamExt, predicates, reflector, watcher};
 use kube_lease_manager::LeaseManagerBuilder;
 use shared::crd::EtcdCluster;
@@ -91,8 +92,9 @@ pub async fn run_with(
     let shutdown = futures::FutureExt::shared(Box::pin(shutdown));
     let backups = crate::backup::run(client.clone(), metrics, shutdown.clone());
     let restores = crate::restore::run(client.clone(), file_snapshots_reach_pods, shutdown.clone());
-    // Clusters wake the controller when their spec (generation) changes, not on the
-    // operator's own status writes, which would each cost a second, idle reconcile. Changes
+    // Clusters wake the controller when their spec (generation) or their defragmentation
+    // request changes, not on the operator's own status writes, which would each cost a
+    // second, idle reconcile. Changes
     // of the Pods, claims and Services a cluster owns wake it too, and every reconcile
     // requeues itself, so nothing is missed.
     let (reader, writer) = reflector::store();
@@ -100,7 +102,7 @@ pub async fn run_with(
         .default_backoff()
         .reflect(writer)
         .applied_objects()
-        .predicate_filter(predicates::generation, PredicateConfig::default());
+        .predicate_filter(spec_or_defrag_request, PredicateConfig::default());
     let clusters = Controller::for_stream(cluster_events, reader)
         .owns(Api::<Pod>::all(client.clone()), owned.clone())
         .owns(Api::<PersistentVolumeClaim>::all(client.clone()), owned.clone())
@@ -186,4 +188,38 @@ pub async fn run_elected(
         tracing::warn!(%error, "releasing the lease failed; it expires by itself");
     }
     Ok(())
+}
+
+/// What wakes the cluster controller: the cluster's generation (its spec) together with its
+/// defragmentation request annotation, which `kubectl etcd defrag` writes without changing
+/// the spec.
+fn spec_or_defrag_request(cluster: &EtcdCluster) -> Option<u64> {
+    use std::hash::{Hash, Hasher};
+    let generation = predicates::generation(cluster)?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    generation.hash(&mut hasher);
+    cluster.annotations().get(shared::crd::DEFRAG_REQUEST_ANNOTATION).hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_defragmentation_request_wakes_the_controller_like_a_spec_change() {
+        let mut cluster: EtcdCluster = serde_json::from_value(serde_json::json!({
+            "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
+            "metadata": {"name": "demo", "generation": 1}, "spec": {"version": "3.5.30"}}))
+        .expect("cluster");
+        let before = spec_or_defrag_request(&cluster);
+        cluster.metadata.labels = Some([("a".to_string(), "b".to_string())].into());
+        assert_eq!(spec_or_defrag_request(&cluster), before, "other metadata does not wake it");
+        cluster.metadata.annotations =
+            Some([(shared::crd::DEFRAG_REQUEST_ANNOTATION.to_string(), "r1".to_string())].into());
+        assert_ne!(spec_or_defrag_request(&cluster), before);
+        let requested = spec_or_defrag_request(&cluster);
+        cluster.metadata.generation = Some(2);
+        assert_ne!(spec_or_defrag_request(&cluster), requested);
+    }
 }

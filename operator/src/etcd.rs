@@ -70,6 +70,8 @@ pub struct MemberState {
     pub version: String,
     /// Database size in bytes.
     pub db_size: i64,
+    /// Bytes of the database in use (the rest is free space a defragmentation gives back).
+    pub db_in_use: i64,
     /// Applied raft index.
     pub raft_applied_index: u64,
     /// The leader it knows of (0: none).
@@ -260,6 +262,7 @@ async fn member_state(url: &str) -> Option<MemberState> {
     Some(MemberState {
         version: status.version().to_string(),
         db_size: status.db_size(),
+        db_in_use: status.raft_used_db_size(),
         raft_applied_index: status.raft_applied_index(),
         leader: status.leader(),
         errors: status.errors().to_vec(),
@@ -316,6 +319,48 @@ pub async fn move_leader(leader_endpoint: &str, to: u64) -> Result<(), EtcdError
     let urls = [leader_endpoint.to_string()];
     let mut client = connect(&urls).await.map_err(|e| unreachable(&urls, e))?;
     client.move_leader(to).await.map(|_| ()).map_err(|e| classify(&format!("moving leadership to {to:x}"), e))
+}
+
+/// How long one member's defragmentation may take: it rewrites the whole database file.
+const DEFRAG_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Defragments the member at `url`; returns its database size after, in bytes.
+pub async fn defragment(url: &str) -> Result<i64, EtcdError> {
+    let urls = [url.to_string()];
+    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(DEFRAG_TIMEOUT);
+    let mut client = Client::connect(&urls, Some(options)).await.map_err(|e| unreachable(&urls, e))?;
+    client.defragment().await.map_err(|e| classify(&format!("defragmenting {url}"), e))?;
+    let status = client.status().await.map_err(|e| classify(&format!("reading the status of {url}"), e))?;
+    Ok(status.db_size())
+}
+
+/// Compacts the history to the current revision, physically (the space is free once it
+/// returns); returns that revision. A revision compacted already counts as done.
+pub async fn compact_to_current(endpoints: &[String]) -> Result<i64, EtcdError> {
+    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+    let status = client.status().await.map_err(|e| classify("reading the current revision", e))?;
+    let revision = status.header().map(|h| h.revision()).unwrap_or_default();
+    let options = etcd_client::CompactionOptions::new().with_physical();
+    match client.compact(revision, Some(options)).await {
+        Ok(_) => Ok(revision),
+        Err(e) if e.to_string().contains("compacted") => Ok(revision),
+        Err(e) => Err(classify(&format!("compacting to revision {revision}"), e)),
+    }
+}
+
+/// Disarms the NOSPACE alarm of each member in `members`.
+pub async fn disarm_no_space(endpoints: &[String], members: &[u64]) -> Result<(), EtcdError> {
+    use etcd_client::{AlarmAction, AlarmOptions, AlarmType};
+    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+    for member in members {
+        let mut options = AlarmOptions::new();
+        options.with_member(*member);
+        client
+            .alarm(AlarmAction::Deactivate, AlarmType::Nospace, Some(options))
+            .await
+            .map_err(|e| classify(&format!("disarming the NOSPACE alarm of {member:x}"), e))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

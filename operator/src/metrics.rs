@@ -95,8 +95,23 @@ pub struct Metrics {
     pub backup_last_success: Family<BackupLabels, Gauge>,
     /// Size of a backup's newest snapshot in bytes, from its status.
     pub backup_last_size: Family<BackupLabels, Gauge>,
+    /// Member defragmentations, by outcome.
+    pub defragmentations: Family<DefragLabels, Counter>,
+    /// Bytes given back by defragmentations, per cluster.
+    pub defrag_reclaimed_bytes: Family<ClusterLabels, Counter>,
     /// Set once the controller runs (this replica leads).
     pub leading: AtomicBool,
+}
+
+/// Labels of a finished defragmentation of one member.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DefragLabels {
+    /// Namespace.
+    pub namespace: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// `ok` or `error`.
+    pub outcome: String,
 }
 
 impl Default for Metrics {
@@ -140,6 +155,18 @@ impl Default for Metrics {
             "Size of the newest snapshot of an EtcdBackup",
             backup_last_size.clone(),
         );
+        let defragmentations = Family::<DefragLabels, Counter>::default();
+        let defrag_reclaimed_bytes = Family::<ClusterLabels, Counter>::default();
+        registry.register(
+            "defragmentations",
+            "Member defragmentations, by outcome",
+            defragmentations.clone(),
+        );
+        registry.register(
+            "defrag_reclaimed_bytes",
+            "Bytes of database files given back by defragmentations",
+            defrag_reclaimed_bytes.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             reconciles,
@@ -151,6 +178,8 @@ impl Default for Metrics {
             backups,
             backup_last_success,
             backup_last_size,
+            defragmentations,
+            defrag_reclaimed_bytes,
             leading: AtomicBool::new(false),
         }
     }
@@ -199,7 +228,15 @@ mod tests {
         metrics.reconciles.get_or_create(&OutcomeLabels { outcome: "ok".into() }).inc();
         let labels = ClusterLabels { namespace: "db".into(), cluster: "demo".into() };
         metrics.healthy_members.get_or_create(&labels).set(3);
+        let defrag = DefragLabels { namespace: "db".into(), cluster: "demo".into(), outcome: "ok".into() };
+        metrics.defragmentations.get_or_create(&defrag).inc();
         let text = metrics.render();
+        assert!(
+            text.contains(
+                "etcd_operator_defragmentations_total{namespace=\"db\",cluster=\"demo\",outcome=\"ok\"} 1"
+            ),
+            "{text}"
+        );
         assert!(text.contains("etcd_operator_reconciles_total{outcome=\"ok\"} 1"), "{text}");
         assert!(
             text.contains("etcd_operator_healthy_members{namespace=\"db\",cluster=\"demo\"} 3"),

@@ -58,6 +58,10 @@ pub enum Reason {
     MembersUnhealthy,
     /// Degraded: a member's Pod cannot run.
     MemberFailing,
+    /// Degraded: etcd raised a NOSPACE alarm (the backend reached its quota).
+    NoSpaceAlarm,
+    /// Degraded: etcd raised a CORRUPT alarm (members' data differ).
+    CorruptAlarm,
     /// Degraded: the version asked for cannot be reached from the one the cluster runs.
     UpgradeRefused,
     /// Degraded: a new cluster asks for a version it must not start at.
@@ -90,6 +94,8 @@ pub enum Reason {
     ChangingVersion,
     /// Progressing: the snapshot before an upgrade is being taken.
     TakingSnapshot,
+    /// Progressing: a member is restarting with the etcd settings of the spec.
+    ApplyingSettings,
     /// Progressing: the planner refused to go on.
     Refused,
 }
@@ -104,6 +110,8 @@ impl Reason {
             Reason::AllMembersHealthy => "AllMembersHealthy",
             Reason::MembersUnhealthy => "MembersUnhealthy",
             Reason::MemberFailing => "MemberFailing",
+            Reason::NoSpaceAlarm => "NoSpaceAlarm",
+            Reason::CorruptAlarm => "CorruptAlarm",
             Reason::UpgradeRefused => "UpgradeRefused",
             Reason::VersionRefused => "VersionRefused",
             Reason::TlsNotSupported => "TlsNotSupported",
@@ -120,6 +128,7 @@ impl Reason {
             Reason::DeletingPod => "DeletingPod",
             Reason::ChangingVersion => "ChangingVersion",
             Reason::TakingSnapshot => "TakingSnapshot",
+            Reason::ApplyingSettings => "ApplyingSettings",
             Reason::Refused => "Refused",
         }
     }

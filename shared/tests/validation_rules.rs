@@ -534,3 +534,97 @@ fn unknown_fields_are_pruned_like_the_api_server() {
     assert_eq!(object["apiVersion"], "etcd.kubectl-etcd.dev/v1alpha1");
     assert!(schema.validate(&object, None).is_ok(), "what remains is valid");
 }
+
+// ---- EtcdCluster: etcd settings and maintenance ----
+
+#[test]
+fn etcd_settings_have_ranges() {
+    accepts::<EtcdCluster>(
+        cluster(json!({"etcd": {"snapshotCount": 5000, "heartbeatIntervalMs": 50}})),
+        None,
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"etcd": {"snapshotCount": 10}})),
+        None,
+        "spec.etcd.snapshotCount",
+        "",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"etcd": {"heartbeatIntervalMs": 5}})),
+        None,
+        "spec.etcd.heartbeatIntervalMs",
+        "",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"etcd": {"quotaBackendBytes": "2GB"}})),
+        None,
+        "spec.etcd.quotaBackendBytes",
+        "should match",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"maintenance": {"defragMinFreePercent": 101}})),
+        None,
+        "spec.maintenance.defragMinFreePercent",
+        "",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"maintenance": {"defragSchedule": "nightly"}})),
+        None,
+        "spec.maintenance.defragSchedule",
+        "should match",
+    );
+}
+
+#[test]
+fn quota_is_between_16mi_and_8gi() {
+    cluster_cel_case(
+        cluster(json!({"etcd": {"quotaBackendBytes": "16Mi"}})),
+        cluster(json!({"etcd": {"quotaBackendBytes": "1Mi"}})),
+        None,
+        "spec.etcd.quotaBackendBytes",
+        "between 16Mi and 8Gi",
+    );
+    cluster_cel_case(
+        cluster(json!({"etcd": {"quotaBackendBytes": "8Gi"}})),
+        cluster(json!({"etcd": {"quotaBackendBytes": "9Gi"}})),
+        None,
+        "spec.etcd.quotaBackendBytes",
+        "between 16Mi and 8Gi",
+    );
+}
+
+#[test]
+fn election_timeout_is_at_least_five_heartbeats() {
+    cluster_cel_case(
+        cluster(json!({"etcd": {"heartbeatIntervalMs": 200, "electionTimeoutMs": 1000}})),
+        cluster(json!({"etcd": {"heartbeatIntervalMs": 300}})),
+        None,
+        "spec.etcd",
+        "at least 5 times heartbeatIntervalMs",
+    );
+    cluster_cel_case(
+        cluster(json!({"etcd": {"electionTimeoutMs": 500}})),
+        cluster(json!({"etcd": {"electionTimeoutMs": 400}})),
+        None,
+        "spec.etcd",
+        "at least 5 times heartbeatIntervalMs",
+    );
+}
+
+#[test]
+fn compaction_retention_fits_its_mode() {
+    cluster_cel_case(
+        cluster(json!({"etcd": {"autoCompaction": {"mode": "Periodic", "retention": "30m"}}})),
+        cluster(json!({"etcd": {"autoCompaction": {"mode": "Periodic", "retention": "often"}}})),
+        None,
+        "spec.etcd.autoCompaction",
+        "retention is a duration",
+    );
+    cluster_cel_case(
+        cluster(json!({"etcd": {"autoCompaction": {"mode": "Revision", "retention": "1000"}}})),
+        cluster(json!({"etcd": {"autoCompaction": {"mode": "Revision", "retention": "1h"}}})),
+        None,
+        "spec.etcd.autoCompaction",
+        "number of revisions",
+    );
+}

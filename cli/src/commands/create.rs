@@ -10,8 +10,8 @@ use kube::CustomResourceExt;
 use kube::api::PostParams;
 use serde_json::Value;
 use shared::crd::{
-    API_VERSION, DEFAULT_SIZE, EtcdCluster, EtcdClusterSpec, PodPolicy, RetainPolicy, StorageKind,
-    StorageSpec,
+    API_VERSION, DEFAULT_SIZE, EtcdCluster, EtcdClusterSpec, EtcdSettings, MaintenanceSpec, PodPolicy,
+    RetainPolicy, StorageKind, StorageSpec,
 };
 use shared::names::DEFAULT_REPOSITORY;
 use shared::validate::{FieldViolation, ResourceSchema};
@@ -243,6 +243,8 @@ fn build(args: &Args, namespace: Option<&str>) -> Result<EtcdCluster, BuildError
         tls: None,
         backup: None,
         bootstrap: None,
+        etcd: EtcdSettings::default(),
+        maintenance: MaintenanceSpec::default(),
     };
     let mut cluster = EtcdCluster::new(&args.name, spec);
     cluster.metadata.namespace = namespace.map(str::to_string);

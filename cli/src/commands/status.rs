@@ -130,6 +130,28 @@ fn render(cluster: &EtcdCluster, palette: Palette) -> String {
     if cluster.spec.paused {
         fields.push(("Paused", "true: the operator changes nothing until `kubectl etcd resume`".to_string()));
     }
+    if !status.alarms.is_empty() {
+        let alarms: Vec<String> =
+            status.alarms.iter().map(|a| format!("{} on {}", a.alarm, a.member)).collect();
+        fields.push(("Alarms", palette.paint(&alarms.join(", "), Tone::Bad)));
+    }
+    if let Some(run) = status.defrag.as_ref().and_then(|d| d.running.as_ref()) {
+        let done: Vec<&str> = run.members.iter().map(|m| m.name.as_str()).collect();
+        fields.push(("Defragmenting", format!("{} ({:?}), done: {}", run.id, run.trigger, done.join(", "))));
+    }
+    if let Some(run) = status.defrag.as_ref().and_then(|d| d.last.as_ref()) {
+        let when = run.completed_at.as_ref().map_or_else(|| NONE.to_string(), |t| t.0.to_string());
+        let reclaimed: i64 = run.members.iter().map(|m| m.reclaimed_bytes).sum();
+        fields.push((
+            "Last defrag",
+            format!(
+                "{when} ({:?}, {} members, {} reclaimed)",
+                run.trigger,
+                run.members.len(),
+                human_bytes(reclaimed)
+            ),
+        ));
+    }
     if let Some(backup) = &status.last_backup {
         let when = backup.completed_at.as_ref().map(|t| t.0.to_string()).unwrap_or_else(|| NONE.into());
         fields.push(("Last backup", format!("{when} ({})", backup.location)));
@@ -226,6 +248,7 @@ pub(crate) mod tests {
             role: Some(role),
             healthy,
             db_size_bytes: Some(20480),
+            db_size_in_use_bytes: Some(16384),
             raft_applied_index: Some(12),
             message: (!healthy).then(|| "does not answer a status request".into()),
         }
@@ -264,6 +287,17 @@ pub(crate) mod tests {
 
     fn status_of(cluster: &EtcdCluster) -> EtcdClusterStatus {
         cluster.status.clone().expect("sample has a status")
+    }
+
+    #[test]
+    fn alarms_and_the_last_defragmentation_are_shown() {
+        let mut cluster = sample();
+        if let Some(status) = cluster.status.as_mut() {
+            status.alarms =
+                vec![shared::crd::AlarmStatus { member: "demo-1".into(), alarm: "NOSPACE".into() }];
+        }
+        let text = render(&cluster, Palette::PLAIN);
+        assert!(text.contains("Alarms:") && text.contains("NOSPACE on demo-1"), "{text}");
     }
 
     #[test]

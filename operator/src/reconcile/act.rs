@@ -244,6 +244,15 @@ pub async fn act(
                 .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
             etcd::move_leader(&leader, *to_id).await?;
         }
+        Step::ApplySettings { member } => {
+            // A Pod's args cannot change: the Pod is deleted, and the planner creates it
+            // again on the same claim with the spec's flags once it is gone.
+            gone(
+                Api::<Pod>::namespaced(client.clone(), &namespace)
+                    .delete(member, &DeleteParams::default())
+                    .await,
+            )?;
+        }
         Step::DeletePod { member, claim } => {
             gone(
                 Api::<Pod>::namespaced(client.clone(), &namespace)

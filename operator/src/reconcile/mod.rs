@@ -1,6 +1,7 @@
 //! One reconcile of an EtcdCluster, as a pipeline: observe -> plan -> act -> report.
 
 pub mod act;
+pub mod maintenance;
 pub mod observe;
 pub mod report;
 
@@ -157,8 +158,25 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         plan_membership(&observe::membership_input(&cluster, &id, target, &observation, &ctx.cluster_domain));
     tracing::info!(cluster = %id.name, step = %step.describe(), "planned");
     let acted = carry_out(&ctx, &cluster, &id, &observation, &step).await;
-    let status = report::status(&cluster, &observation, &step, now());
+    // Maintenance runs when the membership step changes nothing. A refusal counts: NOSPACE
+    // on every member makes etcd's health (and so the membership planner) see no quorum,
+    // and the defragmentation planner checks for itself that every member answers and
+    // agrees on a leader.
+    let settled = acted.is_ok() && matches!(step, Step::Idle | Step::Wait { .. } | Step::Refuse { .. });
+    let maintained = maintenance::maintain(&ctx, &cluster, &id, &observation, settled).await;
+    let mut status = report::status(&cluster, &observation, &step, now());
+    let busy = match &maintained {
+        Ok(m) => {
+            status.defrag = m.defrag.clone();
+            m.busy
+        }
+        Err(_) => true,
+    };
     report(&ctx, &cluster, &id, &status, &step, acted.is_ok()).await?;
+    if let Err(error) = maintained {
+        tracing::warn!(cluster = %id.name, %error, "a maintenance step failed; trying again");
+        return Ok(Action::requeue(BUSY));
+    }
     match acted {
         Err(ActError::Etcd(error)) if error.is_retryable() => {
             tracing::info!(cluster = %id.name, %error, "etcd asked to retry");
@@ -166,8 +184,8 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         }
         Err(error) => Err(error.into()),
         Ok(()) => Ok(match step.next_look() {
-            NextLook::Periodic => Action::requeue(IDLE),
-            NextLook::OnChange => Action::requeue(BUSY),
+            NextLook::Periodic if !busy => Action::requeue(IDLE),
+            NextLook::Periodic | NextLook::OnChange => Action::requeue(BUSY),
             NextLook::Soon => Action::requeue(SOON),
             NextLook::AtOnce => Action::requeue(AT_ONCE),
         }),

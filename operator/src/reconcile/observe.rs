@@ -141,6 +141,13 @@ pub fn pod_version(pod: &Pod) -> Option<EtcdVersion> {
     names::image_version(etcd.image.as_deref()?)
 }
 
+/// The etcd settings flags a member Pod's etcd container runs with.
+pub fn pod_settings(pod: &Pod) -> Option<Vec<String>> {
+    let containers = &pod.spec.as_ref()?.containers;
+    let etcd = containers.iter().find(|c| c.name == CONTAINER_NAME)?;
+    Some(shared::crd::setting_flags_of(etcd.args.as_deref()?))
+}
+
 /// Container states that mean the etcd container cannot run, not that it is starting.
 const FAILURES: &[&str] = &[
     "ErrImagePull",
@@ -198,6 +205,7 @@ pub fn membership_input(
                 deleting: p.metadata.deletion_timestamp.is_some(),
                 version: pod_version(p),
                 failure: pod_failure(p),
+                settings: pod_settings(p),
             })
             .collect(),
         claims: observation
@@ -230,6 +238,7 @@ pub fn membership_input(
             .as_ref()
             .filter(|b| b.before_upgrade)
             .map(|_| snapshot_state(observation.pre_upgrade_backup.as_ref())),
+        settings: cluster.spec.etcd.flags(),
     }
 }
 

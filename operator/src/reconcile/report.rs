@@ -52,8 +52,12 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let degraded =
         members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. }) || !failures.is_empty();
     let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
+    let alarms = super::maintenance::alarms(membership);
     let (degraded_reason, degraded_message) =
         degraded_because(step, degraded, &failures, observation, &current, &member_statuses);
+    // An alarm is the cause to name first: NOSPACE on every member also reads as lost quorum.
+    let (degraded_reason, degraded_message) =
+        alarm_because(&alarms).unwrap_or((degraded_reason, degraded_message));
     let (available_reason, available_message) =
         available_because(step, available, members.is_empty(), healthy_voters, voters);
     let conditions = vec![
@@ -110,7 +114,34 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         last_backup: None,
         selector: Some(names::selector_string(&names::selector_labels(&name))),
         last_health_check: Some(now),
+        alarms,
+        defrag: previous.defrag,
     }
+}
+
+/// The Degraded condition's reason and message for raised alarms: CORRUPT before NOSPACE.
+fn alarm_because(alarms: &[shared::crd::AlarmStatus]) -> Option<(Reason, String)> {
+    let on = |kind: &str| {
+        alarms.iter().filter(|a| a.alarm == kind).map(|a| a.member.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let corrupt = on("CORRUPT");
+    if !corrupt.is_empty() {
+        return Some((
+            Reason::CorruptAlarm,
+            format!(
+                "CORRUPT alarm on {corrupt}: members' data differ. The operator never disarms it: restore the                  newest backup into a new cluster"
+            ),
+        ));
+    }
+    let full = on("NOSPACE");
+    (!full.is_empty()).then(|| {
+        (
+            Reason::NoSpaceAlarm,
+            format!(
+                "NOSPACE alarm on {full}: the backend reached its quota and only reads and deletes are served                  (spec.maintenance.recoverNoSpace compacts, defragments and disarms it)"
+            ),
+        )
+    })
 }
 
 /// What the Degraded condition says of members whose Pod cannot run: which, why, and how
@@ -225,6 +256,7 @@ fn member_statuses(
                 role: Some(m.role()),
                 healthy: m.healthy,
                 db_size_bytes: state.as_ref().map(|s| s.db_size),
+                db_size_in_use_bytes: state.as_ref().map(|s| s.db_in_use),
                 raft_applied_index: state.as_ref().and_then(|s| i64::try_from(s.raft_applied_index).ok()),
                 message: (!m.healthy).then(|| {
                     let alarms = membership.map(|m| m.alarms.as_slice()).unwrap_or_default();

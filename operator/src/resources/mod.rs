@@ -148,7 +148,7 @@ fn object_meta(
 /// A cluster as the operator reads it from the API, for the builders' tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    use shared::crd::{EtcdCluster, EtcdClusterSpec, PodPolicy, StorageSpec};
+    use shared::crd::{EtcdCluster, EtcdClusterSpec, EtcdSettings, MaintenanceSpec, PodPolicy, StorageSpec};
     use shared::names;
 
     /// Namespace of the test cluster.
@@ -170,6 +170,8 @@ pub(crate) mod testing {
                 tls: None,
                 backup: None,
                 bootstrap: None,
+                etcd: EtcdSettings::default(),
+                maintenance: MaintenanceSpec::default(),
             },
         );
         cluster.metadata.namespace = Some(NAMESPACE.to_string());

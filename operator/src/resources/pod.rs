@@ -135,13 +135,15 @@ fn member_metadata(cluster: &EtcdCluster, name: &str, spec: &MemberPod) -> Resul
 }
 
 /// The etcd container of member `spec.member` of cluster `name` in `namespace`: the
-/// cluster's image and resources, [`etcd_args`], its ports, probes and data mount.
+/// cluster's image and resources, [`etcd_args`] and the settings flags of `spec.etcd`
+/// (`EtcdSettings::flags`, which the operator compares to roll a change out), its ports,
+/// probes and data mount.
 fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &MemberPod) -> Container {
     Container {
         name: CONTAINER_NAME.to_string(),
         image: Some(image(cluster, spec.version)),
         command: Some(vec![ETCD_BINARY.to_string()]),
-        args: Some(etcd_args(name, namespace, spec)),
+        args: Some([etcd_args(name, namespace, spec), cluster.spec.etcd.flags()].concat()),
         ports: Some(vec![
             container_port(CLIENT_PORT_NAME, CLIENT_PORT),
             container_port(PEER_PORT_NAME, PEER_PORT),
@@ -238,7 +240,7 @@ fn seed_containers(
     Ok(Some(containers))
 }
 
-/// The etcd flags of a member. The backend quota is left at etcd's default.
+/// The etcd flags that place a member in its cluster (its settings come from `spec.etcd`).
 fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
     let initial_cluster = initial_cluster_flag(spec.initial_cluster);
     vec![
@@ -258,8 +260,6 @@ fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
         format!("--initial-cluster={initial_cluster}"),
         format!("--initial-cluster-state={}", spec.state.as_str()),
         format!("--initial-cluster-token={}", spec.token),
-        "--auto-compaction-mode=periodic".to_string(),
-        "--auto-compaction-retention=1h".to_string(),
     ]
 }
 
@@ -472,6 +472,17 @@ mod tests {
         assert_eq!(args(&pod), expected);
         assert!(!args(&pod).iter().any(|a| a.starts_with("--quota-backend-bytes")));
         assert_eq!(etcd.env, None);
+    }
+
+    #[test]
+    fn the_settings_of_spec_etcd_end_the_flags() {
+        let mut cluster = cluster();
+        cluster.spec.etcd.quota_backend_bytes = Some("16Mi".into());
+        cluster.spec.etcd.snapshot_count = Some(5000);
+        let pod = build(&cluster, "demo-1", &initial(&["demo-0", "demo-1", "demo-2"]), InitialState::New);
+        let args = args(&pod);
+        assert_eq!(args[args.len() - 4..], cluster.spec.etcd.flags()[..], "{args:?}");
+        assert_eq!(crate::reconcile::observe::pod_settings(&pod), Some(cluster.spec.etcd.flags()));
     }
 
     #[test]

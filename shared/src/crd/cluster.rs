@@ -11,6 +11,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{SnapshotInfo, StorageLocation};
+use super::maintenance::{AlarmStatus, DefragStatus, MaintenanceSpec};
+use super::settings::EtcdSettings;
 
 /// Smallest and largest number of voting members a cluster may have.
 pub const MIN_SIZE: i32 = 1;
@@ -105,6 +107,16 @@ pub struct EtcdClusterSpec {
     /// creation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap: Option<Bootstrap>,
+
+    /// Settings of the etcd server (space quota, auto-compaction, snapshot count, raft
+    /// timing). A change is rolled out one member at a time, followers first and the leader
+    /// last, each restart gated on every member being healthy and caught up.
+    #[serde(default)]
+    pub etcd: EtcdSettings,
+
+    /// Defragmentation on a schedule, and the recovery from a NOSPACE alarm.
+    #[serde(default)]
+    pub maintenance: MaintenanceSpec,
 }
 
 pub(crate) fn default_size() -> i32 {
@@ -436,6 +448,15 @@ pub struct EtcdClusterStatus {
     /// When the operator last checked the members' health.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_health_check: Option<Time>,
+
+    /// etcd alarms that are raised (NOSPACE, CORRUPT), by member.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<AlarmStatus>,
+
+    /// Defragmentations: the one under way and the last one finished, with the bytes each
+    /// member gave back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defrag: Option<DefragStatus>,
 }
 
 /// One member as the operator last saw it.
@@ -465,6 +486,11 @@ pub struct MemberStatus {
     /// Size of the member's database file in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_size_bytes: Option<i64>,
+
+    /// Bytes of the database file in use; the rest is free space a defragmentation gives
+    /// back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_size_in_use_bytes: Option<i64>,
 
     /// Raft index the member has applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]

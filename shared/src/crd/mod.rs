@@ -8,13 +8,17 @@ mod backup;
 #[allow(clippy::duplicated_attributes)]
 mod cluster;
 mod common;
+mod maintenance;
 #[allow(clippy::duplicated_attributes)]
 mod restore;
+mod settings;
 
 pub use backup::*;
 pub use cluster::*;
 pub use common::*;
+pub use maintenance::*;
 pub use restore::*;
+pub use settings::*;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,

@@ -33,7 +33,9 @@ impl Step {
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
             | Step::DeletePod { .. } => ClusterPhase::Scaling,
-            Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } => ClusterPhase::Upgrading,
+            Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } | Step::ApplySettings { .. } => {
+                ClusterPhase::Upgrading
+            }
             Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
                 ClusterPhase::Healing
             }
@@ -62,6 +64,7 @@ impl Step {
             Step::DeletePod { .. } => Reason::DeletingPod,
             Step::ChangeVersion { .. } => Reason::ChangingVersion,
             Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
+            Step::ApplySettings { .. } => Reason::ApplyingSettings,
             Step::Refuse { .. } => Reason::Refused,
         }
     }
@@ -88,6 +91,9 @@ impl Step {
             Step::ChangeVersion { member, from: None, to } => {
                 format!("restarting {member} with etcd {to}, same data")
             }
+            Step::ApplySettings { member } => {
+                format!("restarting {member} with the etcd settings of spec.etcd, same data")
+            }
             Step::Refuse { message, .. } => message.clone(),
         }
     }
@@ -104,6 +110,7 @@ impl Step {
             Step::DeletePod { .. } => ("MemberPodDeleted", "Scale"),
             Step::ChangeVersion { .. } => ("MemberVersionChanged", "Upgrade"),
             Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
+            Step::ApplySettings { .. } => ("MemberSettingsChanged", "Configure"),
             Step::Refuse { .. } => ("Refused", "Reconcile"),
             Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
         };
@@ -119,6 +126,7 @@ impl Step {
             | Step::RemoveMember { member, .. }
             | Step::DeletePod { member, .. }
             | Step::ChangeVersion { member, .. }
+            | Step::ApplySettings { member }
             | Step::MoveLeader { to: member, .. } => Some(member),
             Step::Idle
             | Step::Wait { .. }
@@ -147,6 +155,7 @@ impl Step {
             | Step::CreatePod { .. }
             | Step::DeletePod { .. }
             | Step::ChangeVersion { .. }
+            | Step::ApplySettings { .. }
             | Step::TakeSnapshot { .. } => NextLook::OnChange,
         }
     }

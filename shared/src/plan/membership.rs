@@ -43,6 +43,10 @@ pub struct PodView {
     /// Why its etcd container cannot run (`ErrImagePull: ...`, `CrashLoopBackOff: ...`);
     /// `None` while it runs or is merely starting.
     pub failure: Option<String>,
+    /// The etcd settings flags its container runs with (`EtcdSettings::flags`); `None`
+    /// when unknown, which never counts as out of date.
+    #[serde(default)]
+    pub settings: Option<Vec<String>>,
 }
 
 /// An etcd member as the member list and a health check show it.
@@ -164,6 +168,10 @@ pub struct MembershipInput {
     /// come back at when no member answers. `None` for a cluster that never ran.
     #[serde(default)]
     pub last_known_version: Option<EtcdVersion>,
+    /// The etcd settings flags the spec asks for (`spec.etcd`, as `EtcdSettings::flags`): a
+    /// member whose Pod runs with others is restarted with them, one at a time.
+    #[serde(default)]
+    pub settings: Vec<String>,
 }
 
 /// How far the snapshot before an upgrade has got.
@@ -321,6 +329,12 @@ pub enum Step {
         from: Option<EtcdVersion>,
         /// The version it runs after.
         to: EtcdVersion,
+    },
+    /// Restart a member with the etcd settings of the spec (`spec.etcd`): its Pod is
+    /// deleted, and comes back on the same data with the new flags (persistent storage).
+    ApplySettings {
+        /// The member.
+        member: String,
     },
     /// Nothing safe can be done; a human must act.
     Refuse {
@@ -590,7 +604,10 @@ impl<'a> View<'a> {
         let index_of =
             |m: &MemberView| self.name_of(m).and_then(|n| names::member_index(&self.input.cluster, &n));
         let rollout_version = rollout::member_version(self.input);
-        let outdated = |m: &&MemberView| m.version.is_some_and(|v| v != rollout_version);
+        let outdated = |m: &&MemberView| {
+            m.version.is_some_and(|v| v != rollout_version)
+                || self.name_of(m).is_some_and(|name| rollout::settings_outdated(self.input, &name))
+        };
         let victim = members
             .iter()
             .filter(outdated)
@@ -655,6 +672,7 @@ mod tests {
             force_version: false,
             pre_upgrade_snapshot: None,
             last_known_version: None,
+            settings: vec![],
         }
     }
 
@@ -669,6 +687,7 @@ mod tests {
             deleting: false,
             version: Some(v("3.5.30")),
             failure: None,
+            settings: Some(vec![]),
         }
     }
 
@@ -1012,7 +1031,11 @@ mod tests {
                 members.push(MemberView::added_learner(id, peer_url, None));
             }
             Step::CreatePod { member, version, .. } => {
-                i.pods.push(PodView { version: Some(*version), ..pod(member) });
+                i.pods.push(PodView {
+                    version: Some(*version),
+                    settings: Some(i.settings.clone()),
+                    ..pod(member)
+                });
                 let url = names::peer_url(member, "demo", "db", names::CLUSTER_DOMAIN);
                 let m = members.iter_mut().find(|m| m.peer_url == url).expect("the member was added");
                 m.name = member.clone();
@@ -1025,6 +1048,10 @@ mod tests {
             }
             Step::RemoveMember { id, .. } => members.retain(|m| m.id != *id),
             Step::DeletePod { member, .. } => i.pods.retain(|p| p.name != *member),
+            Step::ApplySettings { member } => {
+                let pod = i.pods.iter_mut().find(|p| p.name == *member).expect("the member's pod");
+                pod.settings = Some(i.settings.clone());
+            }
             other => panic!("not a step that changes anything: {other:?}"),
         }
     }
@@ -1064,6 +1091,7 @@ mod tests {
             Step::PromoteLearner { member, .. } => format!("promote {member}"),
             Step::RemoveMember { member, .. } => format!("remove {member}"),
             Step::DeletePod { member, .. } => format!("delete pod {member}"),
+            Step::ApplySettings { member } => format!("settings {member}"),
             other => format!("{other:?}"),
         }
     }
@@ -1135,6 +1163,64 @@ mod tests {
         );
         assert!(i.members.iter().flatten().all(|m| m.version == Some(v("3.5.30"))));
         assert_eq!(i.members.as_ref().map(Vec::len), Some(3));
+    }
+
+    /// A running cluster of 3 whose spec asks for other etcd settings than its Pods run.
+    fn with_new_settings(storage: StorageKind) -> MembershipInput {
+        let mut i = running(3, 3, storage);
+        i.settings = vec!["--snapshot-count=5000".into()];
+        i
+    }
+
+    #[test]
+    fn persistent_members_take_new_settings_followers_first_leader_last() {
+        let mut i = with_new_settings(StorageKind::Persistent);
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert_eq!(
+            steps,
+            ["settings demo-1", "settings demo-2", "leader demo-0 -> demo-1", "settings demo-0"]
+        );
+    }
+
+    #[test]
+    fn a_settings_change_waits_for_the_restarted_member_to_be_healthy_and_caught_up() {
+        let mut i = with_new_settings(StorageKind::Persistent);
+        i.pods[1].settings = Some(i.settings.clone());
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = false;
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = true;
+        members[1].raft_index = Some(10);
+        members[0].raft_index = Some(5000);
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("catching up")));
+        let members = i.members.as_mut().expect("members");
+        members.iter_mut().for_each(|m| m.raft_index = Some(5000));
+        assert_eq!(plan_membership(&i), Step::ApplySettings { member: "demo-2".into() });
+    }
+
+    #[test]
+    fn ephemeral_members_take_new_settings_through_learners() {
+        let mut i = with_new_settings(StorageKind::Ephemeral);
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert_eq!(steps.first().map(String::as_str), Some("add demo-3"));
+        assert!(
+            steps.iter().all(|s| !s.starts_with("settings")),
+            "never restarted on an emptyDir: {steps:?}"
+        );
+        assert_eq!(steps.iter().filter(|s| s.starts_with("remove")).count(), 3, "{steps:?}");
+        assert!(i.pods.iter().all(|p| p.settings.as_ref() == Some(&i.settings)));
+        assert_eq!(i.members.as_ref().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn pods_whose_settings_are_unknown_or_current_are_left_alone() {
+        let mut i = with_new_settings(StorageKind::Persistent);
+        i.pods.iter_mut().for_each(|p| p.settings = None);
+        assert_eq!(plan_membership(&i), Step::Idle);
+        let settings = i.settings.clone();
+        i.pods.iter_mut().for_each(|p| p.settings = Some(settings.clone()));
+        assert_eq!(plan_membership(&i), Step::Idle);
     }
 
     #[test]

@@ -84,6 +84,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             deleting: false,
             version: m.version,
             failure: None,
+            settings: None,
         })
         .collect();
     let claims = match cluster.spec.storage.kind {
@@ -116,6 +117,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         force_version: false,
         pre_upgrade_snapshot: None,
         last_known_version: Some(running),
+        settings: Vec::new(),
     })
 }
 
@@ -186,6 +188,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 deleting: false,
                 version: Some(*version),
                 failure: None,
+                settings: None,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));
@@ -207,6 +210,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
         // Not steps of a change of size; the planner is asked again and settles or refuses.
         Step::Bootstrap { .. }
         | Step::TakeSnapshot { .. }
+        | Step::ApplySettings { .. }
         | Step::Idle
         | Step::Paused { .. }
         | Step::Wait { .. }

@@ -20,11 +20,19 @@
 //!   (an image that cannot be pulled, a version that crashes) is changed back or forward at
 //!   once: it is down anyway, so this never costs quorum. That is how setting the version
 //!   back after a failed step resumes the upgrade.
+//! - A change of the etcd settings (`spec.etcd`) rolls out the same way, once every member
+//!   runs the target version: behind the same gate, followers first in name order, then
+//!   leadership moves to the first follower, then the old leader. With persistent storage
+//!   a member restarts on its data with the new flags ([`Step::ApplySettings`]); with
+//!   ephemeral storage a learner with the new flags is added and the shrink that follows
+//!   removes a member still running the old ones.
 
 use super::membership::{MemberView, MembershipInput, Refusal, SnapshotState, Step};
 use super::upgrade::{
-    CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, plan_upgrade,
+    CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, name_order,
+    plan_upgrade,
 };
+use crate::crd::StorageKind;
 use crate::version::{self, EtcdVersion};
 
 /// The version the cluster runs: its lowest reported member version; when no member
@@ -61,7 +69,8 @@ pub fn repair(input: &MembershipInput) -> Option<Step> {
 /// The next rollout step of a settled cluster, or [`Step::Idle`] when every member runs
 /// the target. `add_learner` is the membership planner's way to add a member.
 pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl FnOnce() -> Step) -> Step {
-    if members.iter().all(|m| m.version == Some(input.target)) {
+    let versions_done = members.iter().all(|m| m.version == Some(input.target));
+    if versions_done && !members.iter().any(|m| settings_outdated(input, &m.name)) {
         return Step::Idle;
     }
     let furthest = members.iter().filter_map(|m| m.raft_index).max().unwrap_or_default();
@@ -75,6 +84,9 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
                 furthest.saturating_sub(behind.raft_index.unwrap_or_default())
             ),
         };
+    }
+    if versions_done {
+        return apply_settings(input, members, add_learner);
     }
     let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target, input.generation);
     let plan = match plan_upgrade(&upgrade_input(input, members)) {
@@ -123,6 +135,44 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
             }
         }
         Some(PlanStep::UpgradeMember { replace: ReplaceHow::ReplaceWithLearner, .. }) => add_learner(),
+    }
+}
+
+/// Whether member `name`'s Pod runs with etcd settings other than the spec's.
+pub fn settings_outdated(input: &MembershipInput, name: &str) -> bool {
+    input
+        .pods
+        .iter()
+        .find(|p| p.name == name && !p.deleting)
+        .and_then(|p| p.settings.as_ref())
+        .is_some_and(|settings| *settings != input.settings)
+}
+
+/// The next step of a settings rollout: the first outdated follower in name order, then
+/// leadership moves to the first follower, then the old leader. A single member restarts
+/// alone; ephemeral members are replaced through a learner (their data does not survive a
+/// restart).
+fn apply_settings(
+    input: &MembershipInput,
+    members: &[MemberView],
+    add_learner: impl FnOnce() -> Step,
+) -> Step {
+    if input.storage == StorageKind::Ephemeral {
+        return add_learner();
+    }
+    let by_name = |a: &&MemberView, b: &&MemberView| name_order(&a.name, &b.name);
+    let outdated = |m: &&MemberView| settings_outdated(input, &m.name);
+    if let Some(follower) = members.iter().filter(|m| !m.leader).filter(outdated).min_by(by_name) {
+        return Step::ApplySettings { member: follower.name.clone() };
+    }
+    let Some(leader) = members.iter().find(|m| m.leader) else {
+        return Step::Wait { reason: "no member is the raft leader; waiting for an election".into() };
+    };
+    match members.iter().filter(|m| !m.leader && !m.learner).min_by(by_name) {
+        Some(successor) => {
+            Step::MoveLeader { to_id: successor.id, to: successor.name.clone(), from: leader.name.clone() }
+        }
+        None => Step::ApplySettings { member: leader.name.clone() },
     }
 }
 

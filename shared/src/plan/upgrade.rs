@@ -390,7 +390,7 @@ fn sorted_names<'a>(members: impl Iterator<Item = &'a ObservedMember>) -> Vec<St
 }
 
 /// Name order with numeric suffixes compared as numbers: `demo-2` before `demo-10`.
-fn name_order(a: &str, b: &str) -> Ordering {
+pub(crate) fn name_order(a: &str, b: &str) -> Ordering {
     fn key(name: &str) -> (&str, Option<u64>, &str) {
         let prefix = name.trim_end_matches(|c: char| c.is_ascii_digit());
         (prefix, name.get(prefix.len()..).and_then(|digits| digits.parse().ok()), name)
