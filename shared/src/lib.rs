@@ -12,5 +12,6 @@ pub mod kubernetes;
 pub mod names;
 pub mod plan;
 pub mod snapshot;
+pub mod tls;
 pub mod validate;
 pub mod version;

@@ -10,11 +10,13 @@ mod cluster;
 mod common;
 #[allow(clippy::duplicated_attributes)]
 mod restore;
+mod tls;
 
 pub use backup::*;
 pub use cluster::*;
 pub use common::*;
 pub use restore::*;
+pub use tls::*;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,
