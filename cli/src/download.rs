@@ -10,12 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions};
+use etcd_client::Client;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::names;
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource, choose_source};
+use shared::tls::ClientCredentials;
 use tokio::io::AsyncWriteExt;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -92,9 +93,9 @@ impl Drop for Forward {
     }
 }
 
-async fn forward(pods: &Api<Pod>, pod: &str, port: u16) -> std::io::Result<Forward> {
+async fn forward(pods: &Api<Pod>, pod: &str, port: u16, tls: bool) -> std::io::Result<Forward> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = format!("{}://{}", if tls { "https" } else { "http" }, listener.local_addr()?);
     let (pods, pod) = (pods.clone(), pod.to_string());
     let task = tokio::spawn(async move {
         while let Ok((mut local, _)) = listener.accept().await {
@@ -111,8 +112,8 @@ async fn forward(pods: &Api<Pod>, pod: &str, port: u16) -> std::io::Result<Forwa
     Ok(Forward { url, task })
 }
 
-async fn status_of(member: &str, url: &str) -> Option<SnapshotSource> {
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
+async fn status_of(member: &str, url: &str, tls: Option<&ClientCredentials>) -> Option<SnapshotSource> {
+    let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, Some(CALL_TIMEOUT));
     let mut client = Client::connect([url], Some(options)).await.ok()?;
     let status = tokio::time::timeout(CALL_TIMEOUT, client.status()).await.ok()?.ok()?;
     Some(SnapshotSource {
@@ -132,12 +133,13 @@ pub fn part_path(file: &Path) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// Downloads a snapshot of `cluster` to `file`.
+/// Downloads a snapshot of `cluster` to `file`, over TLS with `tls`.
 pub async fn download(
     client: &kube::Client,
     namespace: &str,
     cluster: &str,
     file: &Path,
+    tls: Option<&ClientCredentials>,
 ) -> Result<Downloaded, DownloadError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let selector = ListParams::default().labels(&names::selector_string(&names::selector_labels(cluster)));
@@ -146,8 +148,10 @@ pub async fn download(
     let mut forwards = Vec::new();
     let mut candidates = Vec::new();
     for pod in members.iter().filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some()) {
-        let Ok(forward) = forward(&pods, &pod.name_any(), names::CLIENT_PORT).await else { continue };
-        if let Some(source) = status_of(&pod.name_any(), &forward.url).await {
+        let Ok(forward) = forward(&pods, &pod.name_any(), names::CLIENT_PORT, tls.is_some()).await else {
+            continue;
+        };
+        if let Some(source) = status_of(&pod.name_any(), &forward.url, tls).await {
             candidates.push(source);
         }
         forwards.push(forward);
@@ -164,7 +168,7 @@ pub async fn download(
     };
     let mut out = tokio::fs::File::create(&part).await.map_err(io("creating", &part))?;
     let streamed = tokio::select! {
-        streamed = stream(&source, &mut out) => streamed,
+        streamed = stream(&source, &mut out, tls) => streamed,
         _ = tokio::signal::ctrl_c() => Err(DownloadError::Interrupted(part.display().to_string(), file.display().to_string())),
     };
     let synced = match streamed {
@@ -205,9 +209,13 @@ pub async fn download(
 
 /// Streams the snapshot from `source` into `out` through the hasher; the snapshot must end
 /// with a matching etcd hash.
-async fn stream(source: &SnapshotSource, out: &mut tokio::fs::File) -> Result<SnapshotDigest, DownloadError> {
+async fn stream(
+    source: &SnapshotSource,
+    out: &mut tokio::fs::File,
+    tls: Option<&ClientCredentials>,
+) -> Result<SnapshotDigest, DownloadError> {
     let failed = |message: String| DownloadError::Snapshot { member: source.member.clone(), message };
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT);
+    let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, None);
     let mut client =
         Client::connect([source.url.as_str()], Some(options)).await.map_err(|e| failed(e.to_string()))?;
     let mut snapshot = client.snapshot().await.map_err(|e| failed(e.to_string()))?;

@@ -3,6 +3,7 @@
 mod client;
 mod commands;
 mod completion;
+mod credentials;
 mod download;
 mod exit;
 mod install;
@@ -68,6 +69,7 @@ enum Command {
     Backup(commands::backup::Args),
     Backups(commands::backups::Args),
     Restore(commands::restore::Args),
+    Credentials(commands::credentials::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
     /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
@@ -126,6 +128,7 @@ async fn run(cli: &Cli) -> ExitCode {
         Command::Backup(args) => commands::backup::run(kube, args).await.map_err(Into::into),
         Command::Backups(args) => commands::backups::run(kube, args, palette).await.map_err(Into::into),
         Command::Restore(args) => commands::restore::run(kube, args).await.map_err(Into::into),
+        Command::Credentials(args) => commands::credentials::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
         Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),

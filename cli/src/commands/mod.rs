@@ -3,6 +3,7 @@
 pub mod backup;
 pub mod backups;
 pub mod create;
+pub mod credentials;
 pub mod delete;
 pub mod list;
 pub mod paused;
