@@ -1065,7 +1065,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__restore)
-            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --tls --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

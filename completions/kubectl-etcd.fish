@@ -304,6 +304,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l s3-allow-http -d 'Allow plain HTTP to the S3 endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l azure-allow-http -d 'Allow plain HTTP to the Azure endpoint'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l gcs-allow-http -d 'Allow plain HTTP to the GCS endpoint'
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l tls -d 'Serve TLS in the new cluster, with certificates the operator issues (its spec.tls)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s y -l yes -d 'Restore without asking or showing what will be created'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -l wait -d 'Wait until the new cluster runs at its size (or the restore fails)'
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'

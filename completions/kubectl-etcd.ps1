@@ -346,6 +346,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--s3-allow-http', '--s3-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the S3 endpoint')
             [CompletionResult]::new('--azure-allow-http', '--azure-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the Azure endpoint')
             [CompletionResult]::new('--gcs-allow-http', '--gcs-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the GCS endpoint')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve TLS in the new cluster, with certificates the operator issues (its spec.tls)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the new cluster runs at its size (or the restore fails)')

@@ -104,6 +104,34 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     assert!(size > 0);
     println!("backup --download: {size} bytes: {}", stdout(&out).trim_end());
 
+    // Restore the backup into a new TLS cluster and compare the keys.
+    let out =
+        plugin(&kubeconfig, &["restore", "copy", "--from", "b1", "--size", "3", "--tls", "--yes", "--wait"])
+            .await;
+    outputs += &(stdout(&out) + &stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    println!("restore --tls: {}", stdout(&out).trim_end());
+    let out = plugin(
+        &kubeconfig,
+        &["credentials", "copy", "--out", &dir.path().join("copy").display().to_string()],
+    )
+    .await;
+    outputs += &(stdout(&out) + &stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let copy_ip = pods.get("copy-0").await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP");
+    let copy_flags: Vec<String> = flags.iter().map(|f| f.replace("/creds/", "/copy/")).collect();
+    let keys = |ip: String, flags: Vec<String>| {
+        etcdctl(&ip, &flags, &["get", "k", "--prefix", "--keys-only"]).expect("keys")
+    };
+    let (before, after) = (keys(ip.clone(), flags.clone()), keys(copy_ip.clone(), copy_flags.clone()));
+    assert_eq!(before, after, "the restored TLS cluster holds the same keys");
+    println!("restored TLS cluster holds the same {} keys", after.lines().filter(|l| !l.is_empty()).count());
+    let refused = etcdctl(&copy_ip, &flags, &["get", "k0000"]).expect_err("the first cluster's certificate");
+    println!(
+        "the first cluster's certificate against the restored one: {}",
+        refused.lines().last().unwrap_or_default()
+    );
+
     assert!(!outputs.contains("PRIVATE KEY"), "a private key in the plugin's output");
     println!("{} bytes of plugin output, no private key in it", outputs.len());
     operator.abort();
