@@ -1,12 +1,17 @@
 //! The plugin with a TLS cluster (3.5.30), as a user runs it: `kubectl etcd credentials`
-//! writes files etcdctl reads and writes with, `backup --wait` (the operator's snapshot over
+//! writes files etcdctl reads and writes with, `backup --wait` to S3 (moto; the operator's snapshot over
 //! TLS) and `backup --download` (the plugin's, through the API's port-forward, verifying the
-//! member by the name its certificate carries). The plugin's and the operator's output hold
-//! no private key.
+//! member by the name its certificate carries), then restores of the S3 backup and of
+//! the downloaded file (`restore --from FILE`) into new TLS clusters with the keys compared.
+//! The plugin's output holds no private key (the operator's is searched in
+//! operator/tests/tls.rs).
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
 mod common;
+// Only the S3 emulator of the stores is used here.
+#[path = "../../operator/tests/backup_support/stores.rs"]
+mod stores;
 
 use std::time::{Duration, Instant};
 
@@ -89,8 +94,26 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     let read = etcdctl(&ip, &flags, &["get", "k0050", "--print-value-only"]).expect("get");
     assert_eq!(read.trim(), "v50");
 
-    let store = format!("file://{}", dir.path().join("store").display());
-    let out = plugin(&kubeconfig, &["backup", "demo", "--to", &store, "--backup-name", "b1", "--wait"]).await;
+    // Back up to S3 (moto, reached at the sandbox's gateway).
+    let gateway = sb.sandbox.node.as_ref().expect("node").gateway();
+    let s3 = stores::S3Server::start(gateway, "snapshots").await;
+    stores::s3_secret(&sb.client, "s3-credentials").await;
+    let backup = [
+        "backup",
+        "demo",
+        "--to",
+        "s3://snapshots/etcd",
+        "--backup-name",
+        "b1",
+        "--wait",
+        "--credentials-secret",
+        "s3-credentials",
+        "--s3-endpoint",
+        &s3.endpoint,
+        "--s3-path-style",
+        "--s3-allow-http",
+    ];
+    let out = plugin(&kubeconfig, &backup).await;
     outputs += &(stdout(&out) + &stderr(&out));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     println!("backup --wait: {}", stdout(&out).trim_end());
@@ -126,6 +149,38 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     let (before, after) = (keys(ip.clone(), flags.clone()), keys(copy_ip.clone(), copy_flags.clone()));
     assert_eq!(before, after, "the restored TLS cluster holds the same keys");
     println!("restored TLS cluster holds the same {} keys", after.lines().filter(|l| !l.is_empty()).count());
+    let file_arg = file.display().to_string();
+    let out = plugin(
+        &kubeconfig,
+        &[
+            "restore",
+            "fromfile",
+            "--from",
+            &file_arg,
+            "--version",
+            "3.5.30",
+            "--size",
+            "1",
+            "--tls",
+            "--yes",
+            "--wait",
+        ],
+    )
+    .await;
+    outputs += &(stdout(&out) + &stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    println!("restore --from FILE --tls: {}", stdout(&out).trim_end());
+    let out = plugin(
+        &kubeconfig,
+        &["credentials", "fromfile", "--out", &dir.path().join("fromfile").display().to_string()],
+    )
+    .await;
+    outputs += &(stdout(&out) + &stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let file_ip = pods.get("fromfile-0").await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP");
+    let file_flags: Vec<String> = flags.iter().map(|f| f.replace("/creds/", "/fromfile/")).collect();
+    assert_eq!(keys(file_ip, file_flags), before, "the downloaded snapshot restores the same keys");
+    println!("the downloaded snapshot restored into a TLS cluster holds the same keys");
     let refused = etcdctl(&copy_ip, &flags, &["get", "k0000"]).expect_err("the first cluster's certificate");
     println!(
         "the first cluster's certificate against the restored one: {}",
@@ -135,5 +190,6 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     assert!(!outputs.contains("PRIVATE KEY"), "a private key in the plugin's output");
     println!("{} bytes of plugin output, no private key in it", outputs.len());
     operator.abort();
+    s3.stop().await;
     sb.stop().await;
 }
