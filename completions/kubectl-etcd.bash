@@ -31,6 +31,9 @@ _kubectl__etcd() {
             kubectl__etcd,create)
                 cmd="kubectl__etcd__subcmd__create"
                 ;;
+            kubectl__etcd,credentials)
+                cmd="kubectl__etcd__subcmd__credentials"
+                ;;
             kubectl__etcd,defrag)
                 cmd="kubectl__etcd__subcmd__defrag"
                 ;;
@@ -121,6 +124,9 @@ _kubectl__etcd() {
             kubectl__etcd__subcmd__help,create)
                 cmd="kubectl__etcd__subcmd__help__subcmd__create"
                 ;;
+            kubectl__etcd__subcmd__help,credentials)
+                cmd="kubectl__etcd__subcmd__help__subcmd__credentials"
+                ;;
             kubectl__etcd__subcmd__help,defrag)
                 cmd="kubectl__etcd__subcmd__help__subcmd__defrag"
                 ;;
@@ -191,7 +197,7 @@ _kubectl__etcd() {
 
     case "${cmd}" in
         kubectl__etcd)
-            opts="-n -h -V --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help --version create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag completion install uninstall help"
+            opts="-n -h -V --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help --version create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag credentials completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,6 +780,64 @@ _kubectl__etcd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__subcmd__etcd__subcmd__credentials)
+            opts="-n -h --out --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__subcmd__etcd__subcmd__defrag)
             opts="-n -h --member --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -953,7 +1017,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help)
-            opts="create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag completion install uninstall help"
+            opts="create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag credentials completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1051,6 +1115,20 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__etcd__subcmd__help__subcmd__credentials)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1703,7 +1781,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__restore)
-            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            opts="-y -n -h --from --size --version --sha256 --credentials-secret --s3-endpoint --s3-region --s3-path-style --s3-allow-http --azure-endpoint --azure-allow-http --gcs-endpoint --gcs-allow-http --restore-name --tls --yes --wait --timeout --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

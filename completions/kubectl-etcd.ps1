@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('defrag', 'defrag', [CompletionResultType]::ParameterValue, 'Defragment the members of a cluster, to give free space in their database files back')
+            [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Write a TLS cluster''s client certificate, key and CA for etcdctl')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what install installed; refuses while EtcdClusters exist unless --force')
@@ -351,6 +352,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--s3-allow-http', '--s3-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the S3 endpoint')
             [CompletionResult]::new('--azure-allow-http', '--azure-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the Azure endpoint')
             [CompletionResult]::new('--gcs-allow-http', '--gcs-allow-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP to the GCS endpoint')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Serve TLS in the new cluster, with certificates the operator issues (its spec.tls)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Restore without asking or showing what will be created')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until the new cluster runs at its size (or the restore fails)')
@@ -518,6 +520,22 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kubectl-etcd;credentials' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Folder to write ca.crt, tls.crt and tls.key into (created if missing)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'A group to impersonate for the operation; repeat it for several groups')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kubectl-etcd;completion' {
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
@@ -589,6 +607,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('defrag', 'defrag', [CompletionResultType]::ParameterValue, 'Defragment the members of a cluster, to give free space in their database files back')
+            [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Write a TLS cluster''s client certificate, key and CA for etcdctl')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove what install installed; refuses while EtcdClusters exist unless --force')
@@ -661,6 +680,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;help;defrag' {
+            break
+        }
+        'kubectl-etcd;help;credentials' {
             break
         }
         'kubectl-etcd;help;completion' {

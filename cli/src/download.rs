@@ -10,11 +10,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions};
+use etcd_client::Client;
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, ResourceExt};
 use shared::names;
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource, choose_source};
+use shared::tls::ClientCredentials;
 use tokio::io::AsyncWriteExt;
 
 use crate::members::{forward, member_pods};
@@ -81,8 +82,8 @@ pub struct Downloaded {
     pub etcd_version: String,
 }
 
-async fn status_of(member: &str, url: &str) -> Option<SnapshotSource> {
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
+async fn status_of(member: &str, url: &str, tls: Option<&ClientCredentials>) -> Option<SnapshotSource> {
+    let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, Some(CALL_TIMEOUT));
     let mut client = Client::connect([url], Some(options)).await.ok()?;
     let status = tokio::time::timeout(CALL_TIMEOUT, client.status()).await.ok()?.ok()?;
     Some(SnapshotSource {
@@ -102,12 +103,13 @@ pub fn part_path(file: &Path) -> PathBuf {
     file.with_file_name(name)
 }
 
-/// Downloads a snapshot of `cluster` to `file`.
+/// Downloads a snapshot of `cluster` to `file`, over TLS with `tls`.
 pub async fn download(
     client: &kube::Client,
     namespace: &str,
     cluster: &str,
     file: &Path,
+    tls: Option<&ClientCredentials>,
 ) -> Result<Downloaded, DownloadError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let members =
@@ -115,8 +117,10 @@ pub async fn download(
     let mut forwards = Vec::new();
     let mut candidates = Vec::new();
     for pod in members.iter().filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some()) {
-        let Ok(forward) = forward(&pods, &pod.name_any(), names::CLIENT_PORT).await else { continue };
-        if let Some(source) = status_of(&pod.name_any(), &forward.url).await {
+        let Ok(forward) = forward(&pods, &pod.name_any(), names::CLIENT_PORT, tls.is_some()).await else {
+            continue;
+        };
+        if let Some(source) = status_of(&pod.name_any(), &forward.url, tls).await {
             candidates.push(source);
         }
         forwards.push(forward);
@@ -133,7 +137,7 @@ pub async fn download(
     };
     let mut out = tokio::fs::File::create(&part).await.map_err(io("creating", &part))?;
     let streamed = tokio::select! {
-        streamed = stream(&source, &mut out) => streamed,
+        streamed = stream(&source, &mut out, tls) => streamed,
         _ = tokio::signal::ctrl_c() => Err(DownloadError::Interrupted(part.display().to_string(), file.display().to_string())),
     };
     let synced = match streamed {
@@ -174,9 +178,13 @@ pub async fn download(
 
 /// Streams the snapshot from `source` into `out` through the hasher; the snapshot must end
 /// with a matching etcd hash.
-async fn stream(source: &SnapshotSource, out: &mut tokio::fs::File) -> Result<SnapshotDigest, DownloadError> {
+async fn stream(
+    source: &SnapshotSource,
+    out: &mut tokio::fs::File,
+    tls: Option<&ClientCredentials>,
+) -> Result<SnapshotDigest, DownloadError> {
     let failed = |message: String| DownloadError::Snapshot { member: source.member.clone(), message };
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT);
+    let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, None);
     let mut client =
         Client::connect([source.url.as_str()], Some(options)).await.map_err(|e| failed(e.to_string()))?;
     let mut snapshot = client.snapshot().await.map_err(|e| failed(e.to_string()))?;

@@ -3,6 +3,7 @@
 mod client;
 mod commands;
 mod completion;
+mod credentials;
 mod download;
 mod exit;
 mod install;
@@ -76,6 +77,7 @@ enum Command {
     Logs(commands::logs::Args),
     Report(commands::report::Args),
     Defrag(commands::defrag::Args),
+    Credentials(commands::credentials::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
     /// Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster.
@@ -140,6 +142,7 @@ async fn run(cli: &Cli) -> ExitCode {
         Command::Logs(args) => commands::logs::run(kube, args).await.map_err(Into::into),
         Command::Report(args) => commands::report::run(kube, args).await.map_err(Into::into),
         Command::Defrag(args) => commands::defrag::run(kube, args).await.map_err(Into::into),
+        Command::Credentials(args) => commands::credentials::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),
         Command::Uninstall(args) => install::uninstall(kube, args).await.map_err(Into::into),

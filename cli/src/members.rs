@@ -8,11 +8,15 @@
 
 use std::time::Duration;
 
-use etcd_client::{AlarmAction, AlarmType, Client, ConnectOptions};
+use etcd_client::{AlarmAction, AlarmType, Client};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
+use shared::crd::EtcdCluster;
 use shared::names;
+use shared::tls::ClientCredentials;
+
+use crate::credentials::CredentialsReadError;
 
 /// The etcd container of a member Pod (the operator's `resources::pod::CONTAINER_NAME`).
 pub const MEMBER_CONTAINER: &str = "etcd";
@@ -22,7 +26,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A local port bridged to a Pod's port through the API; stops when dropped.
 pub struct Forward {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://` for a TLS cluster's client port.
     pub url: String,
     task: tokio::task::JoinHandle<()>,
 }
@@ -34,10 +38,10 @@ impl Drop for Forward {
 }
 
 /// Bridges a local port to `port` of Pod `pod`: every connection to the local port is a
-/// port-forward of its own.
-pub async fn forward(pods: &Api<Pod>, pod: &str, port: u16) -> std::io::Result<Forward> {
+/// port-forward of its own. With `tls`, the URL says `https://` (the port serves TLS).
+pub async fn forward(pods: &Api<Pod>, pod: &str, port: u16, tls: bool) -> std::io::Result<Forward> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = format!("{}://{}", if tls { "https" } else { "http" }, listener.local_addr()?);
     let (pods, pod) = (pods.clone(), pod.to_string());
     let task = tokio::spawn(async move {
         while let Ok((mut local, _)) = listener.accept().await {
@@ -62,9 +66,13 @@ pub async fn member_pods(pods: &Api<Pod>, cluster: &str) -> Result<Vec<Pod>, kub
     Ok(members)
 }
 
-/// An etcd client of one member, through its forward.
-pub async fn connect(forward: &Forward) -> Result<Client, etcd_client::Error> {
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
+/// An etcd client of one member, through its forward; with `tls`, the cluster's client
+/// credentials.
+pub async fn connect(
+    forward: &Forward,
+    tls: Option<&ClientCredentials>,
+) -> Result<Client, etcd_client::Error> {
+    let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, Some(CALL_TIMEOUT));
     Client::connect([forward.url.as_str()], Some(options)).await
 }
 
@@ -85,6 +93,12 @@ pub enum SurveyError {
         /// Its member Pods.
         pods: usize,
     },
+    /// The cluster could not be read.
+    #[error("reading EtcdCluster {0}: {1}")]
+    Cluster(String, String),
+    /// A TLS cluster's client credentials could not be read.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsReadError),
     /// etcd refused a call.
     #[error("{action}: {message}")]
     Etcd {
@@ -185,6 +199,11 @@ impl Survey {
 /// Asks every member Pod of `cluster` for its status, one of them for the member list and
 /// the alarms.
 pub async fn survey(client: &kube::Client, namespace: &str, cluster: &str) -> Result<Survey, SurveyError> {
+    let resource = Api::<EtcdCluster>::namespaced(client.clone(), namespace)
+        .get(cluster)
+        .await
+        .map_err(|e| SurveyError::Cluster(cluster.into(), e.to_string()))?;
+    let tls = crate::credentials::read(client, namespace, &resource).await?;
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let member_pods =
         member_pods(&pods, cluster).await.map_err(|e| SurveyError::Api(cluster.into(), e.to_string()))?;
@@ -192,8 +211,8 @@ pub async fn survey(client: &kube::Client, namespace: &str, cluster: &str) -> Re
     let mut statuses = Vec::new();
     for pod in member_pods.iter().filter(|p| p.status.as_ref().and_then(|s| s.pod_ip.as_ref()).is_some()) {
         let name = pod.name_any();
-        let Ok(forward) = forward(&pods, &name, names::CLIENT_PORT).await else { continue };
-        let Ok(mut etcd) = connect(&forward).await else { continue };
+        let Ok(forward) = forward(&pods, &name, names::CLIENT_PORT, tls.is_some()).await else { continue };
+        let Ok(mut etcd) = connect(&forward, tls.as_ref()).await else { continue };
         if let Ok(Ok(status)) = tokio::time::timeout(CALL_TIMEOUT, etcd.status()).await {
             statuses.push((name.clone(), status));
             clients.push((name, etcd, forward));

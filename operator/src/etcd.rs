@@ -20,8 +20,9 @@
 
 use std::time::Duration;
 
-use etcd_client::{Client, ConnectOptions, MemberAddOptions};
+use etcd_client::{Certificate, Client, ConnectOptions, Identity, MemberAddOptions, TlsOptions};
 use shared::plan::membership::MemberView;
+use shared::tls::ClientCredentials;
 
 /// How long one call to one member may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(3);
@@ -94,9 +95,30 @@ pub struct Membership {
     pub alarms: Vec<(u64, String)>,
 }
 
-async fn connect(endpoints: &[String]) -> Result<Client, etcd_client::Error> {
+/// etcd-client's TLS settings for `credentials`: trust the cluster's CA only, present the
+/// client certificate, and verify every member by the one name all server certificates
+/// carry (members are reached at Pod IPs; see `names::tls_server_name`).
+pub fn tls_options(credentials: &ClientCredentials) -> TlsOptions {
+    TlsOptions::new()
+        .ca_certificate(Certificate::from_pem(&credentials.ca_pem))
+        .identity(Identity::from_pem(&credentials.cert_pem, &credentials.key_pem))
+        .domain_name(credentials.server_name.clone())
+}
+
+/// Connection options with the timeouts and, for a TLS cluster, `tls`.
+pub fn connect_options(tls: Option<&ClientCredentials>) -> ConnectOptions {
     let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
-    Client::connect(endpoints, Some(options)).await
+    match tls {
+        Some(credentials) => options.with_tls(tls_options(credentials)),
+        None => options,
+    }
+}
+
+async fn connect(
+    endpoints: &[String],
+    tls: Option<&ClientCredentials>,
+) -> Result<Client, etcd_client::Error> {
+    Client::connect(endpoints, Some(connect_options(tls))).await
 }
 
 fn unreachable(endpoints: &[String], error: impl std::fmt::Display) -> EtcdError {
@@ -134,21 +156,24 @@ fn classify_message(action: &str, message: String) -> EtcdError {
 }
 
 /// The member list and every member's health. `endpoints` maps member names to client URLs
-/// (`http://<pod IP>:2379`) of the members whose Pods run.
+/// (`http://<pod IP>:2379`, `https://` on a TLS cluster, reached with `tls`) of the members whose Pods run.
 ///
 /// A member is healthy when it answers a Status call, knows a leader, reports no error of
 /// its own and no alarm names it (see the module documentation). The leader is the member
 /// every healthy member reports; when they disagree (an election under way) no member is
 /// leader, so the planner waits.
-pub async fn observe(endpoints: &[(String, String)]) -> Result<Membership, EtcdError> {
+pub async fn observe(
+    endpoints: &[(String, String)],
+    tls: Option<&ClientCredentials>,
+) -> Result<Membership, EtcdError> {
     let urls: Vec<String> = endpoints.iter().map(|(_, url)| url.clone()).collect();
-    let list = member_list(&urls).await?;
+    let list = member_list(&urls, tls).await?;
     let cluster_id = list.header().map(|h| h.cluster_id()).unwrap_or_default();
     let mut states = Vec::new();
     for member in list.members() {
         let url = endpoints.iter().find(|(name, _)| name == member.name()).map(|(_, url)| url.as_str());
         if let Some(state) = match url {
-            Some(url) => member_state(url).await,
+            Some(url) => member_state(url, tls).await,
             None => None,
         } {
             states.push((member.id(), state));
@@ -234,11 +259,14 @@ fn status_alarm(error: &str) -> Option<(u64, String)> {
 
 /// The member list from the first member that answers, asked one at a time (a learner
 /// that is still starting, or a member cut off, must not hide the others).
-async fn member_list(urls: &[String]) -> Result<etcd_client::MemberListResponse, EtcdError> {
+async fn member_list(
+    urls: &[String],
+    tls: Option<&ClientCredentials>,
+) -> Result<etcd_client::MemberListResponse, EtcdError> {
     let mut last = String::from("no endpoint");
     for url in urls {
         let one = [url.clone()];
-        let answer = match connect(&one).await {
+        let answer = match connect(&one, tls).await {
             Ok(mut client) => tokio::time::timeout(CALL_TIMEOUT, client.member_list()).await,
             Err(e) => {
                 last = e.to_string();
@@ -255,9 +283,9 @@ async fn member_list(urls: &[String]) -> Result<etcd_client::MemberListResponse,
 }
 
 /// A member's status, or `None` when it does not answer.
-async fn member_state(url: &str) -> Option<MemberState> {
+async fn member_state(url: &str, tls: Option<&ClientCredentials>) -> Option<MemberState> {
     let urls = [url.to_string()];
-    let mut client = connect(&urls).await.ok()?;
+    let mut client = connect(&urls, tls).await.ok()?;
     let status = tokio::time::timeout(CALL_TIMEOUT, client.status()).await.ok()?.ok()?;
     Some(MemberState {
         version: status.version().to_string(),
@@ -270,8 +298,12 @@ async fn member_state(url: &str) -> Option<MemberState> {
 }
 
 /// Adds a learner with `peer_url`. Done already (the URL is a member) counts as done.
-pub async fn add_learner(endpoints: &[String], peer_url: &str) -> Result<(), EtcdError> {
-    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+pub async fn add_learner(
+    endpoints: &[String],
+    peer_url: &str,
+    tls: Option<&ClientCredentials>,
+) -> Result<(), EtcdError> {
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
     match client.member_add([peer_url], Some(MemberAddOptions::new().with_is_learner())).await {
         Ok(_) => Ok(()),
         Err(e) if e.to_string().contains("already exists") => Ok(()),
@@ -292,8 +324,12 @@ fn is_not_a_learner(message: &str) -> bool {
 
 /// Promotes a learner to a voting member. Already voting (a promotion repeated after the
 /// operator died right after it) counts as done.
-pub async fn promote(endpoints: &[String], id: u64) -> Result<(), EtcdError> {
-    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+pub async fn promote(
+    endpoints: &[String],
+    id: u64,
+    tls: Option<&ClientCredentials>,
+) -> Result<(), EtcdError> {
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
     match client.member_promote(id).await {
         Ok(_) => Ok(()),
         Err(e) if is_not_a_learner(&e.to_string()) => {
@@ -305,8 +341,8 @@ pub async fn promote(endpoints: &[String], id: u64) -> Result<(), EtcdError> {
 }
 
 /// Removes a member. Already gone counts as done.
-pub async fn remove(endpoints: &[String], id: u64) -> Result<(), EtcdError> {
-    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+pub async fn remove(endpoints: &[String], id: u64, tls: Option<&ClientCredentials>) -> Result<(), EtcdError> {
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
     match client.member_remove(id).await {
         Ok(_) => Ok(()),
         Err(e) if e.to_string().contains("member not found") => Ok(()),
@@ -315,9 +351,13 @@ pub async fn remove(endpoints: &[String], id: u64) -> Result<(), EtcdError> {
 }
 
 /// Moves leadership to member `to`. The request must reach the current leader.
-pub async fn move_leader(leader_endpoint: &str, to: u64) -> Result<(), EtcdError> {
+pub async fn move_leader(
+    leader_endpoint: &str,
+    to: u64,
+    tls: Option<&ClientCredentials>,
+) -> Result<(), EtcdError> {
     let urls = [leader_endpoint.to_string()];
-    let mut client = connect(&urls).await.map_err(|e| unreachable(&urls, e))?;
+    let mut client = connect(&urls, tls).await.map_err(|e| unreachable(&urls, e))?;
     client.move_leader(to).await.map(|_| ()).map_err(|e| classify(&format!("moving leadership to {to:x}"), e))
 }
 
@@ -325,9 +365,9 @@ pub async fn move_leader(leader_endpoint: &str, to: u64) -> Result<(), EtcdError
 const DEFRAG_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Defragments the member at `url`; returns its database size after, in bytes.
-pub async fn defragment(url: &str) -> Result<i64, EtcdError> {
+pub async fn defragment(url: &str, tls: Option<&ClientCredentials>) -> Result<i64, EtcdError> {
     let urls = [url.to_string()];
-    let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(DEFRAG_TIMEOUT);
+    let options = connect_options(tls).with_timeout(DEFRAG_TIMEOUT);
     let mut client = Client::connect(&urls, Some(options)).await.map_err(|e| unreachable(&urls, e))?;
     client.defragment().await.map_err(|e| classify(&format!("defragmenting {url}"), e))?;
     let status = client.status().await.map_err(|e| classify(&format!("reading the status of {url}"), e))?;
@@ -336,8 +376,11 @@ pub async fn defragment(url: &str) -> Result<i64, EtcdError> {
 
 /// Compacts the history to the current revision, physically (the space is free once it
 /// returns); returns that revision. A revision compacted already counts as done.
-pub async fn compact_to_current(endpoints: &[String]) -> Result<i64, EtcdError> {
-    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+pub async fn compact_to_current(
+    endpoints: &[String],
+    tls: Option<&ClientCredentials>,
+) -> Result<i64, EtcdError> {
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
     let status = client.status().await.map_err(|e| classify("reading the current revision", e))?;
     let revision = status.header().map(|h| h.revision()).unwrap_or_default();
     let options = etcd_client::CompactionOptions::new().with_physical();
@@ -349,9 +392,13 @@ pub async fn compact_to_current(endpoints: &[String]) -> Result<i64, EtcdError> 
 }
 
 /// Disarms the NOSPACE alarm of each member in `members`.
-pub async fn disarm_no_space(endpoints: &[String], members: &[u64]) -> Result<(), EtcdError> {
+pub async fn disarm_no_space(
+    endpoints: &[String],
+    members: &[u64],
+    tls: Option<&ClientCredentials>,
+) -> Result<(), EtcdError> {
     use etcd_client::{AlarmAction, AlarmOptions, AlarmType};
-    let mut client = connect(endpoints).await.map_err(|e| unreachable(endpoints, e))?;
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
     for member in members {
         let mut options = AlarmOptions::new();
         options.with_member(*member);

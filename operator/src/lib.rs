@@ -16,3 +16,4 @@ pub mod reconcile;
 pub mod resources;
 pub mod restore;
 pub mod status_patch;
+pub mod tls;

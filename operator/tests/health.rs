@@ -93,7 +93,7 @@ async fn a_member_with_a_nospace_alarm_is_unhealthy() {
         let alarmed =
             list.members().iter().find(|m| m.name() == "m2").map(|m| m.id()).expect("m2 is a member");
 
-        let before = etcd_operator::etcd::observe(&cluster.endpoints).await.expect("observe");
+        let before = etcd_operator::etcd::observe(&cluster.endpoints, None).await.expect("observe");
         assert!(
             before.members.iter().all(|m| m.healthy),
             "etcd {version}: all healthy at first: {before:#?}"
@@ -107,7 +107,7 @@ async fn a_member_with_a_nospace_alarm_is_unhealthy() {
             println!("etcd {version}: {name} Status errors after the alarm: {:?}", status.errors());
         }
 
-        let after = etcd_operator::etcd::observe(&cluster.endpoints).await.expect("observe");
+        let after = etcd_operator::etcd::observe(&cluster.endpoints, None).await.expect("observe");
         let m2 = after.members.iter().find(|m| m.id == alarmed).expect("m2 observed");
         assert!(!m2.healthy, "etcd {version}: m2 has a NOSPACE alarm but is counted healthy: {after:#?}");
         let others: Vec<_> = after.members.iter().filter(|m| m.id != alarmed).collect();
@@ -135,7 +135,7 @@ async fn promoting_a_voting_member_counts_as_done() {
         let raw = client.member_promote(id).await.expect_err("etcd refuses to promote a voting member");
         println!("etcd {version}: promoting voting member {id:x} answers: {raw}");
 
-        let answer = etcd_operator::etcd::promote(std::slice::from_ref(&url), id).await;
+        let answer = etcd_operator::etcd::promote(std::slice::from_ref(&url), id, None).await;
         assert!(answer.is_ok(), "etcd {version}: a repeated promotion counts as done, got {answer:?}");
     }
 }

@@ -66,8 +66,9 @@ pub enum Reason {
     UpgradeRefused,
     /// Degraded: a new cluster asks for a version it must not start at.
     VersionRefused,
-    /// All three: the spec asks for TLS, which is not supported yet.
-    TlsNotSupported,
+    /// All three: a TLS cluster's certificates cannot be had (a Secret `spec.tls.secrets`
+    /// names is missing or incomplete, or the operator cannot issue them).
+    TlsCertificatesMissing,
     /// All three: `spec.version` is not a version.
     InvalidVersion,
     /// Progressing: nothing to do.
@@ -114,7 +115,7 @@ impl Reason {
             Reason::CorruptAlarm => "CorruptAlarm",
             Reason::UpgradeRefused => "UpgradeRefused",
             Reason::VersionRefused => "VersionRefused",
-            Reason::TlsNotSupported => "TlsNotSupported",
+            Reason::TlsCertificatesMissing => "TlsCertificatesMissing",
             Reason::InvalidVersion => "InvalidVersion",
             Reason::Stable => "Stable",
             Reason::Paused => "Paused",

@@ -13,5 +13,6 @@ pub mod log_time;
 pub mod names;
 pub mod plan;
 pub mod snapshot;
+pub mod tls;
 pub mod validate;
 pub mod version;

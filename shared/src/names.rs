@@ -168,6 +168,42 @@ pub fn ip_url(ip: &str, port: u16) -> String {
     }
 }
 
+/// `url` with `https://` in place of `http://`: the same address on a TLS cluster.
+pub fn secure_url(url: &str) -> String {
+    match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_string(),
+    }
+}
+
+/// The name every member's server certificate carries and the operator and the plugin
+/// verify members by (they reach members at Pod IPs, which certificates cannot name
+/// ahead of time): the client Service's name, `<cluster>-client.<namespace>.svc`.
+pub fn tls_server_name(cluster: &str, namespace: &str) -> String {
+    format!("{}.{namespace}.svc", client_service_name(cluster))
+}
+
+/// Secret of the CA the operator issues for a TLS cluster's certificates.
+pub fn ca_secret_name(cluster: &str) -> String {
+    format!("{cluster}-ca-tls")
+}
+
+/// Secret of the client certificate the operator issues (used by the operator, the
+/// plugin and `kubectl etcd credentials`).
+pub fn client_secret_name(cluster: &str) -> String {
+    format!("{cluster}-client-tls")
+}
+
+/// Secret of the server certificate the operator issues for `member`.
+pub fn server_secret_name(member: &str) -> String {
+    format!("{member}-server-tls")
+}
+
+/// Secret of the peer certificate the operator issues for `member`.
+pub fn peer_secret_name(member: &str) -> String {
+    format!("{member}-peer-tls")
+}
+
 /// The member a peer URL belongs to, if it is one of this cluster's addresses (in any
 /// cluster DNS domain, so that callers who do not know the domain, like the plugin, agree
 /// with the operator). etcd lists a member that was added but has not started yet with its
@@ -210,6 +246,21 @@ pub fn selector_string(labels: &BTreeMap<String, String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_names_and_urls() {
+        assert_eq!(secure_url("http://10.0.0.1:2379"), "https://10.0.0.1:2379");
+        assert_eq!(secure_url("https://10.0.0.1:2379"), "https://10.0.0.1:2379");
+        assert_eq!(tls_server_name("demo", "db"), "demo-client.db.svc");
+        assert_eq!(ca_secret_name("demo"), "demo-ca-tls");
+        assert_eq!(client_secret_name("demo"), "demo-client-tls");
+        assert_eq!(server_secret_name("demo-0"), "demo-0-server-tls");
+        assert_eq!(peer_secret_name("demo-0"), "demo-0-peer-tls");
+        assert_eq!(
+            member_of_peer_url("https://demo-1.demo.db.svc.cluster.local:2380", "demo", "db").as_deref(),
+            Some("demo-1")
+        );
+    }
 
     #[test]
     fn member_names_round_trip() {

@@ -105,6 +105,9 @@ pub enum BackupError {
     /// A question could not be asked.
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// A TLS cluster's client credentials could not be read.
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsReadError),
 }
 
 /// What the command says when the person stops it.
@@ -324,9 +327,11 @@ async fn download_to(
     file: &std::path::Path,
 ) -> Result<Outcome, BackupError> {
     // The cluster must exist: "not found" is an error, not an unavailable cluster.
-    connection.get(&args.name).await?;
+    let cluster = connection.get(&args.name).await?;
+    let tls = crate::credentials::read(&connection.client, &connection.namespace, &cluster).await?;
     let started = Instant::now();
-    match download::download(&connection.client, &connection.namespace, &args.name, file).await {
+    match download::download(&connection.client, &connection.namespace, &args.name, file, tls.as_ref()).await
+    {
         Ok(done) => {
             if args.output == Some(Format::Json) {
                 println!(

@@ -4,6 +4,7 @@ pub mod alarm;
 pub mod backup;
 pub mod backups;
 pub mod create;
+pub mod credentials;
 pub mod defrag;
 pub mod delete;
 pub mod etcdctl;

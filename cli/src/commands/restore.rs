@@ -14,7 +14,7 @@ use kube::api::PostParams;
 use kube::{Api, ResourceExt};
 use shared::crd::{
     DEFAULT_SIZE, EtcdBackup, EtcdRestore, EtcdRestoreSpec, RestorePhase, SnapshotInfo, SnapshotSource,
-    StorageLocation, StorageSpec,
+    StorageLocation, StorageSpec, TlsSpec,
 };
 use shared::plan::preview::ScalePreview;
 use shared::snapshot::SnapshotDigest;
@@ -76,6 +76,10 @@ pub struct Args {
     /// Name of the EtcdRestore (default: restore-<NEWNAME>).
     #[arg(long, value_name = "NAME")]
     restore_name: Option<String>,
+
+    /// Serve TLS in the new cluster, with certificates the operator issues (its spec.tls).
+    #[arg(long)]
+    tls: bool,
 
     /// Restore without asking or showing what will be created.
     #[arg(short = 'y', long)]
@@ -199,6 +203,7 @@ fn restore_object(args: &Args, snapshot: &Snapshot) -> EtcdRestore {
             size: args.size.unwrap_or(DEFAULT_SIZE),
             version,
             storage: StorageSpec::default(),
+            tls: args.tls.then(TlsSpec::default),
         },
     )
 }

@@ -337,12 +337,22 @@ pub async fn take(
     let clusters: Api<EtcdCluster> = Api::namespaced(ctx.client.clone(), namespace);
     let found =
         clusters.get_opt(cluster_name).await.map_err(|e| Failure::new("ClusterNotFound", e.to_string()))?;
-    if found.is_none() {
+    let Some(cluster) = found else {
         return Err(Failure::new(
             "ClusterNotFound",
             format!("EtcdCluster {namespace}/{cluster_name} does not exist"),
         ));
-    }
+    };
+    let tls = match &cluster.spec.tls {
+        Some(tls) => {
+            let secrets = Api::namespaced(ctx.client.clone(), namespace);
+            let credentials = crate::tls::read_credentials(&secrets, tls, cluster_name, namespace)
+                .await
+                .map_err(|e| Failure::new("TlsCertificatesMissing", e.to_string()))?;
+            Some(credentials)
+        }
+        None => None,
+    };
     let selector =
         ListParams::default().labels(&names::selector_string(&names::selector_labels(cluster_name)));
     let pods = Api::<Pod>::namespaced(ctx.client.clone(), namespace)
@@ -350,7 +360,7 @@ pub async fn take(
         .await
         .map_err(|e| Failure::new("NoHealthyMember", format!("listing the member Pods: {e}")))?
         .items;
-    let candidates = snapshot::candidates(&client_endpoints(&pods)).await;
+    let candidates = snapshot::candidates(&client_endpoints(&pods, tls.is_some()), tls.as_ref()).await;
     let source = shared::snapshot::choose_source(&candidates).cloned().ok_or_else(|| {
         Failure::new(
             "NoHealthyMember",
@@ -365,7 +375,7 @@ pub async fn take(
     let credentials = store::credentials(&ctx.client, namespace, &backup.spec.destination).await?;
     let destination = store::open(&backup.spec.destination, &credentials)?;
     let key = plan::snapshot_key(cluster_name, &backup.name_any(), Timestamp::now(), source.revision);
-    let (_, digest) = snapshot::upload(&source, &destination, &key).await?;
+    let (_, digest) = snapshot::upload(&source, &destination, &key, tls.as_ref()).await?;
     Ok(SnapshotInfo {
         location: plan::join_url(&destination.url, &key),
         sha256: digest.sha256,

@@ -10,6 +10,7 @@ use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource};
+use shared::tls::ClientCredentials;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::plan::Failure;
@@ -24,10 +25,13 @@ pub const PART_SIZE: usize = 8 * 1024 * 1024;
 
 /// Asks every member for its status: the candidates to take a snapshot from. Members that do
 /// not answer are left out.
-pub async fn candidates(endpoints: &[(String, String)]) -> Vec<SnapshotSource> {
+pub async fn candidates(
+    endpoints: &[(String, String)],
+    tls: Option<&ClientCredentials>,
+) -> Vec<SnapshotSource> {
     let mut found = Vec::new();
     for (member, url) in endpoints {
-        let options = ConnectOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(CALL_TIMEOUT);
+        let options = crate::etcd::connect_options(tls);
         let Ok(mut client) = Client::connect([url.as_str()], Some(options)).await else { continue };
         let Ok(Ok(status)) = tokio::time::timeout(CALL_TIMEOUT, client.status()).await else { continue };
         found.push(SnapshotSource {
@@ -44,7 +48,11 @@ pub async fn candidates(endpoints: &[(String, String)]) -> Vec<SnapshotSource> {
 
 /// Streams a snapshot from the member at `url` into `sink`, and returns its digest. The sink
 /// is flushed, not shut down: the caller completes it once the digest is checked.
-pub async fn stream_from_member<W>(url: &str, sink: &mut W) -> Result<SnapshotDigest, Failure>
+pub async fn stream_from_member<W>(
+    url: &str,
+    sink: &mut W,
+    tls: Option<&ClientCredentials>,
+) -> Result<SnapshotDigest, Failure>
 where
     W: AsyncWrite + Unpin,
 {
@@ -54,6 +62,10 @@ where
     let options = ConnectOptions::new()
         .with_connect_timeout(CONNECT_TIMEOUT)
         .with_keep_alive(Duration::from_secs(10), Duration::from_secs(10));
+    let options = match tls {
+        Some(credentials) => options.with_tls(crate::etcd::tls_options(credentials)),
+        None => options,
+    };
     let mut client = Client::connect([url], Some(options)).await.map_err(|e| failed(e.to_string()))?;
     let mut stream = client.snapshot().await.map_err(|e| failed(e.to_string()))?;
     let mut hasher = SnapshotHasher::new();
@@ -83,11 +95,12 @@ pub async fn upload(
     source: &SnapshotSource,
     destination: &Opened,
     key: &str,
+    tls: Option<&ClientCredentials>,
 ) -> Result<(Path, SnapshotDigest), Failure> {
     let path = destination.child(key);
     let url = super::plan::join_url(&destination.url, key);
     let mut writer = BufWriter::with_capacity(destination.store.clone(), path.clone(), PART_SIZE);
-    let streamed = stream_from_member(&source.url, &mut writer).await;
+    let streamed = stream_from_member(&source.url, &mut writer, tls).await;
     let digest = match streamed {
         Ok(digest) => digest,
         Err(failure) => {

@@ -2,7 +2,7 @@
 //! adding a member that was added, removing one that is gone all count as done, so a
 //! reconcile that repeats a step after a crash does no harm.
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
@@ -44,6 +44,9 @@ pub enum ActError {
         /// Its claim.
         claim: String,
     },
+    /// A TLS cluster's certificates cannot be had.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The step names a member whose Pod has no address.
     #[error("member {0} has no Pod IP to reach it at")]
     NoEndpoint(String),
@@ -141,6 +144,7 @@ async fn create_member(
     if let Some(claim) = pvc::member_claim(cluster, member)? {
         create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
     }
+    crate::tls::ensure_member(client, cluster, id, member, settings.cluster_domain).await?;
     let version = version.to_string();
     let token = token(id);
     let pod = member_pod(
@@ -192,6 +196,7 @@ pub async fn act(
     step: &Step,
 ) -> Result<(), ActError> {
     let namespace = id.namespace.clone();
+    let tls = observation.tls.as_ref();
     match step {
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
         Step::Bootstrap { missing, initial_cluster, version } => {
@@ -232,17 +237,17 @@ pub async fn act(
                 .await?;
         }
         Step::AddLearner { peer_url, .. } => {
-            etcd::add_learner(&voting_endpoints(observation), peer_url).await?
+            etcd::add_learner(&voting_endpoints(observation), peer_url, tls).await?
         }
-        Step::PromoteLearner { id, .. } => etcd::promote(&voting_endpoints(observation), *id).await?,
-        Step::RemoveMember { id, .. } => etcd::remove(&voting_endpoints(observation), *id).await?,
+        Step::PromoteLearner { id, .. } => etcd::promote(&voting_endpoints(observation), *id, tls).await?,
+        Step::RemoveMember { id, .. } => etcd::remove(&voting_endpoints(observation), *id, tls).await?,
         Step::MoveLeader { to_id, from, .. } => {
-            let leader = client_endpoints(&observation.pods)
+            let leader = client_endpoints(&observation.pods, tls.is_some())
                 .into_iter()
                 .find(|(name, _)| name == from)
                 .map(|(_, url)| url)
                 .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
-            etcd::move_leader(&leader, *to_id).await?;
+            etcd::move_leader(&leader, *to_id, tls).await?;
         }
         Step::ApplySettings { member } => {
             // A Pod's args cannot change: the Pod is deleted, and the planner creates it
@@ -262,6 +267,10 @@ pub async fn act(
             if *claim {
                 let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace);
                 gone(claims.delete(&shared::names::claim_name(member), &DeleteParams::default()).await)?;
+            }
+            let secrets = Api::<Secret>::namespaced(client.clone(), &namespace);
+            for secret in crate::tls::member_secrets(cluster, member) {
+                gone(secrets.delete(&secret, &DeleteParams::default()).await)?;
             }
         }
     }

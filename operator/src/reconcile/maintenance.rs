@@ -214,21 +214,22 @@ pub async fn maintain(
     let finished = match step {
         DefragStep::Wait { .. } => None,
         DefragStep::Compact => {
-            let revision = etcd::compact_to_current(&voting_endpoints(observation)).await?;
+            let revision =
+                etcd::compact_to_current(&voting_endpoints(observation), observation.tls.as_ref()).await?;
             let note = format!("compacted the history to revision {revision} to make room after NOSPACE");
             publish(ctx, cluster, false, "Compacted", note).await;
             run.compacted_revision = Some(revision);
             None
         }
         DefragStep::Defragment { member, .. } => {
-            let url = client_endpoints(&observation.pods)
+            let url = client_endpoints(&observation.pods, observation.tls.is_some())
                 .into_iter()
                 .find(|(name, _)| *name == member)
                 .map(|(_, url)| url)
                 .ok_or_else(|| ActError::NoEndpoint(member.clone()))?;
             let before = input.members.iter().find(|m| m.name == member).map_or(0, |m| m.db_size);
             let started = Instant::now();
-            let outcome = etcd::defragment(&url).await;
+            let outcome = etcd::defragment(&url, observation.tls.as_ref()).await;
             let outcome_label = if outcome.is_ok() { "ok" } else { "error" };
             let defrag_labels = DefragLabels {
                 namespace: id.namespace.clone(),
@@ -257,7 +258,7 @@ pub async fn maintain(
         DefragStep::Disarm => {
             let full: Vec<u64> =
                 membership.alarms.iter().filter(|(_, a)| a == NO_SPACE).map(|(member, _)| *member).collect();
-            etcd::disarm_no_space(&voting_endpoints(observation), &full).await?;
+            etcd::disarm_no_space(&voting_endpoints(observation), &full, observation.tls.as_ref()).await?;
             let reclaimed: i64 = run.members.iter().map(|m| m.reclaimed_bytes).sum();
             let note = format!(
                 "NOSPACE alarm disarmed: the history was compacted and every member defragmented ({reclaimed} \

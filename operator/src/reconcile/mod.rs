@@ -35,6 +35,9 @@ const SOON: Duration = Duration::from_millis(200);
 /// How soon to plan the next step after one carried out in etcd alone (a leader move, a
 /// promotion): at once, with a floor that bounds a step that repeats itself to 20 a second.
 const AT_ONCE: Duration = Duration::from_millis(50);
+/// How soon to look again for the Secrets of a TLS cluster that are missing (Secrets are
+/// not watched).
+const TLS_RETRY: Duration = Duration::from_secs(5);
 /// How often an idle cluster's health is checked (and its `lastHealthCheck` written).
 const IDLE: Duration = Duration::from_secs(30);
 
@@ -131,6 +134,7 @@ impl ReconcileError {
             ReconcileError::Act(ActError::Build(_)) => "Build",
             ReconcileError::Act(ActError::DataGone { .. }) => "DataGone",
             ReconcileError::Act(ActError::NoEndpoint(_)) => "NoEndpoint",
+            ReconcileError::Act(ActError::Tls(_)) => "Tls",
         }
     }
 }
@@ -153,7 +157,20 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
             return Ok(Action::await_change());
         }
     };
-    let observation = observe::observe(&ctx.client, &cluster, &id).await.map_err(ReconcileError::Observe)?;
+    let tls = match crate::tls::prepare(&ctx.client, &cluster, &id).await {
+        Ok(tls) => tls,
+        Err(error) => {
+            let status =
+                report::unsupported(&cluster, Reason::TlsCertificatesMissing, &error.to_string(), now());
+            if report::changed(cluster.status.as_ref(), &status) {
+                write_status(&ctx, &cluster, &id, &status).await?;
+            }
+            tracing::warn!(cluster = %id.name, %error, "the cluster's certificates cannot be had");
+            return Ok(Action::requeue(TLS_RETRY));
+        }
+    };
+    let observation =
+        observe::observe(&ctx.client, &cluster, &id, tls).await.map_err(ReconcileError::Observe)?;
     let step =
         plan_membership(&observe::membership_input(&cluster, &id, target, &observation, &ctx.cluster_domain));
     tracing::info!(cluster = %id.name, step = %step.describe(), "planned");
@@ -199,11 +216,6 @@ fn now() -> Time {
 /// The version to run, or why the spec cannot be run as it says: never run a cluster
 /// differently from its spec; refuse, and say how to go on.
 fn runnable(cluster: &EtcdCluster) -> Result<EtcdVersion, (Reason, String)> {
-    if cluster.spec.tls.is_some() {
-        let message = "spec.tls is not supported yet: remove it to run the cluster without TLS, or wait for a \
-                       release that supports TLS";
-        return Err((Reason::TlsNotSupported, message.to_string()));
-    }
     cluster.spec.version.parse::<EtcdVersion>().map_err(|_| {
         let message = format!(
             "spec.version {:?} is not an etcd version: set it to MAJOR.MINOR.PATCH, e.g. {}",

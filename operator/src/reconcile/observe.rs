@@ -8,6 +8,7 @@ use shared::crd::EtcdCluster;
 use shared::crd::{BackupPhase, EtcdBackup};
 use shared::names;
 use shared::plan::membership::{MembershipInput, PodView, SnapshotSeed, SnapshotState};
+use shared::tls::ClientCredentials;
 use shared::version::EtcdVersion;
 
 use crate::etcd::{self, Membership};
@@ -30,13 +31,16 @@ pub struct Observation {
     /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
+    /// The client credentials of a TLS cluster (`None`: plain HTTP).
+    pub tls: Option<ClientCredentials>,
 }
 
-/// Reads the cluster's Pods, claims and membership.
+/// Reads the cluster's Pods, claims and membership (over TLS with `tls`).
 pub async fn observe(
     client: &kube::Client,
     cluster: &EtcdCluster,
     id: &Identity,
+    tls: Option<ClientCredentials>,
 ) -> Result<Observation, kube::Error> {
     let namespace = id.namespace.clone();
     let selector =
@@ -51,11 +55,11 @@ pub async fn observe(
         .iter()
         .map(ResourceExt::name_any)
         .collect();
-    let endpoints = client_endpoints(&pods);
+    let endpoints = client_endpoints(&pods, tls.is_some());
     let membership = if endpoints.is_empty() {
         None
     } else {
-        match etcd::observe(&endpoints).await {
+        match etcd::observe(&endpoints, tls.as_ref()).await {
             Ok(membership) => Some(membership),
             Err(error) => {
                 tracing::debug!(cluster = %cluster.name_any(), %error, "etcd did not answer");
@@ -81,7 +85,7 @@ pub async fn observe(
         }
         _ => None,
     };
-    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup })
+    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, tls })
 }
 
 /// What the disruption budget is computed from: the member Pods and etcd's voters.
@@ -95,13 +99,15 @@ pub fn census(observation: &Observation) -> Census {
     }
 }
 
-/// `(member, http://<pod IP>:2379)` of every member Pod that has an IP (IPv6 in brackets).
-pub fn client_endpoints(pods: &[Pod]) -> Vec<(String, String)> {
+/// `(member, http://<pod IP>:2379)` of every member Pod that has an IP (IPv6 in brackets),
+/// `https://` when `tls`.
+pub fn client_endpoints(pods: &[Pod], tls: bool) -> Vec<(String, String)> {
     pods.iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .filter_map(|p| {
             let ip = p.status.as_ref()?.pod_ip.clone()?;
-            Some((p.name_any(), names::ip_url(&ip, names::CLIENT_PORT)))
+            let url = names::ip_url(&ip, names::CLIENT_PORT);
+            Some((p.name_any(), if tls { names::secure_url(&url) } else { url }))
         })
         .collect()
 }
@@ -110,7 +116,7 @@ pub fn client_endpoints(pods: &[Pod]) -> Vec<(String, String)> {
 /// them with "rpc not supported for learner"). Every member's when etcd's view is unknown or
 /// names no voter with a Pod.
 pub fn voting_endpoints(observation: &Observation) -> Vec<String> {
-    let all = client_endpoints(&observation.pods);
+    let all = client_endpoints(&observation.pods, observation.tls.is_some());
     let is_voter = |name: &str| {
         observation
             .membership
@@ -191,6 +197,7 @@ pub fn membership_input(
         cluster: cluster.name_any(),
         namespace: id.namespace.clone(),
         cluster_domain: cluster_domain.to_string(),
+        tls: cluster.spec.tls.is_some(),
         desired_size: usize::try_from(cluster.spec.size).unwrap_or_default(),
         paused: cluster.spec.paused,
         storage: cluster.spec.storage.kind,
@@ -284,6 +291,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            tls: None,
         }
     }
 

@@ -407,6 +407,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            tls: None,
         };
         assert_eq!(pod_failures(&observation).len(), 2, "membership unknown: both count");
         observation.membership = Some(crate::etcd::Membership {
@@ -423,14 +424,16 @@ mod tests {
 
     #[test]
     fn an_unsupported_spec_fails_with_a_reason() {
-        let spec =
-            serde_json::from_value(json!({"version": "3.5.30", "tls": {"peerSecret": "p"}})).expect("spec");
+        let spec = serde_json::from_value(
+            json!({"version": "3.5.30", "tls": {"secrets": {"server": "s", "peer": "p", "client": "c"}}}),
+        )
+        .expect("spec");
         let cluster = EtcdCluster::new("demo", spec);
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
-        let status = unsupported(&cluster, Reason::TlsNotSupported, "TLS is not supported yet", now);
+        let status = unsupported(&cluster, Reason::TlsCertificatesMissing, "Secret s does not exist", now);
         assert_eq!(status.phase, Some(ClusterPhase::Failed));
         let degraded = status.conditions.iter().find(|c| c.type_ == "Degraded").expect("Degraded");
-        assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "TlsNotSupported"));
+        assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "TlsCertificatesMissing"));
         assert!(status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "False"));
     }
 }

@@ -2,8 +2,8 @@
 
 use k8s_openapi::api::core::v1::{
     Affinity, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, Pod,
-    PodAffinityTerm, PodAntiAffinity, PodSpec, Probe, TCPSocketAction, Volume, VolumeMount,
-    WeightedPodAffinityTerm,
+    PodAffinityTerm, PodAntiAffinity, PodSpec, Probe, SecretVolumeSource, TCPSocketAction, Volume,
+    VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -82,7 +82,7 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
     let name = cluster_name(cluster)?;
     let namespace = cluster_namespace(cluster)?;
     check_member(name, spec.member)?;
-    let own_peer_url = names::peer_url(spec.member, name, namespace, spec.cluster_domain);
+    let own_peer_url = scheme(cluster, names::peer_url(spec.member, name, namespace, spec.cluster_domain));
     if !spec.initial_cluster.iter().any(|(m, url)| m == spec.member && *url == own_peer_url) {
         return Err(BuildError::NotInInitialCluster {
             member: spec.member.to_string(),
@@ -102,7 +102,7 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
             // Service named `etcd...` they start with `ETCD_`, which etcd reads as flags.
             enable_service_links: Some(false),
             containers: vec![etcd_container(cluster, name, namespace, spec)],
-            volumes: Some(vec![data_volume(cluster.spec.storage.kind, spec.member)]),
+            volumes: Some(volumes(cluster, spec.member)),
             node_selector: (!policy.node_selector.is_empty()).then(|| policy.node_selector.clone()),
             tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
             affinity: affinity(name, policy),
@@ -143,7 +143,7 @@ fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &Mem
         name: CONTAINER_NAME.to_string(),
         image: Some(image(cluster, spec.version)),
         command: Some(vec![ETCD_BINARY.to_string()]),
-        args: Some([etcd_args(name, namespace, spec), cluster.spec.etcd.flags()].concat()),
+        args: Some([etcd_args(cluster, name, namespace, spec), cluster.spec.etcd.flags()].concat()),
         ports: Some(vec![
             container_port(CLIENT_PORT_NAME, CLIENT_PORT),
             container_port(PEER_PORT_NAME, PEER_PORT),
@@ -166,11 +166,7 @@ fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &Mem
             failure_threshold: Some(6),
             ..Probe::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: DATA_VOLUME.to_string(),
-            mount_path: names::DATA_MOUNT.to_string(),
-            ..VolumeMount::default()
-        }]),
+        volume_mounts: Some(volume_mounts(cluster)),
         resources: Some(resources_or(
             cluster.spec.pod.resources.as_ref(),
             ETCD_CPU_REQUEST,
@@ -240,27 +236,104 @@ fn seed_containers(
     Ok(Some(containers))
 }
 
-/// The etcd flags that place a member in its cluster (its settings come from `spec.etcd`).
-fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
+/// The etcd flags that place a member in its cluster, and with `spec.tls` its TLS flags
+/// (its settings come from `spec.etcd`).
+fn etcd_args(etcd_cluster: &EtcdCluster, cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
     let initial_cluster = initial_cluster_flag(spec.initial_cluster);
-    vec![
+    let url = |plain: String| scheme(etcd_cluster, plain);
+    let mut args = vec![
         format!("--name={}", spec.member),
         format!("--data-dir={}", names::DATA_DIR),
-        format!("--listen-client-urls=http://0.0.0.0:{CLIENT_PORT}"),
-        format!("--listen-peer-urls=http://0.0.0.0:{PEER_PORT}"),
+        format!("--listen-client-urls={}", url(format!("http://0.0.0.0:{CLIENT_PORT}"))),
+        format!("--listen-peer-urls={}", url(format!("http://0.0.0.0:{PEER_PORT}"))),
+        // Plain on purpose, with or without TLS: the probes and metrics scrapers stay plain.
         format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
         format!(
             "--advertise-client-urls={}",
-            names::client_url(spec.member, cluster, namespace, spec.cluster_domain)
+            url(names::client_url(spec.member, cluster, namespace, spec.cluster_domain))
         ),
         format!(
             "--initial-advertise-peer-urls={}",
-            names::peer_url(spec.member, cluster, namespace, spec.cluster_domain)
+            url(names::peer_url(spec.member, cluster, namespace, spec.cluster_domain))
         ),
         format!("--initial-cluster={initial_cluster}"),
         format!("--initial-cluster-state={}", spec.state.as_str()),
         format!("--initial-cluster-token={}", spec.token),
+    ];
+    if etcd_cluster.spec.tls.is_some() {
+        args.extend(tls_args());
+    }
+    args
+}
+
+/// Where a member Pod mounts its server certificate Secret.
+pub const SERVER_TLS_MOUNT: &str = "/etc/etcd/tls/server";
+/// Where a member Pod mounts its peer certificate Secret.
+pub const PEER_TLS_MOUNT: &str = "/etc/etcd/tls/peer";
+const SERVER_TLS_VOLUME: &str = "server-tls";
+const PEER_TLS_VOLUME: &str = "peer-tls";
+
+/// `url` as a TLS cluster writes it (`https://`), or unchanged for a plain cluster.
+fn scheme(cluster: &EtcdCluster, url: String) -> String {
+    if cluster.spec.tls.is_some() { names::secure_url(&url) } else { url }
+}
+
+/// etcd's TLS flags: HTTPS with client certificates required on the client and peer
+/// ports, from the Secrets mounted at [`SERVER_TLS_MOUNT`] and [`PEER_TLS_MOUNT`].
+fn tls_args() -> Vec<String> {
+    use shared::tls::{CA_KEY, CERT_KEY, PRIVATE_KEY_KEY};
+    vec![
+        format!("--cert-file={SERVER_TLS_MOUNT}/{CERT_KEY}"),
+        format!("--key-file={SERVER_TLS_MOUNT}/{PRIVATE_KEY_KEY}"),
+        format!("--trusted-ca-file={SERVER_TLS_MOUNT}/{CA_KEY}"),
+        "--client-cert-auth=true".to_string(),
+        format!("--peer-cert-file={PEER_TLS_MOUNT}/{CERT_KEY}"),
+        format!("--peer-key-file={PEER_TLS_MOUNT}/{PRIVATE_KEY_KEY}"),
+        format!("--peer-trusted-ca-file={PEER_TLS_MOUNT}/{CA_KEY}"),
+        "--peer-client-cert-auth=true".to_string(),
     ]
+}
+
+/// The member Pod's volumes: its data, and with TLS its server and peer Secrets.
+fn volumes(cluster: &EtcdCluster, member: &str) -> Vec<Volume> {
+    let mut volumes = vec![data_volume(cluster.spec.storage.kind, member)];
+    if let Some(tls) = &cluster.spec.tls {
+        for (name, secret) in
+            [(SERVER_TLS_VOLUME, tls.server_secret(member)), (PEER_TLS_VOLUME, tls.peer_secret(member))]
+        {
+            volumes.push(Volume {
+                name: name.to_string(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(secret),
+                    // Readable by the Pod's fsGroup only: the keys are in there.
+                    default_mode: Some(0o440),
+                    ..SecretVolumeSource::default()
+                }),
+                ..Volume::default()
+            });
+        }
+    }
+    volumes
+}
+
+/// The etcd container's mounts: its data, and with TLS its certificates (read-only).
+fn volume_mounts(cluster: &EtcdCluster) -> Vec<VolumeMount> {
+    let mut mounts = vec![VolumeMount {
+        name: DATA_VOLUME.to_string(),
+        mount_path: names::DATA_MOUNT.to_string(),
+        ..VolumeMount::default()
+    }];
+    if cluster.spec.tls.is_some() {
+        for (name, path) in [(SERVER_TLS_VOLUME, SERVER_TLS_MOUNT), (PEER_TLS_VOLUME, PEER_TLS_MOUNT)] {
+            mounts.push(VolumeMount {
+                name: name.to_string(),
+                mount_path: path.to_string(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            });
+        }
+    }
+    mounts
 }
 
 /// `--initial-cluster`'s value: `name=peer-url` pairs in order, comma-separated.
@@ -384,6 +457,68 @@ mod tests {
             topology_key: "kubernetes.io/hostname".to_string(),
             ..PodAffinityTerm::default()
         }
+    }
+
+    #[test]
+    fn a_tls_member_serves_https_with_client_certificates_and_keeps_metrics_plain() {
+        let mut c = cluster();
+        c.spec.tls = Some(shared::crd::TlsSpec::default());
+        let initial: Vec<(String, String)> =
+            initial(&["demo-0", "demo-1"]).into_iter().map(|(m, url)| (m, names::secure_url(&url))).collect();
+        let pod = build(&c, "demo-1", &initial, InitialState::New);
+        let args = args(&pod);
+        for expected in [
+            "--listen-client-urls=https://0.0.0.0:2379",
+            "--listen-peer-urls=https://0.0.0.0:2380",
+            "--listen-metrics-urls=http://0.0.0.0:2381",
+            "--advertise-client-urls=https://demo-1.demo.db.svc.cluster.local:2379",
+            "--initial-advertise-peer-urls=https://demo-1.demo.db.svc.cluster.local:2380",
+            "--cert-file=/etc/etcd/tls/server/tls.crt",
+            "--key-file=/etc/etcd/tls/server/tls.key",
+            "--trusted-ca-file=/etc/etcd/tls/server/ca.crt",
+            "--client-cert-auth=true",
+            "--peer-cert-file=/etc/etcd/tls/peer/tls.crt",
+            "--peer-key-file=/etc/etcd/tls/peer/tls.key",
+            "--peer-trusted-ca-file=/etc/etcd/tls/peer/ca.crt",
+            "--peer-client-cert-auth=true",
+        ] {
+            assert!(args.iter().any(|a| a == expected), "missing {expected} in {args:?}");
+        }
+        let secrets: Vec<(String, Option<i32>)> = pod_spec(&pod)
+            .volumes
+            .iter()
+            .flatten()
+            .filter_map(|v| v.secret.as_ref())
+            .map(|s| (s.secret_name.clone().unwrap_or_default(), s.default_mode))
+            .collect();
+        assert_eq!(
+            secrets,
+            [("demo-1-server-tls".into(), Some(0o440)), ("demo-1-peer-tls".into(), Some(0o440))]
+        );
+        let mounts: Vec<(&str, Option<bool>)> =
+            etcd(&pod).volume_mounts.iter().flatten().map(|m| (m.mount_path.as_str(), m.read_only)).collect();
+        assert_eq!(
+            mounts,
+            [
+                ("/var/lib/etcd", None),
+                ("/etc/etcd/tls/server", Some(true)),
+                ("/etc/etcd/tls/peer", Some(true))
+            ]
+        );
+
+        let plain = build(&cluster(), "demo-1", &initial_plain(), InitialState::New);
+        assert!(
+            !args_of(&plain).iter().any(|a| a.contains("https") || a.contains("cert")),
+            "plain stays plain"
+        );
+    }
+
+    fn initial_plain() -> Vec<(String, String)> {
+        initial(&["demo-0", "demo-1"])
+    }
+
+    fn args_of(pod: &Pod) -> Vec<String> {
+        args(pod).to_vec()
     }
 
     #[test]

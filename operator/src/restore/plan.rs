@@ -288,6 +288,7 @@ pub fn cluster_to_create(
         "size": restore.spec.size,
         "version": version,
         "storage": restore.spec.storage,
+        "tls": restore.spec.tls,
         "bootstrap": {"fromSnapshot": verified.bootstrap},
     }))
     .map_err(|e| Failure::new("Internal", format!("building the cluster spec: {e}")))?;
@@ -823,7 +824,18 @@ mod tests {
             Some("true")
         );
         assert_eq!((cluster.spec.size, cluster.spec.version.as_str()), (3, "3.5.1"));
+        assert!(cluster.spec.tls.is_none(), "plain unless asked");
         assert!(cluster.spec.bootstrap.is_some_and(|b| b.from_snapshot.upload));
+        let tls = restore(json!({
+            "metadata": {"name": "r", "namespace": "db", "uid": "r-uid"},
+            "spec": {"clusterName": "new", "size": 3, "version": "3.5.30", "tls": {}, "source": {"upload": true, "sha256": "abc"}},
+        }));
+        let cluster = cluster_to_create(&tls, "db", "r-uid", verified()).unwrap();
+        assert_eq!(
+            cluster.spec.tls,
+            Some(shared::crd::TlsSpec::default()),
+            "a TLS restore makes a TLS cluster"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{SnapshotInfo, StorageLocation};
 use super::maintenance::{AlarmStatus, DefragStatus, MaintenanceSpec};
 use super::settings::EtcdSettings;
+use super::tls::TlsSpec;
 
 /// Smallest and largest number of voting members a cluster may have.
 pub const MIN_SIZE: i32 = 1;
@@ -56,6 +57,9 @@ pub const DEFAULT_SIZE: i32 = 3;
     cel
 )]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.tls) == has(oldSelf.tls) && (!has(self.tls) || self.tls == oldSelf.tls)")
+    .message("tls is fixed when the cluster is created: to serve TLS, create a new cluster and restore a backup into it")
+    .reason(Reason::FieldValueForbidden))]
 #[x_kube(validation = Rule::new("has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || self.bootstrap == oldSelf.bootstrap)")
     .message("bootstrap is fixed when the cluster is created: to seed from another snapshot, create a new cluster")
     .reason(Reason::FieldValueForbidden))]
@@ -93,8 +97,8 @@ pub struct EtcdClusterSpec {
     #[serde(default)]
     pub paused: bool,
 
-    /// TLS for peer and client traffic. Not acted on yet: a cluster that sets it is
-    /// refused by the operator with a condition until TLS support lands.
+    /// Mutual TLS for client and peer traffic, with certificates the operator issues or
+    /// the user brings. Fixed when the cluster is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
 
@@ -279,23 +283,6 @@ pub enum AntiAffinity {
     Required,
     /// No spreading rule.
     None,
-}
-
-/// TLS settings. Reserved: the operator refuses clusters that set it until TLS support lands.
-#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct TlsSpec {
-    /// Secret (type kubernetes.io/tls, with `ca.crt`) for traffic between members.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub peer_secret: Option<String>,
-
-    /// Secret (type kubernetes.io/tls, with `ca.crt`) that members serve to clients.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server_secret: Option<String>,
-
-    /// Secret (type kubernetes.io/tls, with `ca.crt`) the operator uses as a client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub operator_client_secret: Option<String>,
 }
 
 /// Backup settings that belong to the cluster itself.

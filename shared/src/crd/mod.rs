@@ -12,6 +12,7 @@ mod maintenance;
 #[allow(clippy::duplicated_attributes)]
 mod restore;
 mod settings;
+mod tls;
 
 pub use backup::*;
 pub use cluster::*;
@@ -19,6 +20,7 @@ pub use common::*;
 pub use maintenance::*;
 pub use restore::*;
 pub use settings::*;
+pub use tls::*;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceDefinition, JSONSchemaProps, JSONSchemaPropsOrArray, JSONSchemaPropsOrBool,

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{SnapshotSource, StorageSpec, default_size};
+use super::tls::TlsSpec;
 
 /// A request to create a new EtcdCluster seeded from a snapshot. The operator checks the
 /// snapshot first (its sha256 and etcd's own hash), then creates the cluster with
@@ -64,6 +65,11 @@ pub struct EtcdRestoreSpec {
     /// Storage of the new cluster's members.
     #[serde(default)]
     pub storage: StorageSpec,
+
+    /// TLS of the new cluster (its `spec.tls`): `{}` has the operator issue the
+    /// certificates. Without it the new cluster serves plain HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSpec>,
 }
 
 /// What a restore is doing.

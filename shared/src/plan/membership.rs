@@ -129,6 +129,9 @@ pub struct MembershipInput {
     /// The cluster DNS domain peer URLs are written in (`etcd-operator run --cluster-domain`).
     #[serde(default = "default_cluster_domain")]
     pub cluster_domain: String,
+    /// `spec.tls` is set: members are addressed with `https://` URLs.
+    #[serde(default)]
+    pub tls: bool,
     /// `spec.size`.
     pub desired_size: usize,
     /// `spec.paused`.
@@ -396,7 +399,9 @@ impl<'a> View<'a> {
     }
 
     fn peer_url(&self, member: &str) -> String {
-        names::peer_url(member, &self.input.cluster, &self.input.namespace, &self.input.cluster_domain)
+        let url =
+            names::peer_url(member, &self.input.cluster, &self.input.namespace, &self.input.cluster_domain);
+        if self.input.tls { names::secure_url(&url) } else { url }
     }
 
     /// A member's name: its own, or for a member not started yet, the one in its peer URL.
@@ -658,6 +663,7 @@ mod tests {
             cluster: "demo".into(),
             namespace: "db".into(),
             cluster_domain: names::CLUSTER_DOMAIN.into(),
+            tls: false,
             desired_size: size,
             paused: false,
             storage,
@@ -734,6 +740,18 @@ mod tests {
         assert_eq!(missing, ["demo-1", "demo-2"]);
         i.pods = vec![pod("demo-0"), pod("demo-1"), pod("demo-2")];
         assert!(matches!(plan_membership(&i), Step::Wait { .. }));
+    }
+
+    #[test]
+    fn a_tls_cluster_names_its_members_by_https_peer_urls() {
+        let mut i = input(3, StorageKind::Persistent);
+        i.bootstrapped = false;
+        i.tls = true;
+        let Step::Bootstrap { initial_cluster, .. } = plan_membership(&i) else { panic!("bootstrap") };
+        assert_eq!(
+            initial_cluster[0],
+            ("demo-0".into(), "https://demo-0.demo.db.svc.cluster.local:2380".into())
+        );
     }
 
     #[test]

@@ -102,6 +102,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         // The plugin does not know the operator's domain; the model needs only addresses
         // that agree with each other, and member_of_peer_url reads any domain.
         cluster_domain: names::CLUSTER_DOMAIN.to_string(),
+        tls: cluster.spec.tls.is_some(),
         desired_size: to,
         paused: false,
         storage: cluster.spec.storage.kind,
