@@ -94,6 +94,17 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     let read = etcdctl(&ip, &flags, &["get", "k0050", "--print-value-only"]).expect("get");
     assert_eq!(read.trim(), "v50");
 
+    // The plugin's own window into etcd speaks TLS too: etcdctl in a member, with the
+    // member's certificate, and the members' survey of `alarm list`.
+    let out = plugin(&kubeconfig, &["etcdctl", "demo", "--", "get", "k0100", "--print-value-only"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "v100");
+    let out = plugin(&kubeconfig, &["etcdctl", "demo", "--", "member", "list"]).await;
+    assert_eq!(stdout(&out).matches("https://").count(), 6, "peer and client URLs: {}", stdout(&out));
+    let out = plugin(&kubeconfig, &["alarm", "list", "demo", "-o", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "[]");
+
     // Back up to S3 (moto, reached at the sandbox's gateway).
     let gateway = sb.sandbox.node.as_ref().expect("node").gateway();
     let s3 = stores::S3Server::start(gateway, "snapshots").await;

@@ -183,6 +183,13 @@ pub fn tls_server_name(cluster: &str, namespace: &str) -> String {
     format!("{}.{namespace}.svc", client_service_name(cluster))
 }
 
+/// Where a TLS cluster's member Pod mounts its server certificate Secret (`tls.crt`,
+/// `tls.key`, `ca.crt`); the certificate also serves as a client certificate, which is how
+/// `kubectl etcd etcdctl` reaches the cluster from inside a member.
+pub const SERVER_TLS_MOUNT: &str = "/etc/etcd/tls/server";
+/// Where a TLS cluster's member Pod mounts its peer certificate Secret.
+pub const PEER_TLS_MOUNT: &str = "/etc/etcd/tls/peer";
+
 /// Secret of the CA the operator issues for a TLS cluster's certificates.
 pub fn ca_secret_name(cluster: &str) -> String {
     format!("{cluster}-ca-tls")

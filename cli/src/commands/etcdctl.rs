@@ -73,6 +73,30 @@ pub fn exit_code(status: &Status) -> Result<u8, String> {
     }
 }
 
+/// The client URL a member advertises (its `--advertise-client-urls`: its DNS name, which
+/// its server certificate names, `https://` in a TLS cluster), else its Pod IP's.
+fn advertised_client_url(pod: &k8s_openapi::api::core::v1::Pod) -> Option<String> {
+    let container = pod.spec.as_ref()?.containers.iter().find(|c| c.name == MEMBER_CONTAINER)?;
+    let advertised =
+        container.args.iter().flatten().find_map(|arg| arg.strip_prefix("--advertise-client-urls="));
+    match advertised {
+        Some(urls) => urls.split(',').next().map(str::to_string),
+        None => pod.status.as_ref()?.pod_ip.as_deref().map(|ip| names::ip_url(ip, names::CLIENT_PORT)),
+    }
+}
+
+/// etcdctl's flags for a TLS cluster: the member's own server certificate, which etcd also
+/// accepts as a client certificate, and the cluster's CA, as mounted in the member.
+fn tls_flags() -> [String; 3] {
+    use shared::tls::{CA_KEY, CERT_KEY, PRIVATE_KEY_KEY};
+    let mount = names::SERVER_TLS_MOUNT;
+    [
+        format!("--cacert={mount}/{CA_KEY}"),
+        format!("--cert={mount}/{CERT_KEY}"),
+        format!("--key={mount}/{PRIVATE_KEY_KEY}"),
+    ]
+}
+
 fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
     pod.status
         .as_ref()
@@ -83,15 +107,12 @@ fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, EtcdctlError> {
     let connection = Connection::open(kube).await?;
-    connection.get(&args.name).await.map_err(|e| EtcdctlError::Api(e.to_string()))?;
+    let cluster = connection.get(&args.name).await.map_err(|e| EtcdctlError::Api(e.to_string()))?;
     let pods: Api<k8s_openapi::api::core::v1::Pod> =
         Api::namespaced(connection.client.clone(), &connection.namespace);
     let member_pods =
         members::member_pods(&pods, &args.name).await.map_err(|e| EtcdctlError::Api(e.to_string()))?;
-    let endpoints: Vec<String> = member_pods
-        .iter()
-        .filter_map(|p| p.status.as_ref()?.pod_ip.as_deref().map(|ip| names::ip_url(ip, names::CLIENT_PORT)))
-        .collect();
+    let endpoints: Vec<String> = member_pods.iter().filter_map(advertised_client_url).collect();
     let chosen = match &args.member {
         Some(member) => member_pods.iter().find(|p| p.name_any() == *member).ok_or_else(|| {
             let known: Vec<String> = member_pods.iter().map(ResourceExt::name_any).collect();
@@ -108,6 +129,9 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, EtcdctlError> 
     };
     let pod = chosen.name_any();
     let mut command = vec!["etcdctl".to_string(), format!("--endpoints={}", endpoints.join(","))];
+    if cluster.spec.tls.is_some() {
+        command.extend(tls_flags());
+    }
     command.extend(args.args.iter().cloned());
     let params =
         AttachParams::default().container(MEMBER_CONTAINER).stdin(args.stdin).stdout(true).stderr(true);

@@ -266,10 +266,7 @@ fn etcd_args(etcd_cluster: &EtcdCluster, cluster: &str, namespace: &str, spec: &
     args
 }
 
-/// Where a member Pod mounts its server certificate Secret.
-pub const SERVER_TLS_MOUNT: &str = "/etc/etcd/tls/server";
-/// Where a member Pod mounts its peer certificate Secret.
-pub const PEER_TLS_MOUNT: &str = "/etc/etcd/tls/peer";
+pub use shared::names::{PEER_TLS_MOUNT, SERVER_TLS_MOUNT};
 const SERVER_TLS_VOLUME: &str = "server-tls";
 const PEER_TLS_VOLUME: &str = "peer-tls";
 
