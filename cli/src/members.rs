@@ -13,8 +13,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use shared::crd::EtcdCluster;
-use shared::names;
 use shared::tls::ClientCredentials;
+use shared::{health, names};
 
 use crate::credentials::CredentialsReadError;
 
@@ -121,8 +121,8 @@ pub struct Member {
     pub learner: bool,
     /// Whether it answered a status call through the API.
     pub answered: bool,
-    /// Whether it is healthy as etcd's `/health` judges: it answered, knows a leader and
-    /// no alarm names it.
+    /// Whether it is healthy as etcd's `/health` judges ([`shared::health::problems`]): it
+    /// answered, knows a leader, reports no error and no alarm names it.
     pub healthy: bool,
     /// Whether it is the leader.
     pub leader: bool,
@@ -244,6 +244,7 @@ pub async fn survey(client: &kube::Client, namespace: &str, cluster: &str) -> Re
             kind: a.alarm(),
         })
         .collect();
+    let alarm_list: Vec<(u64, String)> = alarms.iter().map(|a| (a.raw_id, a.alarm.clone())).collect();
     let mut members: Vec<Member> = list
         .members()
         .iter()
@@ -254,8 +255,8 @@ pub async fn survey(client: &kube::Client, namespace: &str, cluster: &str) -> Re
                 id: format!("{:x}", m.id()),
                 learner: m.is_learner(),
                 answered: status.is_some(),
-                healthy: status
-                    .is_some_and(|s| s.leader() != 0 && !alarms.iter().any(|a| a.raw_id == m.id())),
+                healthy: health::problems(m.id(), status.map(|s| (s.leader(), s.errors())), &alarm_list)
+                    .is_empty(),
                 leader: false,
                 version: status.map(|s| s.version().to_string()),
                 db_size: status.map(|s| s.db_size()),
@@ -271,7 +272,7 @@ pub async fn survey(client: &kube::Client, namespace: &str, cluster: &str) -> Re
         .filter(|(name, _)| members.iter().any(|m| m.name == *name && m.healthy))
         .map(|(_, s)| s.leader())
         .collect();
-    if let Some(&leader) = reports.first().filter(|l| reports.iter().all(|r| r == *l)) {
+    if let Some(leader) = health::agreed_leader(&reports) {
         members.iter_mut().for_each(|m| m.leader = m.raw_id == leader);
     }
     members.sort_by(|a, b| a.name.cmp(&b.name));

@@ -8,19 +8,13 @@
 //! right after), so they count as done, and so does "can only promote a learner member"
 //! (the member already votes).
 //!
-//! Health is what etcd's own `/health` endpoint checks, not merely "answers": in etcd 3.5,
-//! `server/etcdserver/api/etcdhttp/metrics.go` (`checkHealth`, then `checkV3Health`; since
-//! 3.6 `health.go`: `checkAlarms`, `checkLeader`, `checkAPI`) answers unhealthy for an
-//! alarm (`ALARM NOSPACE`, `ALARM CORRUPT`), for no leader (`RAFT NO LEADER`), and for a
-//! failing read. So a member here is healthy when its Status answers, reports a leader and
-//! no error, and no alarm names it. etcd keeps one alarm list for the whole cluster and
-//! every member's Status lists all of it in `errors` (`memberID:<id> alarm:NOSPACE`, seen
-//! on 3.4.23 and 3.5.30): an alarm counts against the member it names, not against every
-//! member that reports it.
+//! Health is what etcd's own `/health` endpoint checks, not merely "answers": the rule is
+//! [`shared::health`], which the plugin's views use too.
 
 use std::time::Duration;
 
 use etcd_client::{Certificate, Client, ConnectOptions, Identity, MemberAddOptions, TlsOptions};
+use shared::health;
 use shared::plan::membership::MemberView;
 use shared::tls::ClientCredentials;
 
@@ -183,7 +177,7 @@ pub async fn observe(
     // even an alarm GET through raft, so asking on every observation would append a raft
     // entry each time (a write every reconcile, and snapshots that differ for no change).
     let mut alarms: Vec<(u64, String)> = Vec::new();
-    for alarm in states.iter().flat_map(|(_, s)| s.errors.iter()).filter_map(|e| status_alarm(e)) {
+    for alarm in states.iter().flat_map(|(_, s)| s.errors.iter()).filter_map(|e| health::status_alarm(e)) {
         if !alarms.contains(&alarm) {
             alarms.push(alarm);
         }
@@ -211,7 +205,7 @@ pub async fn observe(
         .filter(|m| m.healthy)
         .filter_map(|m| states.iter().find(|(id, _)| *id == m.id).map(|(_, s)| s.leader))
         .collect();
-    let leader = agreed_leader(&reports);
+    let leader = health::agreed_leader(&reports);
     if leader.is_none() && !reports.is_empty() {
         tracing::debug!(?reports, "the healthy members do not agree on a leader");
     }
@@ -221,40 +215,10 @@ pub async fn observe(
     Ok(Membership { cluster_id, members, states, alarms })
 }
 
-/// Why member `id` is not healthy (empty: healthy), from its Status (`None`: it did not
-/// answer) and the cluster's alarms, as etcd's `/health` judges: an alarm naming it, no
-/// leader, or an error of its own. Alarm descriptions among the Status errors are the
-/// cluster's alarm list, counted against the member they name.
+/// Why member `id` is not healthy (empty: healthy), by etcd's own rule
+/// ([`shared::health::problems`]), from its Status (`None`: it did not answer).
 pub fn health_problems(id: u64, state: Option<&MemberState>, alarms: &[(u64, String)]) -> Vec<String> {
-    let Some(state) = state else {
-        return vec!["does not answer a status request".to_string()];
-    };
-    let mut problems: Vec<String> = alarms
-        .iter()
-        .filter(|(member, _)| *member == id)
-        .map(|(_, alarm)| format!("alarm {alarm}"))
-        .collect();
-    if state.leader == 0 {
-        problems.push("knows no leader".to_string());
-    }
-    problems.extend(state.errors.iter().filter(|e| status_alarm(e).is_none()).cloned());
-    problems
-}
-
-/// The leader all `reports` name, or `None` when there are none, one is 0 (no leader) or
-/// they differ.
-fn agreed_leader(reports: &[u64]) -> Option<u64> {
-    let first = *reports.first()?;
-    (first != 0 && reports.iter().all(|l| *l == first)).then_some(first)
-}
-
-/// The alarm a Status error describes: etcd writes each alarm of its list into the errors
-/// as `memberID:<decimal id> alarm:<TYPE> `.
-fn status_alarm(error: &str) -> Option<(u64, String)> {
-    let rest = error.trim().strip_prefix("memberID:")?;
-    let (id, alarm) = rest.split_once(' ')?;
-    let alarm = alarm.trim().strip_prefix("alarm:")?;
-    Some((id.parse().ok()?, alarm.trim().to_string()))
+    health::problems(id, state.map(|s| (s.leader, s.errors.as_slice())), alarms)
 }
 
 /// The member list from the first member that answers, asked one at a time (a learner
@@ -440,37 +404,16 @@ mod tests {
         assert!(classify_message("promoting", behind.to_string()).is_retryable());
     }
 
-    fn state(leader: u64, errors: &[&str]) -> MemberState {
-        MemberState {
-            leader,
-            errors: errors.iter().map(|e| e.to_string()).collect(),
+    #[test]
+    fn a_member_state_is_judged_by_etcds_health_rule() {
+        let state = MemberState {
+            leader: 1,
+            errors: vec!["memberID:7 alarm:NOSPACE ".into()],
             ..MemberState::default()
-        }
-    }
-
-    #[test]
-    fn health_is_an_answer_with_a_leader_no_error_and_no_alarm_naming_the_member() {
+        };
         let alarms = [(7, "NOSPACE".to_string())];
-        let alarm_error = "memberID:7 alarm:NOSPACE ";
-        assert_eq!(status_alarm(alarm_error), Some((7, "NOSPACE".to_string())));
-        assert_eq!(status_alarm("etcdserver: no leader"), None);
-
-        assert!(health_problems(1, Some(&state(1, &[])), &[]).is_empty(), "answers, leader, no error");
-        assert!(health_problems(1, Some(&state(1, &[alarm_error])), &alarms).is_empty(), "the alarm names 7");
-        assert_eq!(health_problems(7, Some(&state(1, &[alarm_error])), &alarms), ["alarm NOSPACE"]);
-        assert_eq!(health_problems(1, Some(&state(0, &[])), &[]), ["knows no leader"]);
-        assert_eq!(
-            health_problems(1, Some(&state(1, &["etcdserver: no leader"])), &[]),
-            ["etcdserver: no leader"]
-        );
-        assert_eq!(health_problems(1, None, &[]), ["does not answer a status request"]);
-    }
-
-    #[test]
-    fn the_leader_is_known_only_when_the_healthy_members_agree() {
-        assert_eq!(agreed_leader(&[3, 3, 3]), Some(3));
-        assert_eq!(agreed_leader(&[3, 5, 3]), None, "an election under way");
-        assert_eq!(agreed_leader(&[0]), None);
-        assert_eq!(agreed_leader(&[]), None);
+        assert!(health_problems(1, Some(&state), &alarms).is_empty(), "the alarm names 7");
+        assert_eq!(health_problems(7, Some(&state), &alarms), ["alarm NOSPACE"]);
+        assert_eq!(health_problems(1, None, &alarms), ["does not answer a status request"]);
     }
 }

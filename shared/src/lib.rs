@@ -8,6 +8,7 @@ pub mod advisory;
 pub mod conditions;
 pub mod crd;
 pub mod display;
+pub mod health;
 pub mod kubernetes;
 pub mod log_time;
 pub mod names;
