@@ -11,7 +11,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use common::{plugin, stdout};
-use etcd_sandbox::testkit::TestSandbox;
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::{Value, json};
@@ -31,19 +30,7 @@ async fn ip_of(client: &kube::Client, pod: &str) -> String {
 
 #[tokio::test]
 async fn backup_backups_download_and_restore_through_the_plugin() {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox");
-    sb.install_crds().await.expect("CRDs");
-    // The sandbox's node runs every container over the host's files, so the seed Pod reads
-    // the file:// snapshot restored below (refused in a real cluster: see the restore docs).
-    let settings = etcd_operator::controller::Settings {
-        file_snapshots_reach_pods: true,
-        ..etcd_operator::controller::Settings::default()
-    };
-    let operator = tokio::spawn(etcd_operator::controller::run_with(
-        sb.client.clone(),
-        settings,
-        std::future::pending(),
-    ));
+    let (sb, operator) = common::sandbox_with_operator().await;
     let kubeconfig = sb.kubeconfig();
     create(&sb.client, "demo", json!({"size": 3, "version": "3.5.30"})).await;
     // Wait for the cluster through the API (the plugin's --wait is tested elsewhere).

@@ -16,7 +16,6 @@ mod stores;
 use std::time::{Duration, Instant};
 
 use common::{plugin, stderr, stdout};
-use etcd_sandbox::testkit::TestSandbox;
 use kube::Api;
 use kube::api::PostParams;
 use serde_json::json;
@@ -26,34 +25,12 @@ use shared::crd::EtcdCluster;
 fn etcdctl(ip: &str, flags: &[String], args: &[&str]) -> Result<String, String> {
     let build =
         etcd_sandbox::etcd_builds::locate("3.5.30").expect("etcd build installed by scripts/prereqs.sh");
-    let out = std::process::Command::new(build.etcdctl())
-        .env("ETCDCTL_API", "3")
-        .arg(format!("--endpoints=https://{ip}:2379"))
-        .arg("--command-timeout=5s")
-        .args(flags)
-        .args(args)
-        .output()
-        .expect("etcdctl runs");
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    build.run_etcdctl(&format!("https://{ip}:2379"), flags, args)
 }
 
 #[tokio::test]
 async fn credentials_backup_and_download_of_a_tls_cluster() {
-    let sb = TestSandbox::start_with_node().await.expect("sandbox");
-    sb.install_crds().await.expect("CRDs");
-    let settings = etcd_operator::controller::Settings {
-        file_snapshots_reach_pods: true,
-        ..etcd_operator::controller::Settings::default()
-    };
-    let operator = tokio::spawn(etcd_operator::controller::run_with(
-        sb.client.clone(),
-        settings,
-        std::future::pending(),
-    ));
+    let (sb, operator) = common::sandbox_with_operator().await;
     let kubeconfig = sb.kubeconfig();
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec = serde_json::from_value(json!({"size": 3, "version": "3.5.30", "tls": {}})).expect("spec");

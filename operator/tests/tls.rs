@@ -65,19 +65,7 @@ fn write_credentials(dir: &Path, ca: &str, cert: &str, key: &str) -> [PathBuf; 3
 fn etcdctl(version: &str, ip: &str, tls: &[String], args: &[&str]) -> Result<String, String> {
     let build =
         etcd_sandbox::etcd_builds::locate(version).expect("etcd build installed by scripts/prereqs.sh");
-    let out = std::process::Command::new(build.etcdctl())
-        .env("ETCDCTL_API", "3")
-        .arg(format!("--endpoints=https://{ip}:2379"))
-        .arg("--command-timeout=5s")
-        .args(tls)
-        .args(args)
-        .output()
-        .expect("etcdctl runs");
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    build.run_etcdctl(&format!("https://{ip}:2379"), tls, args)
 }
 
 /// etcdctl's TLS flags for a client certificate. The server is reached at its Pod IP, which

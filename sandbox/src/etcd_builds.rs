@@ -56,6 +56,25 @@ impl EtcdBuild {
         self.dir.join("etcdctl")
     }
 
+    /// Runs this build's etcdctl (API v3) against `endpoint` with `flags` and `args`, with a
+    /// 5 s command timeout: its standard output, or its standard error when it fails (or
+    /// why it could not run).
+    pub fn run_etcdctl(&self, endpoint: &str, flags: &[String], args: &[&str]) -> Result<String, String> {
+        let out = std::process::Command::new(self.etcdctl())
+            .env("ETCDCTL_API", "3")
+            .arg(format!("--endpoints={endpoint}"))
+            .arg("--command-timeout=5s")
+            .args(flags)
+            .args(args)
+            .output()
+            .map_err(|e| format!("running {}: {e}", self.etcdctl().display()))?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     /// Path of `etcdutl`, which exists from etcd 3.5 on (3.4 restores with `etcdctl`).
     pub fn etcdutl(&self) -> Option<PathBuf> {
         Some(self.dir.join("etcdutl")).filter(|p| p.exists())

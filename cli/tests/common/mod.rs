@@ -70,3 +70,22 @@ pub async fn create_clusters(client: &kube::Client, namespace: &str, clusters: &
             .expect("cluster created");
     }
 }
+
+/// A sandbox with a node and the CRDs, and the operator running in this process with file
+/// snapshots reaching Pods (the sandbox's node runs every container over the host's files,
+/// so a seed Pod reads a `file://` snapshot; a real cluster refuses it: see the restore
+/// docs).
+pub async fn sandbox_with_operator() -> (etcd_sandbox::testkit::TestSandbox, tokio::task::JoinHandle<()>) {
+    let sb = etcd_sandbox::testkit::TestSandbox::start_with_node().await.expect("sandbox");
+    sb.install_crds().await.expect("CRDs");
+    let settings = etcd_operator::controller::Settings {
+        file_snapshots_reach_pods: true,
+        ..etcd_operator::controller::Settings::default()
+    };
+    let operator = tokio::spawn(etcd_operator::controller::run_with(
+        sb.client.clone(),
+        settings,
+        std::future::pending(),
+    ));
+    (sb, operator)
+}
