@@ -7,16 +7,16 @@
 //! fsynced, checked (etcd's appended hash), and only then renamed to FILE. An interrupted or
 //! failed download removes `FILE.part`; a file named FILE is always a whole, checked snapshot.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use etcd_client::Client;
+use etcd_client::{Client, SnapshotResponse};
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, ResourceExt};
 use shared::names;
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource, choose_source};
 use shared::tls::ClientCredentials;
-use tokio::io::AsyncWriteExt;
 
 use crate::members::{forward, member_pods};
 
@@ -176,42 +176,65 @@ pub async fn download(
     })
 }
 
+/// Snapshot messages in flight between the stream and the writer: etcd sends 32 KiB each.
+const WRITER_QUEUE: usize = 64;
+/// The writer's buffer: one write to the file per this many bytes.
+const WRITE_BUFFER: usize = 1024 * 1024;
+
 /// Streams the snapshot from `source` into `out` through the hasher; the snapshot must end
-/// with a matching etcd hash.
+/// with a matching etcd hash. The hashing and writing run on a blocking thread of their own,
+/// beside the receiving (TLS, the port-forward, gRPC) on the command's single runtime thread.
 async fn stream(
     source: &SnapshotSource,
     out: &mut tokio::fs::File,
     tls: Option<&ClientCredentials>,
 ) -> Result<SnapshotDigest, DownloadError> {
     let failed = |message: String| DownloadError::Snapshot { member: source.member.clone(), message };
+    let writing = |source| DownloadError::Io { what: "writing", path: "the snapshot file".into(), source };
+    let file = out.try_clone().await.map_err(writing)?.into_std().await;
     let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, None);
     let mut client =
         Client::connect([source.url.as_str()], Some(options)).await.map_err(|e| failed(e.to_string()))?;
     let mut snapshot = client.snapshot().await.map_err(|e| failed(e.to_string()))?;
-    let mut hasher = SnapshotHasher::new();
-    loop {
-        let message = tokio::time::timeout(STALL_TIMEOUT, snapshot.message())
-            .await
-            .map_err(|_| failed(format!("nothing received for {} s", STALL_TIMEOUT.as_secs())))?
-            .map_err(|e| failed(e.to_string()))?;
-        let Some(message) = message else { break };
-        hasher.update(message.blob());
-        out.write_all(message.blob()).await.map_err(|source| DownloadError::Io {
-            what: "writing",
-            path: "the snapshot file".into(),
-            source,
-        })?;
-    }
-    out.flush().await.map_err(|source| DownloadError::Io {
-        what: "writing",
-        path: "the snapshot file".into(),
-        source,
-    })?;
-    let digest = hasher.finish();
+    let (pieces, received) = tokio::sync::mpsc::channel::<SnapshotResponse>(WRITER_QUEUE);
+    let writer = tokio::task::spawn_blocking(move || hash_and_write(received, file));
+    let receiving = async {
+        loop {
+            let message = tokio::time::timeout(STALL_TIMEOUT, snapshot.message())
+                .await
+                .map_err(|_| failed(format!("nothing received for {} s", STALL_TIMEOUT.as_secs())))?
+                .map_err(|e| failed(e.to_string()))?;
+            let Some(message) = message else { return Ok(()) };
+            if pieces.send(message).await.is_err() {
+                // The writer stopped: its error says why.
+                return Ok(());
+            }
+        }
+    };
+    let received = receiving.await;
+    drop(pieces);
+    let written = writer.await.map_err(|e| writing(std::io::Error::other(e)))?;
+    received?;
+    let digest = written.map_err(writing)?;
     match digest.problem(None) {
         None => Ok(digest),
         Some(problem) => Err(failed(problem)),
     }
+}
+
+/// The writer's side of [`stream`]: hashes and writes each piece until the stream ends.
+fn hash_and_write(
+    mut pieces: tokio::sync::mpsc::Receiver<SnapshotResponse>,
+    file: std::fs::File,
+) -> std::io::Result<SnapshotDigest> {
+    let mut hasher = SnapshotHasher::new();
+    let mut out = std::io::BufWriter::with_capacity(WRITE_BUFFER, file);
+    while let Some(piece) = pieces.blocking_recv() {
+        hasher.update(piece.blob());
+        out.write_all(piece.blob())?;
+    }
+    out.flush()?;
+    Ok(hasher.finish())
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@ pub const MEMBER_CONTAINER: &str = "etcd";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The bridge's copy buffer in each direction. A snapshot streams hundreds of MiB through
+/// it; tokio's default (8 KiB) costs a write to the local socket per 8 KiB.
+const BRIDGE_BUFFER: usize = 256 * 1024;
 
 /// A local port bridged to a Pod's port through the API; stops when dropped.
 pub struct Forward {
@@ -49,7 +52,13 @@ pub async fn forward(pods: &Api<Pod>, pod: &str, port: u16, tls: bool) -> std::i
             tokio::spawn(async move {
                 let Ok(mut forwarder) = pods.portforward(&pod, &[port]).await else { return };
                 let Some(mut remote) = forwarder.take_stream(port) else { return };
-                let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
+                let _ = tokio::io::copy_bidirectional_with_sizes(
+                    &mut local,
+                    &mut remote,
+                    BRIDGE_BUFFER,
+                    BRIDGE_BUFFER,
+                )
+                .await;
                 drop(remote);
                 let _ = forwarder.join().await;
             });
