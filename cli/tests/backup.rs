@@ -33,17 +33,8 @@ async fn backup_backups_download_and_restore_through_the_plugin() {
     let (sb, operator) = common::sandbox_with_operator().await;
     let kubeconfig = sb.kubeconfig();
     create(&sb.client, "demo", json!({"size": 3, "version": "3.5.30"})).await;
-    // Wait for the cluster through the API (the plugin's --wait is tested elsewhere).
+    common::wait_demo_ready(&sb.client).await;
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
-    let started = Instant::now();
-    loop {
-        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-        if status.ready.as_deref() == Some("3/3") && status.members.len() == 3 {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 120, "demo not running: {status:#?}");
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
     let ip = ip_of(&sb.client, "demo-0").await;
     let mut etcd = etcd_client::Client::connect([format!("http://{ip}:2379")], None).await.expect("etcd");
     for n in 0..500 {

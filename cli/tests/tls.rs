@@ -13,8 +13,6 @@ mod common;
 #[path = "../../operator/tests/backup_support/stores.rs"]
 mod stores;
 
-use std::time::{Duration, Instant};
-
 use common::{plugin, stderr, stdout};
 use kube::Api;
 use kube::api::PostParams;
@@ -35,15 +33,7 @@ async fn credentials_backup_and_download_of_a_tls_cluster() {
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     let spec = serde_json::from_value(json!({"size": 3, "version": "3.5.30", "tls": {}})).expect("spec");
     clusters.create(&PostParams::default(), &EtcdCluster::new("demo", spec)).await.expect("created");
-    let started = Instant::now();
-    loop {
-        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-        if status.ready.as_deref() == Some("3/3") && status.members.len() == 3 {
-            break;
-        }
-        assert!(started.elapsed().as_secs() < 120, "demo not running: {status:#?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    common::wait_demo_ready(&sb.client).await;
     let mut outputs = String::new();
 
     let dir = tempfile::tempdir().expect("temp dir");

@@ -89,3 +89,18 @@ pub async fn sandbox_with_operator() -> (etcd_sandbox::testkit::TestSandbox, tok
     ));
     (sb, operator)
 }
+
+/// Waits up to 120 s until the EtcdCluster `demo` in `default` reports 3/3 members ready
+/// (through the API: the plugin's `--wait` is tested elsewhere).
+pub async fn wait_demo_ready(client: &kube::Client) {
+    let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
+    let started = Instant::now();
+    loop {
+        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+        if status.ready.as_deref() == Some("3/3") && status.members.len() == 3 {
+            return;
+        }
+        assert!(started.elapsed().as_secs() < 120, "demo not running: {status:#?}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
