@@ -77,6 +77,7 @@ enum Command {
     Logs(commands::logs::Args),
     Report(commands::report::Args),
     Defrag(commands::defrag::Args),
+    RotateCertificates(commands::rotate_certificates::Args),
     Credentials(commands::credentials::Args),
     /// Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete.
     Completion(completion::Args),
@@ -142,6 +143,9 @@ async fn run(cli: &Cli) -> ExitCode {
         Command::Logs(args) => commands::logs::run(kube, args).await.map_err(Into::into),
         Command::Report(args) => commands::report::run(kube, args).await.map_err(Into::into),
         Command::Defrag(args) => commands::defrag::run(kube, args).await.map_err(Into::into),
+        Command::RotateCertificates(args) => {
+            commands::rotate_certificates::run(kube, args).await.map_err(Into::into)
+        }
         Command::Credentials(args) => commands::credentials::run(kube, args).await.map_err(Into::into),
         Command::Completion(args) => completion::run(args, Cli::command()).map_err(Into::into),
         Command::Install(args) => install::install(kube, args).await.map_err(Into::into),

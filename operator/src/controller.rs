@@ -102,7 +102,7 @@ pub async fn run_with(
         .default_backoff()
         .reflect(writer)
         .applied_objects()
-        .predicate_filter(spec_or_defrag_request, PredicateConfig::default());
+        .predicate_filter(spec_or_request, PredicateConfig::default());
     let clusters = Controller::for_stream(cluster_events, reader)
         .owns(Api::<Pod>::all(client.clone()), owned.clone())
         .owns(Api::<PersistentVolumeClaim>::all(client.clone()), owned.clone())
@@ -191,14 +191,15 @@ pub async fn run_elected(
 }
 
 /// What wakes the cluster controller: the cluster's generation (its spec) together with its
-/// defragmentation request annotation, which `kubectl etcd defrag` writes without changing
-/// the spec.
-fn spec_or_defrag_request(cluster: &EtcdCluster) -> Option<u64> {
+/// defragmentation and certificate rotation request annotations, which `kubectl etcd
+/// defrag` and `kubectl etcd rotate-certificates` write without changing the spec.
+fn spec_or_request(cluster: &EtcdCluster) -> Option<u64> {
     use std::hash::{Hash, Hasher};
     let generation = predicates::generation(cluster)?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     generation.hash(&mut hasher);
     cluster.annotations().get(shared::crd::DEFRAG_REQUEST_ANNOTATION).hash(&mut hasher);
+    cluster.annotations().get(shared::crd::ROTATE_REQUEST_ANNOTATION).hash(&mut hasher);
     Some(hasher.finish())
 }
 
@@ -212,14 +213,21 @@ mod tests {
             "apiVersion": "etcd.kubectl-etcd.dev/v1alpha1", "kind": "EtcdCluster",
             "metadata": {"name": "demo", "generation": 1}, "spec": {"version": "3.5.30"}}))
         .expect("cluster");
-        let before = spec_or_defrag_request(&cluster);
+        let before = spec_or_request(&cluster);
         cluster.metadata.labels = Some([("a".to_string(), "b".to_string())].into());
-        assert_eq!(spec_or_defrag_request(&cluster), before, "other metadata does not wake it");
+        assert_eq!(spec_or_request(&cluster), before, "other metadata does not wake it");
         cluster.metadata.annotations =
             Some([(shared::crd::DEFRAG_REQUEST_ANNOTATION.to_string(), "r1".to_string())].into());
-        assert_ne!(spec_or_defrag_request(&cluster), before);
-        let requested = spec_or_defrag_request(&cluster);
+        assert_ne!(spec_or_request(&cluster), before);
+        let requested = spec_or_request(&cluster);
         cluster.metadata.generation = Some(2);
-        assert_ne!(spec_or_defrag_request(&cluster), requested);
+        assert_ne!(spec_or_request(&cluster), requested);
+        let generation_2 = spec_or_request(&cluster);
+        cluster
+            .metadata
+            .annotations
+            .get_or_insert_default()
+            .insert(shared::crd::ROTATE_REQUEST_ANNOTATION.to_string(), "r2".to_string());
+        assert_ne!(spec_or_request(&cluster), generation_2, "a rotation request wakes it too");
     }
 }

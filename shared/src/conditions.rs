@@ -97,6 +97,11 @@ pub enum Reason {
     TakingSnapshot,
     /// Progressing: a member is restarting with the etcd settings of the spec.
     ApplyingSettings,
+    /// Progressing: a member is restarting with renewed certificates.
+    RenewingCertificates,
+    /// Degraded: a certificate is within its renewal window and cannot be renewed or
+    /// rolled out now (brought by the user, or the cluster cannot restart members).
+    CertificateExpiring,
     /// Progressing: the planner refused to go on.
     Refused,
 }
@@ -130,6 +135,8 @@ impl Reason {
             Reason::ChangingVersion => "ChangingVersion",
             Reason::TakingSnapshot => "TakingSnapshot",
             Reason::ApplyingSettings => "ApplyingSettings",
+            Reason::RenewingCertificates => "RenewingCertificates",
+            Reason::CertificateExpiring => "CertificateExpiring",
             Reason::Refused => "Refused",
         }
     }

@@ -14,6 +14,7 @@ pub mod move_leader;
 pub mod paused;
 pub mod report;
 pub mod restore;
+pub mod rotate_certificates;
 pub mod scale;
 pub mod status;
 pub mod store_flags;

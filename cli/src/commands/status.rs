@@ -152,6 +152,9 @@ fn render(cluster: &EtcdCluster, palette: Palette) -> String {
             ),
         ));
     }
+    if let Some(tls) = &status.tls {
+        fields.push(("Certificates", certificates_line(tls)));
+    }
     if let Some(backup) = &status.last_backup {
         let when = backup.completed_at.as_ref().map(|t| t.0.to_string()).unwrap_or_else(|| NONE.into());
         fields.push(("Last backup", format!("{when} ({})", backup.location)));
@@ -182,6 +185,23 @@ fn render(cluster: &EtcdCluster, palette: Palette) -> String {
         out.push_str(&members_table(&status, palette));
     }
     out
+}
+
+/// The certificates in one line: the first to expire and when it is renewed, a CA rotation
+/// under way, members waiting for a restart with renewed certificates.
+fn certificates_line(tls: &shared::crd::TlsStatus) -> String {
+    let mut parts = Vec::new();
+    if let Some(first) = tls.certificates.iter().min_by_key(|c| c.expires.0) {
+        let who = if first.issued_by_operator { "renewed" } else { "renew it by" };
+        parts.push(format!("first to expire {} at {} ({who} {})", first.secret, first.expires.0, first.renew_at.0));
+    }
+    if let Some(phase) = tls.ca_rotation {
+        parts.push(format!("CA rotation phase {}", phase.as_str()));
+    }
+    if !tls.pending_members.is_empty() {
+        parts.push(format!("restarting with renewed certificates: {}", tls.pending_members.join(", ")));
+    }
+    if parts.is_empty() { NONE.to_string() } else { parts.join("; ") }
 }
 
 /// The members as `etcdctl endpoint status -w table` names the columns, plus MESSAGE when a
@@ -298,6 +318,41 @@ pub(crate) mod tests {
         }
         let text = render(&cluster, Palette::PLAIN);
         assert!(text.contains("Alarms:") && text.contains("NOSPACE on demo-1"), "{text}");
+    }
+
+    #[test]
+    fn certificates_show_the_first_to_expire_and_a_rotation_under_way() {
+        let mut cluster = sample();
+        let at = |t: &str| k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(t.parse().expect("time"));
+        if let Some(status) = cluster.status.as_mut() {
+            status.tls = Some(shared::crd::TlsStatus {
+                certificates: vec![
+                    shared::crd::CertificateStatus {
+                        secret: "demo-ca-tls".into(),
+                        expires: at("2031-01-01T00:00:00Z"),
+                        renew_at: at("2029-09-01T00:00:00Z"),
+                        issued_by_operator: true,
+                    },
+                    shared::crd::CertificateStatus {
+                        secret: "demo-0-server-tls".into(),
+                        expires: at("2027-01-01T00:00:00Z"),
+                        renew_at: at("2026-09-01T00:00:00Z"),
+                        issued_by_operator: true,
+                    },
+                ],
+                ca_rotation: Some(shared::crd::CaRotationPhase::TrustBoth),
+                pending_members: vec!["demo-2".into()],
+                last_request: None,
+            });
+        }
+        let text = render(&cluster, Palette::PLAIN);
+        assert!(
+            text.contains(
+                "first to expire demo-0-server-tls at 2027-01-01T00:00:00Z (renewed 2026-09-01T00:00:00Z); \
+                 CA rotation phase TrustBoth; restarting with renewed certificates: demo-2"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! | --- | --- | --- | --- |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups, etcdrestores | get list watch | the controller's watches |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups | create | an EtcdRestore creates the new cluster; an upgrade its snapshot |
-//! | core | secrets | get create delete | a backup destination's credentials, named in the EtcdBackup; a TLS cluster's certificates, issued into Secrets the cluster owns and deleted with a member (no list, no watch; see below) |
+//! | core | secrets | get create patch delete | a backup destination's credentials, named in the EtcdBackup; a TLS cluster's certificates, issued into Secrets the cluster owns, renewed in place (`patch`) and deleted with a member (no list, no watch; see below) |
 //! | etcd.kubectl-etcd.dev | their `/status` | get patch update | status reports |
 //! | etcd.kubectl-etcd.dev | etcdclusters/finalizers | update | owner references with `blockOwnerDeletion` (the OwnerReferencesPermissionEnforcement admission plugin, on OpenShift) |
 //! | core | pods | get list watch create delete patch | members: created, upgraded in place, removed |
@@ -142,7 +142,7 @@ pub fn operator(namespace: &str, image: &str) -> Vec<Value> {
             "rules": [
                 rule(&[group], &["etcdclusters", "etcdbackups", "etcdrestores"], &["get", "list", "watch"]),
                 rule(&[group], &["etcdclusters", "etcdbackups"], &["create"]),
-                rule(&[""], &["secrets"], &["get", "create", "delete"]),
+                rule(&[""], &["secrets"], &["get", "create", "patch", "delete"]),
                 rule(
                     &[group],
                     &["etcdclusters/status", "etcdbackups/status", "etcdrestores/status"],
@@ -282,7 +282,7 @@ mod tests {
             .filter(|r| r.resources.iter().flatten().any(|v| v == "secrets"))
             .map(|r| &r.verbs)
             .collect();
-        let verbs = ["get", "create", "delete"].map(String::from).to_vec();
+        let verbs = ["get", "create", "patch", "delete"].map(String::from).to_vec();
         assert_eq!(secrets, [&verbs], "secrets: never list or watch");
         let role: Role = serde_json::from_value(objects[3].clone()).expect("a Role");
         assert_eq!(role.metadata.namespace.as_deref(), Some("ops"), "leases only in its own namespace");

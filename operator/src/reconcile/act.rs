@@ -147,7 +147,7 @@ async fn create_member(
     crate::tls::ensure_member(client, cluster, id, member, settings.cluster_domain).await?;
     let version = version.to_string();
     let token = token(id);
-    let pod = member_pod(
+    let mut pod = member_pod(
         cluster,
         &MemberPod {
             member,
@@ -159,6 +159,14 @@ async fn create_member(
             cluster_domain: settings.cluster_domain,
         },
     )?;
+    if let Some(tls) = &cluster.spec.tls {
+        // What the Pod mounts, so that a change of its Secrets restarts it.
+        let fingerprint = crate::tls::rotation::current_fingerprint(client, tls, &namespace, member).await?;
+        pod.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(shared::crd::CERTIFICATES_ANNOTATION.to_string(), fingerprint);
+    }
     create(&Api::<Pod>::namespaced(client.clone(), &namespace), &pod).await?;
     Ok(())
 }
@@ -249,9 +257,11 @@ pub async fn act(
                 .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
             etcd::move_leader(&leader, *to_id, tls).await?;
         }
-        Step::ApplySettings { member } => {
-            // A Pod's args cannot change: the Pod is deleted, and the planner creates it
-            // again on the same claim with the spec's flags once it is gone.
+        Step::ApplySettings { member } | Step::RenewCertificates { member } => {
+            // A Pod's args cannot change, and the sandbox (like a kubelet for etcd, which
+            // reads its certificates at start) gives a Pod its Secrets when it starts: the
+            // Pod is deleted, and the planner creates it again on the same claim with the
+            // spec's flags and the current Secrets once it is gone.
             gone(
                 Api::<Pod>::namespaced(client.clone(), &namespace)
                     .delete(member, &DeleteParams::default())

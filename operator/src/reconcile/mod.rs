@@ -169,12 +169,36 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
             return Ok(Action::requeue(TLS_RETRY));
         }
     };
-    let observation =
+    let mut observation =
         observe::observe(&ctx.client, &cluster, &id, tls).await.map_err(ReconcileError::Observe)?;
+    let members: Vec<String> = observation
+        .pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .map(ResourceExt::name_any)
+        .collect();
+    observation.certificates = crate::tls::rotation::survey(
+        &ctx.client,
+        &cluster,
+        &id,
+        &members,
+        &ctx.cluster_domain,
+        crate::tls::now(),
+    )
+    .await
+    .map_err(|error| ReconcileError::Act(ActError::Tls(error)))?;
     let step =
         plan_membership(&observe::membership_input(&cluster, &id, target, &observation, &ctx.cluster_domain));
     tracing::info!(cluster = %id.name, step = %step.describe(), "planned");
     let acted = carry_out(&ctx, &cluster, &id, &observation, &step).await;
+    // A CA rotation moves to its next phase once every member took the current one.
+    let ca_phase = observation.certificates.as_ref().and_then(|s| s.ca_rotation);
+    let rotated = crate::tls::rotation::advance(&ctx.client, &id, ca_phase, acted.is_ok() && step == Step::Idle)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(cluster = %id.name, %error, "moving the CA rotation on failed; trying again");
+            true
+        });
     // Maintenance runs when the membership step changes nothing. A refusal counts: NOSPACE
     // on every member makes etcd's health (and so the membership planner) see no quorum,
     // and the defragmentation planner checks for itself that every member answers and
@@ -182,13 +206,14 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
     let settled = acted.is_ok() && matches!(step, Step::Idle | Step::Wait { .. } | Step::Refuse { .. });
     let maintained = maintenance::maintain(&ctx, &cluster, &id, &observation, settled).await;
     let mut status = report::status(&cluster, &observation, &step, now());
-    let busy = match &maintained {
-        Ok(m) => {
-            status.defrag = m.defrag.clone();
-            m.busy
-        }
-        Err(_) => true,
-    };
+    let busy = rotated
+        || match &maintained {
+            Ok(m) => {
+                status.defrag = m.defrag.clone();
+                m.busy
+            }
+            Err(_) => true,
+        };
     report(&ctx, &cluster, &id, &status, &step, acted.is_ok()).await?;
     if let Err(error) = maintained {
         tracing::warn!(cluster = %id.name, %error, "a maintenance step failed; trying again");
@@ -240,6 +265,11 @@ async fn report(
         || report::health_check_due(cluster.status.as_ref(), status)
     {
         write_status(ctx, cluster, id, status).await?;
+    }
+    if let Some(note) = report::newly_expiring(cluster.status.as_ref(), status) {
+        tracing::warn!(cluster = %id.name, %note, "a certificate is expiring");
+        let event = crate::events::event(true, "CertificateExpiring", "RotateCertificates", note);
+        crate::events::publish(&ctx.recorder, &event, &cluster.object_ref(&())).await;
     }
     if acted && let Some(event) = step.event() {
         let event = Event {

@@ -33,6 +33,8 @@ pub struct Observation {
     pub pre_upgrade_backup: Option<EtcdBackup>,
     /// The client credentials of a TLS cluster (`None`: plain HTTP).
     pub tls: Option<ClientCredentials>,
+    /// A TLS cluster's certificates, as the rotation survey found (and renewed) them.
+    pub certificates: Option<crate::tls::rotation::Survey>,
 }
 
 /// Reads the cluster's Pods, claims and membership (over TLS with `tls`).
@@ -85,7 +87,7 @@ pub async fn observe(
         }
         _ => None,
     };
-    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, tls })
+    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, tls, certificates: None })
 }
 
 /// What the disruption budget is computed from: the member Pods and etcd's voters.
@@ -154,6 +156,28 @@ pub fn pod_settings(pod: &Pod) -> Option<Vec<String>> {
     Some(shared::crd::setting_flags_of(etcd.args.as_deref()?))
 }
 
+/// The fingerprint of the certificates a member Pod mounted, as it recorded it.
+pub fn pod_certificates(pod: &Pod) -> Option<String> {
+    pod.metadata.annotations.as_ref()?.get(shared::crd::CERTIFICATES_ANNOTATION).cloned()
+}
+
+/// Members whose Pods mounted other certificates than their Secrets hold now.
+pub fn certificates_pending(observation: &Observation) -> Vec<String> {
+    let Some(survey) = &observation.certificates else { return Vec::new() };
+    observation
+        .pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            shared::plan::certificates::mounted_outdated(
+                survey.fingerprints.get(&p.name_any()),
+                pod_certificates(p).as_ref(),
+            )
+        })
+        .map(ResourceExt::name_any)
+        .collect()
+}
+
 /// Container states that mean the etcd container cannot run, not that it is starting.
 const FAILURES: &[&str] = &[
     "ErrImagePull",
@@ -213,6 +237,7 @@ pub fn membership_input(
                 version: pod_version(p),
                 failure: pod_failure(p),
                 settings: pod_settings(p),
+                certificates: pod_certificates(p),
             })
             .collect(),
         claims: observation
@@ -246,6 +271,7 @@ pub fn membership_input(
             .filter(|b| b.before_upgrade)
             .map(|_| snapshot_state(observation.pre_upgrade_backup.as_ref())),
         settings: cluster.spec.etcd.flags(),
+        certificates: observation.certificates.as_ref().map(|s| s.fingerprints.clone()).unwrap_or_default(),
     }
 }
 
@@ -292,6 +318,7 @@ mod tests {
             membership: None,
             pre_upgrade_backup: None,
             tls: None,
+            certificates: None,
         }
     }
 

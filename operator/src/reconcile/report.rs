@@ -58,6 +58,19 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     // An alarm is the cause to name first: NOSPACE on every member also reads as lost quorum.
     let (degraded_reason, degraded_message) =
         alarm_because(&alarms).unwrap_or((degraded_reason, degraded_message));
+    let tls = observation.certificates.as_ref().map(|survey| {
+        crate::tls::expiry::tls_status(
+            previous.tls.as_ref(),
+            survey,
+            super::observe::certificates_pending(observation),
+        )
+    });
+    // A certificate about to expire with nothing to renew it is named when nothing worse is.
+    let expiring = tls.as_ref().and_then(|t| crate::tls::expiry::expiring(t, step, now.0));
+    let (degraded, degraded_reason, degraded_message) = match expiring {
+        Some(why) if !degraded => (true, Reason::CertificateExpiring, why),
+        _ => (degraded, degraded_reason, degraded_message),
+    };
     let (available_reason, available_message) =
         available_because(step, available, members.is_empty(), healthy_voters, voters);
     let conditions = vec![
@@ -116,7 +129,20 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         last_health_check: Some(now),
         alarms,
         defrag: previous.defrag,
+        tls: tls.or(previous.tls),
     }
+}
+
+/// The Degraded message when the status newly says `CertificateExpiring` (it did not
+/// before): the note of the Warning Event.
+pub fn newly_expiring(previous: Option<&EtcdClusterStatus>, status: &EtcdClusterStatus) -> Option<String> {
+    let expiring = |s: &EtcdClusterStatus| {
+        s.conditions
+            .iter()
+            .find(|c| c.type_ == ConditionType::Degraded.as_str() && c.reason == Reason::CertificateExpiring.as_str())
+            .map(|c| c.message.clone())
+    };
+    expiring(status).filter(|_| previous.and_then(expiring).is_none())
 }
 
 /// The Degraded condition's reason and message for raised alarms: CORRUPT before NOSPACE.
@@ -408,6 +434,7 @@ mod tests {
             membership: None,
             pre_upgrade_backup: None,
             tls: None,
+            certificates: None,
         };
         assert_eq!(pod_failures(&observation).len(), 2, "membership unknown: both count");
         observation.membership = Some(crate::etcd::Membership {
@@ -420,6 +447,44 @@ mod tests {
         assert_eq!(failures.len(), 1, "demo-3 was removed from etcd: {failures:?}");
         assert_eq!(failures[0].0, "demo-1");
         assert!(failures[0].1.starts_with("CrashLoopBackOff"), "{failures:?}");
+    }
+
+    #[test]
+    fn a_users_certificate_past_its_renewal_time_degrades_the_cluster_once_with_an_event() {
+        let spec = serde_json::from_value(
+            json!({"version": "3.5.30", "size": 0, "tls": {"secrets": {"server": "s", "peer": "p", "client": "c"}}}),
+        )
+        .expect("spec");
+        let mut cluster = EtcdCluster::new("demo", spec);
+        cluster.metadata.namespace = Some("db".into());
+        let at = |t: &str| Time(t.parse().expect("time"));
+        let certificate = shared::crd::CertificateStatus {
+            secret: "s".into(),
+            expires: at("2027-01-01T00:00:00Z"),
+            renew_at: at("2026-09-01T00:00:00Z"),
+            issued_by_operator: false,
+        };
+        let observation = Observation {
+            pods: vec![],
+            claims: vec![],
+            services: vec![],
+            membership: None,
+            pre_upgrade_backup: None,
+            tls: None,
+            certificates: Some(crate::tls::rotation::Survey {
+                certificates: vec![certificate],
+                ..Default::default()
+            }),
+        };
+        let before = status(&cluster, &observation, &Step::Idle, at("2026-08-01T00:00:00Z"));
+        assert_eq!(before.tls.as_ref().map(|t| t.certificates.len()), Some(1), "status.tls lists it");
+        assert_eq!(newly_expiring(None, &before), None, "not in its renewal window yet");
+        let after = status(&cluster, &observation, &Step::Idle, at("2026-10-01T00:00:00Z"));
+        let degraded = after.conditions.iter().find(|c| c.type_ == "Degraded").expect("Degraded");
+        assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "CertificateExpiring"));
+        let note = newly_expiring(Some(&before), &after).expect("a Warning Event");
+        assert!(note.contains("Secret s (brought by the user)"), "{note}");
+        assert_eq!(newly_expiring(Some(&after), &after), None, "once, not at every reconcile");
     }
 
     #[test]

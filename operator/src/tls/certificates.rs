@@ -25,10 +25,12 @@ use rcgen::{
 };
 use shared::names;
 
-/// How long the CA is valid.
-pub const CA_LIFETIME: Duration = Duration::from_secs(5 * 365 * 24 * 3600);
-/// How long server, peer and client certificates are valid.
-pub const LEAF_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How long the CA is valid unless `spec.tls.renewal.caDays` says otherwise.
+pub const CA_LIFETIME: Duration = Duration::from_secs(shared::crd::DEFAULT_CA_DAYS as u64 * 24 * 3600);
+/// How long server, peer and client certificates are valid unless
+/// `spec.tls.renewal.certificateDays` says otherwise.
+pub const LEAF_LIFETIME: Duration =
+    Duration::from_secs(shared::crd::DEFAULT_CERTIFICATE_DAYS as u64 * 24 * 3600);
 /// How far before "now" a certificate's validity starts, so clocks a little behind accept it.
 const BACKDATE: Duration = Duration::from_secs(300);
 
@@ -167,18 +169,28 @@ fn validity(
     Ok(())
 }
 
-/// A new CA for `cluster`, valid from `now` for [`CA_LIFETIME`].
-pub fn issue_ca(cluster: &str, now: Timestamp) -> Result<Issued, CertificateError> {
+/// The common name of a CA of `cluster`: the first one is `<cluster> etcd CA`; one issued
+/// by a rotation carries its time, so that every CA of a cluster has its own name (which
+/// tells which CA issued a certificate).
+pub fn ca_common_name(cluster: &str, rotated_at: Option<Timestamp>) -> String {
+    match rotated_at {
+        None => format!("{cluster} etcd CA"),
+        Some(at) => format!("{cluster} etcd CA {}", at.strftime("%Y%m%dT%H%M%SZ")),
+    }
+}
+
+/// A new CA named `common_name` ([`ca_common_name`]), valid from `now` for `lifetime`.
+pub fn issue_ca(common_name: &str, lifetime: Duration, now: Timestamp) -> Result<Issued, CertificateError> {
     let what = "CA";
     let fail = |source| CertificateError::Issue { what: what.to_string(), source };
     let key = KeyPair::generate().map_err(fail)?;
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(fail)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.distinguished_name = DistinguishedName::new();
-    params.distinguished_name.push(DnType::CommonName, format!("{cluster} etcd CA"));
+    params.distinguished_name.push(DnType::CommonName, common_name);
     params.key_usages =
         vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
-    validity(&mut params, now, CA_LIFETIME, what)?;
+    validity(&mut params, now, lifetime, what)?;
     let cert = params.self_signed(&key).map_err(fail)?;
     Ok(Issued { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
 }
@@ -212,6 +224,31 @@ pub fn issue(
     validity(&mut params, now, request.lifetime, &what)?;
     let cert = params.signed_by(&key, &issuer).map_err(fail)?;
     Ok(Issued { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+}
+
+/// What the operator reads back from a certificate: its validity, and who issued it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    /// Start of its validity.
+    pub not_before: Timestamp,
+    /// End of its validity.
+    pub not_after: Timestamp,
+    /// Its issuer's distinguished name, DER encoded.
+    pub issuer: Vec<u8>,
+    /// Its subject's distinguished name, DER encoded.
+    pub subject: Vec<u8>,
+}
+
+/// The facts of the first certificate in `pem`; `None` when it is not a certificate.
+pub fn facts(pem: &str) -> Option<Facts> {
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+    let cert = pem.parse_x509().ok()?;
+    Some(Facts {
+        not_before: Timestamp::from_second(cert.validity().not_before.timestamp()).ok()?,
+        not_after: Timestamp::from_second(cert.validity().not_after.timestamp()).ok()?,
+        issuer: cert.issuer().as_raw().to_vec(),
+        subject: cert.subject().as_raw().to_vec(),
+    })
 }
 
 #[cfg(test)]
@@ -281,7 +318,7 @@ mod tests {
 
     #[test]
     fn issued_certificates_carry_their_names_usages_and_lifetimes() {
-        let ca = issue_ca("demo", now()).expect("ca");
+        let ca = issue_ca(&ca_common_name("demo", None), CA_LIFETIME, now()).expect("ca");
         let (_, _, _, _, start, end, issuer, is_ca) = described(&ca.cert_pem);
         assert!(is_ca);
         assert_eq!(issuer, "demo etcd CA");
@@ -305,6 +342,26 @@ mod tests {
         let (dns, ips, server_auth, client_auth, ..) = described(&client.cert_pem);
         assert!(dns.is_empty() && ips.is_empty());
         assert!(!server_auth && client_auth);
+    }
+
+    #[test]
+    fn facts_tell_the_validity_and_which_ca_issued_a_certificate() {
+        let first = issue_ca(&ca_common_name("demo", None), CA_LIFETIME, now()).expect("ca");
+        let rotated = issue_ca(&ca_common_name("demo", Some(now())), Duration::from_secs(86_400), now())
+            .expect("rotated ca");
+        assert_eq!(described(&rotated.cert_pem).6, "demo etcd CA 20260101T000000Z");
+        let short = CertificateRequest { lifetime: Duration::from_secs(3600), ..client_request("demo") };
+        let leaf = issue(&rotated, "demo-ca-tls", &short, now()).expect("leaf");
+        let (leaf_facts, first_facts, rotated_facts) =
+            (facts(&leaf.cert_pem).expect("leaf"), facts(&first.cert_pem).expect("ca"), facts(&rotated.cert_pem).expect("ca"));
+        assert_eq!(leaf_facts.not_after.as_second() - now().as_second(), 3600);
+        assert_eq!(leaf_facts.not_before.as_second(), now().as_second() - BACKDATE.as_secs() as i64);
+        assert_eq!(leaf_facts.issuer, rotated_facts.subject, "issued by the rotated CA");
+        assert_ne!(leaf_facts.issuer, first_facts.subject, "not by the first one");
+        // A bundle: the first certificate counts.
+        let bundle = format!("{}{}", rotated.cert_pem, first.cert_pem);
+        assert_eq!(facts(&bundle).map(|f| f.subject), Some(rotated_facts.subject));
+        assert_eq!(facts("not a certificate"), None);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! removed with it. Nothing here logs or returns key material.
 
 pub mod certificates;
+pub mod expiry;
+pub mod rotation;
 
 use std::collections::BTreeMap;
 
@@ -122,7 +124,8 @@ async fn ensure_ca(secrets: &Api<Secret>, cluster: &EtcdCluster, id: &Identity) 
     if let Some(secret) = secrets.get_opt(&name).await? {
         return issued_of(&secret);
     }
-    let ca = certificates::issue_ca(&id.name, now())?;
+    let lifetime = cluster.spec.tls.as_ref().map(TlsSpec::renewal).unwrap_or_default().ca_lifetime();
+    let ca = certificates::issue_ca(&certificates::ca_common_name(&id.name, None), lifetime, now())?;
     tracing::info!(cluster = %id.name, secret = %name, "issued the cluster's CA");
     match create(secrets, &tls_secret(cluster, &name, &ca, &ca.cert_pem)?).await? {
         Created::Yes => Ok(ca),
@@ -146,13 +149,21 @@ async fn ensure_leaf(
         return Ok(());
     }
     let ca_secret = names::ca_secret_name(cluster.metadata.name.as_deref().unwrap_or_default());
-    let issued = certificates::issue(ca, &ca_secret, request, now())?;
+    let issued = certificates::issue(ca, &ca_secret, &with_lifetime(cluster, request), now())?;
     tracing::info!(secret = %name, role = ?request.role, "issued a certificate");
-    create(secrets, &tls_secret(cluster, name, &issued, &ca.cert_pem)?).await?;
+    let bundle = secrets.get_opt(&ca_secret).await?.map(|s| secret_text(&s, CA_KEY)).transpose()?;
+    create(secrets, &tls_secret(cluster, name, &issued, bundle.as_deref().unwrap_or(&ca.cert_pem))?).await?;
     Ok(())
 }
 
-fn issued_of(secret: &Secret) -> Result<Issued, TlsError> {
+/// `request` with the lifetime `spec.tls.renewal` asks for.
+pub fn with_lifetime(cluster: &EtcdCluster, request: &CertificateRequest) -> CertificateRequest {
+    let lifetime = cluster.spec.tls.as_ref().map(TlsSpec::renewal).unwrap_or_default().certificate_lifetime();
+    CertificateRequest { lifetime, ..request.clone() }
+}
+
+/// The certificate and key of a Secret (a CA's, to sign with).
+pub fn issued_of(secret: &Secret) -> Result<Issued, TlsError> {
     Ok(Issued { cert_pem: secret_text(secret, CERT_KEY)?, key_pem: secret_text(secret, PRIVATE_KEY_KEY)? })
 }
 
@@ -170,7 +181,7 @@ async fn create(secrets: &Api<Secret>, secret: &Secret) -> Result<Created, kube:
     }
 }
 
-fn now() -> k8s_openapi::jiff::Timestamp {
+pub fn now() -> k8s_openapi::jiff::Timestamp {
     k8s_openapi::jiff::Timestamp::now()
 }
 
@@ -230,6 +241,7 @@ mod tests {
                 peer: "p".into(),
                 client: "c".into(),
             }),
+            renewal: None,
         });
         assert!(member_secrets(&c, "demo-0").is_empty(), "the user's Secrets stay");
     }

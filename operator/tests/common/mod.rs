@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a part of this module
 
+pub mod tls;
+
 use std::time::{Duration, Instant};
 
 use etcd_sandbox::testkit::TestSandbox;
@@ -148,11 +150,46 @@ pub fn three(storage: &str) -> Value {
 
 /// Connects to the members at `ips` (short timeouts, for tests that reconnect often).
 pub async fn connect(ips: &[String]) -> Option<etcd_client::Client> {
-    let endpoints: Vec<String> = ips.iter().map(|ip| format!("http://{ip}:2379")).collect();
+    connect_over(ips, None).await
+}
+
+/// Connects to the members at `ips`, over TLS with `tls` (short timeouts).
+pub async fn connect_over(
+    ips: &[String],
+    tls: Option<&shared::tls::ClientCredentials>,
+) -> Option<etcd_client::Client> {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let endpoints: Vec<String> = ips.iter().map(|ip| format!("{scheme}://{ip}:2379")).collect();
     let options = etcd_client::ConnectOptions::new()
         .with_connect_timeout(Duration::from_secs(1))
         .with_timeout(Duration::from_secs(2));
+    let options = match tls {
+        Some(credentials) => options.with_tls(etcd_operator::etcd::tls_options(credentials)),
+        None => options,
+    };
     etcd_client::Client::connect(endpoints, Some(options)).await.ok()
+}
+
+/// How a [`Writer`] reaches the cluster `demo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain HTTP.
+    Plain,
+    /// TLS with the client Secret the operator issued, read again at every reconnection
+    /// (as a client that follows certificate rotation does).
+    Tls,
+}
+
+/// Connects to the member Pods of `demo` as `transport` says.
+async fn connect_demo(client: &Client, transport: Transport) -> Option<etcd_client::Client> {
+    let ips = pod_ips(client).await;
+    match transport {
+        Transport::Plain => connect(&ips).await,
+        Transport::Tls => {
+            let credentials = tls::client_credentials(client).await?;
+            connect_over(&ips, Some(&credentials)).await
+        }
+    }
 }
 
 /// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
@@ -160,6 +197,7 @@ pub async fn connect(ips: &[String]) -> Option<etcd_client::Client> {
 /// acknowledged, how many attempts failed and the longest time without a successful write.
 pub struct Writer {
     prefix: String,
+    transport: Transport,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<WriterReport>,
 }
@@ -175,8 +213,13 @@ pub struct WriterReport {
 }
 
 impl Writer {
-    /// Starts writing keys under `prefix` to the cluster `demo`.
+    /// Starts writing keys under `prefix` to the cluster `demo` over plain HTTP.
     pub fn start(client: &Client, prefix: &str) -> Writer {
+        Writer::start_over(client, prefix, Transport::Plain)
+    }
+
+    /// Starts writing keys under `prefix` to the cluster `demo` over `transport`.
+    pub fn start_over(client: &Client, prefix: &str, transport: Transport) -> Writer {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (client, flag, key_prefix) = (client.clone(), stop.clone(), prefix.to_string());
         let task = tokio::spawn(async move {
@@ -187,7 +230,7 @@ impl Writer {
             let mut next = 0u64;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 if etcd.is_none() {
-                    etcd = connect(&pod_ips(&client).await).await;
+                    etcd = connect_demo(&client, transport).await;
                 }
                 let Some(c) = etcd.as_mut() else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -209,7 +252,7 @@ impl Writer {
             }
             report
         });
-        Writer { prefix: prefix.to_string(), stop, task }
+        Writer { prefix: prefix.to_string(), transport, stop, task }
     }
 
     /// Stops writing, reads every key back (a linearizable read) and fails the test if an
@@ -217,7 +260,7 @@ impl Writer {
     pub async fn stop_and_check(self, client: &Client) -> WriterReport {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let report = self.task.await.expect("the writer ends");
-        let mut reader = connect(&pod_ips(client).await).await.expect("a member answers");
+        let mut reader = connect_demo(client, self.transport).await.expect("a member answers");
         let stored = reader
             .get(self.prefix.as_str(), Some(etcd_client::GetOptions::new().with_prefix()))
             .await

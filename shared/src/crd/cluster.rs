@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{SnapshotInfo, StorageLocation};
 use super::maintenance::{AlarmStatus, DefragStatus, MaintenanceSpec};
 use super::settings::EtcdSettings;
-use super::tls::TlsSpec;
+use super::tls::{TlsSpec, TlsStatus};
 
 /// Smallest and largest number of voting members a cluster may have.
 pub const MIN_SIZE: i32 = 1;
@@ -57,7 +57,7 @@ pub const DEFAULT_SIZE: i32 = 3;
     cel
 )]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("has(self.tls) == has(oldSelf.tls) && (!has(self.tls) || self.tls == oldSelf.tls)")
+#[x_kube(validation = Rule::new("has(self.tls) == has(oldSelf.tls) && (!has(self.tls) || (has(self.tls.secrets) == has(oldSelf.tls.secrets) && (!has(self.tls.secrets) || self.tls.secrets == oldSelf.tls.secrets)))")
     .message("tls is fixed when the cluster is created: to serve TLS, create a new cluster and restore a backup into it")
     .reason(Reason::FieldValueForbidden))]
 #[x_kube(validation = Rule::new("has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || self.bootstrap == oldSelf.bootstrap)")
@@ -444,6 +444,11 @@ pub struct EtcdClusterStatus {
     /// member gave back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defrag: Option<DefragStatus>,
+
+    /// A TLS cluster's certificates: when each expires and is renewed, a CA rotation under
+    /// way, members waiting for a restart with renewed certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsStatus>,
 }
 
 /// One member as the operator last saw it.

@@ -1,13 +1,29 @@
 //! `spec.tls` of an EtcdCluster: mutual TLS for client and peer traffic, and where the
 //! certificates come from.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::KubeSchema;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// Annotation on an EtcdCluster asking the operator to renew the certificates it issued
+/// now: its value is a request ID (`kubectl etcd rotate-certificates` writes a timestamp).
+/// The operator carries out a request whose ID differs from `status.tls.lastRequest`.
+pub const ROTATE_REQUEST_ANNOTATION: &str = "etcd.kubectl-etcd.dev/rotate-certificates-request";
+/// Annotation that makes a rotation request ([`ROTATE_REQUEST_ANNOTATION`]) rotate the CA
+/// too (`"true"`): a new CA, trusted next to the old one until every member uses it.
+pub const ROTATE_CA_ANNOTATION: &str = "etcd.kubectl-etcd.dev/rotate-certificates-ca";
+/// Annotation on a member Pod: the fingerprint of the certificates it mounted (its server
+/// and peer Secrets' `tls.crt` and `ca.crt`). A Pod whose fingerprint differs from its
+/// Secrets' is restarted, one member at a time, whoever changed the Secrets.
+pub const CERTIFICATES_ANNOTATION: &str = "etcd.kubectl-etcd.dev/certificates";
+/// Annotation on the CA Secret the operator issued: the phase of a CA rotation under way.
+pub const CA_ROTATION_ANNOTATION: &str = "etcd.kubectl-etcd.dev/ca-rotation";
 
 /// TLS for client and peer traffic. Every member serves HTTPS on its client and peer
 /// ports and asks every client and peer for a certificate signed by the cluster's CA
-/// (mutual TLS). The metrics port stays plain HTTP. TLS is fixed when the cluster is
-/// created.
+/// (mutual TLS). The metrics port stays plain HTTP. TLS and its `secrets` are fixed when the
+/// cluster is created; `renewal` may change.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TlsSpec {
@@ -18,6 +34,125 @@ pub struct TlsSpec {
     /// `<member>-peer-tls`, `<cluster>-client-tls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<TlsSecrets>,
+
+    /// How long the certificates the operator issues are valid and when they are renewed.
+    /// For Secrets the user brings, `renewAtPercent` sets when the operator starts warning
+    /// (condition Degraded, reason `CertificateExpiring`, and a Warning Event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<TlsRenewal>,
+}
+
+/// Lifetimes of the certificates the operator issues, and when they are renewed. A renewed
+/// certificate reaches its member by a restart, one member at a time, followers first and
+/// the leader last after leadership moved, only while every member is healthy and caught
+/// up. A CA is renewed with an overlap: every member first trusts the old and the new CA,
+/// then gets certificates of the new one, then stops trusting the old one.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("(has(self.caDays) ? self.caDays : 1825) >= (has(self.certificateDays) ? self.certificateDays : 365)")
+    .message("caDays must not be shorter than certificateDays"))]
+pub struct TlsRenewal {
+    /// How long server, peer and client certificates are valid, in days (default 365).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3650))]
+    pub certificate_days: Option<u32>,
+
+    /// How long the CA is valid, in days (default 1825, five years).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 7300))]
+    pub ca_days: Option<u32>,
+
+    /// At which share of its lifetime a certificate (the CA included) is renewed, in
+    /// percent (default: two thirds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 10, max = 95))]
+    pub renew_at_percent: Option<u32>,
+}
+
+/// Default lifetime of server, peer and client certificates, in days.
+pub const DEFAULT_CERTIFICATE_DAYS: u32 = 365;
+/// Default lifetime of a CA, in days.
+pub const DEFAULT_CA_DAYS: u32 = 5 * 365;
+
+impl TlsRenewal {
+    /// How long a server, peer or client certificate the operator issues is valid.
+    pub fn certificate_lifetime(&self) -> std::time::Duration {
+        days(self.certificate_days.unwrap_or(DEFAULT_CERTIFICATE_DAYS))
+    }
+
+    /// How long a CA the operator issues is valid.
+    pub fn ca_lifetime(&self) -> std::time::Duration {
+        days(self.ca_days.unwrap_or(DEFAULT_CA_DAYS))
+    }
+}
+
+fn days(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n) * 24 * 3600)
+}
+
+/// What the operator reports of a TLS cluster's certificates (never key material).
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsStatus {
+    /// Each certificate's Secret, when it expires and when it is (or, for Secrets the user
+    /// brings, should be) renewed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertificateStatus>,
+    /// The phase of a CA rotation under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_rotation: Option<CaRotationPhase>,
+    /// Members whose Pods still run with certificates older than their Secrets': each is
+    /// restarted in turn.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_members: Vec<String>,
+    /// The ID of the last rotation request carried out
+    /// (`etcd.kubectl-etcd.dev/rotate-certificates-request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_request: Option<String>,
+}
+
+/// One certificate's dates.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateStatus {
+    /// The Secret that holds it (for the CA, the certificate that signs).
+    pub secret: String,
+    /// When it expires.
+    pub expires: Time,
+    /// When it is renewed (`spec.tls.renewal.renewAtPercent` of its lifetime).
+    pub renew_at: Time,
+    /// The operator issued it (and renews it); otherwise the user brought it.
+    pub issued_by_operator: bool,
+}
+
+/// The phases of a CA rotation. Each phase rewrites the Secrets, then every member is
+/// restarted with them, one at a time; the next phase starts once all are.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaRotationPhase {
+    /// Every Secret's `ca.crt` holds the old and the new CA: members learn to trust both.
+    TrustBoth,
+    /// Certificates are issued by the new CA (`ca.crt` still holds both).
+    NewIssuer,
+    /// The old CA leaves every `ca.crt`.
+    DropOld,
+}
+
+impl CaRotationPhase {
+    /// The phase as written in the CA Secret's annotation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaRotationPhase::TrustBoth => "TrustBoth",
+            CaRotationPhase::NewIssuer => "NewIssuer",
+            CaRotationPhase::DropOld => "DropOld",
+        }
+    }
+
+    /// The phase named `value`, if it is one.
+    pub fn parse(value: &str) -> Option<CaRotationPhase> {
+        [CaRotationPhase::TrustBoth, CaRotationPhase::NewIssuer, CaRotationPhase::DropOld]
+            .into_iter()
+            .find(|p| p.as_str() == value)
+    }
 }
 
 /// Secrets the user brings for a TLS cluster. Each holds `tls.crt`, `tls.key` and `ca.crt`;
@@ -72,6 +207,11 @@ impl TlsSpec {
     pub fn issued_by_operator(&self) -> bool {
         self.secrets.is_none()
     }
+
+    /// The renewal settings, defaults filled in.
+    pub fn renewal(&self) -> TlsRenewal {
+        self.renewal.clone().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +227,7 @@ mod tests {
         assert_eq!(issued.client_secret("demo"), "demo-client-tls");
         let brought = TlsSpec {
             secrets: Some(TlsSecrets { server: "s".into(), peer: "p".into(), client: "c".into() }),
+            renewal: None,
         };
         assert!(!brought.issued_by_operator());
         assert_eq!(

@@ -33,9 +33,10 @@ impl Step {
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
             | Step::DeletePod { .. } => ClusterPhase::Scaling,
-            Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } | Step::ApplySettings { .. } => {
-                ClusterPhase::Upgrading
-            }
+            Step::ChangeVersion { .. }
+            | Step::TakeSnapshot { .. }
+            | Step::ApplySettings { .. }
+            | Step::RenewCertificates { .. } => ClusterPhase::Upgrading,
             Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
                 ClusterPhase::Healing
             }
@@ -65,6 +66,7 @@ impl Step {
             Step::ChangeVersion { .. } => Reason::ChangingVersion,
             Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
             Step::ApplySettings { .. } => Reason::ApplyingSettings,
+            Step::RenewCertificates { .. } => Reason::RenewingCertificates,
             Step::Refuse { .. } => Reason::Refused,
         }
     }
@@ -94,6 +96,9 @@ impl Step {
             Step::ApplySettings { member } => {
                 format!("restarting {member} with the etcd settings of spec.etcd, same data")
             }
+            Step::RenewCertificates { member } => {
+                format!("restarting {member} with the certificates its Secrets hold now, same data")
+            }
             Step::Refuse { message, .. } => message.clone(),
         }
     }
@@ -111,6 +116,7 @@ impl Step {
             Step::ChangeVersion { .. } => ("MemberVersionChanged", "Upgrade"),
             Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
             Step::ApplySettings { .. } => ("MemberSettingsChanged", "Configure"),
+            Step::RenewCertificates { .. } => ("MemberCertificatesRenewed", "RotateCertificates"),
             Step::Refuse { .. } => ("Refused", "Reconcile"),
             Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
         };
@@ -127,6 +133,7 @@ impl Step {
             | Step::DeletePod { member, .. }
             | Step::ChangeVersion { member, .. }
             | Step::ApplySettings { member }
+            | Step::RenewCertificates { member }
             | Step::MoveLeader { to: member, .. } => Some(member),
             Step::Idle
             | Step::Wait { .. }
@@ -156,6 +163,7 @@ impl Step {
             | Step::DeletePod { .. }
             | Step::ChangeVersion { .. }
             | Step::ApplySettings { .. }
+            | Step::RenewCertificates { .. }
             | Step::TakeSnapshot { .. } => NextLook::OnChange,
         }
     }

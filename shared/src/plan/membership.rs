@@ -47,6 +47,10 @@ pub struct PodView {
     /// when unknown, which never counts as out of date.
     #[serde(default)]
     pub settings: Option<Vec<String>>,
+    /// The fingerprint of the certificates it mounted (`CERTIFICATES_ANNOTATION`); `None`
+    /// for a plain member, or one made before fingerprints were recorded.
+    #[serde(default)]
+    pub certificates: Option<String>,
 }
 
 /// An etcd member as the member list and a health check show it.
@@ -175,6 +179,11 @@ pub struct MembershipInput {
     /// member whose Pod runs with others is restarted with them, one at a time.
     #[serde(default)]
     pub settings: Vec<String>,
+    /// Per member, the fingerprint of the certificates its Secrets hold now
+    /// ([`super::certificates::fingerprint`]); empty for a plain cluster. A member whose Pod
+    /// mounted others is restarted, one at a time.
+    #[serde(default)]
+    pub certificates: std::collections::BTreeMap<String, String>,
 }
 
 /// How far the snapshot before an upgrade has got.
@@ -336,6 +345,13 @@ pub enum Step {
     /// Restart a member with the etcd settings of the spec (`spec.etcd`): its Pod is
     /// deleted, and comes back on the same data with the new flags (persistent storage).
     ApplySettings {
+        /// The member.
+        member: String,
+    },
+    /// Restart a member with the certificates its Secrets hold now (renewed, or a CA
+    /// rotation's next phase): its Pod is deleted, and comes back on the same data
+    /// mounting them (persistent storage).
+    RenewCertificates {
         /// The member.
         member: String,
     },
@@ -611,7 +627,7 @@ impl<'a> View<'a> {
         let rollout_version = rollout::member_version(self.input);
         let outdated = |m: &&MemberView| {
             m.version.is_some_and(|v| v != rollout_version)
-                || self.name_of(m).is_some_and(|name| rollout::settings_outdated(self.input, &name))
+                || self.name_of(m).is_some_and(|name| rollout::restart_due(self.input, &name))
         };
         let victim = members
             .iter()
@@ -679,6 +695,7 @@ mod tests {
             pre_upgrade_snapshot: None,
             last_known_version: None,
             settings: vec![],
+            certificates: Default::default(),
         }
     }
 
@@ -694,6 +711,7 @@ mod tests {
             version: Some(v("3.5.30")),
             failure: None,
             settings: Some(vec![]),
+            certificates: None,
         }
     }
 

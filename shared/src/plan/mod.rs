@@ -2,6 +2,7 @@
 //! bring it to the desired state. The plugin prints their plans; the operator recomputes
 //! them from what it observes before each step and carries out the first one.
 
+pub mod certificates;
 pub mod defrag;
 pub mod meaning;
 pub mod membership;

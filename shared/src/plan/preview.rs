@@ -85,6 +85,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             version: m.version,
             failure: None,
             settings: None,
+            certificates: None,
         })
         .collect();
     let claims = match cluster.spec.storage.kind {
@@ -119,6 +120,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         pre_upgrade_snapshot: None,
         last_known_version: Some(running),
         settings: Vec::new(),
+        certificates: Default::default(),
     })
 }
 
@@ -190,6 +192,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 version: Some(*version),
                 failure: None,
                 settings: None,
+                certificates: None,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));
@@ -212,6 +215,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
         Step::Bootstrap { .. }
         | Step::TakeSnapshot { .. }
         | Step::ApplySettings { .. }
+        | Step::RenewCertificates { .. }
         | Step::Idle
         | Step::Paused { .. }
         | Step::Wait { .. }

@@ -26,7 +26,12 @@
 //!   a member restarts on its data with the new flags ([`Step::ApplySettings`]); with
 //!   ephemeral storage a learner with the new flags is added and the shrink that follows
 //!   removes a member still running the old ones.
+//! - Renewed certificates roll out the same way ([`restart_due`]): a member whose Pod
+//!   mounted certificates other than its Secrets hold now restarts
+//!   ([`Step::RenewCertificates`]), whoever changed the Secrets (the operator renewing or
+//!   rotating its CA, the user, cert-manager).
 
+use super::certificates;
 use super::membership::{MemberView, MembershipInput, Refusal, SnapshotState, Step};
 use super::upgrade::{
     CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, name_order,
@@ -70,7 +75,7 @@ pub fn repair(input: &MembershipInput) -> Option<Step> {
 /// the target. `add_learner` is the membership planner's way to add a member.
 pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl FnOnce() -> Step) -> Step {
     let versions_done = members.iter().all(|m| m.version == Some(input.target));
-    if versions_done && !members.iter().any(|m| settings_outdated(input, &m.name)) {
+    if versions_done && !members.iter().any(|m| restart_due(input, &m.name)) {
         return Step::Idle;
     }
     let furthest = members.iter().filter_map(|m| m.raft_index).max().unwrap_or_default();
@@ -86,7 +91,7 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
         };
     }
     if versions_done {
-        return apply_settings(input, members, add_learner);
+        return restart_outdated(input, members, add_learner);
     }
     let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target, input.generation);
     let plan = match plan_upgrade(&upgrade_input(input, members)) {
@@ -148,11 +153,27 @@ pub fn settings_outdated(input: &MembershipInput, name: &str) -> bool {
         .is_some_and(|settings| *settings != input.settings)
 }
 
-/// The next step of a settings rollout: the first outdated follower in name order, then
-/// leadership moves to the first follower, then the old leader. A single member restarts
-/// alone; ephemeral members are replaced through a learner (their data does not survive a
-/// restart).
-fn apply_settings(
+/// Whether member `name`'s Pod must restart: it runs other etcd settings than the spec's,
+/// or mounted other certificates than its Secrets hold now.
+pub fn restart_due(input: &MembershipInput, name: &str) -> bool {
+    settings_outdated(input, name) || certificates::certificates_outdated(input, name)
+}
+
+/// The restart that brings member `name` up to date: new settings (which also mounts the
+/// current certificates), or only the current certificates.
+fn restart(input: &MembershipInput, name: &str) -> Step {
+    if settings_outdated(input, name) {
+        Step::ApplySettings { member: name.to_string() }
+    } else {
+        Step::RenewCertificates { member: name.to_string() }
+    }
+}
+
+/// The next step of a settings or certificates rollout: the first outdated follower in
+/// name order, then leadership moves to the first follower, then the old leader. A single
+/// member restarts alone; ephemeral members are replaced through a learner (their data
+/// does not survive a restart).
+fn restart_outdated(
     input: &MembershipInput,
     members: &[MemberView],
     add_learner: impl FnOnce() -> Step,
@@ -161,9 +182,9 @@ fn apply_settings(
         return add_learner();
     }
     let by_name = |a: &&MemberView, b: &&MemberView| name_order(&a.name, &b.name);
-    let outdated = |m: &&MemberView| settings_outdated(input, &m.name);
+    let outdated = |m: &&MemberView| restart_due(input, &m.name);
     if let Some(follower) = members.iter().filter(|m| !m.leader).filter(outdated).min_by(by_name) {
-        return Step::ApplySettings { member: follower.name.clone() };
+        return restart(input, &follower.name);
     }
     let Some(leader) = members.iter().find(|m| m.leader) else {
         return Step::Wait { reason: "no member is the raft leader; waiting for an election".into() };
@@ -172,7 +193,7 @@ fn apply_settings(
         Some(successor) => {
             Step::MoveLeader { to_id: successor.id, to: successor.name.clone(), from: leader.name.clone() }
         }
-        None => Step::ApplySettings { member: leader.name.clone() },
+        None => restart(input, &leader.name),
     }
 }
 
