@@ -236,7 +236,7 @@ struct Aligner<'a> {
     ca: &'a Secret,
     domain: &'a str,
     now: Timestamp,
-    percent: Option<u32>,
+    percent: Option<i32>,
 }
 
 impl Aligner<'_> {
@@ -295,7 +295,7 @@ impl Aligner<'_> {
 
 /// The dates of the certificate `pem` in Secret `secret` (the epoch when it cannot be read,
 /// which the survey leaves out).
-fn status_of(secret: &str, pem: &str, percent: Option<u32>, issued_by_operator: bool) -> CertificateStatus {
+fn status_of(secret: &str, pem: &str, percent: Option<i32>, issued_by_operator: bool) -> CertificateStatus {
     let facts = certificates::facts(pem);
     let (expires, renew) = facts.map_or((Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH), |f| {
         (f.not_after, renew_at(f.not_before, f.not_after, percent))

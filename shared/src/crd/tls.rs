@@ -55,24 +55,24 @@ pub struct TlsRenewal {
     /// How long server, peer and client certificates are valid, in days (default 365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3650))]
-    pub certificate_days: Option<u32>,
+    pub certificate_days: Option<i32>,
 
     /// How long the CA is valid, in days (default 1825, five years).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 7300))]
-    pub ca_days: Option<u32>,
+    pub ca_days: Option<i32>,
 
     /// At which share of its lifetime a certificate (the CA included) is renewed, in
     /// percent (default: two thirds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 10, max = 95))]
-    pub renew_at_percent: Option<u32>,
+    pub renew_at_percent: Option<i32>,
 }
 
 /// Default lifetime of server, peer and client certificates, in days.
-pub const DEFAULT_CERTIFICATE_DAYS: u32 = 365;
+pub const DEFAULT_CERTIFICATE_DAYS: i32 = 365;
 /// Default lifetime of a CA, in days.
-pub const DEFAULT_CA_DAYS: u32 = 5 * 365;
+pub const DEFAULT_CA_DAYS: i32 = 5 * 365;
 
 impl TlsRenewal {
     /// How long a server, peer or client certificate the operator issues is valid.
@@ -86,8 +86,8 @@ impl TlsRenewal {
     }
 }
 
-fn days(n: u32) -> std::time::Duration {
-    std::time::Duration::from_secs(u64::from(n) * 24 * 3600)
+fn days(n: i32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::try_from(n).unwrap_or_default() * 24 * 3600)
 }
 
 /// What the operator reports of a TLS cluster's certificates (never key material).
