@@ -70,6 +70,9 @@ _kubectl__etcd() {
             kubectl__etcd,resume)
                 cmd="kubectl__etcd__subcmd__resume"
                 ;;
+            kubectl__etcd,rotate-certificates)
+                cmd="kubectl__etcd__subcmd__rotate__subcmd__certificates"
+                ;;
             kubectl__etcd,scale)
                 cmd="kubectl__etcd__subcmd__scale"
                 ;;
@@ -163,6 +166,9 @@ _kubectl__etcd() {
             kubectl__etcd__subcmd__help,resume)
                 cmd="kubectl__etcd__subcmd__help__subcmd__resume"
                 ;;
+            kubectl__etcd__subcmd__help,rotate-certificates)
+                cmd="kubectl__etcd__subcmd__help__subcmd__rotate__subcmd__certificates"
+                ;;
             kubectl__etcd__subcmd__help,scale)
                 cmd="kubectl__etcd__subcmd__help__subcmd__scale"
                 ;;
@@ -197,7 +203,7 @@ _kubectl__etcd() {
 
     case "${cmd}" in
         kubectl__etcd)
-            opts="-n -h -V --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help --version create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag credentials completion install uninstall help"
+            opts="-n -h -V --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help --version create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag rotate-certificates credentials completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1017,7 +1023,7 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help)
-            opts="create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag credentials completion install uninstall help"
+            opts="create list status scale upgrade-plan upgrade pause resume delete validate version backup backups restore alarm move-leader etcdctl logs report defrag rotate-certificates credentials completion install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1297,6 +1303,20 @@ _kubectl__etcd() {
             return 0
             ;;
         kubectl__subcmd__etcd__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__etcd__subcmd__help__subcmd__rotate__subcmd__certificates)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1885,6 +1905,64 @@ _kubectl__etcd() {
                 return 0
             fi
             case "${prev}" in
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --as-group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__subcmd__etcd__subcmd__rotate__subcmd__certificates)
+            opts="-y -n -h --ca --wait --timeout --yes --kubeconfig --context --cluster --user --as --as-group --namespace --request-timeout --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubeconfig)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

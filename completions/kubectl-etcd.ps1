@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('defrag', 'defrag', [CompletionResultType]::ParameterValue, 'Defragment the members of a cluster, to give free space in their database files back')
+            [CompletionResult]::new('rotate-certificates', 'rotate-certificates', [CompletionResultType]::ParameterValue, 'Renew the certificates the operator issued for a TLS cluster now (and with --ca its CA)')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Write a TLS cluster''s client certificate, key and CA for etcdctl')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
@@ -520,6 +521,26 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'kubectl-etcd;rotate-certificates' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long --wait waits, e.g. 90s or 20m')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
+            [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The kubeconfig user to use instead of the context''s')
+            [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'The user to impersonate for the operation (a user name or a service account, as `system:serviceaccount:NAMESPACE:NAME`)')
+            [CompletionResult]::new('--as-group', '--as-group', [CompletionResultType]::ParameterName, 'A group to impersonate for the operation; repeat it for several groups')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'The namespace. Default: the context''s namespace, else `default`')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer of the API server, e.g. `10s` or `1m`. Default: no limit')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour what needs attention (a degraded cluster, an unhealthy member, a failed backup): auto colours a terminal unless NO_COLOR is set')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Rotate the CA too: a new CA, trusted next to the old one until every member and the client certificate use it')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait until every member runs with the renewed certificates')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Ask for it without asking (questions are asked only on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Ask for it without asking (questions are asked only on a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'kubectl-etcd;credentials' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Folder to write ca.crt, tls.crt and tls.key into (created if missing)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
@@ -607,6 +628,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the members'' etcd logs, interleaved')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Write a support bundle for a cluster')
             [CompletionResult]::new('defrag', 'defrag', [CompletionResultType]::ParameterValue, 'Defragment the members of a cluster, to give free space in their database files back')
+            [CompletionResult]::new('rotate-certificates', 'rotate-certificates', [CompletionResultType]::ParameterValue, 'Renew the certificates the operator issued for a TLS cluster now (and with --ca its CA)')
             [CompletionResult]::new('credentials', 'credentials', [CompletionResultType]::ParameterValue, 'Write a TLS cluster''s client certificate, key and CA for etcdctl')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print shell completion scripts, or how to make `kubectl etcd <TAB>` complete')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Install the CRDs and the etcd-operator (RBAC, Deployment) into the cluster')
@@ -680,6 +702,9 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;help;defrag' {
+            break
+        }
+        'kubectl-etcd;help;rotate-certificates' {
             break
         }
         'kubectl-etcd;help;credentials' {

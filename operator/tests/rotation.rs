@@ -144,15 +144,18 @@ async fn rotation(version: &str) {
     for ip in &ips {
         member_answers(ip, &new).await.unwrap_or_else(|e| panic!("{ip} with the new CA: {e}"));
         let old_trust = ClientCredentials { ca_pem: old.ca_pem.clone(), ..new.clone() };
-        let refused = member_answers(ip, &old_trust).await.expect_err("a certificate of the old CA is served");
+        let refused =
+            member_answers(ip, &old_trust).await.expect_err("a certificate of the old CA is served");
         println!("{version}: {ip} verified against the new CA; against the old CA only: {refused}");
     }
     // etcdctl: the new client certificate reads and writes; the old one is refused.
     let dir = tempfile::tempdir().expect("tempdir");
     let new_files = write_credentials(&dir.path().join("new"), &new.ca_pem, &new.cert_pem, &new.key_pem);
     let flags = client_flags(&new_files);
-    etcdctl(version, &ips[0], &flags, &["put", "after-rotation", "yes"]).expect("put with the new certificate");
-    let read = etcdctl(version, &ips[1], &flags, &["get", "after-rotation", "--print-value-only"]).expect("get");
+    etcdctl(version, &ips[0], &flags, &["put", "after-rotation", "yes"])
+        .expect("put with the new certificate");
+    let read =
+        etcdctl(version, &ips[1], &flags, &["get", "after-rotation", "--print-value-only"]).expect("get");
     assert_eq!(read.trim(), "yes");
     let old_files = write_credentials(&dir.path().join("old"), &new.ca_pem, &old.cert_pem, &old.key_pem);
     let refused = etcdctl(version, &ips[0], &client_flags(&old_files), &["get", "after-rotation"])

@@ -65,11 +65,9 @@ async fn tls_cluster(version: &str) {
     println!("{version}: member list:\n{}", list.trim_end());
 
     let now = k8s_openapi::jiff::Timestamp::now();
-    let other_ca = certificates::issue_ca(
-        &certificates::ca_common_name("other", None),
-        certificates::CA_LIFETIME,
-        now,
-    ).expect("another CA");
+    let other_ca =
+        certificates::issue_ca(&certificates::ca_common_name("other", None), certificates::CA_LIFETIME, now)
+            .expect("another CA");
     let foreign = certificates::issue(&other_ca, "other-ca-tls", &certificates::client_request("demo"), now)
         .expect("cert");
     let theirs = write_credentials(

@@ -103,7 +103,8 @@ fn done(cluster: &EtcdCluster, id: &str) -> bool {
 fn progress(cluster: &EtcdCluster, id: &str) -> String {
     match tls_status(cluster) {
         Some(t) if t.last_request.as_deref() == Some(id) => {
-            let phase = t.ca_rotation.map(|p| format!("CA rotation phase {}; ", p.as_str())).unwrap_or_default();
+            let phase =
+                t.ca_rotation.map(|p| format!("CA rotation phase {}; ", p.as_str())).unwrap_or_default();
             if t.pending_members.is_empty() {
                 format!("{phase}members up to date, waiting for the cluster to settle")
             } else {
@@ -133,7 +134,11 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RotateError> {
         ROTATE_CA_ANNOTATION: args.ca.then_some("true"),
     }}});
     connection.patch_cluster("request a certificate rotation of", &args.name, patch).await?;
-    println!("etcdcluster/{} certificate rotation requested ({id}){}", args.name, if args.ca { ", CA included" } else { "" });
+    println!(
+        "etcdcluster/{} certificate rotation requested ({id}){}",
+        args.name,
+        if args.ca { ", CA included" } else { "" }
+    );
     if !args.wait {
         return Ok(Outcome::Success);
     }

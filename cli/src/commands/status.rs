@@ -193,7 +193,10 @@ fn certificates_line(tls: &shared::crd::TlsStatus) -> String {
     let mut parts = Vec::new();
     if let Some(first) = tls.certificates.iter().min_by_key(|c| c.expires.0) {
         let who = if first.issued_by_operator { "renewed" } else { "renew it by" };
-        parts.push(format!("first to expire {} at {} ({who} {})", first.secret, first.expires.0, first.renew_at.0));
+        parts.push(format!(
+            "first to expire {} at {} ({who} {})",
+            first.secret, first.expires.0, first.renew_at.0
+        ));
     }
     if let Some(phase) = tls.ca_rotation {
         parts.push(format!("CA rotation phase {}", phase.as_str()));

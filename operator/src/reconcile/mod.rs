@@ -193,12 +193,13 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
     let acted = carry_out(&ctx, &cluster, &id, &observation, &step).await;
     // A CA rotation moves to its next phase once every member took the current one.
     let ca_phase = observation.certificates.as_ref().and_then(|s| s.ca_rotation);
-    let rotated = crate::tls::rotation::advance(&ctx.client, &id, ca_phase, acted.is_ok() && step == Step::Idle)
-        .await
-        .unwrap_or_else(|error| {
-            tracing::warn!(cluster = %id.name, %error, "moving the CA rotation on failed; trying again");
-            true
-        });
+    let rotated =
+        crate::tls::rotation::advance(&ctx.client, &id, ca_phase, acted.is_ok() && step == Step::Idle)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(cluster = %id.name, %error, "moving the CA rotation on failed; trying again");
+                true
+            });
     // Maintenance runs when the membership step changes nothing. A refusal counts: NOSPACE
     // on every member makes etcd's health (and so the membership planner) see no quorum,
     // and the defragmentation planner checks for itself that every member answers and

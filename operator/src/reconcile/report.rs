@@ -139,7 +139,10 @@ pub fn newly_expiring(previous: Option<&EtcdClusterStatus>, status: &EtcdCluster
     let expiring = |s: &EtcdClusterStatus| {
         s.conditions
             .iter()
-            .find(|c| c.type_ == ConditionType::Degraded.as_str() && c.reason == Reason::CertificateExpiring.as_str())
+            .find(|c| {
+                c.type_ == ConditionType::Degraded.as_str()
+                    && c.reason == Reason::CertificateExpiring.as_str()
+            })
             .map(|c| c.message.clone())
     };
     expiring(status).filter(|_| previous.and_then(expiring).is_none())

@@ -352,8 +352,11 @@ mod tests {
         assert_eq!(described(&rotated.cert_pem).6, "demo etcd CA 20260101T000000Z");
         let short = CertificateRequest { lifetime: Duration::from_secs(3600), ..client_request("demo") };
         let leaf = issue(&rotated, "demo-ca-tls", &short, now()).expect("leaf");
-        let (leaf_facts, first_facts, rotated_facts) =
-            (facts(&leaf.cert_pem).expect("leaf"), facts(&first.cert_pem).expect("ca"), facts(&rotated.cert_pem).expect("ca"));
+        let (leaf_facts, first_facts, rotated_facts) = (
+            facts(&leaf.cert_pem).expect("leaf"),
+            facts(&first.cert_pem).expect("ca"),
+            facts(&rotated.cert_pem).expect("ca"),
+        );
         assert_eq!(leaf_facts.not_after.as_second() - now().as_second(), 3600);
         assert_eq!(leaf_facts.not_before.as_second(), now().as_second() - BACKDATE.as_secs() as i64);
         assert_eq!(leaf_facts.issuer, rotated_facts.subject, "issued by the rotated CA");

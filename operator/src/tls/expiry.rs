@@ -15,7 +15,10 @@ pub fn tls_status(previous: Option<&TlsStatus>, survey: &Survey, pending_members
         certificates: survey.certificates.clone(),
         ca_rotation: survey.ca_rotation,
         pending_members,
-        last_request: survey.handled_request.clone().or_else(|| previous.and_then(|p| p.last_request.clone())),
+        last_request: survey
+            .handled_request
+            .clone()
+            .or_else(|| previous.and_then(|p| p.last_request.clone())),
     }
 }
 

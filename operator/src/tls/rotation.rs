@@ -84,7 +84,8 @@ pub async fn survey(
     let secrets = Api::<Secret>::namespaced(client.clone(), &id.namespace);
     let request = pending_request(cluster);
     let percent = tls.renewal().renew_at_percent;
-    let mut survey = Survey { handled_request: request.as_ref().map(|(id, _)| id.clone()), ..Survey::default() };
+    let mut survey =
+        Survey { handled_request: request.as_ref().map(|(id, _)| id.clone()), ..Survey::default() };
     let mut read = BTreeMap::new();
     if tls.issued_by_operator() {
         let ca_name = names::ca_secret_name(&id.name);
@@ -98,7 +99,8 @@ pub async fn survey(
             survey.ca_rotation = Some(CaRotationPhase::TrustBoth);
         }
         let leaves_requested = request.as_ref().is_some_and(|(_, ca)| !ca);
-        let aligner = Aligner { secrets: &secrets, cluster, id, ca: &ca, domain: cluster_domain, now, percent };
+        let aligner =
+            Aligner { secrets: &secrets, cluster, id, ca: &ca, domain: cluster_domain, now, percent };
         let mut leaves = vec![names::client_secret_name(&id.name)];
         for member in members {
             leaves.push(names::server_secret_name(member));
@@ -254,8 +256,15 @@ impl Aligner<'_> {
         if renew || due || foreign {
             let Some(request) = self.request(name) else { return Ok(Some(secret)) };
             let ca_secret = self.ca.name_any();
-            let issued = certificates::issue(&signing, &ca_secret, &with_lifetime(self.cluster, &request), self.now)?;
-            let why = if renew { "asked for" } else if due { "due" } else { "issued by another CA" };
+            let issued =
+                certificates::issue(&signing, &ca_secret, &with_lifetime(self.cluster, &request), self.now)?;
+            let why = if renew {
+                "asked for"
+            } else if due {
+                "due"
+            } else {
+                "issued by another CA"
+            };
             tracing::info!(cluster = %self.id.name, secret = %name, why, "renewed a certificate");
             return self.write(name, Some(&issued), &bundle).await.map(Some);
         }
@@ -274,7 +283,9 @@ impl Aligner<'_> {
             return Some(certificates::client_request(cluster));
         }
         let member = |suffix: &str| {
-            name.strip_suffix(suffix).filter(|m| names::member_index(cluster, m).is_some()).map(str::to_string)
+            name.strip_suffix(suffix)
+                .filter(|m| names::member_index(cluster, m).is_some())
+                .map(str::to_string)
         };
         if let Some(member) = member("-server-tls") {
             return Some(certificates::server_request(cluster, namespace, &member, self.domain));
@@ -286,7 +297,9 @@ impl Aligner<'_> {
     async fn write(&self, name: &str, issued: Option<&Issued>, bundle: &str) -> Result<Secret, TlsError> {
         let data = match issued {
             Some(issued) => tls_secret(self.cluster, name, issued, bundle)?.data.unwrap_or_default(),
-            None => BTreeMap::from([(CA_KEY.to_string(), k8s_openapi::ByteString(bundle.as_bytes().to_vec()))]),
+            None => {
+                BTreeMap::from([(CA_KEY.to_string(), k8s_openapi::ByteString(bundle.as_bytes().to_vec()))])
+            }
         };
         let patch = json!({ "data": data });
         Ok(self.secrets.patch(name, &PatchParams::default(), &Patch::Merge(patch)).await?)
@@ -300,7 +313,12 @@ fn status_of(secret: &str, pem: &str, percent: Option<i32>, issued_by_operator: 
     let (expires, renew) = facts.map_or((Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH), |f| {
         (f.not_after, renew_at(f.not_before, f.not_after, percent))
     });
-    CertificateStatus { secret: secret.to_string(), expires: Time(expires), renew_at: Time(renew), issued_by_operator }
+    CertificateStatus {
+        secret: secret.to_string(),
+        expires: Time(expires),
+        renew_at: Time(renew),
+        issued_by_operator,
+    }
 }
 
 /// The CA rotation phase a CA Secret records.
@@ -326,7 +344,8 @@ mod tests {
     fn a_request_is_carried_out_once_and_says_whether_the_ca_goes_too() {
         let mut c = cluster();
         assert_eq!(pending_request(&c), None);
-        c.metadata.annotations = Some(BTreeMap::from([(ROTATE_REQUEST_ANNOTATION.to_string(), "r1".to_string())]));
+        c.metadata.annotations =
+            Some(BTreeMap::from([(ROTATE_REQUEST_ANNOTATION.to_string(), "r1".to_string())]));
         assert_eq!(pending_request(&c), Some(("r1".into(), false)));
         c.metadata.annotations.get_or_insert_default().insert(ROTATE_CA_ANNOTATION.into(), "true".into());
         assert_eq!(pending_request(&c), Some(("r1".into(), true)));
@@ -346,7 +365,8 @@ mod tests {
         let base = member_fingerprint(&secret("S", "K", "CA"), &secret("P", "K", "CA")).expect("fp");
         let rekeyed = member_fingerprint(&secret("S", "K2", "CA"), &secret("P", "K2", "CA")).expect("fp");
         assert_eq!(base, rekeyed);
-        let bundle = member_fingerprint(&secret("S", "K", "CA\nNEW"), &secret("P", "K", "CA\nNEW")).expect("fp");
+        let bundle =
+            member_fingerprint(&secret("S", "K", "CA\nNEW"), &secret("P", "K", "CA\nNEW")).expect("fp");
         assert_ne!(base, bundle, "a new trusted CA restarts the member");
         let renewed = member_fingerprint(&secret("S2", "K", "CA"), &secret("P", "K", "CA")).expect("fp");
         assert_ne!(base, renewed);

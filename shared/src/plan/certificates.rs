@@ -51,7 +51,8 @@ pub fn mounted_outdated(current: Option<&String>, mounted: Option<&String>) -> b
 /// When a certificate valid from `not_before` to `not_after` is renewed: after
 /// `percent` % of its lifetime, two thirds when `None`.
 pub fn renew_at(not_before: Timestamp, not_after: Timestamp, percent: Option<i32>) -> Timestamp {
-    let (share, whole) = percent.map_or((2, 3), |p| (u64::try_from(p.clamp(0, 100)).unwrap_or_default(), 100));
+    let (share, whole) =
+        percent.map_or((2, 3), |p| (u64::try_from(p.clamp(0, 100)).unwrap_or_default(), 100));
     let lifetime = not_after.as_second().saturating_sub(not_before.as_second()).max(0);
     let lifetime = u64::try_from(lifetime).unwrap_or_default();
     let after = lifetime.saturating_mul(share) / whole;
@@ -60,7 +61,12 @@ pub fn renew_at(not_before: Timestamp, not_after: Timestamp, percent: Option<i32
 }
 
 /// Whether a certificate valid from `not_before` to `not_after` is due for renewal at `now`.
-pub fn renewal_due(not_before: Timestamp, not_after: Timestamp, percent: Option<i32>, now: Timestamp) -> bool {
+pub fn renewal_due(
+    not_before: Timestamp,
+    not_after: Timestamp,
+    percent: Option<i32>,
+    now: Timestamp,
+) -> bool {
     now >= renew_at(not_before, not_after, percent)
 }
 
