@@ -628,3 +628,33 @@ fn compaction_retention_fits_its_mode() {
         "number of revisions",
     );
 }
+
+#[test]
+fn tls_and_its_secrets_are_fixed_but_its_renewal_may_change() {
+    let issued = cluster(json!({"tls": {}}));
+    cluster_cel_case(
+        cluster(json!({"tls": {"renewal": {"renewAtPercent": 50}}})),
+        cluster(json!({"tls": {"secrets": {"server": "s", "peer": "p", "client": "c"}}})),
+        Some(issued.clone()),
+        "spec",
+        "tls is fixed",
+    );
+    rejects::<EtcdCluster>(cluster(json!({})), Some(issued), "spec", "tls is fixed");
+}
+
+#[test]
+fn the_ca_lives_at_least_as_long_as_the_certificates_it_issues() {
+    cluster_cel_case(
+        cluster(json!({"tls": {"renewal": {"caDays": 400, "certificateDays": 400}}})),
+        cluster(json!({"tls": {"renewal": {"caDays": 30}}})),
+        None,
+        "spec.tls.renewal",
+        "caDays must not be shorter than certificateDays",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"tls": {"renewal": {"renewAtPercent": 99}}})),
+        None,
+        "spec.tls.renewal.renewAtPercent",
+        "95",
+    );
+}
