@@ -39,6 +39,15 @@ impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
     }
+
+    /// Fails the test if nothing was captured or a private key was; prints how much was
+    /// searched, under `label`.
+    pub fn check_no_private_key(&self, label: &str) {
+        let output = self.text();
+        assert!(!output.is_empty(), "the operator's output was captured");
+        assert!(!output.contains("PRIVATE KEY"), "a private key in the operator's output");
+        println!("{label}: {} bytes of operator output, no private key in it", output.len());
+    }
 }
 
 /// The client credentials the operator issued for `demo` in `default`, as the Secret holds

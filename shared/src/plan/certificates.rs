@@ -107,7 +107,8 @@ mod tests {
     use super::*;
     use crate::crd::StorageKind;
     use crate::names;
-    use crate::plan::membership::{MemberView, PodView, Step, plan_membership};
+    use crate::plan::membership::fixtures::running;
+    use crate::plan::membership::{Step, plan_membership};
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("time")
@@ -155,57 +156,14 @@ mod tests {
         assert_eq!(trust_bundle(None, "OLD\n", None), "OLD\n");
     }
 
-    fn pod(name: &str, certificates: &str) -> PodView {
-        PodView {
-            name: name.into(),
-            running: true,
-            deleting: false,
-            version: Some("3.5.30".parse().expect("version")),
-            failure: None,
-            settings: Some(vec![]),
-            certificates: Some(certificates.into()),
-        }
-    }
-
-    fn member(i: usize, leader: bool) -> MemberView {
-        let name = names::member_name("demo", i);
-        MemberView {
-            id: 100 + i as u64,
-            peer_url: names::secure_url(&names::peer_url(&name, "demo", "db", names::CLUSTER_DOMAIN)),
-            name,
-            learner: false,
-            healthy: true,
-            leader,
-            version: Some("3.5.30".parse().expect("version")),
-            raft_index: Some(1000),
-        }
-    }
-
     /// A healthy TLS cluster of 3 whose Pods mounted `old` while the Secrets hold `new`.
     fn renewed(storage: StorageKind, leader: usize) -> MembershipInput {
-        let names: Vec<String> = (0..3).map(|i| names::member_name("demo", i)).collect();
-        MembershipInput {
-            cluster: "demo".into(),
-            namespace: "db".into(),
-            cluster_domain: names::CLUSTER_DOMAIN.into(),
-            tls: true,
-            desired_size: 3,
-            paused: false,
-            storage,
-            bootstrapped: true,
-            snapshot_seed: Default::default(),
-            pods: names.iter().map(|n| pod(n, "old")).collect(),
-            claims: names.iter().map(|n| names::claim_name(n)).collect(),
-            deleting_claims: vec![],
-            members: Some((0..3).map(|i| member(i, i == leader)).collect()),
-            target: "3.5.30".parse().expect("version"),
-            generation: 1,
-            force_version: false,
-            pre_upgrade_snapshot: None,
-            last_known_version: None,
-            settings: vec![],
-            certificates: names.iter().map(|n| (n.clone(), "new".to_string())).collect(),
-        }
+        let mut i = running(3, 3, storage);
+        i.tls = true;
+        i.members.iter_mut().flatten().for_each(|m| m.leader = m.name == names::member_name("demo", leader));
+        i.pods.iter_mut().for_each(|p| p.certificates = Some("old".into()));
+        i.certificates = i.pods.iter().map(|p| (p.name.clone(), "new".to_string())).collect();
+        i
     }
 
     /// Carries `step` out on the model: a restarted member's Pod mounts its current

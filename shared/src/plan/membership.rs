@@ -669,12 +669,15 @@ impl<'a> View<'a> {
     }
 }
 
+/// Planner inputs the planners' tests start from.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
-    use proptest::prelude::*;
 
-    fn input(size: usize, storage: StorageKind) -> MembershipInput {
+    /// A bootstrapped cluster `demo` in `db` asking for `size` members at 3.5.30, nothing
+    /// observed yet.
+
+    pub(crate) fn input(size: usize, storage: StorageKind) -> MembershipInput {
         MembershipInput {
             cluster: "demo".into(),
             namespace: "db".into(),
@@ -699,11 +702,13 @@ mod tests {
         }
     }
 
-    fn v(text: &str) -> EtcdVersion {
+    /// A version from its text.
+    pub(crate) fn v(text: &str) -> EtcdVersion {
         text.parse().expect("test version parses")
     }
 
-    fn pod(name: &str) -> PodView {
+    /// A running Pod at 3.5.30 with the default settings.
+    pub(crate) fn pod(name: &str) -> PodView {
         PodView {
             name: name.into(),
             running: true,
@@ -715,7 +720,8 @@ mod tests {
         }
     }
 
-    fn member(i: usize, leader: bool) -> MemberView {
+    /// Member `demo-<i>`, healthy, voting, at 3.5.30.
+    pub(crate) fn member(i: usize, leader: bool) -> MemberView {
         let name = names::member_name("demo", i);
         MemberView {
             id: 100 + i as u64,
@@ -730,7 +736,7 @@ mod tests {
     }
 
     /// A healthy running cluster of `n` members, member 0 leading.
-    fn running(n: usize, size: usize, storage: StorageKind) -> MembershipInput {
+    pub(crate) fn running(n: usize, size: usize, storage: StorageKind) -> MembershipInput {
         let mut i = input(size, storage);
         i.members = Some((0..n).map(|k| member(k, k == 0)).collect());
         i.pods = (0..n).map(|k| pod(&names::member_name("demo", k))).collect();
@@ -739,6 +745,13 @@ mod tests {
         }
         i
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{input, member, pod, running, v};
+    use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn a_new_cluster_starts_all_initial_members_together() {
