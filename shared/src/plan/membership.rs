@@ -676,7 +676,6 @@ pub(crate) mod fixtures {
 
     /// A bootstrapped cluster `demo` in `db` asking for `size` members at 3.5.30, nothing
     /// observed yet.
-
     pub(crate) fn input(size: usize, storage: StorageKind) -> MembershipInput {
         MembershipInput {
             cluster: "demo".into(),
