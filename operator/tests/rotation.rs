@@ -123,8 +123,15 @@ async fn rotation(version: &str) {
         assert_ne!(after.get(pod), Some(uid), "{pod} restarted with its renewed Secrets");
     }
 
+    // Once each: the request is carried out once, not again by a later reconcile.
+    let renewals = |why: &str| {
+        logs.text().lines().filter(|l| l.contains("renewed a certificate") && l.contains(why)).count()
+    };
+    assert_eq!(renewals("asked for"), 7, "the client's and each member's server and peer certificate, once");
+
     // 2. The CA.
     rotate_under_a_writer(&sb.client, &clusters, "ca-1", true).await;
+    assert_eq!(renewals("issued by another CA"), 7, "every certificate issued again by the new CA, once");
     let rotated = certificates(&sb.client).await;
     for (name, pem) in &rotated {
         assert_ne!(pem, &renewed[name], "{name} replaced by the CA rotation");
