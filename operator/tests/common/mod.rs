@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a part of this module
 
+pub mod tls;
+
 use std::time::{Duration, Instant};
 
 use etcd_sandbox::testkit::TestSandbox;
