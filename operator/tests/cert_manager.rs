@@ -69,7 +69,11 @@ fn request_of(certificate: &Certificate) -> CertificateRequest {
 /// Plays cert-manager until aborted: every Certificate whose Secret does not exist gets one
 /// with a certificate `ca` issues, the key and `ca.crt`, owned by no one (as cert-manager
 /// writes it). Counts the Secrets it wrote.
-fn fake_cert_manager(client: Client, ca: Issued, written: std::sync::Arc<std::sync::Mutex<Vec<String>>>) -> tokio::task::JoinHandle<()> {
+fn fake_cert_manager(
+    client: Client,
+    ca: Issued,
+    written: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let certificates: Api<Certificate> = Api::namespaced(client.clone(), "default");
         let secrets: Api<Secret> = Api::namespaced(client, "default");
@@ -80,7 +84,8 @@ fn fake_cert_manager(client: Client, ca: Issued, written: std::sync::Arc<std::sy
                     continue;
                 }
                 let now = k8s_openapi::jiff::Timestamp::now();
-                let issued = certificates::issue(&ca, "test-ca", &request_of(&certificate), now).expect("issued");
+                let issued =
+                    certificates::issue(&ca, "test-ca", &request_of(&certificate), now).expect("issued");
                 let mut secret = Secret::default();
                 secret.metadata.name = Some(name.clone());
                 secret.type_ = Some("kubernetes.io/tls".into());
@@ -137,7 +142,10 @@ async fn a_cluster_runs_on_the_certificates_cert_manager_issues() {
     assert!(message.contains("kubectl describe certificate demo-client-tls -n default"), "{message}");
     assert_eq!(status.phase, Some(shared::crd::ClusterPhase::Pending));
     assert!(pods(&sb.client).await.is_empty(), "no Pod before its certificates");
-    println!("with the CRD, before cert-manager issues: waiting after {:.1} s: {message}", took.as_secs_f64());
+    println!(
+        "with the CRD, before cert-manager issues: waiting after {:.1} s: {message}",
+        took.as_secs_f64()
+    );
 
     // The test issues what the Certificates ask for: the cluster starts over TLS.
     let ca = certificates::issue_ca("test", k8s_openapi::jiff::Timestamp::now()).expect("the test's CA");
@@ -186,14 +194,16 @@ async fn a_cluster_runs_on_the_certificates_cert_manager_issues() {
     println!("{} Certificates written by the operator, every Secret adopted by the cluster", names.len());
 
     let client_secret = secrets.get("demo-client-tls").await.expect("client Secret");
-    let credentials =
-        ClientCredentials::from_secret(&client_secret, "demo-client.default.svc".into()).expect("credentials");
+    let credentials = ClientCredentials::from_secret(&client_secret, "demo-client.default.svc".into())
+        .expect("credentials");
     assert_eq!(credentials.ca_pem, ca.cert_pem, "the issuer's CA");
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = write_credentials(dir.path(), &credentials.ca_pem, &credentials.cert_pem, &credentials.key_pem);
+    let files =
+        write_credentials(dir.path(), &credentials.ca_pem, &credentials.cert_pem, &credentials.key_pem);
     let flags = client_flags(&files);
     let ips = pod_ips(&sb.client).await;
-    etcdctl(VERSION, &ips[0], &flags, &["put", "cm-key", "cm-value"]).expect("put with the client certificate");
+    etcdctl(VERSION, &ips[0], &flags, &["put", "cm-key", "cm-value"])
+        .expect("put with the client certificate");
     let read = etcdctl(VERSION, &ips[2], &flags, &["get", "cm-key", "--print-value-only"]).expect("get");
     assert_eq!(read.trim(), "cm-value");
     let list = etcdctl(VERSION, &ips[1], &flags, &["member", "list"]).expect("member list");
@@ -202,8 +212,9 @@ async fn a_cluster_runs_on_the_certificates_cert_manager_issues() {
 
     // Nothing shows a key: the cluster's YAML, the Certificates, the operator's output.
     let cluster_yaml = serde_json::to_string(&clusters.get("demo").await.expect("cluster")).expect("json");
-    let certificates_json = serde_json::to_string(&certificate_api.list(&ListParams::default()).await.expect("list").items)
-        .expect("json");
+    let certificates_json =
+        serde_json::to_string(&certificate_api.list(&ListParams::default()).await.expect("list").items)
+            .expect("json");
     for (what, text) in [("the cluster", &cluster_yaml), ("the Certificates", &certificates_json)] {
         assert!(!text.contains("PRIVATE KEY") && !text.contains(&credentials.key_pem), "a key in {what}");
     }

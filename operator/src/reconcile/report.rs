@@ -477,8 +477,10 @@ mod tests {
 
     #[test]
     fn a_cluster_waiting_for_cert_manager_progresses_and_names_the_certificates() {
-        let spec = serde_json::from_value(json!({"version": "3.5.30", "tls": {"certManager": {"issuerRef": {"name": "ca"}}}}))
-            .expect("spec");
+        let spec = serde_json::from_value(
+            json!({"version": "3.5.30", "tls": {"certManager": {"issuerRef": {"name": "ca"}}}}),
+        )
+        .expect("spec");
         let cluster = EtcdCluster::new("demo", spec);
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         let refused = unsupported(&cluster, Reason::CertManagerMissing, "install cert-manager", now.clone());
@@ -490,7 +492,10 @@ mod tests {
             (c.status, c.reason, c.message)
         };
         let (state, reason, text) = find(&status, "Progressing");
-        assert_eq!((state.as_str(), reason.as_str(), text.as_str()), ("True", "WaitingForCertificates", message));
+        assert_eq!(
+            (state.as_str(), reason.as_str(), text.as_str()),
+            ("True", "WaitingForCertificates", message)
+        );
         assert_eq!(find(&status, "Degraded").0, "False", "the refusal is gone");
 
         let mut running = status.clone();

@@ -130,7 +130,12 @@ pub fn client_certificate(
     source: &CertManagerTls,
     id: &Identity,
 ) -> Result<Certificate, BuildError> {
-    certificate(cluster, source, &names::client_secret_name(&id.name), &certificates::client_request(&id.name))
+    certificate(
+        cluster,
+        source,
+        &names::client_secret_name(&id.name),
+        &certificates::client_request(&id.name),
+    )
 }
 
 /// Writes the `wanted` Certificates that do not exist yet, then checks that cert-manager
@@ -252,7 +257,10 @@ mod tests {
         assert!(server.spec.dns_names.contains(&"demo-client.db.svc".to_string()), "the verified name");
         assert_eq!(server.spec.ip_addresses, ["127.0.0.1"]);
         assert_eq!(server.spec.common_name, "demo-1");
-        assert_eq!(server.spec.usages, ["digital signature", "key encipherment", "server auth", "client auth"]);
+        assert_eq!(
+            server.spec.usages,
+            ["digital signature", "key encipherment", "server auth", "client auth"]
+        );
         let wanted_peer = certificates::peer_request("demo", "db", "demo-1", "cluster.local");
         assert_eq!(peer.spec.secret_name, "demo-1-peer-tls");
         assert_eq!(peer.spec.dns_names, wanted_peer.dns_names);
@@ -304,7 +312,9 @@ mod tests {
     #[test]
     fn a_secret_is_filled_once_it_holds_the_certificate_its_key_and_the_ca() {
         let with = |keys: &[&str]| Secret {
-            data: Some(keys.iter().map(|k| (k.to_string(), ByteString(b"PEM".to_vec()))).collect::<BTreeMap<_, _>>()),
+            data: Some(
+                keys.iter().map(|k| (k.to_string(), ByteString(b"PEM".to_vec()))).collect::<BTreeMap<_, _>>(),
+            ),
             ..Secret::default()
         };
         assert!(filled(&with(&["tls.crt", "tls.key", "ca.crt"])));
