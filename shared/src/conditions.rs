@@ -69,6 +69,11 @@ pub enum Reason {
     /// All three: a TLS cluster's certificates cannot be had (a Secret `spec.tls.secrets`
     /// names is missing or incomplete, or the operator cannot issue them).
     TlsCertificatesMissing,
+    /// All three: `spec.tls.certManager` asks for cert-manager, whose Certificate resource
+    /// is not served by the Kubernetes cluster.
+    CertManagerMissing,
+    /// Progressing: a member's or the client's certificate is awaited from cert-manager.
+    WaitingForCertificates,
     /// All three: `spec.version` is not a version.
     InvalidVersion,
     /// Progressing: nothing to do.
@@ -121,6 +126,8 @@ impl Reason {
             Reason::UpgradeRefused => "UpgradeRefused",
             Reason::VersionRefused => "VersionRefused",
             Reason::TlsCertificatesMissing => "TlsCertificatesMissing",
+            Reason::CertManagerMissing => "CertManagerMissing",
+            Reason::WaitingForCertificates => "WaitingForCertificates",
             Reason::InvalidVersion => "InvalidVersion",
             Reason::Stable => "Stable",
             Reason::Paused => "Paused",

@@ -272,6 +272,31 @@ fn required_anti_affinity_and_explicit_pod_anti_affinity_conflict() {
 }
 
 #[test]
+fn tls_certificates_come_from_one_source() {
+    let secrets = json!({"server": "s", "peer": "p", "client": "c"});
+    let cert_manager = json!({"issuerRef": {"name": "ca", "kind": "ClusterIssuer"}, "duration": "2160h", "renewBefore": "720h"});
+    cluster_cel_case(
+        cluster(json!({"tls": {"certManager": cert_manager}})),
+        cluster(json!({"tls": {"secrets": secrets, "certManager": cert_manager}})),
+        None,
+        "spec.tls",
+        "not both",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"tls": {"certManager": {"issuerRef": {"name": "ca", "kind": "Signer"}}}})),
+        None,
+        "spec.tls.certManager.issuerRef.kind",
+        "Unsupported value",
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"tls": {"certManager": {"issuerRef": {"name": "ca"}, "duration": "90 days"}}})),
+        None,
+        "spec.tls.certManager.duration",
+        "should match",
+    );
+}
+
+#[test]
 fn operator_labels_are_reserved() {
     cluster_cel_case(
         cluster(json!({"pod": {"labels": {"team": "db", "app.kubernetes.io/part-of": "payments"}}})),

@@ -6,7 +6,8 @@
 //! | --- | --- | --- | --- |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups, etcdrestores | get list watch | the controller's watches |
 //! | etcd.kubectl-etcd.dev | etcdclusters, etcdbackups | create | an EtcdRestore creates the new cluster; an upgrade its snapshot |
-//! | core | secrets | get create patch delete | a backup destination's credentials, named in the EtcdBackup; a TLS cluster's certificates, issued into Secrets the cluster owns, renewed in place (`patch`) and deleted with a member (no list, no watch; see below) |
+//! | core | secrets | get create patch delete | a backup destination's credentials, named in the EtcdBackup; a TLS cluster's certificates, issued into Secrets the cluster owns, renewed in place (`patch`) and deleted with a member; `patch` also adds the cluster as owner of a Secret cert-manager filled (no list, no watch; see below) |
+//! | cert-manager.io | certificates | create delete | `spec.tls.certManager`: a Certificate per member certificate and for the client one, deleted with the member (never read: the operator reads the Secrets) |
 //! | etcd.kubectl-etcd.dev | their `/status` | get patch update | status reports |
 //! | etcd.kubectl-etcd.dev | etcdclusters/finalizers | update | owner references with `blockOwnerDeletion` (the OwnerReferencesPermissionEnforcement admission plugin, on OpenShift) |
 //! | core | pods | get list watch create delete patch | members: created, upgraded in place, removed |
@@ -143,6 +144,7 @@ pub fn operator(namespace: &str, image: &str) -> Vec<Value> {
                 rule(&[group], &["etcdclusters", "etcdbackups", "etcdrestores"], &["get", "list", "watch"]),
                 rule(&[group], &["etcdclusters", "etcdbackups"], &["create"]),
                 rule(&[""], &["secrets"], &["get", "create", "patch", "delete"]),
+                rule(&["cert-manager.io"], &["certificates"], &["create", "delete"]),
                 rule(
                     &[group],
                     &["etcdclusters/status", "etcdbackups/status", "etcdrestores/status"],
@@ -283,7 +285,15 @@ mod tests {
             .map(|r| &r.verbs)
             .collect();
         let verbs = ["get", "create", "patch", "delete"].map(String::from).to_vec();
-        assert_eq!(secrets, [&verbs], "secrets: never list or watch");
+        assert_eq!(secrets, [&verbs], "secrets: never list or watch (patch renews, and adopts cert-manager's)");
+        let certificates: Vec<(&Vec<String>, &Vec<String>)> = rules
+            .iter()
+            .filter(|r| r.resources.iter().flatten().any(|v| v == "certificates"))
+            .map(|r| (r.api_groups.as_ref().expect("groups"), &r.verbs))
+            .collect();
+        let (groups, verbs) = certificates.first().expect("a rule for cert-manager's Certificates");
+        assert_eq!(groups.as_slice(), ["cert-manager.io"]);
+        assert_eq!(verbs.as_slice(), ["create", "delete"], "written and deleted, never read");
         let role: Role = serde_json::from_value(objects[3].clone()).expect("a Role");
         assert_eq!(role.metadata.namespace.as_deref(), Some("ops"), "leases only in its own namespace");
     }

@@ -2,7 +2,7 @@
 //! adding a member that was added, removing one that is gone all count as done, so a
 //! reconcile that repeats a step after a crash does no harm.
 
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret, Service};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::{Api, Resource, ResourceExt};
@@ -144,7 +144,6 @@ async fn create_member(
     if let Some(claim) = pvc::member_claim(cluster, member)? {
         create(&Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace), &claim).await?;
     }
-    crate::tls::ensure_member(client, cluster, id, member, settings.cluster_domain).await?;
     let version = version.to_string();
     let token = token(id);
     let mut pod = member_pod(
@@ -208,6 +207,8 @@ pub async fn act(
     match step {
         Step::Idle | Step::Paused { .. } | Step::Wait { .. } | Step::Refuse { .. } => {}
         Step::Bootstrap { missing, initial_cluster, version } => {
+            // Every member's certificates before any Pod: cert-manager issues them all at once.
+            crate::tls::ensure_members(client, cluster, id, missing, settings.cluster_domain).await?;
             for member in missing {
                 let new =
                     NewMember { name: member, state: InitialState::New, initial_cluster, version: *version };
@@ -218,6 +219,8 @@ pub async fn act(
             if *keep_data {
                 require_data(client, id, member).await?;
             }
+            let members = std::slice::from_ref(member);
+            crate::tls::ensure_members(client, cluster, id, members, settings.cluster_domain).await?;
             let new = NewMember { name: member, state: *state, initial_cluster, version: *version };
             create_member(client, cluster, id, settings, new).await?;
         }
@@ -278,10 +281,7 @@ pub async fn act(
                 let claims = Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace);
                 gone(claims.delete(&shared::names::claim_name(member), &DeleteParams::default()).await)?;
             }
-            let secrets = Api::<Secret>::namespaced(client.clone(), &namespace);
-            for secret in crate::tls::member_secrets(cluster, member) {
-                gone(secrets.delete(&secret, &DeleteParams::default()).await)?;
-            }
+            crate::tls::delete_member(client, cluster, &namespace, member).await?;
         }
     }
     Ok(())

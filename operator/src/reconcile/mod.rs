@@ -35,8 +35,9 @@ const SOON: Duration = Duration::from_millis(200);
 /// How soon to plan the next step after one carried out in etcd alone (a leader move, a
 /// promotion): at once, with a floor that bounds a step that repeats itself to 20 a second.
 const AT_ONCE: Duration = Duration::from_millis(50);
-/// How soon to look again for the Secrets of a TLS cluster that are missing (Secrets are
-/// not watched).
+/// How soon to look again for the Secrets of a TLS cluster that are missing or not yet
+/// filled by cert-manager, and for cert-manager itself (Secrets and Certificates are not
+/// watched).
 const TLS_RETRY: Duration = Duration::from_secs(5);
 /// How often an idle cluster's health is checked (and its `lastHealthCheck` written).
 const IDLE: Duration = Duration::from_secs(30);
@@ -160,8 +161,12 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
     let tls = match crate::tls::prepare(&ctx.client, &cluster, &id).await {
         Ok(tls) => tls,
         Err(error) => {
-            let status =
-                report::unsupported(&cluster, Reason::TlsCertificatesMissing, &error.to_string(), now());
+            let status = if error.is_wait() {
+                let previous = cluster.status.clone().unwrap_or_default();
+                report::waiting_for_certificates(&cluster, previous, &error.to_string(), now())
+            } else {
+                report::unsupported(&cluster, error.reason(), &error.to_string(), now())
+            };
             if report::changed(cluster.status.as_ref(), &status) {
                 write_status(&ctx, &cluster, &id, &status).await?;
             }
@@ -207,6 +212,11 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
     let settled = acted.is_ok() && matches!(step, Step::Idle | Step::Wait { .. } | Step::Refuse { .. });
     let maintained = maintenance::maintain(&ctx, &cluster, &id, &observation, settled).await;
     let mut status = report::status(&cluster, &observation, &step, now());
+    if let Err(ActError::Tls(error)) = &acted
+        && error.is_wait()
+    {
+        status = report::waiting_for_certificates(&cluster, status, &error.to_string(), now());
+    }
     let busy = rotated
         || match &maintained {
             Ok(m) => {
@@ -221,6 +231,10 @@ pub async fn reconcile(cluster: Arc<EtcdCluster>, ctx: Arc<Context>) -> Result<A
         return Ok(Action::requeue(BUSY));
     }
     match acted {
+        Err(ActError::Tls(error)) if error.is_wait() => {
+            tracing::info!(cluster = %id.name, %error, "waiting for certificates");
+            Ok(Action::requeue(TLS_RETRY))
+        }
         Err(ActError::Etcd(error)) if error.is_retryable() => {
             tracing::info!(cluster = %id.name, %error, "etcd asked to retry");
             Ok(Action::requeue(BUSY))

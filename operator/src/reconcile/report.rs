@@ -215,6 +215,44 @@ pub fn unsupported(cluster: &EtcdCluster, reason: Reason, message: &str, now: Ti
     }
 }
 
+/// `base` for a cluster that waits for certificates cert-manager issues: Progressing with
+/// [`Reason::WaitingForCertificates`] and `message` (which names the Certificates), the
+/// other conditions as they were unless they were a TLS refusal, which the wait replaces
+/// (cert-manager was installed since). A cluster that had not started yet is Pending.
+pub fn waiting_for_certificates(
+    cluster: &EtcdCluster,
+    base: EtcdClusterStatus,
+    message: &str,
+    now: Time,
+) -> EtcdClusterStatus {
+    let reason = Reason::WaitingForCertificates;
+    let refusals = [Reason::CertManagerMissing.as_str(), Reason::TlsCertificatesMissing.as_str()];
+    let conditions = ConditionType::ALL
+        .into_iter()
+        .map(|kind| {
+            let kept = base.conditions.iter().find(|c| c.type_ == kind.as_str());
+            match kept {
+                _ if kind == ConditionType::Progressing => {
+                    condition(&base, kind, true, reason, message, cluster, &now)
+                }
+                Some(c) if !refusals.contains(&c.reason.as_str()) => c.clone(),
+                _ => condition(&base, kind, false, reason, message, cluster, &now),
+            }
+        })
+        .collect();
+    let phase = match base.phase {
+        None | Some(ClusterPhase::Failed) => Some(ClusterPhase::Pending),
+        phase => phase,
+    };
+    EtcdClusterStatus {
+        phase,
+        observed_generation: cluster.metadata.generation,
+        desired_members: cluster.spec.size,
+        conditions,
+        ..base
+    }
+}
+
 /// The reason and message of the Degraded condition.
 fn degraded_because(
     step: &Step,
@@ -503,5 +541,45 @@ mod tests {
         let degraded = status.conditions.iter().find(|c| c.type_ == "Degraded").expect("Degraded");
         assert_eq!((degraded.status.as_str(), degraded.reason.as_str()), ("True", "TlsCertificatesMissing"));
         assert!(status.conditions.iter().any(|c| c.type_ == "Available" && c.status == "False"));
+    }
+
+    #[test]
+    fn a_cluster_waiting_for_cert_manager_progresses_and_names_the_certificates() {
+        let spec = serde_json::from_value(
+            json!({"version": "3.5.30", "tls": {"certManager": {"issuerRef": {"name": "ca"}}}}),
+        )
+        .expect("spec");
+        let cluster = EtcdCluster::new("demo", spec);
+        let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
+        let refused = unsupported(&cluster, Reason::CertManagerMissing, "install cert-manager", now.clone());
+        let message = "waiting for cert-manager to issue Certificate demo-client-tls";
+        let status = waiting_for_certificates(&cluster, refused, message, now.clone());
+        assert_eq!(status.phase, Some(ClusterPhase::Pending), "no longer refused: cert-manager came");
+        let find = |status: &EtcdClusterStatus, kind: &str| {
+            let c = status.conditions.iter().find(|c| c.type_ == kind).expect("condition").clone();
+            (c.status, c.reason, c.message)
+        };
+        let (state, reason, text) = find(&status, "Progressing");
+        assert_eq!(
+            (state.as_str(), reason.as_str(), text.as_str()),
+            ("True", "WaitingForCertificates", message)
+        );
+        assert_eq!(find(&status, "Degraded").0, "False", "the refusal is gone");
+
+        let mut running = status.clone();
+        running.phase = Some(ClusterPhase::Running);
+        running.conditions = vec![condition(
+            &running,
+            ConditionType::Available,
+            true,
+            Reason::QuorumHealthy,
+            "3 of 3",
+            &cluster,
+            &now,
+        )];
+        let scaling = waiting_for_certificates(&cluster, running, "waiting for demo-3-server-tls", now);
+        assert_eq!(scaling.phase, Some(ClusterPhase::Running), "a running cluster keeps its phase");
+        assert_eq!(find(&scaling, "Available").1, "QuorumHealthy", "what was true stays true");
+        assert_eq!(find(&scaling, "Progressing").1, "WaitingForCertificates");
     }
 }

@@ -97,8 +97,8 @@ pub struct EtcdClusterSpec {
     #[serde(default)]
     pub paused: bool,
 
-    /// Mutual TLS for client and peer traffic, with certificates the operator issues or
-    /// the user brings. Fixed when the cluster is created.
+    /// Mutual TLS for client and peer traffic, with certificates the operator issues, the
+    /// user brings or cert-manager issues. Fixed when the cluster is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
 

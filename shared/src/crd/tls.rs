@@ -20,20 +20,38 @@ pub const CERTIFICATES_ANNOTATION: &str = "etcd.kubectl-etcd.dev/certificates";
 /// Annotation on the CA Secret the operator issued: the phase of a CA rotation under way.
 pub const CA_ROTATION_ANNOTATION: &str = "etcd.kubectl-etcd.dev/ca-rotation";
 
+/// The API group of cert-manager's issuers, the default of `issuerRef.group`.
+pub const CERT_MANAGER_GROUP: &str = "cert-manager.io";
+
 /// TLS for client and peer traffic. Every member serves HTTPS on its client and peer
 /// ports and asks every client and peer for a certificate signed by the cluster's CA
 /// (mutual TLS). The metrics port stays plain HTTP. TLS and its `secrets` are fixed when the
 /// cluster is created; `renewal` may change.
+///
+/// The certificates come from one source: the operator (neither `secrets` nor
+/// `certManager`), the user (`secrets`) or cert-manager (`certManager`).
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("!(has(self.secrets) && has(self.certManager))")
+    .message("give secrets or certManager, not both: the certificates come from one source (neither: the operator issues them)")
+    .reason(Reason::FieldValueInvalid))]
 pub struct TlsSpec {
     /// Certificates the user brings, as Secrets in the cluster's namespace, each with
-    /// `tls.crt`, `tls.key` and `ca.crt`. Without it the operator issues them: a CA per
-    /// cluster, a server and a peer certificate per member and a client certificate, kept
-    /// in Secrets the cluster owns (`<cluster>-ca-tls`, `<member>-server-tls`,
-    /// `<member>-peer-tls`, `<cluster>-client-tls`).
+    /// `tls.crt`, `tls.key` and `ca.crt`. Without it (and without `certManager`) the
+    /// operator issues them: a CA per cluster, a server and a peer certificate per member
+    /// and a client certificate, kept in Secrets the cluster owns (`<cluster>-ca-tls`,
+    /// `<member>-server-tls`, `<member>-peer-tls`, `<cluster>-client-tls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secrets: Option<TlsSecrets>,
+
+    /// Certificates issued by cert-manager: the operator writes a cert-manager
+    /// `Certificate` (cert-manager.io/v1) for a server and a peer certificate per member and
+    /// for the client certificate, each named like the Secret cert-manager fills
+    /// (`<member>-server-tls`, `<member>-peer-tls`, `<cluster>-client-tls`), and starts a
+    /// member once its Secrets hold `tls.crt`, `tls.key` and `ca.crt` (the issuer must fill
+    /// `ca.crt`, as CA and self-signed issuers do). cert-manager must be installed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_manager: Option<CertManagerTls>,
 
     /// How long the certificates the operator issues are valid and when they are renewed.
     /// For Secrets the user brings, `renewAtPercent` sets when the operator starts warning
@@ -155,6 +173,72 @@ impl CaRotationPhase {
     }
 }
 
+/// Certificates issued by cert-manager for an issuer the user names.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CertManagerTls {
+    /// The cert-manager issuer that signs every certificate of the cluster. All of them
+    /// must chain to one CA, which cert-manager writes as `ca.crt`.
+    pub issuer_ref: IssuerReference,
+
+    /// Lifetime asked of cert-manager for each certificate, a Go duration such as `2160h`
+    /// (`spec.duration` of the Certificates). Unset: cert-manager's default (90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"), length(max = 32))]
+    pub duration: Option<String>,
+
+    /// How long before expiry cert-manager renews each certificate, a Go duration such as
+    /// `720h` (`spec.renewBefore` of the Certificates). Unset: cert-manager's default (a
+    /// third of the lifetime). A renewed Secret restarts its member like any changed
+    /// member Secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^([0-9]+(\.[0-9]+)?(ns|us|ms|s|m|h))+$"), length(max = 32))]
+    pub renew_before: Option<String>,
+}
+
+/// A cert-manager issuer.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuerReference {
+    /// Name of the issuer.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+
+    /// `Issuer` (default), in the cluster's namespace, or `ClusterIssuer`.
+    #[serde(default)]
+    pub kind: IssuerKind,
+
+    /// API group of the issuer. Defaults to `cert-manager.io`; an external issuer has its
+    /// own group.
+    #[serde(default = "default_issuer_group")]
+    #[schemars(length(min = 1, max = 253))]
+    pub group: String,
+}
+
+fn default_issuer_group() -> String {
+    CERT_MANAGER_GROUP.to_string()
+}
+
+/// The kind of a cert-manager issuer.
+#[derive(JsonSchema, Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IssuerKind {
+    /// An issuer in the cluster's namespace.
+    #[default]
+    Issuer,
+    /// An issuer of the whole Kubernetes cluster.
+    ClusterIssuer,
+}
+
+impl IssuerKind {
+    /// The kind as cert-manager spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IssuerKind::Issuer => "Issuer",
+            IssuerKind::ClusterIssuer => "ClusterIssuer",
+        }
+    }
+}
+
 /// Secrets the user brings for a TLS cluster. Each holds `tls.crt`, `tls.key` and `ca.crt`;
 /// all three must be signed by, and trust, the same CA.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
@@ -203,8 +287,15 @@ impl TlsSpec {
         }
     }
 
-    /// Whether the operator issues the certificates (no Secrets brought by the user).
+    /// Whether the operator issues the certificates (no Secrets brought by the user, no
+    /// cert-manager).
     pub fn issued_by_operator(&self) -> bool {
+        self.secrets.is_none() && self.cert_manager.is_none()
+    }
+
+    /// Whether the member Secrets are the cluster's own, one pair per member (issued by the
+    /// operator or by cert-manager), rather than the user's, shared by every member.
+    pub fn per_member_secrets(&self) -> bool {
         self.secrets.is_none()
     }
 
@@ -225,14 +316,30 @@ mod tests {
         assert_eq!(issued.server_secret("demo-0"), "demo-0-server-tls");
         assert_eq!(issued.peer_secret("demo-0"), "demo-0-peer-tls");
         assert_eq!(issued.client_secret("demo"), "demo-client-tls");
+        assert!(issued.per_member_secrets());
         let brought = TlsSpec {
             secrets: Some(TlsSecrets { server: "s".into(), peer: "p".into(), client: "c".into() }),
-            renewal: None,
+            ..TlsSpec::default()
         };
         assert!(!brought.issued_by_operator());
+        assert!(!brought.per_member_secrets());
         assert_eq!(
             (brought.server_secret("demo-0"), brought.peer_secret("demo-1"), brought.client_secret("demo")),
             ("s".into(), "p".into(), "c".into())
         );
+        let cert_manager = TlsSpec { cert_manager: Some(CertManagerTls::default()), ..TlsSpec::default() };
+        assert!(!cert_manager.issued_by_operator());
+        assert!(cert_manager.per_member_secrets(), "cert-manager fills one pair per member");
+        assert_eq!(cert_manager.server_secret("demo-0"), "demo-0-server-tls");
+        assert_eq!(cert_manager.client_secret("demo"), "demo-client-tls");
+    }
+
+    #[test]
+    fn an_issuer_reference_defaults_to_a_cert_manager_issuer() {
+        let tls: TlsSpec =
+            serde_json::from_value(serde_json::json!({"certManager": {"issuerRef": {"name": "ca"}}}))
+                .expect("spec");
+        let issuer = tls.cert_manager.expect("certManager").issuer_ref;
+        assert_eq!((issuer.kind.as_str(), issuer.group.as_str()), ("Issuer", "cert-manager.io"));
     }
 }
