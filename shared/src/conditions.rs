@@ -97,6 +97,10 @@ pub enum Reason {
     TakingSnapshot,
     /// Progressing: a member is restarting with the etcd settings of the spec.
     ApplyingSettings,
+    /// Progressing: TLS is being turned on, member by member (the message says how far).
+    EnablingTls,
+    /// Degraded: the spec asks to turn TLS off, which is not supported.
+    TlsRefused,
     /// Progressing: the planner refused to go on.
     Refused,
 }
@@ -130,6 +134,8 @@ impl Reason {
             Reason::ChangingVersion => "ChangingVersion",
             Reason::TakingSnapshot => "TakingSnapshot",
             Reason::ApplyingSettings => "ApplyingSettings",
+            Reason::EnablingTls => "EnablingTls",
+            Reason::TlsRefused => "TlsRefused",
             Reason::Refused => "Refused",
         }
     }

@@ -249,9 +249,13 @@ pub async fn act(
                 .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
             etcd::move_leader(&leader, *to_id, tls).await?;
         }
-        Step::ApplySettings { member } => {
+        Step::AdvertiseTls { id, peer_url, .. } => {
+            etcd::update_peer_url(&voting_endpoints(observation), *id, peer_url, tls).await?
+        }
+        Step::ApplySettings { member } | Step::ChangeTransport { member, .. } => {
             // A Pod's args cannot change: the Pod is deleted, and the planner creates it
-            // again on the same claim with the spec's flags once it is gone.
+            // again on the same claim with the spec's flags (and the transport its peer URL
+            // says) once it is gone.
             gone(
                 Api::<Pod>::namespaced(client.clone(), &namespace)
                     .delete(member, &DeleteParams::default())

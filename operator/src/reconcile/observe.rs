@@ -8,6 +8,7 @@ use shared::crd::EtcdCluster;
 use shared::crd::{BackupPhase, EtcdBackup};
 use shared::names;
 use shared::plan::membership::{MembershipInput, PodView, SnapshotSeed, SnapshotState};
+use shared::plan::transport::{self, Transport};
 use shared::tls::ClientCredentials;
 use shared::version::EtcdVersion;
 
@@ -31,11 +32,13 @@ pub struct Observation {
     /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
-    /// The client credentials of a TLS cluster (`None`: plain HTTP).
+    /// The client credentials the members are reached with (`None`: plain HTTP, also while
+    /// a member of a cluster turning TLS on serves plain HTTP only).
     pub tls: Option<ClientCredentials>,
 }
 
-/// Reads the cluster's Pods, claims and membership (over TLS with `tls`).
+/// Reads the cluster's Pods, claims and membership (over TLS with `tls` once every member
+/// Pod serves it: while TLS is turned on, plainly until then).
 pub async fn observe(
     client: &kube::Client,
     cluster: &EtcdCluster,
@@ -46,6 +49,7 @@ pub async fn observe(
     let selector =
         ListParams::default().labels(&names::selector_string(&names::selector_labels(&cluster.name_any())));
     let pods = Api::<Pod>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
+    let tls = tls.filter(|_| serve_tls(&pods));
     let claims =
         Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
     let services = Api::<Service>::namespaced(client.clone(), &namespace)
@@ -147,11 +151,27 @@ pub fn pod_version(pod: &Pod) -> Option<EtcdVersion> {
     names::image_version(etcd.image.as_deref()?)
 }
 
+/// The etcd arguments of a member Pod's etcd container.
+fn etcd_args(pod: &Pod) -> Option<&[String]> {
+    let containers = &pod.spec.as_ref()?.containers;
+    containers.iter().find(|c| c.name == CONTAINER_NAME)?.args.as_deref()
+}
+
 /// The etcd settings flags a member Pod's etcd container runs with.
 pub fn pod_settings(pod: &Pod) -> Option<Vec<String>> {
-    let containers = &pod.spec.as_ref()?.containers;
-    let etcd = containers.iter().find(|c| c.name == CONTAINER_NAME)?;
-    Some(shared::crd::setting_flags_of(etcd.args.as_deref()?))
+    Some(shared::crd::setting_flags_of(etcd_args(pod)?))
+}
+
+/// What a member Pod serves on its client and peer ports.
+pub fn pod_transport(pod: &Pod) -> Option<Transport> {
+    Transport::of_args(etcd_args(pod)?)
+}
+
+/// Whether every member Pod (not being deleted) serves HTTPS, so the operator reaches
+/// them with its client certificate; while TLS is turned on and a Pod still serves plain
+/// HTTP only, every member still serves plain HTTP, and is reached so.
+pub fn serve_tls(pods: &[Pod]) -> bool {
+    transport::all_serve_tls(pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(pod_transport))
 }
 
 /// Container states that mean the etcd container cannot run, not that it is starting.
@@ -213,6 +233,7 @@ pub fn membership_input(
                 version: pod_version(p),
                 failure: pod_failure(p),
                 settings: pod_settings(p),
+                transport: pod_transport(p),
             })
             .collect(),
         claims: observation

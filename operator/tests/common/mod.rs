@@ -6,11 +6,13 @@
 use std::time::{Duration, Instant};
 
 use etcd_sandbox::testkit::TestSandbox;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
 use shared::crd::{EtcdCluster, EtcdClusterSpec, EtcdClusterStatus};
+use shared::names;
+use shared::tls::ClientCredentials;
 
 /// A sandbox with a node, the CRDs installed and logs on for the test.
 pub async fn sandbox() -> TestSandbox {
@@ -155,9 +157,34 @@ pub async fn connect(ips: &[String]) -> Option<etcd_client::Client> {
     etcd_client::Client::connect(endpoints, Some(options)).await.ok()
 }
 
+/// Connects to the member Pods of `demo` as the operator does: plainly, or with the
+/// cluster's client certificate (Secret `demo-client-tls`) once every member Pod serves
+/// HTTPS (`observe::serve_tls`), so it follows a cluster while TLS is turned on.
+pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> {
+    let pods = pods(client).await;
+    let tls = if etcd_operator::reconcile::observe::serve_tls(&pods) {
+        let secret = Api::<Secret>::namespaced(client.clone(), "default").get_opt("demo-client-tls").await.ok()??;
+        Some(ClientCredentials::from_secret(&secret, names::tls_server_name("demo", "default")).ok()?)
+    } else {
+        None
+    };
+    let endpoints: Vec<String> = etcd_operator::reconcile::observe::client_endpoints(&pods, tls.is_some())
+        .into_iter()
+        .map(|(_, url)| url)
+        .collect();
+    let mut options = etcd_client::ConnectOptions::new()
+        .with_connect_timeout(Duration::from_secs(1))
+        .with_timeout(Duration::from_secs(2));
+    if let Some(credentials) = &tls {
+        options = options.with_tls(etcd_operator::etcd::tls_options(credentials));
+    }
+    etcd_client::Client::connect(endpoints, Some(options)).await.ok()
+}
+
 /// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
-/// reconnecting to whatever member Pods exist after a failure, and records which keys were
-/// acknowledged, how many attempts failed and the longest time without a successful write.
+/// reconnecting to whatever member Pods exist after a failure ([`connect_to_members`]: it
+/// follows a cluster that turns TLS on), and records which keys were acknowledged, how
+/// many attempts failed and the longest time without a successful write.
 pub struct Writer {
     prefix: String,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -187,7 +214,7 @@ impl Writer {
             let mut next = 0u64;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 if etcd.is_none() {
-                    etcd = connect(&pod_ips(&client).await).await;
+                    etcd = connect_to_members(&client).await;
                 }
                 let Some(c) = etcd.as_mut() else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -217,7 +244,7 @@ impl Writer {
     pub async fn stop_and_check(self, client: &Client) -> WriterReport {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let report = self.task.await.expect("the writer ends");
-        let mut reader = connect(&pod_ips(client).await).await.expect("a member answers");
+        let mut reader = connect_to_members(client).await.expect("a member answers");
         let stored = reader
             .get(self.prefix.as_str(), Some(etcd_client::GetOptions::new().with_prefix()))
             .await

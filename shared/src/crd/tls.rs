@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// TLS for client and peer traffic. Every member serves HTTPS on its client and peer
 /// ports and asks every client and peer for a certificate signed by the cluster's CA
-/// (mutual TLS). The metrics port stays plain HTTP. TLS is fixed when the cluster is
-/// created.
+/// (mutual TLS). The metrics port stays plain HTTP. It can be added to a running plain
+/// cluster, not removed.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TlsSpec {

@@ -4,6 +4,7 @@
 //! the plugin.
 
 use super::membership::{Refusal, Step};
+use super::transport::Transport;
 use crate::conditions::Reason;
 use crate::crd::ClusterPhase;
 
@@ -33,7 +34,11 @@ impl Step {
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
             | Step::DeletePod { .. } => ClusterPhase::Scaling,
-            Step::ChangeVersion { .. } | Step::TakeSnapshot { .. } | Step::ApplySettings { .. } => {
+            Step::ChangeVersion { .. }
+            | Step::TakeSnapshot { .. }
+            | Step::ApplySettings { .. }
+            | Step::ChangeTransport { .. }
+            | Step::AdvertiseTls { .. } => {
                 ClusterPhase::Upgrading
             }
             Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
@@ -65,6 +70,7 @@ impl Step {
             Step::ChangeVersion { .. } => Reason::ChangingVersion,
             Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
             Step::ApplySettings { .. } => Reason::ApplyingSettings,
+            Step::ChangeTransport { .. } | Step::AdvertiseTls { .. } => Reason::EnablingTls,
             Step::Refuse { .. } => Reason::Refused,
         }
     }
@@ -94,6 +100,20 @@ impl Step {
             Step::ApplySettings { member } => {
                 format!("restarting {member} with the etcd settings of spec.etcd, same data")
             }
+            Step::ChangeTransport { member, to: Transport::Both } => format!(
+                "turning TLS on, phase 1 of 2: restarting {member} with its certificates, serving HTTPS as well \
+                 as HTTP, same data"
+            ),
+            Step::ChangeTransport { member, to: Transport::Tls } => format!(
+                "turning TLS on, phase 2 of 2: restarting {member} serving HTTPS only, with client certificates \
+                 required, same data"
+            ),
+            Step::ChangeTransport { member, to: Transport::Plain } => {
+                format!("restarting {member} serving plain HTTP, as its peer URL says, same data")
+            }
+            Step::AdvertiseTls { member, peer_url, .. } => {
+                format!("turning TLS on, phase 2 of 2: moving {member}'s peer URL to {peer_url}")
+            }
             Step::Refuse { message, .. } => message.clone(),
         }
     }
@@ -111,6 +131,8 @@ impl Step {
             Step::ChangeVersion { .. } => ("MemberVersionChanged", "Upgrade"),
             Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
             Step::ApplySettings { .. } => ("MemberSettingsChanged", "Configure"),
+            Step::ChangeTransport { .. } => ("MemberTransportChanged", "Configure"),
+            Step::AdvertiseTls { .. } => ("MemberPeerUrlUpdated", "Configure"),
             Step::Refuse { .. } => ("Refused", "Reconcile"),
             Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
         };
@@ -127,6 +149,8 @@ impl Step {
             | Step::DeletePod { member, .. }
             | Step::ChangeVersion { member, .. }
             | Step::ApplySettings { member }
+            | Step::ChangeTransport { member, .. }
+            | Step::AdvertiseTls { member, .. }
             | Step::MoveLeader { to: member, .. } => Some(member),
             Step::Idle
             | Step::Wait { .. }
@@ -147,7 +171,8 @@ impl Step {
             Step::AddLearner { .. }
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
-            | Step::RemoveMember { .. } => NextLook::AtOnce,
+            | Step::RemoveMember { .. }
+            | Step::AdvertiseTls { .. } => NextLook::AtOnce,
             // A member becoming healthy or catching up is seen only by asking etcd.
             Step::Wait { .. } => NextLook::Soon,
             // Pods, claims and EtcdBackups: their own changes wake the controller.
@@ -156,6 +181,7 @@ impl Step {
             | Step::DeletePod { .. }
             | Step::ChangeVersion { .. }
             | Step::ApplySettings { .. }
+            | Step::ChangeTransport { .. }
             | Step::TakeSnapshot { .. } => NextLook::OnChange,
         }
     }
@@ -182,6 +208,7 @@ pub fn refusal_reason(refusal: Refusal) -> Reason {
     match refusal {
         Refusal::UpgradeRefused => Reason::UpgradeRefused,
         Refusal::VersionRefused => Reason::VersionRefused,
+        Refusal::TlsRefused => Reason::TlsRefused,
         Refusal::QuorumLost | Refusal::WouldBreakQuorum => Reason::MembersUnhealthy,
     }
 }

@@ -7,4 +7,5 @@ pub mod meaning;
 pub mod membership;
 pub mod preview;
 pub mod rollout;
+pub mod transport;
 pub mod upgrade;

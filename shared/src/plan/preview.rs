@@ -85,6 +85,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             version: m.version,
             failure: None,
             settings: None,
+            transport: None,
         })
         .collect();
     let claims = match cluster.spec.storage.kind {
@@ -190,6 +191,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 version: Some(*version),
                 failure: None,
                 settings: None,
+            transport: None,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));
@@ -212,6 +214,8 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
         Step::Bootstrap { .. }
         | Step::TakeSnapshot { .. }
         | Step::ApplySettings { .. }
+        | Step::ChangeTransport { .. }
+        | Step::AdvertiseTls { .. }
         | Step::Idle
         | Step::Paused { .. }
         | Step::Wait { .. }

@@ -26,8 +26,11 @@
 //!   a member restarts on its data with the new flags ([`Step::ApplySettings`]); with
 //!   ephemeral storage a learner with the new flags is added and the shrink that follows
 //!   removes a member still running the old ones.
+//! - Turning TLS on ([`super::transport`]) restarts members the same way, phase by phase,
+//!   and moves each member's peer URL to `https://` just before its phase-2 restart.
 
 use super::membership::{MemberView, MembershipInput, Refusal, SnapshotState, Step};
+use super::transport;
 use super::upgrade::{
     CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, name_order,
     plan_upgrade,
@@ -70,7 +73,9 @@ pub fn repair(input: &MembershipInput) -> Option<Step> {
 /// the target. `add_learner` is the membership planner's way to add a member.
 pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl FnOnce() -> Step) -> Step {
     let versions_done = members.iter().all(|m| m.version == Some(input.target));
-    if versions_done && !members.iter().any(|m| settings_outdated(input, &m.name)) {
+    let pods_outdated = members.iter().any(|m| pod_outdated(input, &m.name));
+    let advertise = transport::advertise_pending(input, members);
+    if versions_done && !pods_outdated && !advertise {
         return Step::Idle;
     }
     let furthest = members.iter().filter_map(|m| m.raft_index).max().unwrap_or_default();
@@ -86,7 +91,10 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
         };
     }
     if versions_done {
-        return apply_settings(input, members, add_learner);
+        if !pods_outdated {
+            return transport::advertise(members);
+        }
+        return restart_outdated(input, members, add_learner);
     }
     let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target, input.generation);
     let plan = match plan_upgrade(&upgrade_input(input, members)) {
@@ -148,11 +156,18 @@ pub fn settings_outdated(input: &MembershipInput, name: &str) -> bool {
         .is_some_and(|settings| *settings != input.settings)
 }
 
-/// The next step of a settings rollout: the first outdated follower in name order, then
-/// leadership moves to the first follower, then the old leader. A single member restarts
-/// alone; ephemeral members are replaced through a learner (their data does not survive a
-/// restart).
-fn apply_settings(
+/// Whether member `name`'s Pod must be restarted (or, ephemeral, replaced): it runs with
+/// other etcd settings than the spec's, or serves another transport than it should while
+/// TLS is turned on ([`transport::outdated`]).
+pub fn pod_outdated(input: &MembershipInput, name: &str) -> bool {
+    settings_outdated(input, name) || transport::outdated(input, name).is_some()
+}
+
+/// The next restart of a settings change or of a phase of turning TLS on: the first
+/// outdated follower in name order, then leadership moves to the first follower, then the
+/// old leader. A single member restarts alone; ephemeral members are replaced through a
+/// learner (their data does not survive a restart).
+fn restart_outdated(
     input: &MembershipInput,
     members: &[MemberView],
     add_learner: impl FnOnce() -> Step,
@@ -160,10 +175,14 @@ fn apply_settings(
     if input.storage == StorageKind::Ephemeral {
         return add_learner();
     }
+    let restart = |m: &MemberView| match transport::outdated(input, &m.name) {
+        Some(to) => Step::ChangeTransport { member: m.name.clone(), to },
+        None => Step::ApplySettings { member: m.name.clone() },
+    };
     let by_name = |a: &&MemberView, b: &&MemberView| name_order(&a.name, &b.name);
-    let outdated = |m: &&MemberView| settings_outdated(input, &m.name);
+    let outdated = |m: &&MemberView| pod_outdated(input, &m.name);
     if let Some(follower) = members.iter().filter(|m| !m.leader).filter(outdated).min_by(by_name) {
-        return Step::ApplySettings { member: follower.name.clone() };
+        return restart(follower);
     }
     let Some(leader) = members.iter().find(|m| m.leader) else {
         return Step::Wait { reason: "no member is the raft leader; waiting for an election".into() };
@@ -172,7 +191,7 @@ fn apply_settings(
         Some(successor) => {
             Step::MoveLeader { to_id: successor.id, to: successor.name.clone(), from: leader.name.clone() }
         }
-        None => Step::ApplySettings { member: leader.name.clone() },
+        None => restart(leader),
     }
 }
 
