@@ -202,7 +202,7 @@ async fn tls_turned_on_under_a_writer(version: &str) {
     let operator = operator(&sb.client);
     let clusters: Api<EtcdCluster> = create_cluster(
         &sb.client,
-        json!({"size": 3, "version": version, "storage": {"kind": "persistent"}}),
+        json!({"size": 3, "version": version, "storage": {"kind": "Persistent"}}),
     )
     .await;
     wait_running(&clusters, 3, "a plain cluster").await;

@@ -32,6 +32,9 @@ pub struct Observation {
     /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
+    /// Members (of a TLS cluster) that report a peer they are not connected to
+    /// (`tls::peer_links`): the rollout waits for them.
+    pub cut_off: Vec<String>,
     /// The client credentials the members are reached with (`None`: plain HTTP, also while
     /// a member of a cluster turning TLS on serves plain HTTP only).
     pub tls: Option<ClientCredentials>,
@@ -89,7 +92,13 @@ pub async fn observe(
         }
         _ => None,
     };
-    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, tls })
+    // Only members serving TLS on the peer port refuse peers whose address they cannot
+    // yet resolve; plain members reach each other as soon as one of them dials.
+    let cut_off = match &membership {
+        Some(m) if cluster.spec.tls.is_some() => crate::tls::peer_links::cut_off(&pods, m.members.len()).await,
+        _ => Vec::new(),
+    };
+    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, cut_off, tls })
 }
 
 /// What the disruption budget is computed from: the member Pods and etcd's voters.
@@ -267,6 +276,7 @@ pub fn membership_input(
             .filter(|b| b.before_upgrade)
             .map(|_| snapshot_state(observation.pre_upgrade_backup.as_ref())),
         settings: cluster.spec.etcd.flags(),
+        cut_off: observation.cut_off.clone(),
     }
 }
 
@@ -312,6 +322,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            cut_off: vec![],
             tls: None,
         }
     }

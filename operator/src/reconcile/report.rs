@@ -125,12 +125,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
 /// How far turning TLS on has got (`shared::plan::transport::progress`), while it is under
 /// way.
 fn enabling_tls(cluster: &EtcdCluster, observation: &Observation) -> Option<String> {
-    let transports: Vec<_> = observation
-        .pods
-        .iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .filter_map(super::observe::pod_transport)
-        .collect();
+    // Pods being deleted count with what they served: a member restarting is on its way.
+    let transports: Vec<_> = observation.pods.iter().filter_map(super::observe::pod_transport).collect();
     transport::progress(cluster.spec.tls.is_some(), &transports)
 }
 
@@ -433,6 +429,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            cut_off: vec![],
             tls: None,
         };
         assert_eq!(pod_failures(&observation).len(), 2, "membership unknown: both count");

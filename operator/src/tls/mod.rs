@@ -7,6 +7,7 @@
 //! removed with it. Nothing here logs or returns key material.
 
 pub mod certificates;
+pub mod peer_links;
 
 use std::collections::BTreeMap;
 

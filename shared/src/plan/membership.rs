@@ -182,6 +182,11 @@ pub struct MembershipInput {
     /// member whose Pod runs with others is restarted with them, one at a time.
     #[serde(default)]
     pub settings: Vec<String>,
+    /// Members that report a peer they are not connected to (a TLS cluster, from etcd's
+    /// `etcd_network_active_peers`): no member is restarted while one is cut off, since a
+    /// member restarted at a new address is refused by peers that cannot resolve it yet.
+    #[serde(default)]
+    pub cut_off: Vec<String>,
 }
 
 /// How far the snapshot before an upgrade has got.
@@ -598,8 +603,13 @@ impl<'a> View<'a> {
         if let Some(orphan) = self.input.pods.iter().find(|p| !p.deleting && !in_cluster.contains(&p.name)) {
             return Step::DeletePod { member: orphan.name.clone(), claim: self.persistent() };
         }
-        if self.input.pods.iter().any(|p| p.deleting) {
-            return Step::Wait { reason: "a removed member's Pod is terminating".into() };
+        if let Some(terminating) = self.input.pods.iter().find(|p| p.deleting) {
+            let reason = if in_cluster.contains(&terminating.name) {
+                format!("{} is restarting: its Pod is terminating", terminating.name)
+            } else {
+                "a removed member's Pod is terminating".into()
+            };
+            return Step::Wait { reason };
         }
 
         // 4. Size changes, one member at a time, only when every member is healthy.
@@ -710,6 +720,7 @@ mod tests {
             pre_upgrade_snapshot: None,
             last_known_version: None,
             settings: vec![],
+            cut_off: vec![],
         }
     }
 
@@ -1213,6 +1224,22 @@ mod tests {
         // Pods and the member list.
         i.pods[1].deleting = true;
         assert!(matches!(plan_membership(&i), Step::Wait { .. }), "{:?}", plan_membership(&i));
+    }
+
+    #[test]
+    fn no_member_changes_while_one_is_cut_off_from_its_peers() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.tls = true;
+        i.cut_off = vec!["demo-2".into()];
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-2")));
+        // A member its peers cannot dial at all is still restarted at once.
+        i.pods.iter_mut().for_each(|p| p.transport = Some(Transport::Both));
+        let members = i.members.as_mut().expect("members");
+        members[1].peer_url = names::secure_url(&members[1].peer_url);
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeTransport { member: "demo-1".into(), to: Transport::Tls }
+        );
     }
 
     #[test]

@@ -120,6 +120,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         pre_upgrade_snapshot: None,
         last_known_version: Some(running),
         settings: Vec::new(),
+        cut_off: Vec::new(),
     })
 }
 

@@ -9,7 +9,8 @@
 //!   old version.
 //! - The gate before each next step: every member healthy (the membership planner waits
 //!   otherwise), caught up (raft index within [`CAUGHT_UP_MAX_LAG`] of the furthest
-//!   member), and the member changed last reporting its new version.
+//!   member), connected to every peer (`MembershipInput::cut_off`, observed for TLS
+//!   clusters), and the member changed last reporting its new version.
 //! - When the spec asks for a snapshot before an upgrade, it is taken first
 //!   ([`Step::TakeSnapshot`]); no member changes until it is stored, and a failed one
 //!   refuses the upgrade. Each upgrade gets its own: the EtcdBackup's name carries the
@@ -87,6 +88,14 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
                 "{} is catching up ({} raft entries behind) before the next member changes version",
                 behind.name,
                 furthest.saturating_sub(behind.raft_index.unwrap_or_default())
+            ),
+        };
+    }
+    if let Some(member) = input.cut_off.first() {
+        return Step::Wait {
+            reason: format!(
+                "{member} is not connected to every peer yet (a member restarted at a new address is refused \
+                 by peers that do not resolve it yet) before the next member changes"
             ),
         };
     }
