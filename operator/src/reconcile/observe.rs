@@ -93,9 +93,20 @@ pub async fn observe(
         _ => None,
     };
     // Only members serving TLS on the peer port refuse peers whose address they cannot
-    // yet resolve; plain members reach each other as soon as one of them dials.
+    // resolve yet; between plain peer ports one side's dial is enough for a working link
+    // (etcd then shows the other side's failing dial as an inactive peer), so the links are
+    // looked at only once a member serves TLS on its peer port.
+    // The wait is bounded by the lag it guards against: only while a member Pod started
+    // less than `RESOLUTION_LAG` ago (see `tls::peer_links`).
+    let peer_tls = pods.iter().any(|p| pod_transport(p) == Some(Transport::Tls));
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let restarted_lately = pods.iter().filter_map(etcd_started).any(|t| {
+        now.duration_since(t).unsigned_abs() < crate::tls::peer_links::RESOLUTION_LAG
+    });
     let cut_off = match &membership {
-        Some(m) if cluster.spec.tls.is_some() => crate::tls::peer_links::cut_off(&pods, m.members.len()).await,
+        Some(m) if peer_tls && restarted_lately => {
+            crate::tls::peer_links::cut_off(&pods, m.members.len()).await
+        }
         _ => Vec::new(),
     };
     Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, cut_off, tls })
@@ -151,6 +162,11 @@ pub fn running(pod: &Pod) -> bool {
 /// The etcd container of a member Pod.
 fn etcd_container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerStatus> {
     pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|c| c.name == CONTAINER_NAME)
+}
+
+/// When a member Pod's etcd container started running.
+fn etcd_started(pod: &Pod) -> Option<k8s_openapi::jiff::Timestamp> {
+    Some(etcd_container_status(pod)?.state.as_ref()?.running.as_ref()?.started_at.as_ref()?.0)
 }
 
 /// The etcd version of a member Pod's image.

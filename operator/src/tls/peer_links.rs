@@ -8,13 +8,21 @@
 //! answers a Status call and follows the leader through the leader's own connection, so
 //! etcd's health says healthy; restarting another member then could leave two members that
 //! cannot talk, and no quorum. The rollout waits for these links
-//! (`MembershipInput::cut_off`).
+//! (`MembershipInput::cut_off`), for at most [`RESOLUTION_LAG`] after a member Pod started:
+//! a link down for longer has another cause, which etcd's health and the operator's
+//! other gates judge (on the sandbox, links between members that serve HTTPS on their peer
+//! port were seen inactive for minutes while the cluster committed writes; not explained).
 
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use shared::names::{self, METRICS_PORT};
+
+/// How long after a member Pod started its peers may still not resolve its new address:
+/// cluster DNS caches answers for up to 30 s (CoreDNS' default), the Go resolver a hosts
+/// file for 5 s.
+pub const RESOLUTION_LAG: Duration = Duration::from_secs(30);
 
 /// How long one member's metrics may take.
 const METRICS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -41,8 +49,13 @@ pub async fn cut_off(pods: &[Pod], members: usize) -> Vec<String> {
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
         let Some(ip) = pod.status.as_ref().and_then(|s| s.pod_ip.clone()) else { continue };
         let url = format!("{}/metrics", names::ip_url(&ip, METRICS_PORT));
-        let answer = client.get(&url).timeout(METRICS_TIMEOUT).send().await;
-        let Ok(text) = async { answer?.error_for_status()?.text().await }.await else { continue };
+        let answer = client.get(&url).timeout(METRICS_TIMEOUT).send().await.and_then(|a| a.error_for_status());
+        let Ok(text) = (match answer {
+            Ok(answer) => answer.text().await,
+            Err(error) => Err(error),
+        }) else {
+            continue;
+        };
         let connected = active_peers(&text);
         if connected + 1 < members {
             tracing::debug!(member = %pod.name_any(), connected, members, "member does not reach all its peers");
