@@ -20,12 +20,11 @@ use std::time::{Duration, Instant};
 use common::{Writer, create_cluster, operator, pod_ips, pods, sandbox, wait_running};
 use etcd_operator::tls::certificates;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::api::events::v1::Event;
-use kube::api::{ListParams, Patch, PatchParams};
+use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
+use serde_json::json;
 use shared::crd::{ClusterPhase, EtcdCluster};
 use shared::plan::transport::Transport;
-use serde_json::json;
 use shared::tls::ClientCredentials;
 
 /// Everything the operator logs in this process, at debug level.
@@ -88,28 +87,20 @@ fn client_flags(files: &[PathBuf; 3]) -> Vec<String> {
     ]
 }
 
-async fn tls_cluster(version: &str) {
-    let logs = Captured::start();
-    let sb = sandbox().await;
-    let operator = operator(&sb.client);
-    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": version, "tls": {}})).await;
-    let took = wait_running(&clusters, 3, "a TLS cluster").await;
-    println!("{version}: 3 TLS members ready in {:.1} s", took.as_secs_f64());
-
-    let secrets: Api<Secret> = Api::namespaced(sb.client.clone(), "default");
+/// The cluster's client credentials (issued by the operator), written as files in `dir`.
+async fn issued_credentials(client: &Client, dir: &Path) -> (ClientCredentials, [PathBuf; 3]) {
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "default");
     let client_secret =
         secrets.get("demo-client-tls").await.expect("the operator issued a client certificate");
     let credentials = ClientCredentials::from_secret(&client_secret, "demo-client.default.svc".into())
         .expect("credentials");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ours = write_credentials(
-        &dir.path().join("ours"),
-        &credentials.ca_pem,
-        &credentials.cert_pem,
-        &credentials.key_pem,
-    );
-    let ips = pod_ips(&sb.client).await;
+    let files = write_credentials(dir, &credentials.ca_pem, &credentials.cert_pem, &credentials.key_pem);
+    (credentials, files)
+}
 
+/// etcdctl without a client certificate is refused by the member at `ips[0]`, and with
+/// `ours` the member list shows only `https://` peer URLs.
+fn assert_serves_tls_only(version: &str, ips: &[String], ours: &[PathBuf; 3]) {
     let without = etcdctl(
         version,
         &ips[0],
@@ -118,6 +109,34 @@ async fn tls_cluster(version: &str) {
     );
     let refused = without.expect_err("a client without a certificate is refused");
     println!("{version}: without a client certificate: {}", refused.lines().last().unwrap_or_default());
+    let list = etcdctl(version, &ips[0], &client_flags(ours), &["member", "list"]).expect("member list");
+    let peer_urls: Vec<&str> = list.lines().filter_map(|l| l.split(", ").nth(3)).collect();
+    assert_eq!(peer_urls.len(), 3, "{list}");
+    assert!(peer_urls.iter().all(|u| u.starts_with("https://")), "{list}");
+    println!("{version}: member list:\n{}", list.trim_end());
+}
+
+/// Stops the operator and checks its captured output holds no private key.
+fn assert_no_private_key(operator: tokio::task::JoinHandle<()>, logs: &Captured, version: &str) {
+    operator.abort();
+    let output = logs.text();
+    assert!(!output.is_empty(), "the operator's output was captured");
+    assert!(!output.contains("PRIVATE KEY"), "a private key in the operator's output");
+    println!("{version}: {} bytes of operator output, no private key in it", output.len());
+}
+
+async fn tls_cluster(version: &str) {
+    let logs = Captured::start();
+    let sb = sandbox().await;
+    let operator = operator(&sb.client);
+    let clusters = create_cluster(&sb.client, json!({"size": 3, "version": version, "tls": {}})).await;
+    let took = wait_running(&clusters, 3, "a TLS cluster").await;
+    println!("{version}: 3 TLS members ready in {:.1} s", took.as_secs_f64());
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (credentials, ours) = issued_credentials(&sb.client, &dir.path().join("ours")).await;
+    let ips = pod_ips(&sb.client).await;
+    assert_serves_tls_only(version, &ips, &ours);
 
     let flags = client_flags(&ours);
     etcdctl(version, &ips[0], &flags, &["put", "tls-key", "tls-value"])
@@ -128,12 +147,6 @@ async fn tls_cluster(version: &str) {
         "{version}: with the cluster's client certificate: put, then get from another member: {}",
         read.trim()
     );
-
-    let list = etcdctl(version, &ips[0], &flags, &["member", "list"]).expect("member list");
-    let peer_urls: Vec<&str> = list.lines().filter_map(|l| l.split(", ").nth(3)).collect();
-    assert_eq!(peer_urls.len(), 3, "{list}");
-    assert!(peer_urls.iter().all(|u| u.starts_with("https://")), "{list}");
-    println!("{version}: member list:\n{}", list.trim_end());
 
     let now = k8s_openapi::jiff::Timestamp::now();
     let other_ca = certificates::issue_ca("other", now).expect("another CA");
@@ -149,11 +162,7 @@ async fn tls_cluster(version: &str) {
         .expect_err("a certificate of another CA is refused");
     println!("{version}: with a certificate of another CA: {}", refused.lines().last().unwrap_or_default());
 
-    operator.abort();
-    let output = logs.text();
-    assert!(!output.is_empty(), "the operator's output was captured");
-    assert!(!output.contains("PRIVATE KEY"), "a private key in the operator's output");
-    println!("{version}: {} bytes of operator output, no private key in it", output.len());
+    assert_no_private_key(operator, &logs, version);
     sb.stop().await;
 }
 
@@ -173,7 +182,9 @@ async fn transports(client: &Client) -> Vec<(String, Option<Transport>)> {
         .await
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .map(|p| (p.metadata.name.clone().unwrap_or_default(), etcd_operator::reconcile::observe::pod_transport(p)))
+        .map(|p| {
+            (p.metadata.name.clone().unwrap_or_default(), etcd_operator::reconcile::observe::pod_transport(p))
+        })
         .collect();
     list.sort();
     list
@@ -181,12 +192,8 @@ async fn transports(client: &Client) -> Vec<(String, Option<Transport>)> {
 
 /// The member Pods the operator's Events with `reason` about `demo` name.
 async fn pods_in_events(client: &Client, reason: &str) -> BTreeSet<String> {
-    let events: Api<Event> = Api::namespaced(client.clone(), "default");
-    events
-        .list(&ListParams::default())
+    common::cluster_events(client)
         .await
-        .expect("events")
-        .items
         .into_iter()
         .filter(|e| e.reason.as_deref() == Some(reason))
         .filter_map(|e| e.related.and_then(|r| r.name))
@@ -200,11 +207,9 @@ async fn tls_turned_on_under_a_writer(version: &str) {
     let logs = Captured::start();
     let sb = sandbox().await;
     let operator = operator(&sb.client);
-    let clusters: Api<EtcdCluster> = create_cluster(
-        &sb.client,
-        json!({"size": 3, "version": version, "storage": {"kind": "Persistent"}}),
-    )
-    .await;
+    let clusters: Api<EtcdCluster> =
+        create_cluster(&sb.client, json!({"size": 3, "version": version, "storage": {"kind": "Persistent"}}))
+            .await;
     wait_running(&clusters, 3, "a plain cluster").await;
     assert!(transports(&sb.client).await.iter().all(|(_, t)| *t == Some(Transport::Plain)));
 
@@ -247,42 +252,23 @@ async fn tls_turned_on_under_a_writer(version: &str) {
     assert!(report.acknowledged.len() > 20, "the writer kept writing through the change");
     let progress = seen_enabling.expect("the status said EnablingTls while TLS was turned on");
     println!("{version}: status on the way: {progress}");
-    for (reason, what) in [("MemberTransportChanged", "restarted"), ("MemberPeerUrlUpdated", "moved to https")] {
+    for (reason, what) in
+        [("MemberTransportChanged", "restarted"), ("MemberPeerUrlUpdated", "moved to https")]
+    {
         let named = pods_in_events(&sb.client, reason).await;
         assert_eq!(named.len(), 3, "every member {what} ({reason}): {named:?}");
     }
 
-    let secrets: Api<Secret> = Api::namespaced(sb.client.clone(), "default");
-    let client_secret = secrets.get("demo-client-tls").await.expect("the operator issued a client certificate");
-    let credentials = ClientCredentials::from_secret(&client_secret, "demo-client.default.svc".into())
-        .expect("credentials");
     let dir = tempfile::tempdir().expect("tempdir");
-    let ours =
-        write_credentials(dir.path(), &credentials.ca_pem, &credentials.cert_pem, &credentials.key_pem);
+    let (_, ours) = issued_credentials(&sb.client, dir.path()).await;
     let ips = pod_ips(&sb.client).await;
-    let refused = etcdctl(
-        version,
-        &ips[0],
-        &[format!("--cacert={}", ours[0].display()), "--insecure-skip-tls-verify".into()],
-        &["get", "x"],
-    )
-    .expect_err("a client without a certificate is refused");
-    println!("{version}: without a client certificate: {}", refused.lines().last().unwrap_or_default());
-    let flags = client_flags(&ours);
-    let read = etcdctl(version, &ips[1], &flags, &["get", "tls-on/000000", "--print-value-only"])
-        .expect("get with the client certificate");
+    assert_serves_tls_only(version, &ips, &ours);
+    let read =
+        etcdctl(version, &ips[1], &client_flags(&ours), &["get", "tls-on/000000", "--print-value-only"])
+            .expect("get with the client certificate");
     assert_eq!(read.trim(), "0", "the first key written before TLS was turned on");
-    let list = etcdctl(version, &ips[0], &flags, &["member", "list"]).expect("member list");
-    let peer_urls: Vec<&str> = list.lines().filter_map(|l| l.split(", ").nth(3)).collect();
-    assert_eq!(peer_urls.len(), 3, "{list}");
-    assert!(peer_urls.iter().all(|u| u.starts_with("https://")), "{list}");
-    println!("{version}: member list:\n{}", list.trim_end());
 
-    operator.abort();
-    let output = logs.text();
-    assert!(!output.is_empty(), "the operator's output was captured");
-    assert!(!output.contains("PRIVATE KEY"), "a private key in the operator's output");
-    println!("{version}: {} bytes of operator output, no private key in it", output.len());
+    assert_no_private_key(operator, &logs, version);
     sb.stop().await;
 }
 

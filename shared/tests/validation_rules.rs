@@ -310,15 +310,12 @@ fn bootstrap_is_fixed_at_creation() {
 fn tls_can_be_added_to_a_running_cluster_but_not_removed_or_changed() {
     let plain = cluster(json!({}));
     let issued = cluster(json!({"tls": {}}));
-    cluster_cel_case(
-        issued.clone(),
-        plain.clone(),
-        Some(issued.clone()),
-        "spec",
-        "not removed or changed",
-    );
+    cluster_cel_case(issued.clone(), plain.clone(), Some(issued.clone()), "spec", "not removed or changed");
     accepts::<EtcdCluster>(issued.clone(), Some(plain));
-    assert!(kube_cel_verdict(&issued, Some(&cluster(json!({}))), cluster_cel_ok), "kube's CEL accepts adding tls");
+    assert!(
+        kube_cel_verdict(&issued, Some(&cluster(json!({}))), cluster_cel_ok),
+        "kube's CEL accepts adding tls"
+    );
     rejects::<EtcdCluster>(
         cluster(json!({"tls": {"secrets": {"server": "s", "peer": "p", "client": "c"}}})),
         Some(issued),

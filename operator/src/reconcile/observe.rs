@@ -100,9 +100,10 @@ pub async fn observe(
     // less than `RESOLUTION_LAG` ago (see `tls::peer_links`).
     let peer_tls = pods.iter().any(|p| pod_transport(p) == Some(Transport::Tls));
     let now = k8s_openapi::jiff::Timestamp::now();
-    let restarted_lately = pods.iter().filter_map(etcd_started).any(|t| {
-        now.duration_since(t).unsigned_abs() < crate::tls::peer_links::RESOLUTION_LAG
-    });
+    let restarted_lately = pods
+        .iter()
+        .filter_map(etcd_started)
+        .any(|t| now.duration_since(t).unsigned_abs() < crate::tls::peer_links::RESOLUTION_LAG);
     let cut_off = match &membership {
         Some(m) if peer_tls && restarted_lately => {
             crate::tls::peer_links::cut_off(&pods, m.members.len()).await
@@ -196,7 +197,9 @@ pub fn pod_transport(pod: &Pod) -> Option<Transport> {
 /// them with its client certificate; while TLS is turned on and a Pod still serves plain
 /// HTTP only, every member still serves plain HTTP, and is reached so.
 pub fn serve_tls(pods: &[Pod]) -> bool {
-    transport::all_serve_tls(pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(pod_transport))
+    transport::all_serve_tls(
+        pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(pod_transport),
+    )
 }
 
 /// Container states that mean the etcd container cannot run, not that it is starting.

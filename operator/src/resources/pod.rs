@@ -84,7 +84,8 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
     let namespace = cluster_namespace(cluster)?;
     check_member(name, spec.member)?;
     let transport = member_transport(cluster, name, namespace, spec)?;
-    let own_peer_url = transport.advertised(&names::peer_url(spec.member, name, namespace, spec.cluster_domain));
+    let own_peer_url =
+        transport.advertised(&names::peer_url(spec.member, name, namespace, spec.cluster_domain));
     let policy = &cluster.spec.pod;
     Ok(Pod {
         metadata: member_metadata(cluster, name, spec)?,

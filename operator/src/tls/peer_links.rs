@@ -49,7 +49,8 @@ pub async fn cut_off(pods: &[Pod], members: usize) -> Vec<String> {
     for pod in pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()) {
         let Some(ip) = pod.status.as_ref().and_then(|s| s.pod_ip.clone()) else { continue };
         let url = format!("{}/metrics", names::ip_url(&ip, METRICS_PORT));
-        let answer = client.get(&url).timeout(METRICS_TIMEOUT).send().await.and_then(|a| a.error_for_status());
+        let answer =
+            client.get(&url).timeout(METRICS_TIMEOUT).send().await.and_then(|a| a.error_for_status());
         let Ok(text) = (match answer {
             Ok(answer) => answer.text().await,
             Err(error) => Err(error),

@@ -92,6 +92,15 @@ pub async fn wait_running(clusters: &Api<EtcdCluster>, size: usize, what: &str) 
     .await
 }
 
+/// The Events about the cluster `demo` (regarding it).
+pub async fn cluster_events(client: &Client) -> Vec<k8s_openapi::api::events::v1::Event> {
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(client.clone(), "default");
+    let list = events.list(&ListParams::default()).await.expect("events").items;
+    list.into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("demo"))
+        .collect()
+}
+
 /// The cluster's member Pods.
 pub async fn pods(client: &Client) -> Vec<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), "default");
@@ -163,7 +172,8 @@ pub async fn connect(ips: &[String]) -> Option<etcd_client::Client> {
 pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> {
     let pods = pods(client).await;
     let tls = if etcd_operator::reconcile::observe::serve_tls(&pods) {
-        let secret = Api::<Secret>::namespaced(client.clone(), "default").get_opt("demo-client-tls").await.ok()??;
+        let secret =
+            Api::<Secret>::namespaced(client.clone(), "default").get_opt("demo-client-tls").await.ok()??;
         Some(ClientCredentials::from_secret(&secret, names::tls_server_name("demo", "default")).ok()?)
     } else {
         None

@@ -38,9 +38,7 @@ impl Step {
             | Step::TakeSnapshot { .. }
             | Step::ApplySettings { .. }
             | Step::ChangeTransport { .. }
-            | Step::AdvertiseTls { .. } => {
-                ClusterPhase::Upgrading
-            }
+            | Step::AdvertiseTls { .. } => ClusterPhase::Upgrading,
             Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
                 ClusterPhase::Healing
             }

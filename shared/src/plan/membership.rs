@@ -1263,9 +1263,13 @@ mod tests {
         i.tls = true;
         i.pods[2].transport = Some(Transport::Both);
         // Growth comes before the rollout; a Pod still serves plain HTTP only: http.
-        assert!(matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("http://")));
+        assert!(
+            matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("http://"))
+        );
         i.pods.iter_mut().for_each(|p| p.transport = Some(Transport::Both));
-        assert!(matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("https://")));
+        assert!(
+            matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("https://"))
+        );
         let steps = run_to_idle(&mut i);
         assert_eq!(i.members.as_ref().map(Vec::len), Some(4), "{steps:?}");
         assert!(i.pods.iter().all(|p| p.transport == Some(Transport::Tls)), "{:?}", i.pods);

@@ -192,7 +192,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 version: Some(*version),
                 failure: None,
                 settings: None,
-            transport: None,
+                transport: None,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));

@@ -218,7 +218,11 @@ pub fn advertise(members: &[MemberView]) -> Step {
             leader
         }
     };
-    Step::AdvertiseTls { id: member.id, member: member.name.clone(), peer_url: names::secure_url(&member.peer_url) }
+    Step::AdvertiseTls {
+        id: member.id,
+        member: member.name.clone(),
+        peer_url: names::secure_url(&member.peer_url),
+    }
 }
 
 /// How far turning TLS on has got, for the status, from what the member Pods serve
@@ -252,7 +256,10 @@ mod tests {
         for transport in [Transport::Plain, Transport::Both, Transport::Tls] {
             assert_eq!(Transport::of_args(&args(&transport.client_listen_urls(plain))), Some(transport));
         }
-        assert_eq!(Transport::client_listen_urls(Transport::Both, plain), "http://0.0.0.0:2379,https://0.0.0.0:2379");
+        assert_eq!(
+            Transport::client_listen_urls(Transport::Both, plain),
+            "http://0.0.0.0:2379,https://0.0.0.0:2379"
+        );
         assert_eq!(Transport::of_args(&["--name=demo-0".to_string()]), None, "unknown, never outdated");
     }
 
