@@ -314,6 +314,22 @@ pub async fn remove(endpoints: &[String], id: u64, tls: Option<&ClientCredential
     }
 }
 
+/// Sets member `id`'s peer URLs to `peer_url` (`MemberUpdate`): its peers dial it there
+/// from then on. Repeating it (after a crash) sets the same URL again, which etcd accepts.
+pub async fn update_peer_url(
+    endpoints: &[String],
+    id: u64,
+    peer_url: &str,
+    tls: Option<&ClientCredentials>,
+) -> Result<(), EtcdError> {
+    let mut client = connect(endpoints, tls).await.map_err(|e| unreachable(endpoints, e))?;
+    client
+        .member_update(id, [peer_url.to_string()])
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(&format!("moving member {id:x}'s peer URL to {peer_url}"), e))
+}
+
 /// Moves leadership to member `to`. The request must reach the current leader.
 pub async fn move_leader(
     leader_endpoint: &str,

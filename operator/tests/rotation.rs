@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::tls::{Captured, client_credentials, client_flags, etcdctl, write_credentials};
-use common::{Transport, Writer, create_cluster, operator, pod_ips, sandbox, wait_running, wait_status};
+use common::{Writer, create_cluster, operator, pod_ips, sandbox, wait_running, wait_status};
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client, ResourceExt};
@@ -63,7 +63,7 @@ fn rotated(status: &EtcdClusterStatus, id: &str) -> bool {
 /// prints the writer's figures. Returns how long the rotation took.
 async fn rotate_under_a_writer(client: &Client, clusters: &Api<EtcdCluster>, id: &str, ca: bool) -> Duration {
     let label = if ca { "CA rotation" } else { "member certificates" };
-    let writer = Writer::start_over(client, &format!("{id}/"), Transport::Tls);
+    let writer = Writer::start(client, &format!("{id}/"));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let started = Instant::now();
     let annotations = json!({"metadata": {"annotations": {

@@ -11,24 +11,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{connect, create_cluster, operator, pod_ips, sandbox, wait_status};
-use k8s_openapi::api::events::v1::Event;
-use kube::api::ListParams;
 use kube::{Api, Client};
 use serde_json::json;
 use shared::crd::{ClusterPhase, DefragTrigger, EtcdCluster};
 
 /// The reasons of the Events about `demo`, in any order.
 async fn event_reasons(client: &Client) -> Vec<String> {
-    let events: Api<Event> = Api::namespaced(client.clone(), "default");
-    events
-        .list(&ListParams::default())
-        .await
-        .expect("events")
-        .items
-        .into_iter()
-        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("demo"))
-        .filter_map(|e| e.reason)
-        .collect()
+    common::cluster_events(client).await.into_iter().filter_map(|e| e.reason).collect()
 }
 
 /// Overwrites 64 keys with 64 KiB values until etcd refuses a write for want of space;

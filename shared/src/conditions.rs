@@ -107,6 +107,10 @@ pub enum Reason {
     /// Degraded: a certificate is within its renewal window and cannot be renewed or
     /// rolled out now (brought by the user, or the cluster cannot restart members).
     CertificateExpiring,
+    /// Progressing: TLS is being turned on, member by member (the message says how far).
+    EnablingTls,
+    /// Degraded: the spec asks to turn TLS off, which is not supported.
+    TlsRefused,
     /// Progressing: the planner refused to go on.
     Refused,
 }
@@ -144,6 +148,8 @@ impl Reason {
             Reason::ApplyingSettings => "ApplyingSettings",
             Reason::RenewingCertificates => "RenewingCertificates",
             Reason::CertificateExpiring => "CertificateExpiring",
+            Reason::EnablingTls => "EnablingTls",
+            Reason::TlsRefused => "TlsRefused",
             Reason::Refused => "Refused",
         }
     }

@@ -332,6 +332,24 @@ fn bootstrap_is_fixed_at_creation() {
 }
 
 #[test]
+fn tls_can_be_added_to_a_running_cluster_but_not_removed_or_changed() {
+    let plain = cluster(json!({}));
+    let issued = cluster(json!({"tls": {}}));
+    cluster_cel_case(issued.clone(), plain.clone(), Some(issued.clone()), "spec", "not removed or changed");
+    accepts::<EtcdCluster>(issued.clone(), Some(plain));
+    assert!(
+        kube_cel_verdict(&issued, Some(&cluster(json!({}))), cluster_cel_ok),
+        "kube's CEL accepts adding tls"
+    );
+    rejects::<EtcdCluster>(
+        cluster(json!({"tls": {"secrets": {"server": "s", "peer": "p", "client": "c"}}})),
+        Some(issued),
+        "spec",
+        "not removed or changed",
+    );
+}
+
+#[test]
 fn snapshot_source_names_exactly_one_source() {
     let source = |s: Value| cluster(json!({"bootstrap": {"fromSnapshot": s}}));
     cluster_cel_case(

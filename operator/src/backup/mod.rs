@@ -29,7 +29,7 @@ use shared::names;
 
 use crate::identity::{self, IdentityError};
 use crate::metrics::{BackupLabels, BackupOutcomeLabels, Metrics};
-use crate::reconcile::observe::client_endpoints;
+use crate::reconcile::observe::{client_endpoints, serve_tls};
 use crate::status_patch::status_patch;
 use plan::Failure;
 
@@ -360,6 +360,8 @@ pub async fn take(
         .await
         .map_err(|e| Failure::new("NoHealthyMember", format!("listing the member Pods: {e}")))?
         .items;
+    // While TLS is turned on, members are reached plainly until every one serves HTTPS.
+    let tls = tls.filter(|_| serve_tls(&pods));
     let candidates = snapshot::candidates(&client_endpoints(&pods, tls.is_some()), tls.as_ref()).await;
     let source = shared::snapshot::choose_source(&candidates).cloned().ok_or_else(|| {
         Failure::new(

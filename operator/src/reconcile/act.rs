@@ -260,11 +260,15 @@ pub async fn act(
                 .ok_or_else(|| ActError::NoEndpoint(from.clone()))?;
             etcd::move_leader(&leader, *to_id, tls).await?;
         }
-        Step::ApplySettings { member } | Step::RenewCertificates { member } => {
+        Step::AdvertiseTls { id, peer_url, .. } => {
+            etcd::update_peer_url(&voting_endpoints(observation), *id, peer_url, tls).await?
+        }
+        Step::ApplySettings { member } | Step::RenewCertificates { member } | Step::ChangeTransport { member, .. } => {
             // A Pod's args cannot change, and the sandbox (like a kubelet for etcd, which
             // reads its certificates at start) gives a Pod its Secrets when it starts: the
             // Pod is deleted, and the planner creates it again on the same claim with the
-            // spec's flags and the current Secrets once it is gone.
+            // spec's flags, the transport its peer URL says and the current Secrets once it
+            // is gone.
             gone(
                 Api::<Pod>::namespaced(client.clone(), &namespace)
                     .delete(member, &DeleteParams::default())

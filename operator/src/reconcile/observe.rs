@@ -8,6 +8,7 @@ use shared::crd::EtcdCluster;
 use shared::crd::{BackupPhase, EtcdBackup};
 use shared::names;
 use shared::plan::membership::{MembershipInput, PodView, SnapshotSeed, SnapshotState};
+use shared::plan::transport::{self, Transport};
 use shared::tls::ClientCredentials;
 use shared::version::EtcdVersion;
 
@@ -31,13 +32,18 @@ pub struct Observation {
     /// at the cluster's current generation ([`names::pre_upgrade_backup_name`]), when the
     /// spec asks for one, an upgrade is pending and the backup exists.
     pub pre_upgrade_backup: Option<EtcdBackup>,
-    /// The client credentials of a TLS cluster (`None`: plain HTTP).
+    /// Members (of a TLS cluster) that report a peer they are not connected to
+    /// (`tls::peer_links`): the rollout waits for them.
+    pub cut_off: Vec<String>,
+    /// The client credentials the members are reached with (`None`: plain HTTP, also while
+    /// a member of a cluster turning TLS on serves plain HTTP only).
     pub tls: Option<ClientCredentials>,
     /// A TLS cluster's certificates, as the rotation survey found (and renewed) them.
     pub certificates: Option<crate::tls::rotation::Survey>,
 }
 
-/// Reads the cluster's Pods, claims and membership (over TLS with `tls`).
+/// Reads the cluster's Pods, claims and membership (over TLS with `tls` once every member
+/// Pod serves it: while TLS is turned on, plainly until then).
 pub async fn observe(
     client: &kube::Client,
     cluster: &EtcdCluster,
@@ -48,6 +54,7 @@ pub async fn observe(
     let selector =
         ListParams::default().labels(&names::selector_string(&names::selector_labels(&cluster.name_any())));
     let pods = Api::<Pod>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
+    let tls = tls.filter(|_| serve_tls(&pods));
     let claims =
         Api::<PersistentVolumeClaim>::namespaced(client.clone(), &namespace).list(&selector).await?.items;
     let services = Api::<Service>::namespaced(client.clone(), &namespace)
@@ -87,7 +94,25 @@ pub async fn observe(
         }
         _ => None,
     };
-    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, tls, certificates: None })
+    // Only members serving TLS on the peer port refuse peers whose address they cannot
+    // resolve yet; between plain peer ports one side's dial is enough for a working link
+    // (etcd then shows the other side's failing dial as an inactive peer), so the links are
+    // looked at only once a member serves TLS on its peer port.
+    // The wait is bounded by the lag it guards against: only while a member Pod started
+    // less than `RESOLUTION_LAG` ago (see `tls::peer_links`).
+    let peer_tls = pods.iter().any(|p| pod_transport(p) == Some(Transport::Tls));
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let restarted_lately = pods
+        .iter()
+        .filter_map(etcd_started)
+        .any(|t| now.duration_since(t).unsigned_abs() < crate::tls::peer_links::RESOLUTION_LAG);
+    let cut_off = match &membership {
+        Some(m) if peer_tls && restarted_lately => {
+            crate::tls::peer_links::cut_off(&pods, m.members.len()).await
+        }
+        _ => Vec::new(),
+    };
+    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, cut_off, tls, certificates: None })
 }
 
 /// What the disruption budget is computed from: the member Pods and etcd's voters.
@@ -142,6 +167,11 @@ fn etcd_container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::Conta
     pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|c| c.name == CONTAINER_NAME)
 }
 
+/// When a member Pod's etcd container started running.
+fn etcd_started(pod: &Pod) -> Option<k8s_openapi::jiff::Timestamp> {
+    Some(etcd_container_status(pod)?.state.as_ref()?.running.as_ref()?.started_at.as_ref()?.0)
+}
+
 /// The etcd version of a member Pod's image.
 pub fn pod_version(pod: &Pod) -> Option<EtcdVersion> {
     let containers = &pod.spec.as_ref()?.containers;
@@ -149,11 +179,29 @@ pub fn pod_version(pod: &Pod) -> Option<EtcdVersion> {
     names::image_version(etcd.image.as_deref()?)
 }
 
+/// The etcd arguments of a member Pod's etcd container.
+fn etcd_args(pod: &Pod) -> Option<&[String]> {
+    let containers = &pod.spec.as_ref()?.containers;
+    containers.iter().find(|c| c.name == CONTAINER_NAME)?.args.as_deref()
+}
+
 /// The etcd settings flags a member Pod's etcd container runs with.
 pub fn pod_settings(pod: &Pod) -> Option<Vec<String>> {
-    let containers = &pod.spec.as_ref()?.containers;
-    let etcd = containers.iter().find(|c| c.name == CONTAINER_NAME)?;
-    Some(shared::crd::setting_flags_of(etcd.args.as_deref()?))
+    Some(shared::crd::setting_flags_of(etcd_args(pod)?))
+}
+
+/// What a member Pod serves on its client and peer ports.
+pub fn pod_transport(pod: &Pod) -> Option<Transport> {
+    Transport::of_args(etcd_args(pod)?)
+}
+
+/// Whether every member Pod (not being deleted) serves HTTPS, so the operator reaches
+/// them with its client certificate; while TLS is turned on and a Pod still serves plain
+/// HTTP only, every member still serves plain HTTP, and is reached so.
+pub fn serve_tls(pods: &[Pod]) -> bool {
+    transport::all_serve_tls(
+        pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).map(pod_transport),
+    )
 }
 
 /// The fingerprint of the certificates a member Pod mounted, as it recorded it.
@@ -238,6 +286,7 @@ pub fn membership_input(
                 failure: pod_failure(p),
                 settings: pod_settings(p),
                 certificates: pod_certificates(p),
+                transport: pod_transport(p),
             })
             .collect(),
         claims: observation
@@ -272,6 +321,7 @@ pub fn membership_input(
             .map(|_| snapshot_state(observation.pre_upgrade_backup.as_ref())),
         settings: cluster.spec.etcd.flags(),
         certificates: observation.certificates.as_ref().map(|s| s.fingerprints.clone()).unwrap_or_default(),
+        cut_off: observation.cut_off.clone(),
     }
 }
 
@@ -317,6 +367,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            cut_off: vec![],
             tls: None,
             certificates: None,
         }

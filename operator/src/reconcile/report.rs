@@ -8,6 +8,7 @@ use shared::crd::{ClusterPhase, EtcdCluster, EtcdClusterStatus, MemberRole, Memb
 use shared::names;
 use shared::plan::meaning::refusal_reason;
 use shared::plan::membership::{Refusal, Step};
+use shared::plan::transport;
 use shared::version::EtcdVersion;
 
 use super::observe::Observation;
@@ -33,7 +34,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
     let available = voters > 0 && healthy_voters >= shared::plan::membership::quorum(voters);
     let target: Option<EtcdVersion> = cluster.spec.version.parse().ok();
     let upgrading = member_statuses.iter().any(|m| m.version.as_ref().and_then(|v| v.parse().ok()) != target)
-        || observation.pods.iter().map(super::observe::pod_version).any(|v| v.is_some() && v != target);
+        || observation.pods.iter().map(super::observe::pod_version).any(|v| v.is_some() && v != target)
+        || enabling_tls(cluster, observation).is_some();
     let phase = match step.phase(healthy_voters, voters, desired) {
         ClusterPhase::Scaling | ClusterPhase::Running | ClusterPhase::Degraded | ClusterPhase::Healing
             if !failures.is_empty() =>
@@ -49,6 +51,7 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
         phase => phase,
     };
     let progressing = !matches!(step, Step::Idle | Step::Refuse { .. } | Step::Paused { .. });
+    let (progressing_reason, progressing_message) = progressing_because(cluster, observation, step);
     let degraded =
         members.iter().any(|m| !m.healthy) || matches!(step, Step::Refuse { .. }) || !failures.is_empty();
     let current = current_version.clone().or(previous.current_version.clone()).unwrap_or_default();
@@ -87,8 +90,8 @@ pub fn status(cluster: &EtcdCluster, observation: &Observation, step: &Step, now
             &previous,
             ConditionType::Progressing,
             progressing,
-            step.reason(),
-            &step.describe(),
+            progressing_reason,
+            &progressing_message,
             cluster,
             &now,
         ),
@@ -146,6 +149,25 @@ pub fn newly_expiring(previous: Option<&EtcdClusterStatus>, status: &EtcdCluster
             .map(|c| c.message.clone())
     };
     expiring(status).filter(|_| previous.and_then(expiring).is_none())
+}
+
+/// How far turning TLS on has got (`shared::plan::transport::progress`), while it is under
+/// way.
+fn enabling_tls(cluster: &EtcdCluster, observation: &Observation) -> Option<String> {
+    // Pods being deleted count with what they served: a member restarting is on its way.
+    let transports: Vec<_> = observation.pods.iter().filter_map(super::observe::pod_transport).collect();
+    transport::progress(cluster.spec.tls.is_some(), &transports)
+}
+
+/// The Progressing condition's reason and message: the step's, or while TLS is turned on,
+/// `EnablingTls` with how far it has got and the step under way.
+fn progressing_because(cluster: &EtcdCluster, observation: &Observation, step: &Step) -> (Reason, String) {
+    match enabling_tls(cluster, observation) {
+        Some(progress) if !matches!(step, Step::Refuse { .. } | Step::Paused { .. }) => {
+            (Reason::EnablingTls, format!("{progress}; now: {}", step.describe()))
+        }
+        _ => (step.reason(), step.describe()),
+    }
 }
 
 /// The Degraded condition's reason and message for raised alarms: CORRUPT before NOSPACE.
@@ -474,6 +496,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            cut_off: vec![],
             tls: None,
             certificates: None,
         };
@@ -511,6 +534,7 @@ mod tests {
             services: vec![],
             membership: None,
             pre_upgrade_backup: None,
+            cut_off: Vec::new(),
             tls: None,
             certificates: Some(crate::tls::rotation::Survey {
                 certificates: vec![certificate],

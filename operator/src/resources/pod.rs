@@ -41,6 +41,7 @@ const HOSTNAME_TOPOLOGY_KEY: &str = "kubernetes.io/hostname";
 const PREFERRED_WEIGHT: i32 = 100;
 
 pub use shared::plan::membership::InitialState;
+use shared::plan::transport::{LISTEN_CLIENT_URLS_FLAG, Transport};
 
 /// What makes one member's Pod differ from another's.
 #[derive(Clone, Copy, Debug)]
@@ -82,13 +83,9 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
     let name = cluster_name(cluster)?;
     let namespace = cluster_namespace(cluster)?;
     check_member(name, spec.member)?;
-    let own_peer_url = scheme(cluster, names::peer_url(spec.member, name, namespace, spec.cluster_domain));
-    if !spec.initial_cluster.iter().any(|(m, url)| m == spec.member && *url == own_peer_url) {
-        return Err(BuildError::NotInInitialCluster {
-            member: spec.member.to_string(),
-            peer_url: own_peer_url,
-        });
-    }
+    let transport = member_transport(cluster, name, namespace, spec)?;
+    let own_peer_url =
+        transport.advertised(&names::peer_url(spec.member, name, namespace, spec.cluster_domain));
     let policy = &cluster.spec.pod;
     Ok(Pod {
         metadata: member_metadata(cluster, name, spec)?,
@@ -101,8 +98,8 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
             // Service links would put `<SERVICE>_*` variables in the environment; for a
             // Service named `etcd...` they start with `ETCD_`, which etcd reads as flags.
             enable_service_links: Some(false),
-            containers: vec![etcd_container(cluster, name, namespace, spec)],
-            volumes: Some(volumes(cluster, spec.member)),
+            containers: vec![etcd_container(cluster, name, namespace, spec, transport)],
+            volumes: Some(volumes(cluster, spec.member, transport)),
             node_selector: (!policy.node_selector.is_empty()).then(|| policy.node_selector.clone()),
             tolerations: (!policy.tolerations.is_empty()).then(|| policy.tolerations.clone()),
             affinity: affinity(name, policy),
@@ -119,6 +116,28 @@ pub fn member_pod(cluster: &EtcdCluster, spec: &MemberPod) -> Result<Pod, BuildE
         }),
         status: None,
     })
+}
+
+/// What member `spec.member`'s Pod serves: with `spec.tls`, TLS when its peer URL in the
+/// initial cluster is `https://`, both HTTP and HTTPS (phase 1 of turning TLS on, see
+/// `shared::plan::transport`) when it is still `http://`; plain HTTP without `spec.tls`. Its
+/// peer URL must be listed, with a scheme the spec allows.
+fn member_transport(
+    cluster: &EtcdCluster,
+    name: &str,
+    namespace: &str,
+    spec: &MemberPod,
+) -> Result<Transport, BuildError> {
+    let tls = cluster.spec.tls.is_some();
+    let plain = names::peer_url(spec.member, name, namespace, spec.cluster_domain);
+    let allowed = |url: &str| url == plain || (tls && url == names::secure_url(&plain));
+    match spec.initial_cluster.iter().find(|(m, url)| m == spec.member && allowed(url)) {
+        Some((_, url)) => Ok(Transport::for_member(tls, url)),
+        None => Err(BuildError::NotInInitialCluster {
+            member: spec.member.to_string(),
+            peer_url: if tls { names::secure_url(&plain) } else { plain },
+        }),
+    }
 }
 
 /// The member Pod's metadata: the member's labels over the user's, the user's annotations
@@ -138,12 +157,18 @@ fn member_metadata(cluster: &EtcdCluster, name: &str, spec: &MemberPod) -> Resul
 /// cluster's image and resources, [`etcd_args`] and the settings flags of `spec.etcd`
 /// (`EtcdSettings::flags`, which the operator compares to roll a change out), its ports,
 /// probes and data mount.
-fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &MemberPod) -> Container {
+fn etcd_container(
+    cluster: &EtcdCluster,
+    name: &str,
+    namespace: &str,
+    spec: &MemberPod,
+    transport: Transport,
+) -> Container {
     Container {
         name: CONTAINER_NAME.to_string(),
         image: Some(image(cluster, spec.version)),
         command: Some(vec![ETCD_BINARY.to_string()]),
-        args: Some([etcd_args(cluster, name, namespace, spec), cluster.spec.etcd.flags()].concat()),
+        args: Some([etcd_args(name, namespace, spec, transport), cluster.spec.etcd.flags()].concat()),
         ports: Some(vec![
             container_port(CLIENT_PORT_NAME, CLIENT_PORT),
             container_port(PEER_PORT_NAME, PEER_PORT),
@@ -166,7 +191,7 @@ fn etcd_container(cluster: &EtcdCluster, name: &str, namespace: &str, spec: &Mem
             failure_threshold: Some(6),
             ..Probe::default()
         }),
-        volume_mounts: Some(volume_mounts(cluster)),
+        volume_mounts: Some(volume_mounts(transport)),
         resources: Some(resources_or(
             cluster.spec.pod.resources.as_ref(),
             ETCD_CPU_REQUEST,
@@ -236,15 +261,20 @@ fn seed_containers(
     Ok(Some(containers))
 }
 
-/// The etcd flags that place a member in its cluster, and with `spec.tls` its TLS flags
-/// (its settings come from `spec.etcd`).
-fn etcd_args(etcd_cluster: &EtcdCluster, cluster: &str, namespace: &str, spec: &MemberPod) -> Vec<String> {
+/// The etcd flags that place a member in its cluster, and, when it serves TLS, its TLS
+/// flags (its settings come from `spec.etcd`). What it listens on and advertises follows
+/// `transport`: with [`Transport::Both`] the client port serves HTTP and HTTPS (etcd
+/// multiplexes one port) and the peer port stays plain (etcd cannot serve both there).
+fn etcd_args(cluster: &str, namespace: &str, spec: &MemberPod, transport: Transport) -> Vec<String> {
     let initial_cluster = initial_cluster_flag(spec.initial_cluster);
-    let url = |plain: String| scheme(etcd_cluster, plain);
+    let url = |plain: String| transport.advertised(&plain);
     let mut args = vec![
         format!("--name={}", spec.member),
         format!("--data-dir={}", names::DATA_DIR),
-        format!("--listen-client-urls={}", url(format!("http://0.0.0.0:{CLIENT_PORT}"))),
+        format!(
+            "{LISTEN_CLIENT_URLS_FLAG}{}",
+            transport.client_listen_urls(&format!("http://0.0.0.0:{CLIENT_PORT}"))
+        ),
         format!("--listen-peer-urls={}", url(format!("http://0.0.0.0:{PEER_PORT}"))),
         // Plain on purpose, with or without TLS: the probes and metrics scrapers stay plain.
         format!("--listen-metrics-urls=http://0.0.0.0:{METRICS_PORT}"),
@@ -260,7 +290,7 @@ fn etcd_args(etcd_cluster: &EtcdCluster, cluster: &str, namespace: &str, spec: &
         format!("--initial-cluster-state={}", spec.state.as_str()),
         format!("--initial-cluster-token={}", spec.token),
     ];
-    if etcd_cluster.spec.tls.is_some() {
+    if transport.has_certificates() {
         args.extend(tls_args());
     }
     args
@@ -269,11 +299,6 @@ fn etcd_args(etcd_cluster: &EtcdCluster, cluster: &str, namespace: &str, spec: &
 pub use shared::names::{PEER_TLS_MOUNT, SERVER_TLS_MOUNT};
 const SERVER_TLS_VOLUME: &str = "server-tls";
 const PEER_TLS_VOLUME: &str = "peer-tls";
-
-/// `url` as a TLS cluster writes it (`https://`), or unchanged for a plain cluster.
-fn scheme(cluster: &EtcdCluster, url: String) -> String {
-    if cluster.spec.tls.is_some() { names::secure_url(&url) } else { url }
-}
 
 /// etcd's TLS flags: HTTPS with client certificates required on the client and peer
 /// ports, from the Secrets mounted at [`SERVER_TLS_MOUNT`] and [`PEER_TLS_MOUNT`].
@@ -291,10 +316,10 @@ fn tls_args() -> Vec<String> {
     ]
 }
 
-/// The member Pod's volumes: its data, and with TLS its server and peer Secrets.
-fn volumes(cluster: &EtcdCluster, member: &str) -> Vec<Volume> {
+/// The member Pod's volumes: its data, and when it serves TLS its server and peer Secrets.
+fn volumes(cluster: &EtcdCluster, member: &str, transport: Transport) -> Vec<Volume> {
     let mut volumes = vec![data_volume(cluster.spec.storage.kind, member)];
-    if let Some(tls) = &cluster.spec.tls {
+    if let Some(tls) = cluster.spec.tls.as_ref().filter(|_| transport.has_certificates()) {
         for (name, secret) in
             [(SERVER_TLS_VOLUME, tls.server_secret(member)), (PEER_TLS_VOLUME, tls.peer_secret(member))]
         {
@@ -313,14 +338,15 @@ fn volumes(cluster: &EtcdCluster, member: &str) -> Vec<Volume> {
     volumes
 }
 
-/// The etcd container's mounts: its data, and with TLS its certificates (read-only).
-fn volume_mounts(cluster: &EtcdCluster) -> Vec<VolumeMount> {
+/// The etcd container's mounts: its data, and when it serves TLS its certificates
+/// (read-only).
+fn volume_mounts(transport: Transport) -> Vec<VolumeMount> {
     let mut mounts = vec![VolumeMount {
         name: DATA_VOLUME.to_string(),
         mount_path: names::DATA_MOUNT.to_string(),
         ..VolumeMount::default()
     }];
-    if cluster.spec.tls.is_some() {
+    if transport.has_certificates() {
         for (name, path) in [(SERVER_TLS_VOLUME, SERVER_TLS_MOUNT), (PEER_TLS_VOLUME, PEER_TLS_MOUNT)] {
             mounts.push(VolumeMount {
                 name: name.to_string(),
@@ -508,6 +534,52 @@ mod tests {
             !args_of(&plain).iter().any(|a| a.contains("https") || a.contains("cert")),
             "plain stays plain"
         );
+    }
+
+    #[test]
+    fn a_member_turning_tls_on_serves_both_on_its_client_port_and_keeps_its_peer_url() {
+        let mut c = cluster();
+        c.spec.tls = Some(shared::crd::TlsSpec::default());
+        // Its peer URL is still http://: phase 1 of turning TLS on.
+        let pod = build(&c, "demo-1", &initial_plain(), InitialState::Existing);
+        let args = args_of(&pod);
+        for expected in [
+            "--listen-client-urls=http://0.0.0.0:2379,https://0.0.0.0:2379",
+            "--listen-peer-urls=http://0.0.0.0:2380",
+            "--advertise-client-urls=http://demo-1.demo.db.svc.cluster.local:2379",
+            "--initial-advertise-peer-urls=http://demo-1.demo.db.svc.cluster.local:2380",
+            "--peer-cert-file=/etc/etcd/tls/peer/tls.crt",
+            "--client-cert-auth=true",
+        ] {
+            assert!(args.iter().any(|a| a == expected), "missing {expected} in {args:?}");
+        }
+        assert_eq!(etcd(&pod).volume_mounts.iter().flatten().count(), 3, "certificates mounted");
+        // What the operator reads back from each Pod is what it was built to serve.
+        assert_eq!(Transport::of_args(&args), Some(Transport::Both));
+        let tls_initial: Vec<(String, String)> =
+            initial_plain().into_iter().map(|(m, url)| (m, names::secure_url(&url))).collect();
+        assert_eq!(
+            Transport::of_args(&args_of(&build(&c, "demo-1", &tls_initial, InitialState::Existing))),
+            Some(Transport::Tls)
+        );
+        assert_eq!(
+            Transport::of_args(&args_of(&build(&cluster(), "demo-1", &initial_plain(), InitialState::New))),
+            Some(Transport::Plain)
+        );
+        // A plain cluster never builds a Pod for an https:// peer URL (turning TLS off).
+        let refused = member_pod(
+            &cluster(),
+            &MemberPod {
+                member: "demo-1",
+                version: "3.5.30",
+                initial_cluster: &tls_initial,
+                state: InitialState::Existing,
+                token: "demo-tok",
+                operator_image: OPERATOR_IMAGE,
+                cluster_domain: names::CLUSTER_DOMAIN,
+            },
+        );
+        assert!(matches!(refused, Err(BuildError::NotInInitialCluster { .. })), "{refused:?}");
     }
 
     fn initial_plain() -> Vec<(String, String)> {

@@ -13,6 +13,7 @@ pub mod cert_manager;
 pub mod certificates;
 pub mod expiry;
 pub mod rotation;
+pub mod peer_links;
 
 use std::collections::BTreeMap;
 

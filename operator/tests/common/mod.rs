@@ -8,11 +8,13 @@ pub mod tls;
 use std::time::{Duration, Instant};
 
 use etcd_sandbox::testkit::TestSandbox;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
 use serde_json::{Value, json};
 use shared::crd::{EtcdCluster, EtcdClusterSpec, EtcdClusterStatus};
+use shared::names;
+use shared::tls::ClientCredentials;
 
 /// A sandbox with a node, the CRDs installed and logs on for the test.
 pub async fn sandbox() -> TestSandbox {
@@ -90,6 +92,15 @@ pub async fn wait_running(clusters: &Api<EtcdCluster>, size: usize, what: &str) 
             && s.members.len() == size
     })
     .await
+}
+
+/// The Events about the cluster `demo` (regarding it).
+pub async fn cluster_events(client: &Client) -> Vec<k8s_openapi::api::events::v1::Event> {
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(client.clone(), "default");
+    let list = events.list(&ListParams::default()).await.expect("events").items;
+    list.into_iter()
+        .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("demo"))
+        .collect()
 }
 
 /// The cluster's member Pods.
@@ -170,34 +181,37 @@ pub async fn connect_over(
     etcd_client::Client::connect(endpoints, Some(options)).await.ok()
 }
 
-/// How a [`Writer`] reaches the cluster `demo`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    /// Plain HTTP.
-    Plain,
-    /// TLS with the client Secret the operator issued, read again at every reconnection
-    /// (as a client that follows certificate rotation does).
-    Tls,
-}
-
-/// Connects to the member Pods of `demo` as `transport` says.
-async fn connect_demo(client: &Client, transport: Transport) -> Option<etcd_client::Client> {
-    let ips = pod_ips(client).await;
-    match transport {
-        Transport::Plain => connect(&ips).await,
-        Transport::Tls => {
-            let credentials = tls::client_credentials(client).await?;
-            connect_over(&ips, Some(&credentials)).await
-        }
+/// Connects to the member Pods of `demo` as the operator does: plainly, or with the
+/// cluster's client certificate (Secret `demo-client-tls`) once every member Pod serves
+/// HTTPS (`observe::serve_tls`), so it follows a cluster while TLS is turned on.
+pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> {
+    let pods = pods(client).await;
+    let tls = if etcd_operator::reconcile::observe::serve_tls(&pods) {
+        let secret =
+            Api::<Secret>::namespaced(client.clone(), "default").get_opt("demo-client-tls").await.ok()??;
+        Some(ClientCredentials::from_secret(&secret, names::tls_server_name("demo", "default")).ok()?)
+    } else {
+        None
+    };
+    let endpoints: Vec<String> = etcd_operator::reconcile::observe::client_endpoints(&pods, tls.is_some())
+        .into_iter()
+        .map(|(_, url)| url)
+        .collect();
+    let mut options = etcd_client::ConnectOptions::new()
+        .with_connect_timeout(Duration::from_secs(1))
+        .with_timeout(Duration::from_secs(2));
+    if let Some(credentials) = &tls {
+        options = options.with_tls(etcd_operator::etcd::tls_options(credentials));
     }
+    etcd_client::Client::connect(endpoints, Some(options)).await.ok()
 }
 
 /// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
-/// reconnecting to whatever member Pods exist after a failure, and records which keys were
-/// acknowledged, how many attempts failed and the longest time without a successful write.
+/// reconnecting to whatever member Pods exist after a failure ([`connect_to_members`]: it
+/// follows a cluster that turns TLS on), and records which keys were acknowledged, how
+/// many attempts failed and the longest time without a successful write.
 pub struct Writer {
     prefix: String,
-    transport: Transport,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     task: tokio::task::JoinHandle<WriterReport>,
 }
@@ -213,13 +227,10 @@ pub struct WriterReport {
 }
 
 impl Writer {
-    /// Starts writing keys under `prefix` to the cluster `demo` over plain HTTP.
+    /// Starts writing keys under `prefix` to the cluster `demo`, over TLS once its members
+    /// serve it (with the client Secret as it is at each reconnection, so the writer
+    /// follows certificate rotation too).
     pub fn start(client: &Client, prefix: &str) -> Writer {
-        Writer::start_over(client, prefix, Transport::Plain)
-    }
-
-    /// Starts writing keys under `prefix` to the cluster `demo` over `transport`.
-    pub fn start_over(client: &Client, prefix: &str, transport: Transport) -> Writer {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (client, flag, key_prefix) = (client.clone(), stop.clone(), prefix.to_string());
         let task = tokio::spawn(async move {
@@ -230,7 +241,7 @@ impl Writer {
             let mut next = 0u64;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 if etcd.is_none() {
-                    etcd = connect_demo(&client, transport).await;
+                    etcd = connect_to_members(&client).await;
                 }
                 let Some(c) = etcd.as_mut() else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -252,7 +263,7 @@ impl Writer {
             }
             report
         });
-        Writer { prefix: prefix.to_string(), transport, stop, task }
+        Writer { prefix: prefix.to_string(), stop, task }
     }
 
     /// Stops writing, reads every key back (a linearizable read) and fails the test if an
@@ -260,7 +271,7 @@ impl Writer {
     pub async fn stop_and_check(self, client: &Client) -> WriterReport {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let report = self.task.await.expect("the writer ends");
-        let mut reader = connect_demo(client, self.transport).await.expect("a member answers");
+        let mut reader = connect_to_members(client).await.expect("a member answers");
         let stored = reader
             .get(self.prefix.as_str(), Some(etcd_client::GetOptions::new().with_prefix()))
             .await

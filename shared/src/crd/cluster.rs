@@ -57,8 +57,8 @@ pub const DEFAULT_SIZE: i32 = 3;
     cel
 )]
 #[serde(rename_all = "camelCase")]
-#[x_kube(validation = Rule::new("has(self.tls) == has(oldSelf.tls) && (!has(self.tls) || (has(self.tls.secrets) == has(oldSelf.tls.secrets) && (!has(self.tls.secrets) || self.tls.secrets == oldSelf.tls.secrets)))")
-    .message("tls is fixed when the cluster is created: to serve TLS, create a new cluster and restore a backup into it")
+#[x_kube(validation = Rule::new("!has(oldSelf.tls) || (has(self.tls) && has(self.tls.secrets) == has(oldSelf.tls.secrets) && (!has(self.tls.secrets) || self.tls.secrets == oldSelf.tls.secrets) && has(self.tls.certManager) == has(oldSelf.tls.certManager) && (!has(self.tls.certManager) || self.tls.certManager == oldSelf.tls.certManager))")
+    .message("tls can be added to a running cluster (the operator turns it on member by member) but not removed, and where its certificates come from (secrets, certManager) cannot change; tls.renewal may: to serve plain HTTP again or take certificates from another source, create a new cluster and restore a backup into it")
     .reason(Reason::FieldValueForbidden))]
 #[x_kube(validation = Rule::new("has(self.bootstrap) == has(oldSelf.bootstrap) && (!has(self.bootstrap) || self.bootstrap == oldSelf.bootstrap)")
     .message("bootstrap is fixed when the cluster is created: to seed from another snapshot, create a new cluster")
@@ -98,7 +98,9 @@ pub struct EtcdClusterSpec {
     pub paused: bool,
 
     /// Mutual TLS for client and peer traffic, with certificates the operator issues, the
-    /// user brings or cert-manager issues. Fixed when the cluster is created.
+    /// user brings or cert-manager issues. Added to a running plain cluster, it is turned on
+    /// member by member without losing quorum (status says how far: Progressing reason
+    /// `EnablingTls`); once set it cannot be removed, nor its certificates' source changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSpec>,
 

@@ -25,8 +25,8 @@ pub const CERT_MANAGER_GROUP: &str = "cert-manager.io";
 
 /// TLS for client and peer traffic. Every member serves HTTPS on its client and peer
 /// ports and asks every client and peer for a certificate signed by the cluster's CA
-/// (mutual TLS). The metrics port stays plain HTTP. TLS and its `secrets` are fixed when the
-/// cluster is created; `renewal` may change.
+/// (mutual TLS). The metrics port stays plain HTTP. It can be added to a running plain
+/// cluster, not removed; its source (`secrets`, `certManager`) is fixed, `renewal` may change.
 ///
 /// The certificates come from one source: the operator (neither `secrets` nor
 /// `certManager`), the user (`secrets`) or cert-manager (`certManager`).

@@ -160,6 +160,8 @@ mod tests {
     fn renewed(storage: StorageKind, leader: usize) -> MembershipInput {
         let mut i = running(3, 3, storage);
         i.tls = true;
+        i.pods.iter_mut().for_each(|p| p.transport = Some(crate::plan::transport::Transport::Tls));
+        i.members.iter_mut().flatten().for_each(|m| m.peer_url = names::secure_url(&m.peer_url));
         i.members.iter_mut().flatten().for_each(|m| m.leader = m.name == names::member_name("demo", leader));
         i.pods.iter_mut().for_each(|p| p.certificates = Some("old".into()));
         i.certificates = i.pods.iter().map(|p| (p.name.clone(), "new".to_string())).collect();

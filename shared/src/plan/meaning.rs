@@ -4,6 +4,7 @@
 //! the plugin.
 
 use super::membership::{Refusal, Step};
+use super::transport::Transport;
 use crate::conditions::Reason;
 use crate::crd::ClusterPhase;
 
@@ -36,7 +37,9 @@ impl Step {
             Step::ChangeVersion { .. }
             | Step::TakeSnapshot { .. }
             | Step::ApplySettings { .. }
-            | Step::RenewCertificates { .. } => ClusterPhase::Upgrading,
+            | Step::RenewCertificates { .. }
+            | Step::ChangeTransport { .. }
+            | Step::AdvertiseTls { .. } => ClusterPhase::Upgrading,
             Step::RemoveMember { .. } | Step::CreatePod { .. } if healthy_voters < voters => {
                 ClusterPhase::Healing
             }
@@ -67,6 +70,7 @@ impl Step {
             Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
             Step::ApplySettings { .. } => Reason::ApplyingSettings,
             Step::RenewCertificates { .. } => Reason::RenewingCertificates,
+            Step::ChangeTransport { .. } | Step::AdvertiseTls { .. } => Reason::EnablingTls,
             Step::Refuse { .. } => Reason::Refused,
         }
     }
@@ -99,6 +103,20 @@ impl Step {
             Step::RenewCertificates { member } => {
                 format!("restarting {member} with the certificates its Secrets hold now, same data")
             }
+            Step::ChangeTransport { member, to: Transport::Both } => format!(
+                "turning TLS on, phase 1 of 2: restarting {member} with its certificates, serving HTTPS as well \
+                 as HTTP, same data"
+            ),
+            Step::ChangeTransport { member, to: Transport::Tls } => format!(
+                "turning TLS on, phase 2 of 2: restarting {member} serving HTTPS only, with client certificates \
+                 required, same data"
+            ),
+            Step::ChangeTransport { member, to: Transport::Plain } => {
+                format!("restarting {member} serving plain HTTP, as its peer URL says, same data")
+            }
+            Step::AdvertiseTls { member, peer_url, .. } => {
+                format!("turning TLS on, phase 2 of 2: moving {member}'s peer URL to {peer_url}")
+            }
             Step::Refuse { message, .. } => message.clone(),
         }
     }
@@ -117,6 +135,8 @@ impl Step {
             Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
             Step::ApplySettings { .. } => ("MemberSettingsChanged", "Configure"),
             Step::RenewCertificates { .. } => ("MemberCertificatesRenewed", "RotateCertificates"),
+            Step::ChangeTransport { .. } => ("MemberTransportChanged", "Configure"),
+            Step::AdvertiseTls { .. } => ("MemberPeerUrlUpdated", "Configure"),
             Step::Refuse { .. } => ("Refused", "Reconcile"),
             Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
         };
@@ -134,6 +154,8 @@ impl Step {
             | Step::ChangeVersion { member, .. }
             | Step::ApplySettings { member }
             | Step::RenewCertificates { member }
+            | Step::ChangeTransport { member, .. }
+            | Step::AdvertiseTls { member, .. }
             | Step::MoveLeader { to: member, .. } => Some(member),
             Step::Idle
             | Step::Wait { .. }
@@ -154,7 +176,8 @@ impl Step {
             Step::AddLearner { .. }
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
-            | Step::RemoveMember { .. } => NextLook::AtOnce,
+            | Step::RemoveMember { .. }
+            | Step::AdvertiseTls { .. } => NextLook::AtOnce,
             // A member becoming healthy or catching up is seen only by asking etcd.
             Step::Wait { .. } => NextLook::Soon,
             // Pods, claims and EtcdBackups: their own changes wake the controller.
@@ -164,6 +187,7 @@ impl Step {
             | Step::ChangeVersion { .. }
             | Step::ApplySettings { .. }
             | Step::RenewCertificates { .. }
+            | Step::ChangeTransport { .. }
             | Step::TakeSnapshot { .. } => NextLook::OnChange,
         }
     }
@@ -190,6 +214,7 @@ pub fn refusal_reason(refusal: Refusal) -> Reason {
     match refusal {
         Refusal::UpgradeRefused => Reason::UpgradeRefused,
         Refusal::VersionRefused => Reason::VersionRefused,
+        Refusal::TlsRefused => Reason::TlsRefused,
         Refusal::QuorumLost | Refusal::WouldBreakQuorum => Reason::MembersUnhealthy,
     }
 }

@@ -24,6 +24,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rollout;
+use super::transport::{self, Transport};
 use crate::crd::{MemberRole, StorageKind};
 use crate::names;
 use crate::version::{self, EtcdVersion};
@@ -51,6 +52,10 @@ pub struct PodView {
     /// for a plain member, or one made before fingerprints were recorded.
     #[serde(default)]
     pub certificates: Option<String>,
+    /// What it serves on its client and peer ports (read from its etcd arguments); `None`
+    /// when unknown, which never counts as out of date.
+    #[serde(default)]
+    pub transport: Option<Transport>,
 }
 
 /// An etcd member as the member list and a health check show it.
@@ -133,7 +138,9 @@ pub struct MembershipInput {
     /// The cluster DNS domain peer URLs are written in (`etcd-operator run --cluster-domain`).
     #[serde(default = "default_cluster_domain")]
     pub cluster_domain: String,
-    /// `spec.tls` is set: members are addressed with `https://` URLs.
+    /// `spec.tls` is set: members serve TLS (a running plain cluster is moved to it member
+    /// by member, see [`super::transport`]), and new members get `https://` peer URLs once
+    /// every member can dial them.
     #[serde(default)]
     pub tls: bool,
     /// `spec.size`.
@@ -184,6 +191,11 @@ pub struct MembershipInput {
     /// mounted others is restarted, one at a time.
     #[serde(default)]
     pub certificates: std::collections::BTreeMap<String, String>,
+    /// Members that report a peer they are not connected to (a TLS cluster, from etcd's
+    /// `etcd_network_active_peers`): no member is restarted while one is cut off, since a
+    /// member restarted at a new address is refused by peers that cannot resolve it yet.
+    #[serde(default)]
+    pub cut_off: Vec<String>,
 }
 
 /// How far the snapshot before an upgrade has got.
@@ -239,6 +251,8 @@ pub enum Refusal {
     /// A new cluster asks for a version it must not start at (under one of etcd's
     /// advisories, or of an unsupported minor version) without force.
     VersionRefused,
+    /// The spec asks to turn TLS off, which is not supported.
+    TlsRefused,
 }
 
 /// The one next step.
@@ -355,6 +369,25 @@ pub enum Step {
         /// The member.
         member: String,
     },
+    /// Turning TLS on: restart a member (its Pod is deleted and comes back on the same
+    /// data) serving `to`: HTTPS as well as HTTP with its certificates mounted (phase 1), or
+    /// HTTPS only once its peer URL is `https://` (phase 2).
+    ChangeTransport {
+        /// The member.
+        member: String,
+        /// What it serves after.
+        to: Transport,
+    },
+    /// Turning TLS on, phase 2: move a member's peer URL to `https://` (`MemberUpdate`); its
+    /// Pod is restarted listening on HTTPS right after.
+    AdvertiseTls {
+        /// Its ID.
+        id: u64,
+        /// Its name.
+        member: String,
+        /// Its new peer URL.
+        peer_url: String,
+    },
     /// Nothing safe can be done; a human must act.
     Refuse {
         /// Why.
@@ -380,10 +413,15 @@ pub fn plan_membership(input: &MembershipInput) -> Step {
 
 fn next_step(input: &MembershipInput) -> Step {
     let view = View::new(input);
+    if let Some(refusal) =
+        transport::refuse_turning_off(input).or_else(|| transport::refuse_turning_on_before_3_5(input))
+    {
+        return refusal;
+    }
     if !input.bootstrapped {
         return view.bootstrap();
     }
-    if let Some(repair) = rollout::repair(input) {
+    if let Some(repair) = rollout::repair(input).or_else(|| transport::restart_mislistening(input)) {
         return repair;
     }
     match &input.members {
@@ -417,7 +455,7 @@ impl<'a> View<'a> {
     fn peer_url(&self, member: &str) -> String {
         let url =
             names::peer_url(member, &self.input.cluster, &self.input.namespace, &self.input.cluster_domain);
-        if self.input.tls { names::secure_url(&url) } else { url }
+        if transport::new_members_secure(self.input) { names::secure_url(&url) } else { url }
     }
 
     /// A member's name: its own, or for a member not started yet, the one in its peer URL.
@@ -583,8 +621,13 @@ impl<'a> View<'a> {
         if let Some(orphan) = self.input.pods.iter().find(|p| !p.deleting && !in_cluster.contains(&p.name)) {
             return Step::DeletePod { member: orphan.name.clone(), claim: self.persistent() };
         }
-        if self.input.pods.iter().any(|p| p.deleting) {
-            return Step::Wait { reason: "a removed member's Pod is terminating".into() };
+        if let Some(terminating) = self.input.pods.iter().find(|p| p.deleting) {
+            let reason = if in_cluster.contains(&terminating.name) {
+                format!("{} is restarting: its Pod is terminating", terminating.name)
+            } else {
+                "a removed member's Pod is terminating".into()
+            };
+            return Step::Wait { reason };
         }
 
         // 4. Size changes, one member at a time, only when every member is healthy.
@@ -698,6 +741,7 @@ pub(crate) mod fixtures {
             last_known_version: None,
             settings: vec![],
             certificates: Default::default(),
+            cut_off: vec![],
         }
     }
 
@@ -716,6 +760,7 @@ pub(crate) mod fixtures {
             failure: None,
             settings: Some(vec![]),
             certificates: None,
+            transport: Some(Transport::Plain),
         }
     }
 
@@ -1078,14 +1123,20 @@ mod tests {
                 let id = members.iter().map(|m| m.id).max().unwrap_or(99) + 1;
                 members.push(MemberView::added_learner(id, peer_url, None));
             }
-            Step::CreatePod { member, version, .. } => {
+            Step::CreatePod { member, version, initial_cluster, .. } => {
+                let (_, own_url) =
+                    initial_cluster.iter().find(|(m, _)| m == member).expect("in its initial cluster");
                 i.pods.push(PodView {
                     version: Some(*version),
                     settings: Some(i.settings.clone()),
+                    transport: Some(Transport::for_member(i.tls, own_url)),
                     ..pod(member)
                 });
                 let url = names::peer_url(member, "demo", "db", names::CLUSTER_DOMAIN);
-                let m = members.iter_mut().find(|m| m.peer_url == url).expect("the member was added");
+                let m = members
+                    .iter_mut()
+                    .find(|m| m.peer_url == url || m.peer_url == names::secure_url(&url))
+                    .expect("the member was added");
                 m.name = member.clone();
                 m.healthy = true;
                 m.version = Some(*version);
@@ -1096,9 +1147,21 @@ mod tests {
             }
             Step::RemoveMember { id, .. } => members.retain(|m| m.id != *id),
             Step::DeletePod { member, .. } => i.pods.retain(|p| p.name != *member),
-            Step::ApplySettings { member } => {
+            Step::ApplySettings { member } | Step::ChangeTransport { member, .. } => {
+                // The Pod is deleted and made again from the spec, serving what its peer
+                // URL says.
+                let url = &members.iter().find(|m| m.name == *member).expect("a member").peer_url;
+                let transport = Transport::for_member(i.tls, url);
+                if let Step::ChangeTransport { to, .. } = step {
+                    assert_eq!(*to, transport, "{member} comes back serving what the step says");
+                }
                 let pod = i.pods.iter_mut().find(|p| p.name == *member).expect("the member's pod");
                 pod.settings = Some(i.settings.clone());
+                pod.transport = Some(transport);
+            }
+            Step::AdvertiseTls { id, peer_url, .. } => {
+                let m = members.iter_mut().find(|m| m.id == *id).expect("the member");
+                m.peer_url = peer_url.clone();
             }
             other => panic!("not a step that changes anything: {other:?}"),
         }
@@ -1113,12 +1176,164 @@ mod tests {
                 return steps;
             }
             carry_out(i, &step);
+            assert_peers_reach_each_other(i, &steps);
             let members = i.members.clone().unwrap_or_default();
             assert!(members.iter().filter(|m| m.learner).count() <= 1, "one learner at most: {steps:?}");
             assert!(members.len() <= i.desired_size + 1, "one extra member at most: {steps:?}");
             steps.push(step);
             assert!(steps.len() < 100, "the rollout does not converge: {steps:?}");
         }
+    }
+
+    /// What must hold between any two steps while TLS is turned on: no member has an
+    /// `https://` peer URL while a Pod serves plain HTTP only (it has no certificate to dial
+    /// it with), and at most one member's Pod listens on its peer port with another scheme
+    /// than its peers dial (the one just moved, restarted next).
+    fn assert_peers_reach_each_other(i: &MembershipInput, steps: &[Step]) {
+        let members = i.members.clone().unwrap_or_default();
+        let transport_of = |name: &str| i.pods.iter().find(|p| p.name == name).and_then(|p| p.transport);
+        let plain_pod = i.pods.iter().any(|p| p.transport == Some(Transport::Plain));
+        let secure_url = members.iter().any(|m| m.peer_url.starts_with("https://"));
+        assert!(!(plain_pod && secure_url), "an https peer a plain member cannot dial: {steps:?}");
+        let mislistening = members
+            .iter()
+            .filter(|m| {
+                transport_of(&m.name)
+                    .is_some_and(|t| (t == Transport::Tls) != m.peer_url.starts_with("https://"))
+            })
+            .count();
+        assert!(mislistening <= 1, "{mislistening} members unreachable by their peers: {steps:?}");
+    }
+
+    #[test]
+    fn persistent_members_turn_tls_on_in_two_rolling_restarts() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.tls = true;
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert_eq!(
+            steps,
+            [
+                "demo-1 serves Both",
+                "demo-2 serves Both",
+                "leader demo-0 -> demo-1",
+                "demo-0 serves Both",
+                "advertise demo-0 https",
+                "demo-0 serves Tls",
+                "advertise demo-2 https",
+                "demo-2 serves Tls",
+                "leader demo-1 -> demo-0",
+                "advertise demo-1 https",
+                "demo-1 serves Tls",
+            ]
+        );
+        assert!(i.pods.iter().all(|p| p.transport == Some(Transport::Tls)));
+        assert!(i.members.iter().flatten().all(|m| m.peer_url.starts_with("https://")));
+    }
+
+    #[test]
+    fn a_member_whose_peer_url_moved_restarts_at_once_even_when_unhealthy() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.tls = true;
+        i.pods.iter_mut().for_each(|p| p.transport = Some(Transport::Both));
+        assert_eq!(
+            plan_membership(&i),
+            Step::AdvertiseTls {
+                id: 101,
+                member: "demo-1".into(),
+                peer_url: "https://demo-1.demo.db.svc.cluster.local:2380".into()
+            }
+        );
+        // Moved: its peers dial https, it listens on http. It may look unhealthy; it is
+        // restarted anyway (like a failed Pod), which brings it back.
+        let members = i.members.as_mut().expect("members");
+        members[1].peer_url = names::secure_url(&members[1].peer_url);
+        members[1].healthy = false;
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeTransport { member: "demo-1".into(), to: Transport::Tls }
+        );
+        // An operator restarted here sees the same and does the same: the state is in the
+        // Pods and the member list.
+        i.pods[1].deleting = true;
+        assert!(matches!(plan_membership(&i), Step::Wait { .. }), "{:?}", plan_membership(&i));
+    }
+
+    #[test]
+    fn no_member_changes_while_one_is_cut_off_from_its_peers() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.tls = true;
+        i.cut_off = vec!["demo-2".into()];
+        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-2")));
+        // A member its peers cannot dial at all is still restarted at once.
+        i.pods.iter_mut().for_each(|p| p.transport = Some(Transport::Both));
+        let members = i.members.as_mut().expect("members");
+        members[1].peer_url = names::secure_url(&members[1].peer_url);
+        assert_eq!(
+            plan_membership(&i),
+            Step::ChangeTransport { member: "demo-1".into(), to: Transport::Tls }
+        );
+    }
+
+    #[test]
+    fn ephemeral_members_turn_tls_on_through_learners_without_restarts() {
+        let mut i = running(3, 3, StorageKind::Ephemeral);
+        i.tls = true;
+        let steps: Vec<String> = run_to_idle(&mut i).iter().map(short).collect();
+        assert!(
+            steps.iter().all(|s| !s.contains("serves") && !s.starts_with("advertise")),
+            "never restarted on an emptyDir, no peer URL moved: {steps:?}"
+        );
+        assert_eq!(steps.iter().filter(|s| s.starts_with("remove")).count(), 6, "two rounds: {steps:?}");
+        assert!(i.pods.iter().all(|p| p.transport == Some(Transport::Tls)), "{:?}", i.pods);
+        assert!(i.members.iter().flatten().all(|m| m.peer_url.starts_with("https://")));
+        assert_eq!(i.members.as_ref().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn a_member_added_while_tls_is_turned_on_joins_as_its_peers_can_dial_it() {
+        let mut i = running(3, 4, StorageKind::Persistent);
+        i.tls = true;
+        i.pods[2].transport = Some(Transport::Both);
+        // Growth comes before the rollout; a Pod still serves plain HTTP only: http.
+        assert!(
+            matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("http://"))
+        );
+        i.pods.iter_mut().for_each(|p| p.transport = Some(Transport::Both));
+        assert!(
+            matches!(plan_membership(&i), Step::AddLearner { ref peer_url, .. } if peer_url.starts_with("https://"))
+        );
+        let steps = run_to_idle(&mut i);
+        assert_eq!(i.members.as_ref().map(Vec::len), Some(4), "{steps:?}");
+        assert!(i.pods.iter().all(|p| p.transport == Some(Transport::Tls)), "{:?}", i.pods);
+    }
+
+    #[test]
+    fn turning_tls_off_is_refused_and_nothing_changes() {
+        let mut i = running(3, 3, StorageKind::Persistent);
+        i.pods[0].transport = Some(Transport::Both);
+        let step = plan_membership(&i);
+        assert!(
+            matches!(step, Step::Refuse { reason: Refusal::TlsRefused, ref message } if message.contains("demo-0")),
+            "{step:?}"
+        );
+        i.pods[0].transport = Some(Transport::Plain);
+        assert_eq!(plan_membership(&i), Step::Idle, "a plain cluster stays plain");
+    }
+
+    #[test]
+    fn turning_tls_on_a_3_4_cluster_is_refused_until_spec_version_asks_for_3_5() {
+        let mut i = at_version(StorageKind::Persistent, "3.4.23", "3.4.23");
+        i.tls = true;
+        let step = plan_membership(&i);
+        assert!(
+            matches!(step, Step::Refuse { reason: Refusal::TlsRefused, ref message } if message.contains("3.5")),
+            "{step:?}"
+        );
+        i.target = v("3.5.30");
+        assert!(!matches!(plan_membership(&i), Step::Refuse { .. }), "the upgrade goes on and turns TLS on");
+        let mut i = at_version(StorageKind::Persistent, "3.5.30", "3.5.30");
+        i.tls = true;
+        assert!(!matches!(plan_membership(&i), Step::Refuse { .. }), "3.5 turns TLS on");
     }
 
     /// A running cluster of 3 at `version`, member 0 leading, asked to move to `target`.
@@ -1140,6 +1355,8 @@ mod tests {
             Step::RemoveMember { member, .. } => format!("remove {member}"),
             Step::DeletePod { member, .. } => format!("delete pod {member}"),
             Step::ApplySettings { member } => format!("settings {member}"),
+            Step::ChangeTransport { member, to } => format!("{member} serves {to:?}"),
+            Step::AdvertiseTls { member, .. } => format!("advertise {member} https"),
             other => format!("{other:?}"),
         }
     }
@@ -1440,6 +1657,64 @@ mod tests {
     }
 
     proptest! {
+        /// Turning TLS on, from any mix of member transports and peer URL schemes: a peer
+        /// URL moves to `https://` only while every member is healthy, serves both, listens
+        /// as its peers dial it, and the member moved is not the leader; a restart serves
+        /// what the member's peer URL says; a learner gets an `https://` peer URL only when
+        /// no member serves plain HTTP only.
+        #[test]
+        fn turning_tls_on_keeps_members_reachable(
+            n in 1usize..=5,
+            leader in 0usize..5,
+            transports in proptest::collection::vec(0usize..3, 5),
+            secure in proptest::collection::vec(any::<bool>(), 5),
+            unhealthy in proptest::collection::vec(any::<bool>(), 5),
+            persistent in any::<bool>(),
+            grow in any::<bool>(),
+        ) {
+            let storage = if persistent { StorageKind::Persistent } else { StorageKind::Ephemeral };
+            let mut i = running(n, n + usize::from(grow), storage);
+            i.tls = true;
+            let all = [Transport::Plain, Transport::Both, Transport::Tls];
+            for (k, p) in i.pods.iter_mut().enumerate() {
+                p.transport = Some(all[transports[k]]);
+            }
+            if let Some(members) = i.members.as_mut() {
+                for (k, m) in members.iter_mut().enumerate() {
+                    m.leader = k == leader % n;
+                    m.healthy = !unhealthy[k];
+                    if secure[k] {
+                        m.peer_url = names::secure_url(&m.peer_url);
+                    }
+                }
+            }
+            let members = i.members.clone().unwrap_or_default();
+            let transport_of = |name: &str| i.pods.iter().find(|p| p.name == name).and_then(|p| p.transport);
+            let listens_as_dialed = |m: &MemberView| {
+                transport_of(&m.name).is_some_and(|t| (t == Transport::Tls) == m.peer_url.starts_with("https://"))
+            };
+            let plain_pod = i.pods.iter().any(|p| p.transport == Some(Transport::Plain));
+            match plan_membership(&i) {
+                Step::AdvertiseTls { id, peer_url, .. } => {
+                    prop_assert!(persistent);
+                    prop_assert!(peer_url.starts_with("https://"));
+                    prop_assert!(members.iter().all(|m| m.healthy && listens_as_dialed(m)));
+                    prop_assert!(!plain_pod);
+                    let moved = members.iter().find(|m| m.id == id).expect("a known member");
+                    prop_assert!(!moved.leader || n == 1, "the leader's URL moves only when alone");
+                }
+                Step::ChangeTransport { member, to } => {
+                    prop_assert!(persistent, "an ephemeral member is never restarted");
+                    let m = members.iter().find(|m| m.name == member).expect("a known member");
+                    prop_assert_eq!(to, Transport::for_member(true, &m.peer_url));
+                }
+                Step::AddLearner { peer_url, .. } => {
+                    prop_assert!(!(plain_pod && peer_url.starts_with("https://")));
+                }
+                _ => {}
+            }
+        }
+
         /// Whatever the observed state, the step never lowers the healthy voters below a
         /// quorum, never adds while a learner is pending, and never adds or removes while a
         /// member is unhealthy (except removing a dead ephemeral member).

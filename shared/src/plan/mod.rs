@@ -8,4 +8,5 @@ pub mod meaning;
 pub mod membership;
 pub mod preview;
 pub mod rollout;
+pub mod transport;
 pub mod upgrade;

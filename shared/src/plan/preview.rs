@@ -86,6 +86,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             failure: None,
             settings: None,
             certificates: None,
+            transport: None,
         })
         .collect();
     let claims = match cluster.spec.storage.kind {
@@ -121,6 +122,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         last_known_version: Some(running),
         settings: Vec::new(),
         certificates: Default::default(),
+        cut_off: Vec::new(),
     })
 }
 
@@ -193,6 +195,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 failure: None,
                 settings: None,
                 certificates: None,
+                transport: None,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));
@@ -216,6 +219,8 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
         | Step::TakeSnapshot { .. }
         | Step::ApplySettings { .. }
         | Step::RenewCertificates { .. }
+        | Step::ChangeTransport { .. }
+        | Step::AdvertiseTls { .. }
         | Step::Idle
         | Step::Paused { .. }
         | Step::Wait { .. }

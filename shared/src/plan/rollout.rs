@@ -9,7 +9,8 @@
 //!   old version.
 //! - The gate before each next step: every member healthy (the membership planner waits
 //!   otherwise), caught up (raft index within [`CAUGHT_UP_MAX_LAG`] of the furthest
-//!   member), and the member changed last reporting its new version.
+//!   member), connected to every peer (`MembershipInput::cut_off`, observed for TLS
+//!   clusters), and the member changed last reporting its new version.
 //! - When the spec asks for a snapshot before an upgrade, it is taken first
 //!   ([`Step::TakeSnapshot`]); no member changes until it is stored, and a failed one
 //!   refuses the upgrade. Each upgrade gets its own: the EtcdBackup's name carries the
@@ -30,9 +31,12 @@
 //!   mounted certificates other than its Secrets hold now restarts
 //!   ([`Step::RenewCertificates`]), whoever changed the Secrets (the operator renewing or
 //!   rotating its CA, the user, cert-manager).
+//! - Turning TLS on ([`super::transport`]) restarts members the same way, phase by phase,
+//!   and moves each member's peer URL to `https://` just before its phase-2 restart.
 
 use super::certificates;
 use super::membership::{MemberView, MembershipInput, Refusal, SnapshotState, Step};
+use super::transport;
 use super::upgrade::{
     CAUGHT_UP_MAX_LAG, ObservedMember, PlanError, PlanStep, ReplaceHow, UpgradeInput, name_order,
     plan_upgrade,
@@ -75,7 +79,9 @@ pub fn repair(input: &MembershipInput) -> Option<Step> {
 /// the target. `add_learner` is the membership planner's way to add a member.
 pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl FnOnce() -> Step) -> Step {
     let versions_done = members.iter().all(|m| m.version == Some(input.target));
-    if versions_done && !members.iter().any(|m| restart_due(input, &m.name)) {
+    let pods_outdated = members.iter().any(|m| restart_due(input, &m.name));
+    let advertise = transport::advertise_pending(input, members);
+    if versions_done && !pods_outdated && !advertise {
         return Step::Idle;
     }
     let furthest = members.iter().filter_map(|m| m.raft_index).max().unwrap_or_default();
@@ -90,7 +96,18 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
             ),
         };
     }
+    if let Some(member) = input.cut_off.first() {
+        return Step::Wait {
+            reason: format!(
+                "{member} is not connected to every peer yet (a member restarted at a new address is refused \
+                 by peers that do not resolve it yet) before the next member changes"
+            ),
+        };
+    }
     if versions_done {
+        if !pods_outdated {
+            return transport::advertise(members);
+        }
         return restart_outdated(input, members, add_learner);
     }
     let backup = crate::names::pre_upgrade_backup_name(&input.cluster, input.target, input.generation);
@@ -153,26 +170,32 @@ pub fn settings_outdated(input: &MembershipInput, name: &str) -> bool {
         .is_some_and(|settings| *settings != input.settings)
 }
 
-/// Whether member `name`'s Pod must restart: it runs other etcd settings than the spec's,
-/// or mounted other certificates than its Secrets hold now.
+/// Whether member `name`'s Pod must restart (or, ephemeral, be replaced): it runs other
+/// etcd settings than the spec's, mounted other certificates than its Secrets hold now, or
+/// serves another transport than it should while TLS is turned on ([`transport::outdated`]).
 pub fn restart_due(input: &MembershipInput, name: &str) -> bool {
-    settings_outdated(input, name) || certificates::certificates_outdated(input, name)
+    settings_outdated(input, name)
+        || certificates::certificates_outdated(input, name)
+        || transport::outdated(input, name).is_some()
 }
 
-/// The restart that brings member `name` up to date: new settings (which also mounts the
-/// current certificates), or only the current certificates.
+/// The restart that brings member `name` up to date: the transport turning TLS on needs
+/// (which also mounts the current certificates and flags), new settings (which also mounts
+/// the current certificates), or only the current certificates.
 fn restart(input: &MembershipInput, name: &str) -> Step {
-    if settings_outdated(input, name) {
+    if let Some(to) = transport::outdated(input, name) {
+        Step::ChangeTransport { member: name.to_string(), to }
+    } else if settings_outdated(input, name) {
         Step::ApplySettings { member: name.to_string() }
     } else {
         Step::RenewCertificates { member: name.to_string() }
     }
 }
 
-/// The next step of a settings or certificates rollout: the first outdated follower in
-/// name order, then leadership moves to the first follower, then the old leader. A single
-/// member restarts alone; ephemeral members are replaced through a learner (their data
-/// does not survive a restart).
+/// The next restart of a settings change, of renewed certificates or of a phase of
+/// turning TLS on: the first outdated follower in name order, then leadership moves to the
+/// first follower, then the old leader. A single member restarts alone; ephemeral members
+/// are replaced through a learner (their data does not survive a restart).
 fn restart_outdated(
     input: &MembershipInput,
     members: &[MemberView],
