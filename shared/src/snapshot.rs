@@ -211,7 +211,11 @@ mod tests {
                 }
             }
             let digest = hasher.finish();
-            assert_eq!((digest.etcd_hash, digest.sha256.as_str()), (EtcdHash::Valid, whole.as_str()), "{sizes:?}");
+            assert_eq!(
+                (digest.etcd_hash, digest.sha256.as_str()),
+                (EtcdHash::Valid, whole.as_str()),
+                "{sizes:?}"
+            );
         }
     }
 

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use etcd_client::{Client, ConnectOptions};
 use futures::StreamExt;
-use object_store::{GetResultPayload, ObjectStoreExt};
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
+use object_store::{GetResultPayload, ObjectStoreExt};
 use shared::snapshot::{SnapshotDigest, SnapshotHasher, SnapshotSource};
 use shared::tls::ClientCredentials;
 use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -180,7 +180,11 @@ where
 }
 
 /// Hashes the next `piece` of a snapshot being read, and writes it to `sink` when there is one.
-async fn take_piece<W>(piece: &[u8], hasher: &mut SnapshotHasher, sink: &mut Option<&mut W>) -> Result<(), Failure>
+async fn take_piece<W>(
+    piece: &[u8],
+    hasher: &mut SnapshotHasher,
+    sink: &mut Option<&mut W>,
+) -> Result<(), Failure>
 where
     W: AsyncWrite + Unpin,
 {
