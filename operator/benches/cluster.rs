@@ -395,21 +395,26 @@ async fn heal(
     running(clusters, 3, "3.5.30").await;
 }
 
-/// A rolling upgrade 3.4.23 -> 3.5.30 of 3 persistent members under a writer: the longest
-/// gap between acknowledged writes, and failed attempts. Baseline: the same upgrade done
-/// by hand on a static cluster, followers first, leadership moved, then the leader.
-async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Figure) {
+/// A rolling upgrade `from` -> `to` of 3 persistent members under a writer: its duration,
+/// the longest gap between acknowledged writes, and failed attempts. Baseline: the same
+/// upgrade done by hand on a static cluster, followers first, leadership moved, then the
+/// leader.
+async fn upgrade_disruption(from: &str, to: &str) -> Vec<Figure> {
+    let name = |what: &str| format!("upgrade {from} -> {to}: {what}");
+    let mut took = Figure::new(&name("duration"), "s");
+    let mut gap = Figure::new(&name("longest write gap"), "s");
+    let mut failed = Figure::new(&name("failed writes"), "count");
     for _ in 0..runs() {
         let sb = sandbox().await;
         let operator = common::operator(&sb.client);
-        let clusters = create(&sb.client, "demo", json!({"size": 3, "version": "3.4.23"})).await;
-        running(&clusters, 3, "3.4.23").await;
+        let clusters = create(&sb.client, "demo", json!({"size": 3, "version": from})).await;
+        running(&clusters, 3, from).await;
         let writer = Writer::start(&sb.client, "bench/");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
-        let patch = Patch::Merge(json!({"spec": {"version": "3.5.30"}}));
+        let patch = Patch::Merge(json!({"spec": {"version": to}}));
         clusters.patch("demo", &PatchParams::default(), &patch).await.expect("upgrade started");
-        running(&clusters, 3, "3.5.30").await;
+        running(&clusters, 3, to).await;
         took.samples.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
@@ -419,11 +424,11 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         sb.stop().await;
 
         let sb = sandbox().await;
-        static_cluster(&sb.client, 3, "3.4.23", None).await;
+        static_cluster(&sb.client, 3, from, None).await;
         let writer = Writer::start(&sb.client, "bench/");
         tokio::time::sleep(Duration::from_secs(2)).await;
         let started = Instant::now();
-        upgrade_by_hand(&sb.client, "3.5.30").await;
+        upgrade_by_hand(&sb.client, to).await;
         took.baseline.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
@@ -431,6 +436,7 @@ async fn upgrade_disruption(gap: &mut Figure, failed: &mut Figure, took: &mut Fi
         failed.baseline.push(report.failed as f64);
         sb.stop().await;
     }
+    vec![took, gap, failed]
 }
 
 /// What a careful person does: each follower's image changed and awaited, leadership moved
@@ -871,11 +877,11 @@ fn main() {
         figures.extend(scale.then_some(up));
         figures.extend(heal.then_some(ephemeral));
         if wanted("upgrade") {
-            let mut gap = Figure::new("upgrade 3.4.23 -> 3.5.30: longest write gap", "s");
-            let mut failed = Figure::new("upgrade 3.4.23 -> 3.5.30: failed writes", "count");
-            let mut took = Figure::new("upgrade 3.4.23 -> 3.5.30: duration", "s");
-            upgrade_disruption(&mut gap, &mut failed, &mut took).await;
-            figures.extend([took, gap, failed]);
+            // A minor upgrade from the oldest version supported, and a patch upgrade to the
+            // newest.
+            for (from, to) in [("3.4.23", "3.5.1"), ("3.5.16", "3.5.30")] {
+                figures.extend(upgrade_disruption(from, to).await);
+            }
         }
         if wanted("cost") {
             figures.extend(operator_costs().await);

@@ -67,9 +67,11 @@ impl SnapshotDigest {
 
 /// Computes a [`SnapshotDigest`] over a snapshot fed in pieces, holding only 32 bytes of it
 /// back (the candidate hash), so snapshots of any size stream through.
+///
+/// One SHA-256 pass gives both hashes: every byte but the last 32 goes into the database's
+/// hash, and the whole file's hash is that state continued with the last 32 bytes.
 #[derive(Clone, Default)]
 pub struct SnapshotHasher {
-    whole: Sha256,
     database: Sha256,
     /// The last bytes seen, up to 32: they may be the appended hash.
     tail: Vec<u8>,
@@ -84,8 +86,16 @@ impl SnapshotHasher {
 
     /// Feeds the next piece of the file.
     pub fn update(&mut self, piece: &[u8]) {
-        self.whole.update(piece);
         self.size += piece.len() as u64;
+        if piece.len() >= ETCD_HASH_LEN {
+            // Everything held back and all of this piece but its last 32 bytes are database.
+            let (database, tail) = piece.split_at(piece.len() - ETCD_HASH_LEN);
+            self.database.update(&self.tail);
+            self.database.update(database);
+            self.tail.clear();
+            self.tail.extend_from_slice(tail);
+            return;
+        }
         self.tail.extend_from_slice(piece);
         if self.tail.len() > ETCD_HASH_LEN {
             let spill = self.tail.len() - ETCD_HASH_LEN;
@@ -101,6 +111,8 @@ impl SnapshotHasher {
 
     /// The digest of everything fed.
     pub fn finish(self) -> SnapshotDigest {
+        let mut whole = self.database.clone();
+        whole.update(&self.tail);
         let has_hash = self.size >= ETCD_HASH_LEN as u64 && self.size % 512 == ETCD_HASH_LEN as u64;
         let etcd_hash = if !has_hash {
             EtcdHash::Missing
@@ -109,7 +121,7 @@ impl SnapshotHasher {
         } else {
             EtcdHash::Mismatch
         };
-        SnapshotDigest { sha256: hex(self.whole.finalize().as_slice()), size: self.size, etcd_hash }
+        SnapshotDigest { sha256: hex(whole.finalize().as_slice()), size: self.size, etcd_hash }
     }
 }
 
@@ -179,6 +191,31 @@ mod tests {
             assert_eq!(digest.size, file.len() as u64);
             assert_eq!(digest.problem(Some(&whole)), None);
             assert_eq!(digest.problem(None), None);
+        }
+    }
+
+    #[test]
+    fn pieces_of_mixed_sizes_give_the_same_digest() {
+        let file = snapshot(5, true);
+        let whole = hex(Sha256::digest(&file).as_slice());
+        // Short pieces (held back whole) between long ones (which flush what is held).
+        for sizes in [&[3, 40, 1, 31, 5000, 2, 33][..], &[32, 1, 32, 64, 7], &[4096, 20, 20, 20]] {
+            let mut hasher = SnapshotHasher::new();
+            let mut rest = &file[..];
+            for size in sizes.iter().cycle() {
+                let (piece, after) = rest.split_at((*size).min(rest.len()));
+                hasher.update(piece);
+                rest = after;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            let digest = hasher.finish();
+            assert_eq!(
+                (digest.etcd_hash, digest.sha256.as_str()),
+                (EtcdHash::Valid, whole.as_str()),
+                "{sizes:?}"
+            );
         }
     }
 
