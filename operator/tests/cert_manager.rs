@@ -148,7 +148,8 @@ async fn a_cluster_runs_on_the_certificates_cert_manager_issues() {
     );
 
     // The test issues what the Certificates ask for: the cluster starts over TLS.
-    let ca = certificates::issue_ca("test", certificates::CA_LIFETIME, k8s_openapi::jiff::Timestamp::now()).expect("the test's CA");
+    let ca = certificates::issue_ca("test", certificates::CA_LIFETIME, k8s_openapi::jiff::Timestamp::now())
+        .expect("the test's CA");
     let written = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let issuer = fake_cert_manager(sb.client.clone(), ca.clone(), written.clone());
     let took = wait_running(&clusters, 3, "a cluster on cert-manager's certificates").await;

@@ -285,7 +285,11 @@ mod tests {
             .map(|r| &r.verbs)
             .collect();
         let verbs = ["get", "create", "patch", "delete"].map(String::from).to_vec();
-        assert_eq!(secrets, [&verbs], "secrets: never list or watch (patch renews, and adopts cert-manager's)");
+        assert_eq!(
+            secrets,
+            [&verbs],
+            "secrets: never list or watch (patch renews, and adopts cert-manager's)"
+        );
         let certificates: Vec<(&Vec<String>, &Vec<String>)> = rules
             .iter()
             .filter(|r| r.resources.iter().flatten().any(|v| v == "certificates"))

@@ -263,7 +263,9 @@ pub async fn act(
         Step::AdvertiseTls { id, peer_url, .. } => {
             etcd::update_peer_url(&voting_endpoints(observation), *id, peer_url, tls).await?
         }
-        Step::ApplySettings { member } | Step::RenewCertificates { member } | Step::ChangeTransport { member, .. } => {
+        Step::ApplySettings { member }
+        | Step::RenewCertificates { member }
+        | Step::ChangeTransport { member, .. } => {
             // A Pod's args cannot change, and the sandbox (like a kubelet for etcd, which
             // reads its certificates at start) gives a Pod its Secrets when it starts: the
             // Pod is deleted, and the planner creates it again on the same claim with the

@@ -112,7 +112,16 @@ pub async fn observe(
         }
         _ => Vec::new(),
     };
-    Ok(Observation { pods, claims, services, membership, pre_upgrade_backup, cut_off, tls, certificates: None })
+    Ok(Observation {
+        pods,
+        claims,
+        services,
+        membership,
+        pre_upgrade_backup,
+        cut_off,
+        tls,
+        certificates: None,
+    })
 }
 
 /// What the disruption budget is computed from: the member Pods and etcd's voters.

@@ -12,8 +12,8 @@
 pub mod cert_manager;
 pub mod certificates;
 pub mod expiry;
-pub mod rotation;
 pub mod peer_links;
+pub mod rotation;
 
 use std::collections::BTreeMap;
 
