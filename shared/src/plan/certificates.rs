@@ -212,14 +212,7 @@ mod tests {
     fn a_restarted_member_must_be_healthy_and_caught_up_before_the_next() {
         let mut i = renewed(StorageKind::Persistent, 0);
         i.pods[1].certificates = Some("new".into());
-        let members = i.members.as_mut().expect("members");
-        members[1].healthy = false;
-        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
-        let members = i.members.as_mut().expect("members");
-        members[1].healthy = true;
-        members[1].raft_index = Some(10);
-        members[0].raft_index = Some(9000);
-        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("catching up")));
+        crate::plan::membership::fixtures::assert_restarts_wait_for_demo_1(&mut i);
     }
 
     #[test]

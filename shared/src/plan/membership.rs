@@ -717,6 +717,20 @@ impl<'a> View<'a> {
 pub(crate) mod fixtures {
     use super::*;
 
+    /// Checks the gate after `demo-1` restarted: no next restart while it is unhealthy, nor
+    /// while it lags more than [`super::super::upgrade::CAUGHT_UP_MAX_LAG`] raft entries
+    /// behind `demo-0`. Leaves `demo-1` healthy and far behind.
+    pub(crate) fn assert_restarts_wait_for_demo_1(i: &mut MembershipInput) {
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = false;
+        assert!(matches!(plan_membership(i), Step::Wait { ref reason } if reason.contains("demo-1")));
+        let members = i.members.as_mut().expect("members");
+        members[1].healthy = true;
+        members[1].raft_index = Some(10);
+        members[0].raft_index = Some(5000);
+        assert!(matches!(plan_membership(i), Step::Wait { ref reason } if reason.contains("catching up")));
+    }
+
     /// A bootstrapped cluster `demo` in `db` asking for `size` members at 3.5.30, nothing
     /// observed yet.
     pub(crate) fn input(size: usize, storage: StorageKind) -> MembershipInput {
@@ -793,7 +807,7 @@ pub(crate) mod fixtures {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{input, member, pod, running, v};
+    use super::fixtures::{assert_restarts_wait_for_demo_1, input, member, pod, running, v};
     use super::*;
     use proptest::prelude::*;
 
@@ -1451,14 +1465,7 @@ mod tests {
     fn a_settings_change_waits_for_the_restarted_member_to_be_healthy_and_caught_up() {
         let mut i = with_new_settings(StorageKind::Persistent);
         i.pods[1].settings = Some(i.settings.clone());
-        let members = i.members.as_mut().expect("members");
-        members[1].healthy = false;
-        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1")));
-        let members = i.members.as_mut().expect("members");
-        members[1].healthy = true;
-        members[1].raft_index = Some(10);
-        members[0].raft_index = Some(5000);
-        assert!(matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("catching up")));
+        assert_restarts_wait_for_demo_1(&mut i);
         let members = i.members.as_mut().expect("members");
         members.iter_mut().for_each(|m| m.raft_index = Some(5000));
         assert_eq!(plan_membership(&i), Step::ApplySettings { member: "demo-2".into() });
