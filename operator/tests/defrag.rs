@@ -40,8 +40,9 @@ async fn defragmentation_reclaims_space_leader_last(version: &str) {
     etcd.compact(revision, Some(etcd_client::CompactionOptions::new().with_physical()))
         .await
         .expect("compact");
-    // The members report the free space once their status is read again.
-    wait_status(&clusters, 60, "free space reported", |s| {
+    // The members report the free space once their status is read again (the idle look is
+    // every 30 s; under a loaded CI machine two looks can take longer than a minute).
+    wait_status(&clusters, 120, "free space reported", |s| {
         s.members.iter().all(|m| {
             let (size, used) = (m.db_size_bytes.unwrap_or(0), m.db_size_in_use_bytes.unwrap_or(i64::MAX));
             size > 0 && used * 2 < size
