@@ -77,6 +77,11 @@ fn refuse(cluster: &EtcdCluster) -> Option<String> {
     let name = cluster.metadata.name.as_deref().unwrap_or_default();
     match &cluster.spec.tls {
         None => Some(format!("etcdcluster {name} does not use TLS (spec.tls): it has no certificates")),
+        Some(tls) if tls.cert_manager.is_some() => Some(format!(
+            "etcdcluster {name} takes its certificates from cert-manager (spec.tls.certManager): renew them \
+             there (`cmctl renew`, or its Certificates' renewBefore); members restart with them one at a \
+             time when their Secrets change"
+        )),
         Some(tls) if !tls.issued_by_operator() => Some(format!(
             "etcdcluster {name} uses certificates from Secrets you bring (spec.tls.secrets): renew them in \
              those Secrets; members restart with them one at a time when they change"
@@ -191,6 +196,9 @@ mod tests {
         let brought = refuse(&cluster(json!({"secrets": {"server": "s", "peer": "p", "client": "c"}})))
             .expect("refused");
         assert!(brought.contains("renew them in those Secrets"), "{brought}");
+        let cert_manager =
+            refuse(&cluster(json!({"certManager": {"issuerRef": {"name": "ca"}}}))).expect("refused");
+        assert!(cert_manager.contains("renew them there (`cmctl renew`"), "{cert_manager}");
     }
 
     #[test]
