@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use kube::{Api, Resource};
 use serde::de::DeserializeOwned;
 
-use shared::crd::{BackupPhase, EtcdBackup, EtcdRestore, RestorePhase};
+use shared::crd::{BackupPhase, EtcdBackup, EtcdCluster, EtcdRestore, RestorePhase};
 
 use crate::client::{Connection, describe};
-use crate::output::progress::Progress;
+use crate::exit::Outcome;
+use crate::output::progress::{Progress, WaitError};
 
 /// How often a polled object is read.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -42,6 +43,35 @@ pub enum Waited<K> {
     TimedOut(Option<K>),
     /// The object was deleted after it was seen (watching only).
     Gone,
+}
+
+/// Follows a request made on EtcdCluster `name` (an annotation the operator carries out)
+/// until `done` says it is, with `progress` on stderr, for at most `timeout`. The cluster as
+/// it was when done, or the outcome to exit with: a deadline passed says so on stderr with
+/// the last progress; a deleted cluster is an error.
+pub async fn follow_request(
+    connection: &Connection,
+    name: &str,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&EtcdCluster) -> bool,
+    progress: impl Fn(&EtcdCluster) -> String,
+) -> Result<Result<EtcdCluster, Outcome>, WaitError> {
+    let deadline = Instant::now() + timeout;
+    let start = format!("waiting for the {what} of etcdcluster {name}");
+    let look = |c: &EtcdCluster| if done(c) { Seen::Done(None) } else { Seen::Waiting(progress(c)) };
+    let waited = wait_for(connection, connection.clusters(), name, How::Watch, deadline, start, look)
+        .await
+        .map_err(|e| WaitError::Watch(describe(&e)))?;
+    match waited {
+        Waited::Done(cluster) => Ok(Ok(cluster)),
+        Waited::Gone => Err(WaitError::Deleted(connection.not_found(name))),
+        Waited::TimedOut(last) => {
+            let at = last.as_ref().map_or_else(|| "never seen".to_string(), &progress);
+            eprintln!("timed out waiting for the {what} of etcdcluster {name}: {at}");
+            Ok(Err(Outcome::TimedOut))
+        }
+    }
 }
 
 /// Follows the object `name` of `api` as `how` says until `look` says it is done, it is

@@ -14,7 +14,7 @@ use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration
 use crate::exit::Outcome;
 use crate::output::progress::WaitError;
 use crate::output::table::human_bytes;
-use crate::wait::{How, Seen, Waited, wait_for};
+use crate::wait::follow_request;
 
 /// Defragment the members of a cluster, to give free space in their database files back.
 #[derive(clap::Args)]
@@ -130,38 +130,24 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DefragError> {
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let deadline = std::time::Instant::now() + args.timeout;
-    let waited = wait_for(
+    let followed = follow_request(
         &connection,
-        connection.clusters(),
         &args.name,
-        How::Watch,
-        deadline,
-        format!("waiting for the defragmentation of etcdcluster {}", args.name),
-        |cluster| {
-            if finished(cluster, &id).is_some() {
-                Seen::Done(None)
-            } else {
-                Seen::Waiting(progress(cluster, &id))
-            }
-        },
+        args.timeout,
+        "defragmentation",
+        |c| finished(c, &id).is_some(),
+        |c| progress(c, &id),
     )
-    .await
-    .map_err(|e| WaitError::Watch(crate::client::describe(&e)))?;
-    match waited {
-        Waited::Done(cluster) => {
+    .await?;
+    Ok(match followed {
+        Ok(cluster) => {
             if let Some(run) = finished(&cluster, &id) {
                 print!("{}", report(run));
             }
-            Ok(Outcome::Success)
+            Outcome::Success
         }
-        Waited::Gone => Err(WaitError::Deleted(connection.not_found(&args.name)).into()),
-        Waited::TimedOut(last) => {
-            let at = last.as_ref().map_or_else(|| "never seen".to_string(), |c| progress(c, &id));
-            eprintln!("timed out waiting for the defragmentation of etcdcluster {}: {at}", args.name);
-            Ok(Outcome::TimedOut)
-        }
-    }
+        Err(outcome) => outcome,
+    })
 }
 
 #[cfg(test)]

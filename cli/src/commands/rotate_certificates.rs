@@ -17,7 +17,7 @@ use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration
 use crate::exit::Outcome;
 use crate::output::progress::WaitError;
 use crate::prompt::{self, PromptError};
-use crate::wait::{How, Seen, Waited, wait_for};
+use crate::wait::follow_request;
 
 /// Renew the certificates the operator issued for a TLS cluster now (and with --ca its CA).
 #[derive(clap::Args)]
@@ -147,32 +147,24 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RotateError> {
     if !args.wait {
         return Ok(Outcome::Success);
     }
-    let deadline = std::time::Instant::now() + args.timeout;
-    let waited = wait_for(
+    let followed = follow_request(
         &connection,
-        connection.clusters(),
         &args.name,
-        How::Watch,
-        deadline,
-        format!("waiting for the certificate rotation of etcdcluster {}", args.name),
-        |cluster| if done(cluster, &id) { Seen::Done(None) } else { Seen::Waiting(progress(cluster, &id)) },
+        args.timeout,
+        "certificate rotation",
+        |c| done(c, &id),
+        |c| progress(c, &id),
     )
-    .await
-    .map_err(|e| WaitError::Watch(crate::client::describe(&e)))?;
-    match waited {
-        Waited::Done(cluster) => {
+    .await?;
+    Ok(match followed {
+        Ok(cluster) => {
             for c in tls_status(&cluster).map(|t| t.certificates.as_slice()).unwrap_or_default() {
                 println!("{}\texpires {}\trenewed at {}", c.secret, c.expires.0, c.renew_at.0);
             }
-            Ok(Outcome::Success)
+            Outcome::Success
         }
-        Waited::Gone => Err(WaitError::Deleted(connection.not_found(&args.name)).into()),
-        Waited::TimedOut(last) => {
-            let at = last.as_ref().map_or_else(|| "never seen".to_string(), |c| progress(c, &id));
-            eprintln!("timed out waiting for the certificate rotation of etcdcluster {}: {at}", args.name);
-            Ok(Outcome::TimedOut)
-        }
-    }
+        Err(outcome) => outcome,
+    })
 }
 
 #[cfg(test)]
