@@ -1,7 +1,8 @@
 //! Restores that must be refused, and one across versions, on the sandbox with real etcd:
 //! a snapshot with one byte flipped and a missing one fail with a clear reason and create
 //! nothing; a 3.4 snapshot restores into a 3.5 cluster with every key; claims a deleted
-//! cluster retained are never restored over.
+//! cluster retained are never restored over; a seed whose `snapshot restore` dies part-way is
+//! seeded again.
 //!
 //! Runs as root (the sandbox's node), as CI does.
 
@@ -348,6 +349,86 @@ async fn a_restore_refuses_the_claims_a_deleted_cluster_retained() {
         "after deleting the claim, restored under the same name in {:.1} s: k = 1 (test took {:.1} s)",
         took.as_secs_f64(),
         started.elapsed().as_secs_f64()
+    );
+
+    operator.abort();
+    sb.stop().await;
+}
+
+/// Waits for the `snapshot restore` process of `member` to have the staging folder open
+/// (its copy of the database under way), then kills it with SIGKILL, as an OOM kill or a
+/// node's pressure would. Returns what it saw open.
+fn kill_restore_part_way(member: String, seconds: u64) -> String {
+    let name_flag = format!("--name={member}");
+    let started = std::time::Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(seconds),
+            "no restore process of {member}"
+        );
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let dir = entry.path();
+            let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else { continue };
+            let args: Vec<String> =
+                cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            let restoring = args.windows(2).any(|w| w[0] == "snapshot" && w[1] == "restore");
+            if !restoring || !args.contains(&name_flag) {
+                continue;
+            }
+            let open = std::fs::read_dir(dir.join("fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+                .find(|target| target.to_string_lossy().contains("restore/data/"));
+            if let Some(target) = open {
+                let pid = entry.file_name().to_string_lossy().into_owned();
+                let killed =
+                    std::process::Command::new("kill").args(["-9", &pid]).status().expect("kill runs");
+                assert!(killed.success(), "kill -9 {pid}");
+                return target.display().to_string();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// A seed member whose `snapshot restore` dies part-way (killed while it writes the staging
+/// folder) leaves files there; a kubelet retries only that init container, which then
+/// refuses the folder for ever. The operator sees the refusal, makes the member's Pod again
+/// (a Warning Event `MemberReseeded`), every seed step runs from the first, and the restore
+/// succeeds with every key on every member.
+#[tokio::test]
+async fn a_seed_whose_restore_dies_part_way_is_seeded_again() {
+    let Filled { sb, operator, written, .. } = cluster_with_keys(1, "3.5.30", 20_000, "killed").await;
+    let (_root, status) = file_backup(&sb.client, "full").await;
+    assert_eq!(status.phase, Some(BackupPhase::Succeeded), "{status:#?}");
+
+    let killer = tokio::task::spawn_blocking(|| kill_restore_part_way("reseeded-1".into(), 120));
+    let restore =
+        restore_and_compare(&sb.client, "reseeded", json!({"backup": "full"}), 3, "3.5.30", &written);
+    let (took, killed) = tokio::join!(restore, killer);
+    let killed = killed.expect("the killer ran");
+    println!(
+        "killed reseeded-1's snapshot restore while it had {killed} open; the restore succeeded in {:.1} s, \
+         20,000 keys equal on each of 3 members",
+        took.as_secs_f64()
+    );
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::namespaced(sb.client.clone(), "default");
+    let reseeded: Vec<_> = events
+        .list(&Default::default())
+        .await
+        .expect("events")
+        .items
+        .into_iter()
+        .filter(|e| e.reason.as_deref() == Some("MemberReseeded"))
+        .collect();
+    println!("{:?}", reseeded.iter().map(|e| e.note.clone().unwrap_or_default()).collect::<Vec<_>>());
+    assert!(
+        reseeded.iter().any(|e| e.type_.as_deref() == Some("Warning")
+            && e.note.as_deref().is_some_and(|n| n.contains("reseeded-1"))
+            && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("reseeded")),
+        "a Warning Event names the member made again: {reseeded:?}"
     );
 
     operator.abort();

@@ -96,6 +96,9 @@ pub enum Reason {
     RemovingMember,
     /// Progressing: a removed member's Pod is being deleted.
     DeletingPod,
+    /// Progressing: a seed member's Pod is made again, its `snapshot restore` having
+    /// failed part-way.
+    ReseedingMember,
     /// Progressing: a member is restarting at another version.
     ChangingVersion,
     /// Progressing: the snapshot before an upgrade is being taken.
@@ -143,6 +146,7 @@ impl Reason {
             Reason::MovingLeader => "MovingLeader",
             Reason::RemovingMember => "RemovingMember",
             Reason::DeletingPod => "DeletingPod",
+            Reason::ReseedingMember => "ReseedingMember",
             Reason::ChangingVersion => "ChangingVersion",
             Reason::TakingSnapshot => "TakingSnapshot",
             Reason::ApplyingSettings => "ApplyingSettings",

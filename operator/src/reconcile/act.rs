@@ -265,8 +265,10 @@ pub async fn act(
         }
         Step::ApplySettings { member }
         | Step::RenewCertificates { member }
-        | Step::ChangeTransport { member, .. } => {
-            // A Pod's args cannot change, and the sandbox (like a kubelet for etcd, which
+        | Step::ChangeTransport { member, .. }
+        | Step::ReseedMember { member } => {
+            // A Pod's args cannot change, nor can a kubelet be made to run a Pod's init
+            // containers from the first again, and the sandbox (like a kubelet for etcd, which
             // reads its certificates at start) gives a Pod its Secrets when it starts: the
             // Pod is deleted, and the planner creates it again on the same claim with the
             // spec's flags, the transport its peer URL says and the current Secrets once it

@@ -296,6 +296,7 @@ pub fn membership_input(
                 settings: pod_settings(p),
                 certificates: pod_certificates(p),
                 transport: pod_transport(p),
+                seed_blocked: crate::restore::seed::blocked_by_leftovers(p),
             })
             .collect(),
         claims: observation

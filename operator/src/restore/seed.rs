@@ -24,7 +24,7 @@
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvFromSource, EnvVar, SecretEnvSource, VolumeMount,
+    Container, ContainerPort, EnvFromSource, EnvVar, Pod, SecretEnvSource, VolumeMount,
 };
 use shared::crd::StorageLocation;
 use shared::names;
@@ -104,7 +104,7 @@ pub fn init_containers(seed: &Seed, volume: &str) -> Vec<Container> {
         ("/usr/local/bin/etcdutl", None)
     };
     let restore = Container {
-        name: "restore-snapshot".to_string(),
+        name: RESTORE_CONTAINER.to_string(),
         image: Some(seed.etcd_image.to_string()),
         command: Some(vec![tool.to_string()]),
         args: Some(vec![
@@ -204,6 +204,34 @@ fn receive_container(seed: &Seed, volume: &str) -> Container {
         volume_mounts: Some(data_mount(volume)),
         ..Container::default()
     }
+}
+
+/// The name of the init container that runs `snapshot restore`.
+pub const RESTORE_CONTAINER: &str = "restore-snapshot";
+
+/// Whether `pod`'s `snapshot restore` failed because the staging folder is there: a retry
+/// meeting an earlier attempt's leftovers (`etcdutl` says `data-dir "…" not empty or could
+/// not be read`, 3.4's `etcdctl` says `data-dir "…" exists`; the termination message holds
+/// the last log lines). A kubelet re-runs only the failed init container, never
+/// `fetch-snapshot`, which clears the folder, so such a Pod can never finish its seed: the
+/// planner makes it again ([`shared::plan::membership::Step::ReseedMember`]).
+pub fn blocked_by_leftovers(pod: &Pod) -> bool {
+    let refusal = format!("data-dir \"{STAGING_DIR}\"");
+    let statuses = pod.status.as_ref().and_then(|s| s.init_container_statuses.as_deref()).unwrap_or_default();
+    statuses.iter().filter(|s| s.name == RESTORE_CONTAINER).any(|status| {
+        let terminated = [status.state.as_ref(), status.last_state.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|state| state.terminated.as_ref())
+            .find(|t| t.exit_code != 0);
+        let running = status.state.as_ref().is_some_and(|s| s.running.is_some());
+        !running
+            && terminated.and_then(|t| t.message.as_deref()).is_some_and(|message| {
+                message.lines().any(|line| {
+                    line.contains(&refusal) && (line.contains("not empty") || line.ends_with("exists"))
+                })
+            })
+    })
 }
 
 fn io_failure(what: &str, path: &Path, e: std::io::Error) -> Failure {
@@ -481,6 +509,61 @@ mod tests {
             assert_eq!(c.volume_mounts.as_ref().map(|m| m[0].mount_path.as_str()), Some(names::DATA_MOUNT));
         }
         assert!(STAGING_DIR.starts_with(names::DATA_MOUNT) && SNAPSHOT_FILE.starts_with(RESTORE_DIR));
+    }
+
+    /// A seed Pod whose `restore-snapshot` is as `status` says.
+    fn with_restore_status(status: serde_json::Value) -> Pod {
+        let mut status = status;
+        status["name"] = RESTORE_CONTAINER.into();
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "new-1"},
+            "status": {"initContainerStatuses": [
+                {"name": "fetch-snapshot", "ready": true, "restartCount": 0, "image": "op", "imageID": "",
+                 "state": {"terminated": {"exitCode": 0}}},
+                status,
+            ]}
+        }))
+        .expect("a Pod")
+    }
+
+    fn failed_with(message: &str) -> serde_json::Value {
+        serde_json::json!({"terminated": {"exitCode": 1, "message": message}})
+    }
+
+    #[test]
+    fn a_restore_retried_onto_its_own_leftovers_is_blocked_and_nothing_else_is() {
+        let status = |state: serde_json::Value, last: serde_json::Value| {
+            serde_json::json!({"ready": false, "restartCount": 1, "image": "etcd", "imageID": "", "state": state,
+                               "lastState": last})
+        };
+        let backoff = serde_json::json!({"waiting": {"reason": "CrashLoopBackOff"}});
+        let v35 = format!(
+            "{{\"level\":\"info\"}}\nError: data-dir \"{STAGING_DIR}\" not empty or could not be read\n"
+        );
+        let v34 = format!("Error: data-dir \"{STAGING_DIR}\" exists\n");
+        for message in [&v35, &v34] {
+            let pod = with_restore_status(status(backoff.clone(), failed_with(message)));
+            assert!(blocked_by_leftovers(&pod), "{message}");
+            let pod = with_restore_status(status(failed_with(message), serde_json::json!({})));
+            assert!(blocked_by_leftovers(&pod), "terminated now: {message}");
+        }
+        let running = serde_json::json!({"running": {}});
+        for (state, last) in [
+            // Any other failure is the kubelet's to retry.
+            (backoff.clone(), failed_with("Error: snapshot file has wrong size")),
+            (backoff.clone(), failed_with("Error: data-dir \"/var/lib/etcd/data\" exists")),
+            (backoff, serde_json::json!({"terminated": {"exitCode": 137}})),
+            // The retry runs now.
+            (running, failed_with(&v35)),
+        ] {
+            assert!(
+                !blocked_by_leftovers(&with_restore_status(status(state.clone(), last.clone()))),
+                "{state} {last}"
+            );
+        }
+        let unstarted: Pod =
+            serde_json::from_value(serde_json::json!({"metadata": {"name": "new-1"}})).expect("a Pod");
+        assert!(!blocked_by_leftovers(&unstarted));
     }
 
     #[test]

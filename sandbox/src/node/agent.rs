@@ -661,6 +661,10 @@ impl PodRun<'_> {
         self.shared.dir.join("pods").join(&self.uid)
     }
 
+    fn log_dir(&self) -> PathBuf {
+        self.shared.dir.join("logs").join(&self.namespace).join(&self.name)
+    }
+
     async fn live(&mut self, orders: &mut mpsc::UnboundedReceiver<Order>) -> (Ending, Duration) {
         loop {
             tokio::select! {
@@ -821,7 +825,7 @@ impl PodRun<'_> {
                 return;
             }
         };
-        let log_dir = self.shared.dir.join("logs").join(&self.namespace).join(&self.name);
+        let log_dir = self.log_dir();
         if let Err(error) = std::fs::create_dir_all(&log_dir) {
             self.failed_to_start(i, format!("cannot create {}: {error}", log_dir.display()));
             return;
@@ -926,6 +930,15 @@ impl PodRun<'_> {
             json!({"exitCode": code, "reason": reason, "startedAt": started_at, "finishedAt": now()});
         if let Some(signal) = exit.signal {
             terminated["signal"] = json!(signal);
+        }
+        // As a kubelet does for `terminationMessagePolicy: FallbackToLogsOnError` (the
+        // sandbox's containers write no termination-log file): a failed container's last
+        // log lines become its termination message.
+        let container = &self.containers[i];
+        if !exit.success() && container.spec["terminationMessagePolicy"] == "FallbackToLogsOnError" {
+            let log =
+                std::fs::read(self.log_dir().join(format!("{}.log", container.name))).unwrap_or_default();
+            terminated["message"] = json!(termination_message_from_log(&log));
         }
         self.after_exit(i, json!({"terminated": terminated}), exit.success());
     }
@@ -1103,9 +1116,37 @@ fn expand(words: &[String], env: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// The end of a container's log as a kubelet takes it for a termination message: the last
+/// 2048 bytes or the last 80 lines, whichever is less.
+fn termination_message_from_log(log: &[u8]) -> String {
+    const MAX_BYTES: usize = 2048;
+    const MAX_LINES: usize = 80;
+    let mut tail = &log[log.len().saturating_sub(MAX_BYTES)..];
+    let body = tail.strip_suffix(b"\n").unwrap_or(tail);
+    if let Some((cut, _)) = body.iter().enumerate().rev().filter(|(_, b)| **b == b'\n').nth(MAX_LINES - 1) {
+        tail = &tail[cut + 1..];
+    }
+    String::from_utf8_lossy(tail).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_termination_message_is_the_logs_last_80_lines_or_2048_bytes() {
+        assert_eq!(
+            termination_message_from_log(b"one\ntwo\nError: data-dir exists\n"),
+            "one\ntwo\nError: data-dir exists\n"
+        );
+        let lines: String = (0..100).map(|n| format!("line {n}\n")).collect();
+        let message = termination_message_from_log(lines.as_bytes());
+        assert_eq!(message.lines().count(), 80);
+        assert!(message.starts_with("line 20\n") && message.ends_with("line 99\n"), "{message}");
+        let long = "x".repeat(5000);
+        assert_eq!(termination_message_from_log(long.as_bytes()).len(), 2048);
+        assert_eq!(termination_message_from_log(b""), "");
+    }
 
     #[test]
     fn variables_expand_like_kubernetes() {

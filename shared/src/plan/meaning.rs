@@ -15,7 +15,7 @@ pub struct StepEvent {
     pub reason: &'static str,
     /// The Event's action (`Scale`, `Upgrade`, ...).
     pub action: &'static str,
-    /// A refusal: a Warning Event, not a Normal one.
+    /// A refusal, or the recovery from a failed step: a Warning Event, not a Normal one.
     pub warning: bool,
 }
 
@@ -29,7 +29,8 @@ impl Step {
             Step::Refuse { reason: Refusal::VersionRefused, .. } => ClusterPhase::Failed,
             Step::Refuse { .. } => ClusterPhase::Degraded,
             Step::Bootstrap { .. } => ClusterPhase::Creating,
-            Step::Wait { .. } if voters == 0 => ClusterPhase::Creating,
+            Step::Wait { .. } | Step::ReseedMember { .. } if voters == 0 => ClusterPhase::Creating,
+            Step::ReseedMember { .. } => ClusterPhase::Healing,
             Step::AddLearner { .. }
             | Step::PromoteLearner { .. }
             | Step::MoveLeader { .. }
@@ -66,6 +67,7 @@ impl Step {
             Step::MoveLeader { .. } => Reason::MovingLeader,
             Step::RemoveMember { .. } => Reason::RemovingMember,
             Step::DeletePod { .. } => Reason::DeletingPod,
+            Step::ReseedMember { .. } => Reason::ReseedingMember,
             Step::ChangeVersion { .. } => Reason::ChangingVersion,
             Step::TakeSnapshot { .. } => Reason::TakingSnapshot,
             Step::ApplySettings { .. } => Reason::ApplyingSettings,
@@ -88,6 +90,11 @@ impl Step {
             Step::MoveLeader { from, to, .. } => format!("moving leadership from {from} to {to}"),
             Step::RemoveMember { member, reason, .. } => format!("removing member {member}: {reason}"),
             Step::DeletePod { member, .. } => format!("deleting the Pod of removed member {member}"),
+            Step::ReseedMember { member } => format!(
+                "restoring member {member} from the snapshot again: its `snapshot restore` failed part-way and a \
+                 retry cannot use what that attempt left behind, so its Pod is made again (its claim and the \
+                 verified snapshot file are kept)"
+            ),
             Step::ChangeVersion { member, from: Some(from), to } => {
                 format!("restarting {member} with etcd {to} (was {from}), same data")
             }
@@ -131,6 +138,7 @@ impl Step {
             Step::MoveLeader { .. } => ("LeaderMoved", "Scale"),
             Step::RemoveMember { .. } => ("MemberRemoved", "Scale"),
             Step::DeletePod { .. } => ("MemberPodDeleted", "Scale"),
+            Step::ReseedMember { .. } => ("MemberReseeded", "Create"),
             Step::ChangeVersion { .. } => ("MemberVersionChanged", "Upgrade"),
             Step::TakeSnapshot { .. } => ("SnapshotBeforeUpgrade", "Upgrade"),
             Step::ApplySettings { .. } => ("MemberSettingsChanged", "Configure"),
@@ -140,7 +148,8 @@ impl Step {
             Step::Refuse { .. } => ("Refused", "Reconcile"),
             Step::Idle | Step::Wait { .. } | Step::Paused { .. } => return None,
         };
-        Some(StepEvent { reason, action, warning: matches!(self, Step::Refuse { .. }) })
+        let warning = matches!(self, Step::Refuse { .. } | Step::ReseedMember { .. });
+        Some(StepEvent { reason, action, warning })
     }
 
     /// The member this step is about, if it is about one.
@@ -151,6 +160,7 @@ impl Step {
             | Step::PromoteLearner { member, .. }
             | Step::RemoveMember { member, .. }
             | Step::DeletePod { member, .. }
+            | Step::ReseedMember { member }
             | Step::ChangeVersion { member, .. }
             | Step::ApplySettings { member }
             | Step::RenewCertificates { member }
@@ -184,6 +194,7 @@ impl Step {
             Step::Bootstrap { .. }
             | Step::CreatePod { .. }
             | Step::DeletePod { .. }
+            | Step::ReseedMember { .. }
             | Step::ChangeVersion { .. }
             | Step::ApplySettings { .. }
             | Step::RenewCertificates { .. }

@@ -56,6 +56,12 @@ pub struct PodView {
     /// when unknown, which never counts as out of date.
     #[serde(default)]
     pub transport: Option<Transport>,
+    /// A seed member's `snapshot restore` was retried after a failed attempt and refused
+    /// the staging folder that attempt left behind (a kubelet re-runs only the failed init
+    /// container, not the step before it that clears the folder): it can never succeed
+    /// in this Pod.
+    #[serde(default)]
+    pub seed_blocked: bool,
 }
 
 /// An etcd member as the member list and a health check show it.
@@ -330,6 +336,14 @@ pub enum Step {
         /// Why.
         reason: String,
     },
+    /// Delete the Pod of a seed member whose `snapshot restore` is blocked by a failed
+    /// attempt's leftovers ([`PodView::seed_blocked`]), keeping its claim: the Pod made
+    /// again runs every seed step from the first, which clears the staging folder and keeps
+    /// the verified snapshot file.
+    ReseedMember {
+        /// The member.
+        member: String,
+    },
     /// Delete the Pod (and, with `claim`, the claim) of a member that is no longer in
     /// the cluster.
     DeletePod {
@@ -417,6 +431,9 @@ fn next_step(input: &MembershipInput) -> Step {
         transport::refuse_turning_off(input).or_else(|| transport::refuse_turning_on_before_3_5(input))
     {
         return refusal;
+    }
+    if let Some(blocked) = input.pods.iter().find(|p| p.seed_blocked && !p.deleting) {
+        return Step::ReseedMember { member: blocked.name.clone() };
     }
     if !input.bootstrapped {
         return view.bootstrap();
@@ -775,6 +792,7 @@ pub(crate) mod fixtures {
             settings: Some(vec![]),
             certificates: None,
             transport: Some(Transport::Plain),
+            seed_blocked: false,
         }
     }
 
@@ -855,6 +873,29 @@ mod tests {
         assert_eq!(initial_cluster.len(), 3, "each member restores with the whole initial cluster");
         i.pods = vec![pod("demo-0"), pod("demo-1"), pod("demo-2")];
         assert!(matches!(plan_membership(&i), Step::Wait { .. }), "the members are restoring");
+    }
+
+    #[test]
+    fn a_seed_blocked_by_a_failed_attempt_is_made_again_and_then_restores() {
+        let mut i = input(3, StorageKind::Persistent);
+        i.bootstrapped = false;
+        i.snapshot_seed = SnapshotSeed::EveryMember;
+        let stopped = |name: &str| PodView { running: false, ..pod(name) };
+        i.pods =
+            vec![stopped("demo-0"), PodView { seed_blocked: true, ..stopped("demo-1") }, stopped("demo-2")];
+        assert_eq!(plan_membership(&i), Step::ReseedMember { member: "demo-1".into() });
+        i.claims = vec!["data-demo-1".into()];
+        let mut paused = i.clone();
+        paused.paused = true;
+        assert!(matches!(plan_membership(&paused), Step::Paused { .. }), "paused clusters wait");
+        i.pods[1].deleting = true;
+        assert!(matches!(plan_membership(&i), Step::Wait { .. }), "the old Pod goes first");
+        i.pods.remove(1);
+        let Step::Bootstrap { missing, initial_cluster, .. } = plan_membership(&i) else {
+            panic!("the member is seeded again")
+        };
+        assert_eq!(missing, ["demo-1"]);
+        assert_eq!(initial_cluster.len(), 3, "with the same initial cluster as the others");
     }
 
     #[test]
@@ -1160,7 +1201,9 @@ mod tests {
                 members.iter_mut().filter(|m| m.id == *id).for_each(|m| m.learner = false)
             }
             Step::RemoveMember { id, .. } => members.retain(|m| m.id != *id),
-            Step::DeletePod { member, .. } => i.pods.retain(|p| p.name != *member),
+            Step::DeletePod { member, .. } | Step::ReseedMember { member } => {
+                i.pods.retain(|p| p.name != *member)
+            }
             Step::ApplySettings { member } | Step::ChangeTransport { member, .. } => {
                 // The Pod is deleted and made again from the spec, serving what its peer
                 // URL says.
@@ -1368,6 +1411,7 @@ mod tests {
             Step::PromoteLearner { member, .. } => format!("promote {member}"),
             Step::RemoveMember { member, .. } => format!("remove {member}"),
             Step::DeletePod { member, .. } => format!("delete pod {member}"),
+            Step::ReseedMember { member } => format!("reseed {member}"),
             Step::ApplySettings { member } => format!("settings {member}"),
             Step::ChangeTransport { member, to } => format!("{member} serves {to:?}"),
             Step::AdvertiseTls { member, .. } => format!("advertise {member} https"),

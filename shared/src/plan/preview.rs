@@ -87,6 +87,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
             settings: None,
             certificates: None,
             transport: None,
+            seed_blocked: false,
         })
         .collect();
     let claims = match cluster.spec.storage.kind {
@@ -196,6 +197,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
                 settings: None,
                 certificates: None,
                 transport: None,
+                seed_blocked: false,
             });
             if persistent {
                 model.claims.push(names::claim_name(member));
@@ -216,6 +218,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
         }
         // Not steps of a change of size; the planner is asked again and settles or refuses.
         Step::Bootstrap { .. }
+        | Step::ReseedMember { .. }
         | Step::TakeSnapshot { .. }
         | Step::ApplySettings { .. }
         | Step::RenewCertificates { .. }
