@@ -11,7 +11,7 @@ bash scripts/prereqs.sh
 # dependencies' features differently from the binaries' build (dev-dependencies join in)
 # and build every dependency twice, which took more than an hour on 2 cores.
 echo "== building the release binaries and the benchmark in one build (it measures what users run)"
-bench=$(cargo build --release --locked --workspace --bins --benches --message-format=json-render-diagnostics |
+bench=$(cargo build --release --locked --workspace --bins --bench cluster --message-format=json-render-diagnostics |
     python3 -c 'import json, sys
 for line in sys.stdin:
     m = json.loads(line)

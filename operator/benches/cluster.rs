@@ -418,6 +418,11 @@ async fn upgrade_disruption(from: &str, to: &str) -> Vec<Figure> {
         took.samples.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
+        eprintln!(
+            "upgrade {from} -> {to}, operator: longest write gap {:.2} s, {}",
+            report.longest_gap.as_secs_f64(),
+            report.longest_gap_cause
+        );
         gap.samples.push(report.longest_gap.as_secs_f64());
         failed.samples.push(report.failed as f64);
         operator.abort();
@@ -432,6 +437,11 @@ async fn upgrade_disruption(from: &str, to: &str) -> Vec<Figure> {
         took.baseline.push(started.elapsed().as_secs_f64());
         tokio::time::sleep(Duration::from_secs(2)).await;
         let report = writer.stop_and_check(&sb.client).await;
+        eprintln!(
+            "upgrade {from} -> {to}, by hand: longest write gap {:.2} s, {}",
+            report.longest_gap.as_secs_f64(),
+            report.longest_gap_cause
+        );
         gap.baseline.push(report.longest_gap.as_secs_f64());
         failed.baseline.push(report.failed as f64);
         sb.stop().await;
@@ -852,12 +862,14 @@ fn main() {
     let wanted = |group: &str| only.is_empty() || only.split(',').any(|g| g == group);
     let figures = runtime.block_on(async {
         let mut figures = Vec::new();
+        let mut shown = 0;
         if wanted("ready") {
             for size in [3, 5] {
                 let mut figure = Figure::new(&format!("time to ready, {size} members"), "s");
                 time_to_ready(size, &mut figure).await;
                 figures.push(figure);
             }
+            shown = show_progress("ready", &figures, shown);
         }
         let mut up = Figure::new("scale up 3 -> 4", "s");
         let mut ephemeral = Figure::new("heal: Pod lost, ephemeral", "s");
@@ -876,15 +888,21 @@ fn main() {
         growth_by_hand(scale.then_some(&mut up), heal.then_some(&mut ephemeral)).await;
         figures.extend(scale.then_some(up));
         figures.extend(heal.then_some(ephemeral));
+        if scale || heal {
+            shown = show_progress("scale and heal", &figures, shown);
+        }
         if wanted("upgrade") {
-            // A minor upgrade from the oldest version supported, and a patch upgrade to the
-            // newest.
-            for (from, to) in [("3.4.23", "3.5.1"), ("3.5.16", "3.5.30")] {
+            // A minor upgrade from the oldest version supported to a 3.5 release outside
+            // etcd's advisories (the operator refuses 3.5.0-3.5.5), and a patch upgrade to
+            // the newest.
+            for (from, to) in [("3.4.23", "3.5.16"), ("3.5.16", "3.5.30")] {
                 figures.extend(upgrade_disruption(from, to).await);
             }
+            shown = show_progress("upgrade", &figures, shown);
         }
         if wanted("cost") {
             figures.extend(operator_costs().await);
+            shown = show_progress("cost", &figures, shown);
         }
         if wanted("plugin") {
             let (mut help, mut status) =
@@ -893,6 +911,7 @@ fn main() {
             plugin(&mut help, &mut status, &mut sizes).await;
             figures.extend([help, status]);
             figures.extend(sizes);
+            show_progress("plugin", &figures, shown);
         }
         if wanted("backup") {
             figures.extend(backup_and_restore().await);
@@ -902,29 +921,54 @@ fn main() {
     report(&figures);
 }
 
-/// Prints the table and writes the JSON.
-fn report(figures: &[Figure]) {
-    let fmt = |v: f64| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
-    println!(
+/// The table's heading.
+fn heading() -> String {
+    format!(
         "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  unit",
         "figure", "median", "min", "max", "runs", "baseline", "ratio"
-    );
+    )
+}
+
+/// A figure's row of the table: median, min, max, runs, the baseline's median and the
+/// ratio; `None` when it has no samples.
+fn row(figure: &Figure) -> Option<String> {
+    let fmt = |v: f64| if v >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let (median, min, max) = stats(&figure.samples)?;
+    let baseline = stats(&figure.baseline).map(|(m, ..)| m);
+    let ratio = baseline.filter(|b| *b > 0.0).map(|b| median / b);
+    Some(format!(
+        "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  {}",
+        figure.name,
+        fmt(median),
+        fmt(min),
+        fmt(max),
+        figure.samples.len(),
+        baseline.map_or_else(|| "-".to_string(), fmt),
+        ratio.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x")),
+        figure.unit
+    ))
+}
+
+/// Prints the rows of the figures a group just added (from `shown` on) to stderr, so that
+/// a later group's failure does not lose them; returns how many are shown now.
+fn show_progress(group: &str, figures: &[Figure], shown: usize) -> usize {
+    eprintln!("== {group} done");
+    for line in figures.iter().skip(shown).filter_map(row) {
+        eprintln!("{line}");
+    }
+    figures.len()
+}
+
+/// Prints the table and writes the JSON.
+fn report(figures: &[Figure]) {
+    println!("{}", heading());
     let mut json = Vec::new();
     for figure in figures {
+        let Some(line) = row(figure) else { continue };
+        println!("{line}");
         let Some((median, min, max)) = stats(&figure.samples) else { continue };
         let baseline = stats(&figure.baseline).map(|(m, ..)| m);
         let ratio = baseline.filter(|b| *b > 0.0).map(|b| median / b);
-        println!(
-            "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  {}",
-            figure.name,
-            fmt(median),
-            fmt(min),
-            fmt(max),
-            figure.samples.len(),
-            baseline.map_or_else(|| "-".to_string(), fmt),
-            ratio.map_or_else(|| "-".to_string(), |r| format!("{r:.2}x")),
-            figure.unit
-        );
         json.push(json!({
             "figure": figure.name, "unit": figure.unit, "median": median, "min": min, "max": max,
             "runs": figure.samples.len(), "samples": figure.samples,

@@ -99,11 +99,12 @@ async fn round_under_a_writer(client: &Client, clusters: &Api<EtcdCluster>, labe
     let report = writer.stop_and_check(client).await;
     println!(
         "{label} -> {version} in {:.1} s: {} writes acknowledged and all read back, {} failed attempts, \
-         longest gap without a successful write {:.2} s",
+         longest gap without a successful write {:.2} s ({})",
         took.as_secs_f64(),
         report.acknowledged.len(),
         report.failed,
-        report.longest_gap.as_secs_f64()
+        report.longest_gap.as_secs_f64(),
+        report.longest_gap_cause
     );
     assert!(report.acknowledged.len() > 20, "{label}: the writer kept writing through the change");
 }

@@ -224,6 +224,9 @@ pub struct WriterReport {
     pub failed: u64,
     /// The longest time between two successful writes.
     pub longest_gap: Duration,
+    /// What happened in the longest gap: when it began (since the writer started) and the
+    /// errors of the attempts that failed in it, with how long each took.
+    pub longest_gap_cause: String,
 }
 
 impl Writer {
@@ -234,27 +237,53 @@ impl Writer {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (client, flag, key_prefix) = (client.clone(), stop.clone(), prefix.to_string());
         let task = tokio::spawn(async move {
-            let mut report =
-                WriterReport { acknowledged: Vec::new(), failed: 0, longest_gap: Duration::ZERO };
+            let mut report = WriterReport {
+                acknowledged: Vec::new(),
+                failed: 0,
+                longest_gap: Duration::ZERO,
+                longest_gap_cause: String::new(),
+            };
             let mut etcd = None;
+            let started = Instant::now();
             let mut last_success = Instant::now();
+            let mut failures_since: Vec<String> = Vec::new();
             let mut next = 0u64;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 if etcd.is_none() {
+                    let connecting = Instant::now();
                     etcd = connect_to_members(&client).await;
+                    if etcd.is_none() {
+                        failures_since
+                            .push(format!("no connection ({} ms)", connecting.elapsed().as_millis()));
+                    }
                 }
                 let Some(c) = etcd.as_mut() else {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 };
+                let attempt = Instant::now();
                 match c.put(format!("{key_prefix}{next:06}"), next.to_string(), None).await {
                     Ok(_) => {
                         report.acknowledged.push(next);
-                        report.longest_gap = report.longest_gap.max(last_success.elapsed());
+                        let gap = last_success.elapsed();
+                        if gap > report.longest_gap {
+                            report.longest_gap = gap;
+                            report.longest_gap_cause = format!(
+                                "from {:.2} s: {}",
+                                (last_success - started).as_secs_f64(),
+                                if failures_since.is_empty() {
+                                    "one slow put".into()
+                                } else {
+                                    failures_since.join("; ")
+                                }
+                            );
+                        }
+                        failures_since.clear();
                         last_success = Instant::now();
                         next += 1;
                     }
-                    Err(_) => {
+                    Err(error) => {
+                        failures_since.push(format!("{error} ({} ms)", attempt.elapsed().as_millis()));
                         report.failed += 1;
                         etcd = None; // members may have new addresses: reconnect
                         tokio::time::sleep(Duration::from_millis(50)).await;
