@@ -11,9 +11,28 @@ use serde::de::DeserializeOwned;
 
 use shared::crd::{BackupPhase, EtcdBackup, EtcdCluster, EtcdRestore, RestorePhase};
 
-use crate::client::{Connection, describe};
+use crate::client::{ApiError, ConnectError, Connection, describe};
 use crate::exit::Outcome;
 use crate::output::progress::{Progress, WaitError};
+use crate::prompt::PromptError;
+
+/// Why a command that changes a cluster (`scale`, `defrag`, `rotate-certificates`) could
+/// not make the change or follow it.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// No client could be made.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    /// Reading or patching the cluster failed.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The wait could not go on.
+    #[error(transparent)]
+    Wait(#[from] WaitError),
+    /// A question could not be asked.
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+}
 
 /// How often a polled object is read.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);

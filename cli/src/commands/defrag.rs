@@ -10,11 +10,10 @@ use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
 use shared::crd::{DEFRAG_MEMBER_ANNOTATION, DEFRAG_REQUEST_ANNOTATION, DefragRun, EtcdCluster};
 
-use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
+use crate::client::{Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::WaitError;
 use crate::output::table::human_bytes;
-use crate::wait::follow_request;
+use crate::wait::{ChangeError, follow_request};
 
 /// Defragment the members of a cluster, to give free space in their database files back.
 #[derive(clap::Args)]
@@ -40,20 +39,6 @@ pub struct Args {
     /// How long --wait waits, e.g. 90s or 10m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     timeout: Duration,
-}
-
-/// Why the request could not be made or followed.
-#[derive(Debug, thiserror::Error)]
-pub enum DefragError {
-    /// No client could be made.
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    /// Reading or patching the cluster failed.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The wait could not go on.
-    #[error(transparent)]
-    Wait(#[from] WaitError),
 }
 
 /// Why `member` is refused for `cluster`; `None` when it is one of its members.
@@ -113,7 +98,7 @@ fn report(run: &DefragRun) -> String {
 }
 
 /// Runs the command.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, DefragError> {
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ChangeError> {
     let connection = Connection::open(kube).await?;
     let cluster = connection.get(&args.name).await?;
     if let Some(reason) = args.member.as_deref().and_then(|m| refuse_member(&cluster, m)) {

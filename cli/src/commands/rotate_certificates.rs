@@ -13,11 +13,10 @@ use k8s_openapi::jiff::Timestamp;
 use serde_json::json;
 use shared::crd::{ClusterPhase, EtcdCluster, ROTATE_CA_ANNOTATION, ROTATE_REQUEST_ANNOTATION, TlsStatus};
 
-use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
+use crate::client::{Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::WaitError;
-use crate::prompt::{self, PromptError};
-use crate::wait::follow_request;
+use crate::prompt;
+use crate::wait::{ChangeError, follow_request};
 
 /// Renew the certificates the operator issued for a TLS cluster now (and with --ca its CA).
 #[derive(clap::Args)]
@@ -53,23 +52,6 @@ pub struct Args {
     /// Ask for it without asking (questions are asked only on a terminal).
     #[arg(short = 'y', long)]
     yes: bool,
-}
-
-/// Why the request could not be made or followed.
-#[derive(Debug, thiserror::Error)]
-pub enum RotateError {
-    /// No client could be made.
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    /// Reading or patching the cluster failed.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The wait could not go on.
-    #[error(transparent)]
-    Wait(#[from] WaitError),
-    /// The question could not be asked.
-    #[error(transparent)]
-    Prompt(#[from] PromptError),
 }
 
 /// Why the cluster cannot have its certificates rotated by the operator, if it cannot.
@@ -121,7 +103,7 @@ fn progress(cluster: &EtcdCluster, id: &str) -> String {
 }
 
 /// Runs the command.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, RotateError> {
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ChangeError> {
     let connection = Connection::open(kube).await?;
     let cluster = connection.get(&args.name).await?;
     if let Some(reason) = refuse(&cluster) {

@@ -8,10 +8,11 @@ use serde_json::json;
 use shared::crd::{EtcdCluster, MAX_SIZE, MIN_SIZE};
 use shared::plan::preview::{ScalePreview, observed, preview_scale};
 
-use crate::client::{ApiError, ConnectError, Connection, KubeArgs, parse_duration};
+use crate::client::{Connection, KubeArgs, parse_duration};
 use crate::exit::Outcome;
-use crate::output::progress::{WaitError, wait_if_asked};
-use crate::prompt::{self, PromptError};
+use crate::output::progress::wait_if_asked;
+use crate::prompt;
+use crate::wait::ChangeError;
 
 /// Change the number of members of a cluster.
 #[derive(clap::Args)]
@@ -43,23 +44,6 @@ pub struct Args {
     /// How long --wait waits, e.g. 90s or 10m.
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
     timeout: Duration,
-}
-
-/// Why the cluster could not be scaled.
-#[derive(Debug, thiserror::Error)]
-pub enum ScaleError {
-    /// No client could be made.
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    /// The patch failed.
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    /// The wait could not go on.
-    #[error(transparent)]
-    Wait(#[from] WaitError),
-    /// A question could not be asked.
-    #[error(transparent)]
-    Prompt(#[from] PromptError),
 }
 
 /// What the command says when the person stops it.
@@ -122,7 +106,7 @@ fn preview_text(cluster: &EtcdCluster, name: &str, size: i32) -> String {
 }
 
 /// Runs the command.
-pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ScaleError> {
+pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, ChangeError> {
     if let Some(reason) = args.size.and_then(refuse_size) {
         eprintln!("refused: {reason}; nothing was changed");
         return Ok(Outcome::Refused);
