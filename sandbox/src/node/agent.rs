@@ -666,8 +666,20 @@ impl PodRun<'_> {
     }
 
     async fn live(&mut self, orders: &mut mpsc::UnboundedReceiver<Order>) -> (Ending, Duration) {
+        // A child of the sandbox exited (maybe one of this Pod's containers): look at once, as
+        // a kubelet does on a container's exit event, instead of at the next tick.
+        let mut exits = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::child()).ok();
         loop {
+            let exited = async {
+                match exits.as_mut() {
+                    Some(exits) => {
+                        exits.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                () = exited => self.step().await,
                 order = orders.recv() => match order {
                     Some(Order::Terminate(grace)) => return (Ending::Terminated, grace),
                     Some(Order::Lose) | None => return (Ending::Lost, Duration::ZERO),
@@ -706,12 +718,18 @@ impl PodRun<'_> {
                 }
             }
         }
-        let init_pending = self.containers.iter().position(|c| c.init && !c.finished);
-        let indexes: Vec<usize> = match init_pending {
-            Some(i) => vec![i],
-            None => (0..self.containers.len()).filter(|i| !self.containers[*i].init).collect(),
-        };
-        for i in indexes {
+        // As a kubelet's pod sync does: an init container seen to have completed hands over
+        // to the next one (or to the containers) in the same look, not a tick later.
+        loop {
+            let init_pending = self.containers.iter().position(|c| c.init && !c.finished);
+            let Some(i) = init_pending else { break };
+            self.tend(i).await;
+            if !self.containers[i].finished {
+                self.write_status(None);
+                return;
+            }
+        }
+        for i in (0..self.containers.len()).filter(|i| !self.containers[*i].init).collect::<Vec<_>>() {
             self.tend(i).await;
         }
         self.write_status(None);
@@ -925,6 +943,7 @@ impl PodRun<'_> {
             container.backoff = FIRST_BACKOFF;
         }
         let code = exit.code.unwrap_or(128 + exit.signal.unwrap_or(0));
+        tracing::debug!(pod = %self.name, container = %container.name, code, seconds = ran_for.as_secs_f64(), "container exited");
         let reason = if exit.success() { "Completed" } else { "Error" };
         let mut terminated =
             json!({"exitCode": code, "reason": reason, "startedAt": started_at, "finishedAt": now()});
