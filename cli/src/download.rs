@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use etcd_client::{Client, SnapshotResponse};
+use etcd_client::SnapshotResponse;
 use k8s_openapi::api::core::v1::Pod;
 use kube::{Api, ResourceExt};
 use shared::names;
@@ -84,7 +84,7 @@ pub struct Downloaded {
 
 async fn status_of(member: &str, url: &str, tls: Option<&ClientCredentials>) -> Option<SnapshotSource> {
     let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, Some(CALL_TIMEOUT));
-    let mut client = Client::connect([url], Some(options)).await.ok()?;
+    let mut client = crate::grpc::connect(&[url], options).await.ok()?;
     let status = tokio::time::timeout(CALL_TIMEOUT, client.status()).await.ok()?.ok()?;
     Some(SnapshotSource {
         member: member.to_string(),
@@ -194,7 +194,7 @@ async fn stream(
     let file = out.try_clone().await.map_err(writing)?.into_std().await;
     let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, None);
     let mut client =
-        Client::connect([source.url.as_str()], Some(options)).await.map_err(|e| failed(e.to_string()))?;
+        crate::grpc::connect(&[source.url.as_str()], options).await.map_err(|e| failed(e.to_string()))?;
     let mut snapshot = client.snapshot().await.map_err(|e| failed(e.to_string()))?;
     let (pieces, received) = tokio::sync::mpsc::channel::<SnapshotResponse>(WRITER_QUEUE);
     let writer = tokio::task::spawn_blocking(move || hash_and_write(received, file));

@@ -6,6 +6,7 @@ mod completion;
 mod credentials;
 mod download;
 mod exit;
+mod grpc;
 mod install;
 mod members;
 mod output;

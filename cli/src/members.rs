@@ -82,7 +82,7 @@ pub async fn connect(
     tls: Option<&ClientCredentials>,
 ) -> Result<Client, etcd_client::Error> {
     let options = crate::credentials::connect_options(tls, CONNECT_TIMEOUT, Some(CALL_TIMEOUT));
-    Client::connect([forward.url.as_str()], Some(options)).await
+    crate::grpc::connect(&[forward.url.as_str()], options).await
 }
 
 /// Why the members could not be surveyed.
