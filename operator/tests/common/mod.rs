@@ -62,7 +62,8 @@ pub async fn create_cluster(client: &Client, spec: Value) -> Api<EtcdCluster> {
     clusters
 }
 
-/// Waits until `check` holds for the cluster's status, or fails after `seconds`.
+/// Waits until `check` holds for the cluster's status, or fails after `seconds`. It
+/// watches the cluster, so it returns as soon as the operator writes such a status.
 pub async fn wait_status(
     clusters: &Api<EtcdCluster>,
     seconds: u64,
@@ -70,16 +71,19 @@ pub async fn wait_status(
     check: impl Fn(&EtcdClusterStatus) -> bool,
 ) -> Duration {
     let started = Instant::now();
-    loop {
-        let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
-        if check(&status) {
-            return started.elapsed();
+    let holds = |cluster: Option<&EtcdCluster>| cluster.and_then(|c| c.status.as_ref()).is_some_and(&check);
+    let waited = tokio::time::timeout(
+        Duration::from_secs(seconds),
+        kube::runtime::wait::await_condition(clusters.clone(), "demo", holds),
+    )
+    .await;
+    match waited {
+        Ok(Ok(_)) => started.elapsed(),
+        Ok(Err(error)) => panic!("{what}: watching the cluster failed: {error}"),
+        Err(_) => {
+            let status = clusters.get("demo").await.expect("cluster").status.unwrap_or_default();
+            panic!("{what}: not within {seconds} s: {status:#?}")
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(seconds),
-            "{what}: not within {seconds} s: {status:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
