@@ -163,16 +163,13 @@ pub async fn observe(
     let urls: Vec<String> = endpoints.iter().map(|(_, url)| url.clone()).collect();
     let list = member_list(&urls, tls).await?;
     let cluster_id = list.header().map(|h| h.cluster_id()).unwrap_or_default();
-    let mut states = Vec::new();
-    for member in list.members() {
-        let url = endpoints.iter().find(|(name, _)| name == member.name()).map(|(_, url)| url.as_str());
-        if let Some(state) = match url {
-            Some(url) => member_state(url, tls).await,
-            None => None,
-        } {
-            states.push((member.id(), state));
-        }
-    }
+    // Every member at once: a look costs one round trip, not one per member.
+    let asked = list.members().iter().filter_map(|member| {
+        let url = endpoints.iter().find(|(name, _)| name == member.name()).map(|(_, url)| url.as_str())?;
+        Some(async move { member_state(url, tls).await.map(|state| (member.id(), state)) })
+    });
+    let states: Vec<(u64, MemberState)> =
+        futures::future::join_all(asked).await.into_iter().flatten().collect();
     // The alarms come from the members' Status errors, not from the Alarm API: etcd serves
     // even an alarm GET through raft, so asking on every observation would append a raft
     // entry each time (a write every reconcile, and snapshots that differ for no change).

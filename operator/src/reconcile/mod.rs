@@ -31,7 +31,7 @@ const BUSY: Duration = Duration::from_secs(1);
 /// becoming healthy, a learner catching up): each look is a member list and a status call
 /// per member, so a short wait costs little, and each step starts within this of the
 /// previous one being done.
-const SOON: Duration = Duration::from_millis(100);
+const SOON: Duration = Duration::from_millis(50);
 /// How soon to plan the next step after one carried out in etcd alone (a leader move, a
 /// promotion): at once, with a floor that bounds a step that repeats itself to 20 a second.
 const AT_ONCE: Duration = Duration::from_millis(50);

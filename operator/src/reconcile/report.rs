@@ -400,12 +400,32 @@ fn warnings(cluster: &str, desired: i32, running: Option<EtcdVersion>) -> Vec<St
     warnings
 }
 
-/// Whether `next` says something `previous` did not (the health-check time aside).
+/// How often the members' figures that move with every write (raft index, database sizes)
+/// are written when nothing else changed: the operator looks at a cluster every 50 ms while
+/// it waits for a member, and a busy cluster's raft index changes at every look.
+const FIGURES_EVERY_SECONDS: i64 = 5;
+
+/// Whether `next` says something `previous` did not (the health-check time aside). A change of
+/// the members' raft indexes or database sizes alone counts only when the status was last
+/// written [`FIGURES_EVERY_SECONDS`] or more ago.
 pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
     let Some(previous) = previous else { return true };
     let mut previous = previous.clone();
+    let figures_due = match (previous.last_health_check.as_ref(), next.last_health_check.as_ref()) {
+        (Some(last), Some(now)) => now.0.duration_since(last.0).as_secs() >= FIGURES_EVERY_SECONDS,
+        _ => true,
+    };
     previous.last_health_check = next.last_health_check.clone();
     previous.last_backup = next.last_backup.clone();
+    if !figures_due && previous.members.len() == next.members.len() {
+        for (was, now) in
+            previous.members.iter_mut().zip(&next.members).filter(|(was, now)| was.name == now.name)
+        {
+            was.raft_applied_index = now.raft_applied_index;
+            was.db_size_bytes = now.db_size_bytes;
+            was.db_size_in_use_bytes = now.db_size_in_use_bytes;
+        }
+    }
     previous != *next
 }
 
@@ -463,6 +483,33 @@ fn advisory_warning(cluster: &str, running: Option<EtcdVersion>) -> Option<Strin
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn member_figures_alone_are_written_at_most_every_five_seconds() {
+        let at = |seconds: i64| {
+            Time(k8s_openapi::jiff::Timestamp::from_second(1_800_000_000 + seconds).expect("a time"))
+        };
+        let status = |seconds: i64, index: i64, healthy: bool| EtcdClusterStatus {
+            last_health_check: Some(at(seconds)),
+            members: vec![shared::crd::MemberStatus {
+                name: "demo-0".into(),
+                healthy,
+                raft_applied_index: Some(index),
+                db_size_bytes: Some(index * 10),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let written = status(0, 100, true);
+        assert!(!changed(Some(&written), &status(1, 100, true)), "nothing new");
+        assert!(
+            !changed(Some(&written), &status(1, 250, true)),
+            "only the figures, 1 s after the last write"
+        );
+        assert!(changed(Some(&written), &status(5, 250, true)), "only the figures, 5 s after the last write");
+        assert!(changed(Some(&written), &status(1, 250, false)), "health changes are written at once");
+        assert!(changed(None, &status(1, 100, true)), "a first status");
+    }
 
     #[test]
     fn a_cluster_running_an_advised_against_release_is_warned_with_the_patch_to_take() {
