@@ -376,7 +376,9 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
     }
 }
 
-/// Waits until `member` is a new or restarted Pod and the cluster runs 3 members again.
+/// Waits until `member` is a new or restarted Pod whose etcd answers with a leader, and the
+/// cluster runs 3 members again. Asking the member itself keeps a status the operator has
+/// not yet updated since the fault (still Running 3/3) from ending the wait early.
 async fn heal(
     client: &Client,
     clusters: &Api<EtcdCluster>,
@@ -388,6 +390,8 @@ async fn heal(
         if let Ok(now) = Api::<Pod>::namespaced(client.clone(), "default").get(member).await
             && common::pod_identity(client, member).await != *before
             && now.metadata.deletion_timestamp.is_none()
+            && let Some(ip) = now.status.as_ref().and_then(|s| s.pod_ip.clone())
+            && all_healthy(&[ip], None).await
         {
             break;
         }
