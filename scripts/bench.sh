@@ -3,7 +3,11 @@
 # table; the JSON goes to target/bench/cluster.json. Not part of the tests: figures are
 # reported, never asserted. BENCH_RUNS=N (default 3) runs each figure N times;
 # BENCH_ONLY=ready,scale,heal,upgrade,cost,plugin,backup picks groups (backup: backups and
-# restores of one 256 MiB cluster). Needs root (the sandbox's node), like the tests.
+# restores of one 256 MiB cluster). Every group runs etcd 3.5.30 (the upgrades name their
+# own versions); then ready, scale, heal and backup run again on each version of
+# BENCH_OLDER (default 3.4.23; empty for none), their figures marked "(etcd VERSION)" and
+# written to target/bench/cluster-etcd-VERSION.json. Needs root (the sandbox's node), like
+# the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prereqs.sh
@@ -24,3 +28,15 @@ fi
 echo "== benchmarks (runs: ${BENCH_RUNS:-3}): $bench"
 cd operator
 "$bench" --bench
+# The groups whose figures depend on the etcd version, again on the older ones.
+older_groups=""
+for group in ready scale heal backup; do
+    if [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$group,"* ]]; then
+        older_groups="${older_groups:+$older_groups,}$group"
+    fi
+done
+for version in ${BENCH_OLDER-3.4.23}; do
+    [ -n "$older_groups" ] || break
+    echo "== benchmarks on etcd $version: $older_groups"
+    BENCH_ETCD="$version" BENCH_ONLY="$older_groups" "$bench" --bench
+done

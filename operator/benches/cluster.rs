@@ -61,6 +61,20 @@ fn runs() -> usize {
 }
 
 /// Creates the EtcdCluster `name` in `default`.
+/// The etcd version of every group but the upgrades (which name their own): `BENCH_ETCD`,
+/// 3.5.30 by default. `scripts/bench.sh` runs the groups again on 3.4.23.
+fn etcd_version() -> String {
+    std::env::var("BENCH_ETCD").unwrap_or_else(|_| DEFAULT_ETCD.to_string())
+}
+
+/// The newest etcd the benchmark runs.
+const DEFAULT_ETCD: &str = "3.5.30";
+
+/// A 3-member cluster's spec at [`etcd_version`] with `storage`.
+fn three(storage: &str) -> Value {
+    json!({"size": 3, "version": etcd_version(), "storage": {"kind": storage}})
+}
+
 async fn create(client: &Client, name: &str, spec: Value) -> Api<EtcdCluster> {
     let clusters: Api<EtcdCluster> = Api::namespaced(client.clone(), "default");
     let spec: EtcdClusterSpec = serde_json::from_value(spec).expect("spec");
@@ -102,8 +116,14 @@ fn member_pod(member: &str, initial: &[String], state: &str, version: &str, snap
     let image = format!("gcr.io/etcd-development/etcd:v{version}");
     let restore: Vec<Value> = snapshot
         .map(|file| {
+            // etcdutl took over `snapshot restore` in 3.5; 3.4 has it in etcdctl (API v3).
+            let (tool, env) = if version.starts_with("3.4.") {
+                ("/usr/local/bin/etcdctl", json!([{"name": "ETCDCTL_API", "value": "3"}]))
+            } else {
+                ("/usr/local/bin/etcdutl", json!([]))
+            };
             json!({
-                "name": "restore", "image": image, "command": ["/usr/local/bin/etcdutl"],
+                "name": "restore", "image": image, "command": [tool], "env": env,
                 "args": [
                     "snapshot", "restore", file.display().to_string(), format!("--name={member}"),
                     format!("--initial-cluster={}", initial.join(",")),
@@ -197,16 +217,16 @@ async fn time_to_ready(size: usize, figure: &mut Figure) {
         let clusters = create(
             &sb.client,
             "demo",
-            json!({"size": size, "version": "3.5.30", "storage": {"kind": "Persistent"}}),
+            json!({"size": size, "version": etcd_version(), "storage": {"kind": "Persistent"}}),
         )
         .await;
-        running(&clusters, size, "3.5.30").await;
+        running(&clusters, size, &etcd_version()).await;
         figure.samples.push(started.elapsed().as_secs_f64());
         operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
-        figure.baseline.push(static_cluster(&sb.client, size, "3.5.30", None).await.as_secs_f64());
+        figure.baseline.push(static_cluster(&sb.client, size, &etcd_version(), None).await.as_secs_f64());
         sb.stop().await;
     }
 }
@@ -216,8 +236,8 @@ async fn scaling(up: &mut Figure, down: &mut Figure) {
     for _ in 0..runs() {
         let sb = sandbox().await;
         let operator = common::operator(&sb.client);
-        let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-        running(&clusters, 3, "3.5.30").await;
+        let clusters = create(&sb.client, "demo", three("Persistent")).await;
+        running(&clusters, 3, &etcd_version()).await;
         for (size, figure) in [(4, &mut *up), (3, &mut *down)] {
             let started = Instant::now();
             let patch = Patch::Merge(json!({"spec": {"size": size}}));
@@ -247,7 +267,7 @@ async fn growth_by_hand(mut up: Option<&mut Figure>, mut ephemeral: Option<&mut 
     for _ in 0..runs() {
         if let Some(up) = up.as_deref_mut() {
             let sb = sandbox().await;
-            static_cluster(&sb.client, 3, "3.5.30", None).await;
+            static_cluster(&sb.client, 3, &etcd_version(), None).await;
             let started = Instant::now();
             add_member_by_hand(&sb.client, "demo-3").await;
             up.baseline.push(started.elapsed().as_secs_f64());
@@ -255,7 +275,7 @@ async fn growth_by_hand(mut up: Option<&mut Figure>, mut ephemeral: Option<&mut 
         }
         let Some(ephemeral) = ephemeral.as_deref_mut() else { continue };
         let sb = sandbox().await;
-        static_cluster(&sb.client, 3, "3.5.30", None).await;
+        static_cluster(&sb.client, 3, &etcd_version(), None).await;
         let pods: Api<Pod> = Api::namespaced(sb.client.clone(), "default");
         let lost_ip = pods.get("demo-1").await.expect("pod").status.and_then(|s| s.pod_ip).expect("pod IP");
         let started = Instant::now();
@@ -310,7 +330,7 @@ async fn add_member_by_hand(client: &Client, member: &str) {
         })
         .collect();
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
-    pods.create(&PostParams::default(), &member_pod(member, &initial, "existing", "3.5.30", None))
+    pods.create(&PostParams::default(), &member_pod(member, &initial, "existing", &etcd_version(), None))
         .await
         .expect("the new member's Pod");
     retry_while_etcd_refuses(&format!("promote {member}"), || {
@@ -355,8 +375,8 @@ async fn healing(lost_persistent: &mut Figure, lost_ephemeral: &mut Figure, cras
         {
             let sb = sandbox().await;
             let operator = common::operator(&sb.client);
-            let clusters = create(&sb.client, "demo", common::three(storage)).await;
-            running(&clusters, 3, "3.5.30").await;
+            let clusters = create(&sb.client, "demo", three(storage)).await;
+            running(&clusters, 3, &etcd_version()).await;
             let faults = sb.sandbox.node.as_ref().expect("node").faults();
             let before = common::pod_identity(&sb.client, "demo-1").await;
             let started = Instant::now();
@@ -398,7 +418,7 @@ async fn heal(
         assert!(started.elapsed() < Duration::from_secs(120), "{member} was not replaced");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    running(clusters, 3, "3.5.30").await;
+    running(clusters, 3, &etcd_version()).await;
 }
 
 /// A rolling upgrade `from` -> `to` of 3 persistent members under a writer: its duration,
@@ -522,7 +542,7 @@ async fn operator_cost(count: usize) -> Cost {
     let pid = operator.id().expect("the operator runs");
     let clusters: Api<EtcdCluster> = Api::namespaced(sb.client.clone(), "default");
     for i in 0..count {
-        create(&sb.client, &format!("idle{i}"), json!({"size": 1, "version": "3.5.30"})).await;
+        create(&sb.client, &format!("idle{i}"), json!({"size": 1, "version": etcd_version()})).await;
     }
     let started = Instant::now();
     loop {
@@ -622,8 +642,8 @@ fn plugin_binary() -> std::path::PathBuf {
 async fn plugin(help: &mut Figure, status: &mut Figure, sizes: &mut Vec<Figure>) {
     let sb = sandbox().await;
     let operator = common::operator(&sb.client);
-    let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-    running(&clusters, 3, "3.5.30").await;
+    let clusters = create(&sb.client, "demo", three("Persistent")).await;
+    running(&clusters, 3, &etcd_version()).await;
     let plugin = plugin_binary();
     for _ in 0..runs() * 3 {
         for (args, figure) in [(vec!["--help"], &mut *help), (vec!["status", "demo"], &mut *status)] {
@@ -729,8 +749,8 @@ async fn backup_and_restore() -> Vec<Figure> {
 
     let sb = sandbox().await;
     let operator = common::operator(&sb.client);
-    let clusters = create(&sb.client, "demo", common::three("Persistent")).await;
-    running(&clusters, 3, "3.5.30").await;
+    let clusters = create(&sb.client, "demo", three("Persistent")).await;
+    running(&clusters, 3, &etcd_version()).await;
     let started = Instant::now();
     let filled = fill(&sb.client).await;
     println!(
@@ -784,7 +804,7 @@ async fn backup_and_restore() -> Vec<Figure> {
         let saved = folder.path().join(format!("etcdctl-{run}.db"));
         let started = Instant::now();
         let save = ["--command-timeout=600s", "snapshot", "save", &saved.display().to_string()];
-        etcd_sandbox::testkit::etcdctl("3.5.30", &ip, &save).await.expect("etcdctl snapshot save");
+        etcd_sandbox::testkit::etcdctl(&etcd_version(), &ip, &save).await.expect("etcdctl snapshot save");
         let took = started.elapsed();
         let bytes = std::fs::metadata(&saved).expect("etcdctl's snapshot").len() as f64;
         for (figure, value) in [
@@ -814,7 +834,7 @@ async fn backup_and_restore() -> Vec<Figure> {
         create_restore(
             &sb.client,
             &name,
-            json!({"clusterName": name, "source": {"backup": "b0"}, "size": 3, "version": "3.5.30"}),
+            json!({"clusterName": name, "source": {"backup": "b0"}, "size": 3, "version": etcd_version()}),
         )
         .await;
         let mut reached: Vec<Option<Duration>> = vec![None; stages.len()];
@@ -863,7 +883,9 @@ async fn backup_and_restore() -> Vec<Figure> {
     let snapshot = first_snapshot.expect("a backup ran");
     for _ in 0..runs() {
         let sb = sandbox().await;
-        restore.baseline.push(static_cluster(&sb.client, 3, "3.5.30", Some(&snapshot)).await.as_secs_f64());
+        restore
+            .baseline
+            .push(static_cluster(&sb.client, 3, &etcd_version(), Some(&snapshot)).await.as_secs_f64());
         sb.stop().await;
     }
     let mut figures = vec![size, to_file, to_file_rate, download, download_rate, restore];
@@ -876,7 +898,7 @@ fn main() {
     let runtime = runtime.expect("a tokio runtime");
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let wanted = |group: &str| only.is_empty() || only.split(',').any(|g| g == group);
-    let figures = runtime.block_on(async {
+    let mut figures = runtime.block_on(async {
         let mut figures = Vec::new();
         let mut shown = 0;
         if wanted("ready") {
@@ -934,13 +956,19 @@ fn main() {
         }
         figures
     });
-    report(&figures);
+    let version = etcd_version();
+    if version != DEFAULT_ETCD {
+        for figure in figures.iter_mut().filter(|f| !f.name.starts_with("upgrade ")) {
+            figure.name = format!("{} (etcd {version})", figure.name);
+        }
+    }
+    report(&figures, &version);
 }
 
 /// The table's heading.
 fn heading() -> String {
     format!(
-        "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  unit",
+        "{:<62} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  unit",
         "figure", "median", "min", "max", "runs", "baseline", "ratio"
     )
 }
@@ -953,7 +981,7 @@ fn row(figure: &Figure) -> Option<String> {
     let baseline = stats(&figure.baseline).map(|(m, ..)| m);
     let ratio = baseline.filter(|b| *b > 0.0).map(|b| median / b);
     Some(format!(
-        "{:<46} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  {}",
+        "{:<62} {:>10} {:>8} {:>8} {:>5}  {:>9} {:>6}  {}",
         figure.name,
         fmt(median),
         fmt(min),
@@ -975,8 +1003,9 @@ fn show_progress(group: &str, figures: &[Figure], shown: usize) -> usize {
     figures.len()
 }
 
-/// Prints the table and writes the JSON.
-fn report(figures: &[Figure]) {
+/// Prints the table and writes the JSON (`cluster.json`, or `cluster-etcd-VERSION.json` for
+/// a run on another etcd than the default).
+fn report(figures: &[Figure], version: &str) {
     println!("{}", heading());
     let mut json = Vec::new();
     for figure in figures {
@@ -992,12 +1021,17 @@ fn report(figures: &[Figure]) {
         }));
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    let file = if version == DEFAULT_ETCD {
+        "cluster.json".to_string()
+    } else {
+        format!("cluster-etcd-{version}.json")
+    };
     let written = std::fs::create_dir_all(&dir).and_then(|()| {
         let text = serde_json::to_string_pretty(&json!({"figures": json})).unwrap_or_default();
-        std::fs::write(dir.join("cluster.json"), text)
+        std::fs::write(dir.join(&file), text)
     });
     match written {
-        Ok(()) => println!("figures written to {}", dir.join("cluster.json").display()),
+        Ok(()) => println!("figures written to {}", dir.join(&file).display()),
         Err(error) => eprintln!("cannot write {}: {error}", dir.display()),
     }
 }
