@@ -409,12 +409,9 @@ const FIGURES_EVERY_SECONDS: i64 = 5;
 /// the members' raft indexes or database sizes alone counts only when the status was last
 /// written [`FIGURES_EVERY_SECONDS`] or more ago.
 pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
+    let figures_due = written_at_least_ago(previous, next, FIGURES_EVERY_SECONDS);
     let Some(previous) = previous else { return true };
     let mut previous = previous.clone();
-    let figures_due = match (previous.last_health_check.as_ref(), next.last_health_check.as_ref()) {
-        (Some(last), Some(now)) => now.0.duration_since(last.0).as_secs() >= FIGURES_EVERY_SECONDS,
-        _ => true,
-    };
     previous.last_health_check = next.last_health_check.clone();
     previous.last_backup = next.last_backup.clone();
     if !figures_due && previous.members.len() == next.members.len() {
@@ -432,9 +429,19 @@ pub fn changed(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -
 /// Whether `lastHealthCheck` is old enough to be written again (a little under the
 /// periodic check's interval, so every periodic check writes it and nothing else does).
 pub fn health_check_due(previous: Option<&EtcdClusterStatus>, next: &EtcdClusterStatus) -> bool {
+    written_at_least_ago(previous, next, 25)
+}
+
+/// Whether `previous` was written `seconds` or more before `next` was made (by their
+/// `lastHealthCheck`, which every status write sets); true when either time is missing.
+fn written_at_least_ago(
+    previous: Option<&EtcdClusterStatus>,
+    next: &EtcdClusterStatus,
+    seconds: i64,
+) -> bool {
     let last = previous.and_then(|p| p.last_health_check.as_ref());
     match (last, next.last_health_check.as_ref()) {
-        (Some(last), Some(now)) => now.0.duration_since(last.0).as_secs() >= 25,
+        (Some(last), Some(now)) => now.0.duration_since(last.0).as_secs() >= seconds,
         _ => true,
     }
 }
