@@ -377,7 +377,7 @@ complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand move-leader" -
 always\t'Always colour, even into a pipe or a file'
 never\t'Never colour'"
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand move-leader" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand etcdctl" -l member -d 'The member (its Pod\'s name) to run etcdctl in. Default: a ready member' -r
+complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand etcdctl" -l member -d 'The member (its Pod\'s name) to run etcdctl in. Default: a Ready member, else one whose etcd runs (a cluster without a leader has no Ready member)' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand etcdctl" -l kubeconfig -d 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config' -r -F
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand etcdctl" -l context -d 'The kubeconfig context to use. Default: its current context' -r
 complete -c kubectl-etcd -n "__fish_kubectl_etcd_using_subcommand etcdctl" -l cluster -d 'The kubeconfig cluster to use instead of the context\'s' -r

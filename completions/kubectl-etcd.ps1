@@ -449,7 +449,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-etcd' -ScriptBlock {
             break
         }
         'kubectl-etcd;etcdctl' {
-            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'The member (its Pod''s name) to run etcdctl in. Default: a ready member')
+            [CompletionResult]::new('--member', '--member', [CompletionResultType]::ParameterName, 'The member (its Pod''s name) to run etcdctl in. Default: a Ready member, else one whose etcd runs (a cluster without a leader has no Ready member)')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file. Default: the files $KUBECONFIG lists (colon-separated, merged as kubectl merges them), else ~/.kube/config')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'The kubeconfig context to use. Default: its current context')
             [CompletionResult]::new('--cluster', '--cluster', [CompletionResultType]::ParameterName, 'The kubeconfig cluster to use instead of the context''s')

@@ -24,7 +24,8 @@ pub struct Args {
     /// Name of the EtcdCluster.
     name: String,
 
-    /// The member (its Pod's name) to run etcdctl in. Default: a ready member.
+    /// The member (its Pod's name) to run etcdctl in. Default: a Ready member, else one
+    /// whose etcd runs (a cluster without a leader has no Ready member).
     #[arg(long, value_name = "MEMBER")]
     member: Option<String>,
 
@@ -104,6 +105,24 @@ fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
         .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
+/// The member's etcd container is running and its Pod is not being deleted.
+fn runs_etcd(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|statuses| {
+            statuses
+                .iter()
+                .any(|c| c.name == MEMBER_CONTAINER && c.state.as_ref().is_some_and(|s| s.running.is_some()))
+        })
+}
+
+/// Where etcdctl runs when no member is named: a Ready member (it serves, with a leader),
+/// else any member whose etcd runs. etcdctl talks to every member's endpoint either way;
+/// the Pod only lends it a process, so a cluster whose Pods are not Ready yet (their
+/// readiness probe runs every 2 s) or that has lost its leader can still be asked why.
+fn default_member(pods: &[k8s_openapi::api::core::v1::Pod]) -> Option<&k8s_openapi::api::core::v1::Pod> {
+    pods.iter().find(|p| is_ready(p)).or_else(|| pods.iter().find(|p| runs_etcd(p)))
+}
+
 /// Runs the command.
 pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, EtcdctlError> {
     let connection = Connection::open(kube).await?;
@@ -118,9 +137,9 @@ pub async fn run(kube: &KubeArgs, args: &Args) -> Result<Outcome, EtcdctlError> 
             let known: Vec<String> = member_pods.iter().map(ResourceExt::name_any).collect();
             EtcdctlError::NoMember(format!("{member} is not a member of {}; its members: {}", args.name, known.join(", ")))
         })?,
-        None => member_pods.iter().find(|p| is_ready(p)).ok_or_else(|| {
+        None => default_member(&member_pods).ok_or_else(|| {
             EtcdctlError::NoMember(format!(
-                "no member of {} is ready to run etcdctl ({} member Pods); `kubectl etcd status {}` shows why",
+                "no member of {} runs etcd to run etcdctl in ({} member Pods); `kubectl etcd status {}` shows why",
                 args.name,
                 member_pods.len(),
                 args.name
@@ -177,6 +196,35 @@ mod tests {
             }),
             ..Default::default()
         }
+    }
+
+    fn member(name: &str, ready: bool, running: bool) -> k8s_openapi::api::core::v1::Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name},
+            "status": {
+                "conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}],
+                "containerStatuses": [{
+                    "name": "etcd", "image": "etcd", "imageID": "", "ready": ready, "restartCount": 0,
+                    "state": if running { serde_json::json!({"running": {}}) } else { serde_json::json!({"waiting": {}}) }
+                }]
+            }
+        }))
+        .expect("a Pod")
+    }
+
+    #[test]
+    fn etcdctl_runs_in_a_ready_member_else_in_one_whose_etcd_runs() {
+        let name = |pods: &[k8s_openapi::api::core::v1::Pod]| default_member(pods).map(ResourceExt::name_any);
+        let pods =
+            [member("demo-0", false, true), member("demo-1", true, true), member("demo-2", false, true)];
+        assert_eq!(name(&pods).as_deref(), Some("demo-1"), "a Ready member first");
+        let not_ready = [member("demo-0", false, false), member("demo-1", false, true)];
+        assert_eq!(name(&not_ready).as_deref(), Some("demo-1"), "else one whose etcd runs: it can say why");
+        let mut leaving = member("demo-1", false, true);
+        leaving.metadata.deletion_timestamp =
+            Some(serde_json::from_value(serde_json::json!("2026-12-06T00:00:00Z")).expect("a time"));
+        assert_eq!(name(&[member("demo-0", false, false), leaving]), None, "never a Pod being deleted");
+        assert_eq!(name(&[]), None);
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The Pod of one etcd member.
 
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, ContainerPort, EmptyDirVolumeSource, PersistentVolumeClaimVolumeSource, Pod,
-    PodAffinityTerm, PodAntiAffinity, PodSpec, Probe, SecretVolumeSource, TCPSocketAction, Volume,
-    VolumeMount, WeightedPodAffinityTerm,
+    Affinity, Container, ContainerPort, EmptyDirVolumeSource, HTTPGetAction,
+    PersistentVolumeClaimVolumeSource, Pod, PodAffinityTerm, PodAntiAffinity, PodSpec, Probe,
+    SecretVolumeSource, TCPSocketAction, Volume, VolumeMount, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -33,6 +33,13 @@ pub const DATA_VOLUME: &str = "data";
 /// distroless base with no `ENTRYPOINT`, so a container that sets `args` alone would try to
 /// run its first flag as a program: the command must be given.
 pub const ETCD_BINARY: &str = "/usr/local/bin/etcd";
+
+/// The readiness probe's request, on the plain metrics port: etcd's `/health`, answered
+/// 200 while the member has a leader, answers a linearizable read and has no alarm but
+/// NOSPACE (a full member still serves the reads, deletes and compaction that free it).
+/// Not `serializable=true`: etcd 3.5.30 then skips the leader check and a member cut off
+/// from its peers stays "healthy" (operator/tests/health.rs shows it).
+pub const READINESS_PATH: &str = "/health?exclude=NOSPACE";
 
 /// Node label the default anti-affinity spreads members over.
 const HOSTNAME_TOPOLOGY_KEY: &str = "kubernetes.io/hostname";
@@ -174,12 +181,21 @@ fn etcd_container(
             container_port(PEER_PORT_NAME, PEER_PORT),
             container_port(METRICS_PORT_NAME, METRICS_PORT),
         ]),
-        // Both probes only ask "does the process answer on the client port". Health against
-        // the etcd API is the operator's job. A liveness probe that fails when quorum is lost
-        // (e.g. `/health`) would have the kubelet restart every member at once, in a loop, and
-        // turn a recoverable outage into a lasting one: the archived CoreOS operator's mistake.
+        // Readiness asks "does this member serve" ([`READINESS_PATH`]), so the client Service
+        // leaves out a member that restarted and listens but has not rejoined, or has lost its
+        // leader. It only steers traffic: the peer and metrics Services publish members that
+        // are not ready, and the operator judges health through the etcd API itself.
+        // Liveness only asks "does the process answer on the client port". One that fails
+        // when quorum is lost (e.g. `/health`) would have the kubelet restart every member at
+        // once, in a loop, and turn a recoverable outage into a lasting one: the archived
+        // CoreOS operator's mistake.
         readiness_probe: Some(Probe {
-            tcp_socket: Some(client_socket()),
+            http_get: Some(HTTPGetAction {
+                path: Some(READINESS_PATH.to_string()),
+                port: IntOrString::String(METRICS_PORT_NAME.to_string()),
+                scheme: Some("HTTP".to_string()),
+                ..HTTPGetAction::default()
+            }),
             period_seconds: Some(2),
             failure_threshold: Some(3),
             ..Probe::default()
@@ -808,9 +824,12 @@ mod tests {
         let client = Some(TCPSocketAction { port: IntOrString::String("client".into()), host: None });
 
         let readiness = etcd.readiness_probe.as_ref().expect("readiness");
-        assert_eq!(readiness.tcp_socket, client);
+        let get = readiness.http_get.as_ref().expect("readiness asks etcd's /health");
+        assert_eq!(get.path.as_deref(), Some("/health?exclude=NOSPACE"));
+        assert_eq!(get.port, IntOrString::String("metrics".into()), "the plain port, with or without TLS");
+        assert_eq!((get.scheme.as_deref(), get.host.as_ref()), (Some("HTTP"), None));
         assert_eq!((readiness.period_seconds, readiness.failure_threshold), (Some(2), Some(3)));
-        assert_eq!((readiness.http_get.as_ref(), readiness.exec.as_ref()), (None, None));
+        assert_eq!((readiness.tcp_socket.as_ref(), readiness.exec.as_ref()), (None, None));
 
         let liveness = etcd.liveness_probe.as_ref().expect("liveness");
         assert_eq!(liveness.tcp_socket, client);
