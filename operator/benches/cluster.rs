@@ -20,7 +20,8 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use backup_support::{cluster_ips, create_backup, create_restore, wait_backup};
-use common::{Writer, pod_ips, sandbox, wait_status};
+use common::{Route, Writer, WriterReport, pod_ips, sandbox, wait_status};
+use etcd_operator::resources::pod::READINESS_PATH;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Patch, PatchParams, PostParams};
@@ -151,9 +152,16 @@ fn member_pod(member: &str, initial: &[String], state: &str, version: &str, snap
                     format!("--advertise-client-urls=http://{member}.demo.default.svc.cluster.local:2379"),
                     format!("--initial-advertise-peer-urls={}", peer(member)),
                     format!("--initial-cluster={}", initial.join(",")),
-                    format!("--initial-cluster-state={state}"), "--initial-cluster-token=baseline"
+                    format!("--initial-cluster-state={state}"), "--initial-cluster-token=baseline",
+                    "--listen-metrics-urls=http://0.0.0.0:2381"
                 ],
                 "volumeMounts": [{"name": "data", "mountPath": "/var/lib/etcd"}],
+                // The same readiness check as the operator's members, so that a client
+                // through Ready members meets the same routing on both sides.
+                "readinessProbe": {
+                    "httpGet": {"path": READINESS_PATH, "port": 2381},
+                    "periodSeconds": 2, "failureThreshold": 3
+                },
             }]
         }
     }))
@@ -421,58 +429,114 @@ async fn heal(
     running(clusters, 3, &etcd_version()).await;
 }
 
-/// A rolling upgrade `from` -> `to` of 3 persistent members under a writer: its duration,
-/// the longest gap between acknowledged writes, and failed attempts. Baseline: the same
-/// upgrade done by hand on a static cluster, followers first, leadership moved, then the
-/// leader.
+/// A rolling upgrade `from` -> `to` of 3 persistent members under two writers at once: one
+/// given every member's address, one through the Ready members only (as the client Service
+/// routes). Its duration, each writer's longest gap between acknowledged writes, and failed
+/// attempts. Baseline: the same upgrade done by hand on a static cluster (with the same
+/// readiness probe), followers first, leadership moved, then the leader.
 async fn upgrade_disruption(from: &str, to: &str) -> Vec<Figure> {
     let name = |what: &str| format!("upgrade {from} -> {to}: {what}");
     let mut took = Figure::new(&name("duration"), "s");
-    let mut gap = Figure::new(&name("longest write gap"), "s");
-    let mut failed = Figure::new(&name("failed writes"), "count");
+    let mut gaps = Disruption::new(&name("longest write gap"), &name("failed writes"));
+    let mut ready_gaps = Disruption::new(
+        &name("longest write gap, via Ready members"),
+        &name("failed writes, via Ready members"),
+    );
     for _ in 0..runs() {
         let sb = sandbox().await;
         let operator = common::operator(&sb.client);
         let clusters = create(&sb.client, "demo", json!({"size": 3, "version": from})).await;
         running(&clusters, 3, from).await;
-        let writer = Writer::start(&sb.client, "bench/");
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        let writers = Writers::start(&sb.client).await;
         let started = Instant::now();
         let patch = Patch::Merge(json!({"spec": {"version": to}}));
         clusters.patch("demo", &PatchParams::default(), &patch).await.expect("upgrade started");
         running(&clusters, 3, to).await;
         took.samples.push(started.elapsed().as_secs_f64());
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let report = writer.stop_and_check(&sb.client).await;
-        eprintln!(
-            "upgrade {from} -> {to}, operator: longest write gap {:.2} s, {}",
-            report.longest_gap.as_secs_f64(),
-            report.longest_gap_cause
-        );
-        gap.samples.push(report.longest_gap.as_secs_f64());
-        failed.samples.push(report.failed as f64);
+        let (all, ready) = writers.stop(&sb.client, &format!("upgrade {from} -> {to}, operator")).await;
+        gaps.sample(&all, Side::Operator);
+        ready_gaps.sample(&ready, Side::Operator);
         operator.abort();
         sb.stop().await;
 
         let sb = sandbox().await;
         static_cluster(&sb.client, 3, from, None).await;
-        let writer = Writer::start(&sb.client, "bench/");
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        let writers = Writers::start(&sb.client).await;
         let started = Instant::now();
         upgrade_by_hand(&sb.client, to).await;
         took.baseline.push(started.elapsed().as_secs_f64());
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let report = writer.stop_and_check(&sb.client).await;
-        eprintln!(
-            "upgrade {from} -> {to}, by hand: longest write gap {:.2} s, {}",
-            report.longest_gap.as_secs_f64(),
-            report.longest_gap_cause
-        );
-        gap.baseline.push(report.longest_gap.as_secs_f64());
-        failed.baseline.push(report.failed as f64);
+        let (all, ready) = writers.stop(&sb.client, &format!("upgrade {from} -> {to}, by hand")).await;
+        gaps.sample(&all, Side::Baseline);
+        ready_gaps.sample(&ready, Side::Baseline);
         sb.stop().await;
     }
-    vec![took, gap, failed]
+    let mut figures = vec![took];
+    figures.extend(gaps.figures());
+    figures.extend(ready_gaps.figures());
+    figures
+}
+
+/// Which column of a figure a sample goes to.
+#[derive(Clone, Copy)]
+enum Side {
+    Operator,
+    Baseline,
+}
+
+/// The longest write gap and the failed writes a writer saw, over the runs.
+struct Disruption {
+    gap: Figure,
+    failed: Figure,
+}
+
+impl Disruption {
+    fn new(gap: &str, failed: &str) -> Disruption {
+        Disruption { gap: Figure::new(gap, "s"), failed: Figure::new(failed, "count") }
+    }
+
+    fn sample(&mut self, report: &WriterReport, side: Side) {
+        let (gaps, failures) = match side {
+            Side::Operator => (&mut self.gap.samples, &mut self.failed.samples),
+            Side::Baseline => (&mut self.gap.baseline, &mut self.failed.baseline),
+        };
+        gaps.push(report.longest_gap.as_secs_f64());
+        failures.push(report.failed as f64);
+    }
+
+    fn figures(self) -> Vec<Figure> {
+        vec![self.gap, self.failed]
+    }
+}
+
+/// The two writers of an upgrade run, started 2 s before it.
+struct Writers {
+    all: Writer,
+    ready: Writer,
+}
+
+impl Writers {
+    async fn start(client: &Client) -> Writers {
+        let all = Writer::start(client, "bench/");
+        let ready = Writer::start_by(client, "bench-ready/", Route::ReadyMembers);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Writers { all, ready }
+    }
+
+    /// Waits 2 s, stops both writers, checks that no acknowledged write was lost and
+    /// prints what each writer's longest gap met.
+    async fn stop(self, client: &Client, run: &str) -> (WriterReport, WriterReport) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let all = self.all.stop_and_check(client).await;
+        let ready = self.ready.stop_and_check(client).await;
+        for (route, report) in [("every member", &all), ("Ready members", &ready)] {
+            eprintln!(
+                "{run}, writer to {route}: longest write gap {:.2} s, {}",
+                report.longest_gap.as_secs_f64(),
+                report.longest_gap_cause
+            );
+        }
+        (all, ready)
+    }
 }
 
 /// What a careful person does: each follower's image changed and awaited, leadership moved

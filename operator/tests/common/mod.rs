@@ -185,11 +185,36 @@ pub async fn connect_over(
     etcd_client::Client::connect(endpoints, Some(options)).await.ok()
 }
 
+/// Which member Pods a client connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Every member Pod with an IP: a client given the members' addresses.
+    AllMembers,
+    /// Only the member Pods that are Ready: where the cluster's client Service sends a new
+    /// connection.
+    ReadyMembers,
+}
+
+fn is_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
 /// Connects to the member Pods of `demo` as the operator does: plainly, or with the
 /// cluster's client certificate (Secret `demo-client-tls`) once every member Pod serves
 /// HTTPS (`observe::serve_tls`), so it follows a cluster while TLS is turned on.
 pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> {
-    let pods = pods(client).await;
+    connect_by(client, Route::AllMembers).await
+}
+
+/// [`connect_to_members`], to the member Pods `route` picks; `None` when it picks none.
+pub async fn connect_by(client: &Client, route: Route) -> Option<etcd_client::Client> {
+    let mut pods = pods(client).await;
+    if route == Route::ReadyMembers {
+        pods.retain(is_ready);
+    }
     let tls = if etcd_operator::reconcile::observe::serve_tls(&pods) {
         let secret =
             Api::<Secret>::namespaced(client.clone(), "default").get_opt("demo-client-tls").await.ok()??;
@@ -201,6 +226,9 @@ pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> 
         .into_iter()
         .map(|(_, url)| url)
         .collect();
+    if endpoints.is_empty() {
+        return None;
+    }
     let mut options = etcd_client::ConnectOptions::new()
         .with_connect_timeout(Duration::from_secs(1))
         .with_timeout(Duration::from_secs(2));
@@ -211,8 +239,8 @@ pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> 
 }
 
 /// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
-/// reconnecting to whatever member Pods exist after a failure ([`connect_to_members`]: it
-/// follows a cluster that turns TLS on), and records which keys were acknowledged, how
+/// reconnecting to whatever member Pods exist (or are Ready, [`Route`]) after a failure
+/// ([`connect_by`]: it follows a cluster that turns TLS on), and records which keys were acknowledged, how
 /// many attempts failed and the longest time without a successful write.
 pub struct Writer {
     prefix: String,
@@ -238,6 +266,12 @@ impl Writer {
     /// serve it (with the client Secret as it is at each reconnection, so the writer
     /// follows certificate rotation too).
     pub fn start(client: &Client, prefix: &str) -> Writer {
+        Writer::start_by(client, prefix, Route::AllMembers)
+    }
+
+    /// [`Writer::start`], connecting (and reconnecting after a failure) to the member Pods
+    /// `route` picks.
+    pub fn start_by(client: &Client, prefix: &str, route: Route) -> Writer {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (client, flag, key_prefix) = (client.clone(), stop.clone(), prefix.to_string());
         let task = tokio::spawn(async move {
@@ -255,7 +289,7 @@ impl Writer {
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
                 if etcd.is_none() {
                     let connecting = Instant::now();
-                    etcd = connect_to_members(&client).await;
+                    etcd = connect_by(&client, route).await;
                     if etcd.is_none() {
                         failures_since
                             .push(format!("no connection ({} ms)", connecting.elapsed().as_millis()));
