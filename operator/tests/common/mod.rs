@@ -190,12 +190,13 @@ pub async fn connect_over(
 pub enum Route {
     /// Every member Pod with an IP: a client given the members' addresses.
     AllMembers,
-    /// Only the member Pods that are Ready: where the cluster's client Service sends a new
-    /// connection.
-    ReadyMembers,
+    /// One member Pod picked at random among the Ready ones, as the cluster's client Service
+    /// picks a new connection's backend; a client that fails reconnects through it again.
+    ReadyMember,
 }
 
-fn is_ready(pod: &Pod) -> bool {
+/// The Pod's Ready condition is true.
+pub fn is_ready(pod: &Pod) -> bool {
     pod.status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
@@ -212,8 +213,14 @@ pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> 
 /// [`connect_to_members`], to the member Pods `route` picks; `None` when it picks none.
 pub async fn connect_by(client: &Client, route: Route) -> Option<etcd_client::Client> {
     let mut pods = pods(client).await;
-    if route == Route::ReadyMembers {
+    if route == Route::ReadyMember {
         pods.retain(is_ready);
+        if !pods.is_empty() {
+            use std::hash::{BuildHasher, Hasher};
+            let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+            let picked = pods.swap_remove(usize::try_from(random % pods.len() as u64).unwrap_or(0));
+            pods = vec![picked];
+        }
     }
     let tls = if etcd_operator::reconcile::observe::serve_tls(&pods) {
         let secret =
@@ -239,7 +246,7 @@ pub async fn connect_by(client: &Client, route: Route) -> Option<etcd_client::Cl
 }
 
 /// A client that puts sequential keys `<prefix>NNNNNN` as fast as etcd acknowledges them,
-/// reconnecting to whatever member Pods exist (or are Ready, [`Route`]) after a failure
+/// reconnecting to whatever member Pods exist (or a Ready one, [`Route`]) after a failure
 /// ([`connect_by`]: it follows a cluster that turns TLS on), and records which keys were acknowledged, how
 /// many attempts failed and the longest time without a successful write.
 pub struct Writer {
@@ -283,7 +290,9 @@ impl Writer {
             };
             let mut etcd = None;
             let started = Instant::now();
-            let mut last_success = Instant::now();
+            // Gaps are counted between two acknowledged writes: not while the first waits
+            // for a member (a Ready one may take a probe period to appear).
+            let mut last_success: Option<Instant> = None;
             let mut failures_since: Vec<String> = Vec::new();
             let mut next = 0u64;
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
@@ -303,12 +312,13 @@ impl Writer {
                 match c.put(format!("{key_prefix}{next:06}"), next.to_string(), None).await {
                     Ok(_) => {
                         report.acknowledged.push(next);
-                        let gap = last_success.elapsed();
-                        if gap > report.longest_gap {
-                            report.longest_gap = gap;
+                        if let Some(last) = last_success
+                            && last.elapsed() > report.longest_gap
+                        {
+                            report.longest_gap = last.elapsed();
                             report.longest_gap_cause = format!(
                                 "from {:.2} s: {}",
-                                (last_success - started).as_secs_f64(),
+                                (last - started).as_secs_f64(),
                                 if failures_since.is_empty() {
                                     "one slow put".into()
                                 } else {
@@ -317,7 +327,7 @@ impl Writer {
                             );
                         }
                         failures_since.clear();
-                        last_success = Instant::now();
+                        last_success = Some(Instant::now());
                         next += 1;
                     }
                     Err(error) => {
@@ -338,6 +348,11 @@ impl Writer {
     pub async fn stop_and_check(self, client: &Client) -> WriterReport {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let report = self.task.await.expect("the writer ends");
+        assert!(
+            !report.acknowledged.is_empty(),
+            "the writer under {} had no write acknowledged",
+            self.prefix
+        );
         let mut reader = connect_to_members(client).await.expect("a member answers");
         let stored = reader
             .get(self.prefix.as_str(), Some(etcd_client::GetOptions::new().with_prefix()))
