@@ -160,7 +160,7 @@ fn member_pod(member: &str, initial: &[String], state: &str, version: &str, snap
                 // through Ready members meets the same routing on both sides.
                 "readinessProbe": {
                     "httpGet": {"path": READINESS_PATH, "port": 2381},
-                    "periodSeconds": 2, "failureThreshold": 3
+                    "periodSeconds": 1, "failureThreshold": 3
                 },
             }]
         }
@@ -544,8 +544,9 @@ impl Writers {
     }
 }
 
-/// What a careful person does: each follower's image changed and awaited, leadership moved
-/// to an upgraded follower, then the old leader changed.
+/// What a careful person does: each follower's image changed and awaited (its etcd answers
+/// at the new version, then its Pod is Ready), leadership moved to an upgraded follower,
+/// then the old leader changed.
 async fn upgrade_by_hand(client: &Client, version: &str) {
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     let mut members = Vec::new();
@@ -568,12 +569,25 @@ async fn upgrade_by_hand(client: &Client, version: &str) {
     for (name, ip, ..) in &followers {
         change(name.clone()).await;
         wait_member(ip, version).await;
+        wait_ready(&pods, name).await;
     }
     let (leader_name, leader_ip, ..) = members.iter().find(|m| m.2 == leader_id).expect("a leader");
     let mut etcd = common::connect(std::slice::from_ref(leader_ip)).await.expect("leader answers");
     etcd.move_leader(followers[0].2).await.expect("leadership moved");
     change(leader_name.clone()).await;
     wait_member(leader_ip, version).await;
+    wait_ready(&pods, leader_name).await;
+}
+
+/// Waits until Pod `name` is Ready again (`kubectl wait --for=condition=Ready`), as a
+/// careful person does before the next member so that clients through a Service always
+/// have the others; the operator does the same.
+async fn wait_ready(pods: &Api<Pod>, name: &str) {
+    let started = Instant::now();
+    while !pods.get(name).await.is_ok_and(|pod| is_ready(&pod)) {
+        assert!(started.elapsed() < Duration::from_secs(60), "{name} was not Ready in 60 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until the member at `ip` answers at `version` with a leader.

@@ -196,7 +196,9 @@ fn etcd_container(
                 scheme: Some("HTTP".to_string()),
                 ..HTTPGetAction::default()
             }),
-            period_seconds: Some(2),
+            // Every second (the kubelet's shortest period): a rollout waits for each restarted
+            // member's Pod to be Ready again, which its next probe decides.
+            period_seconds: Some(1),
             failure_threshold: Some(3),
             ..Probe::default()
         }),
@@ -828,7 +830,7 @@ mod tests {
         assert_eq!(get.path.as_deref(), Some("/health?exclude=NOSPACE"));
         assert_eq!(get.port, IntOrString::String("metrics".into()), "the plain port, with or without TLS");
         assert_eq!((get.scheme.as_deref(), get.host.as_ref()), (Some("HTTP"), None));
-        assert_eq!((readiness.period_seconds, readiness.failure_threshold), (Some(2), Some(3)));
+        assert_eq!((readiness.period_seconds, readiness.failure_threshold), (Some(1), Some(3)));
         assert_eq!((readiness.tcp_socket.as_ref(), readiness.exec.as_ref()), (None, None));
 
         let liveness = etcd.liveness_probe.as_ref().expect("liveness");

@@ -37,6 +37,10 @@ pub struct PodView {
     pub name: String,
     /// Its etcd container is running.
     pub running: bool,
+    /// Its Ready condition is true: etcd answers the readiness probe (it serves, with a
+    /// leader), so the client Service sends it connections.
+    #[serde(default)]
+    pub ready: bool,
     /// The Pod is being deleted.
     pub deleting: bool,
     /// The etcd version of the Pod's image; `None` when its tag is not a version.
@@ -786,6 +790,7 @@ pub(crate) mod fixtures {
         PodView {
             name: name.into(),
             running: true,
+            ready: true,
             deleting: false,
             version: Some(v("3.5.30")),
             failure: None,
@@ -880,7 +885,7 @@ mod tests {
         let mut i = input(3, StorageKind::Persistent);
         i.bootstrapped = false;
         i.snapshot_seed = SnapshotSeed::EveryMember;
-        let stopped = |name: &str| PodView { running: false, ..pod(name) };
+        let stopped = |name: &str| PodView { running: false, ready: false, ..pod(name) };
         i.pods =
             vec![stopped("demo-0"), PodView { seed_blocked: true, ..stopped("demo-1") }, stopped("demo-2")];
         assert_eq!(plan_membership(&i), Step::ReseedMember { member: "demo-1".into() });
@@ -962,7 +967,7 @@ mod tests {
             ["demo-0", "demo-1", "demo-2", "demo-3"]
         );
         // Pod made, still starting: wait; then running and started: promote.
-        added.pods.push(PodView { running: false, ..pod("demo-3") });
+        added.pods.push(PodView { running: false, ready: false, ..pod("demo-3") });
         assert!(matches!(plan_membership(&added), Step::Wait { .. }));
         added.pods.last_mut().expect("pod").running = true;
         if let Some(l) = added.members.as_mut().and_then(|m| m.last_mut()) {
@@ -1431,7 +1436,7 @@ mod tests {
     }
 
     #[test]
-    fn each_version_change_waits_for_the_member_to_restart_healthy_and_caught_up() {
+    fn each_version_change_waits_for_the_member_to_restart_healthy_caught_up_and_ready() {
         let mut i = at_version(StorageKind::Persistent, "3.5.30", "3.5.16");
         assert_eq!(
             plan_membership(&i),
@@ -1453,6 +1458,13 @@ mod tests {
         let members = i.members.as_mut().expect("members");
         members[1].raft_index = Some(4990);
         members[2].raft_index = Some(5000);
+        // Caught up and serving, but its Pod's next readiness probe has not run yet: clients
+        // through the client Service could not reach it if demo-2 went down now.
+        i.pods[1].ready = false;
+        assert!(
+            matches!(plan_membership(&i), Step::Wait { ref reason } if reason.contains("demo-1's Pod is not Ready"))
+        );
+        i.pods[1].ready = true;
         assert_eq!(
             plan_membership(&i),
             Step::ChangeVersion { member: "demo-2".into(), from: Some(v("3.5.30")), to: v("3.5.16") }
@@ -1545,6 +1557,7 @@ mod tests {
         assert!(matches!(plan_membership(&i), Step::ChangeVersion { ref member, .. } if member == "demo-1"));
         i.pods[1] = PodView {
             running: false,
+            ready: false,
             version: Some(v("3.5.29")),
             failure: Some("ErrImagePull: no such image (3.5.29 is not installed)".into()),
             ..pod("demo-1")

@@ -81,6 +81,7 @@ pub fn observed(cluster: &EtcdCluster, to: usize) -> Result<MembershipInput, Pre
         .map(|m| PodView {
             name: m.name.clone(),
             running: true,
+            ready: true,
             deleting: false,
             version: m.version,
             failure: None,
@@ -191,6 +192,7 @@ fn carry_out(model: &mut MembershipInput, step: &Step) {
             model.pods.push(PodView {
                 name: member.clone(),
                 running: true,
+                ready: true,
                 deleting: false,
                 version: Some(*version),
                 failure: None,

@@ -96,6 +96,19 @@ pub fn next(input: &MembershipInput, members: &[MemberView], add_learner: impl F
             ),
         };
     }
+    // As a StatefulSet's rolling update: the next member changes only once every member's
+    // Pod is Ready again, so clients through the client Service always have the other
+    // members to go to. etcd's own view (caught up, connected) says nothing of that: a
+    // member serves a moment before its Pod's next readiness probe says so.
+    if let Some(pod) = input.pods.iter().find(|p| !p.deleting && !p.ready) {
+        return Step::Wait {
+            reason: format!(
+                "{}'s Pod is not Ready yet (its readiness probe: serving, with a leader) before the next \
+                 member changes",
+                pod.name
+            ),
+        };
+    }
     if let Some(member) = input.cut_off.first() {
         return Step::Wait {
             reason: format!(
