@@ -20,7 +20,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use backup_support::{cluster_ips, create_backup, create_restore, wait_backup};
-use common::{Route, Writer, WriterReport, is_ready, pod_ips, sandbox, wait_status};
+use common::{Route, Writer, WriterReport, pod_ips, sandbox, wait_status};
 use etcd_operator::resources::pod::READINESS_PATH;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -28,6 +28,7 @@ use kube::api::{Patch, PatchParams, PostParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use serde_json::{Value, json};
+use shared::conditions::pod_ready;
 use shared::crd::{BackupPhase, ClusterPhase, EtcdCluster, EtcdClusterSpec, EtcdRestore, RestorePhase};
 
 /// One measured figure: its samples, and the baseline's where there is one.
@@ -517,7 +518,7 @@ struct Writers {
 impl Writers {
     async fn start(client: &Client) -> Writers {
         let started = Instant::now();
-        while !common::pods(client).await.iter().all(is_ready) {
+        while !common::pods(client).await.iter().all(pod_ready) {
             assert!(started.elapsed() < Duration::from_secs(60), "the member Pods were not Ready in 60 s");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -584,7 +585,7 @@ async fn upgrade_by_hand(client: &Client, version: &str) {
 /// have the others; the operator does the same.
 async fn wait_ready(pods: &Api<Pod>, name: &str) {
     let started = Instant::now();
-    while !pods.get(name).await.is_ok_and(|pod| is_ready(&pod)) {
+    while !pods.get(name).await.is_ok_and(|pod| pod_ready(&pod)) {
         assert!(started.elapsed() < Duration::from_secs(60), "{name} was not Ready in 60 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

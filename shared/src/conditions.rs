@@ -1,14 +1,24 @@
 //! The words of an EtcdCluster's status, as types: its condition types and the reasons
 //! they give. The operator writes them and the plugin reads them through these types, so a
-//! reason cannot be spelled two ways.
+//! reason cannot be spelled two ways. And the one condition of a member Pod both read.
 
 use std::fmt;
 
+use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 /// Whether `conditions` holds `kind` with status True.
 pub fn is_true(conditions: &[Condition], kind: ConditionType) -> bool {
     conditions.iter().any(|c| c.type_ == kind.as_str() && c.status == "True")
+}
+
+/// Whether `pod`'s Ready condition is true. For a member Pod: its etcd answers the
+/// readiness probe (it serves, with a leader), so the client Service sends it connections.
+pub fn pod_ready(pod: &Pod) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
 /// The condition types of an EtcdCluster's status.

@@ -98,13 +98,6 @@ fn tls_flags() -> [String; 3] {
     ]
 }
 
-fn is_ready(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
 /// The member's etcd container is running and its Pod is not being deleted.
 fn runs_etcd(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
     pod.metadata.deletion_timestamp.is_none()
@@ -120,7 +113,7 @@ fn runs_etcd(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
 /// the Pod only lends it a process, so a cluster whose Pods are not Ready yet (their
 /// readiness probe runs every 2 s) or that has lost its leader can still be asked why.
 fn default_member(pods: &[k8s_openapi::api::core::v1::Pod]) -> Option<&k8s_openapi::api::core::v1::Pod> {
-    pods.iter().find(|p| is_ready(p)).or_else(|| pods.iter().find(|p| runs_etcd(p)))
+    pods.iter().find(|p| shared::conditions::pod_ready(p)).or_else(|| pods.iter().find(|p| runs_etcd(p)))
 }
 
 /// Runs the command.

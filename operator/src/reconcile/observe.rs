@@ -171,14 +171,6 @@ pub fn running(pod: &Pod) -> bool {
     })
 }
 
-/// The Pod's Ready condition is true: its etcd answers the readiness probe.
-pub fn ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
 /// The etcd container of a member Pod.
 fn etcd_container_status(pod: &Pod) -> Option<&k8s_openapi::api::core::v1::ContainerStatus> {
     pod.status.as_ref()?.container_statuses.as_ref()?.iter().find(|c| c.name == CONTAINER_NAME)
@@ -298,7 +290,7 @@ pub fn membership_input(
             .map(|p| PodView {
                 name: p.name_any(),
                 running: running(p),
-                ready: ready(p),
+                ready: shared::conditions::pod_ready(p),
                 deleting: p.metadata.deletion_timestamp.is_some(),
                 version: pod_version(p),
                 failure: pod_failure(p),

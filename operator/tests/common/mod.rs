@@ -195,14 +195,6 @@ pub enum Route {
     ReadyMember,
 }
 
-/// The Pod's Ready condition is true.
-pub fn is_ready(pod: &Pod) -> bool {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
 /// Connects to the member Pods of `demo` as the operator does: plainly, or with the
 /// cluster's client certificate (Secret `demo-client-tls`) once every member Pod serves
 /// HTTPS (`observe::serve_tls`), so it follows a cluster while TLS is turned on.
@@ -214,7 +206,7 @@ pub async fn connect_to_members(client: &Client) -> Option<etcd_client::Client> 
 pub async fn connect_by(client: &Client, route: Route) -> Option<etcd_client::Client> {
     let mut pods = pods(client).await;
     if route == Route::ReadyMember {
-        pods.retain(is_ready);
+        pods.retain(shared::conditions::pod_ready);
         if !pods.is_empty() {
             use std::hash::{BuildHasher, Hasher};
             let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
