@@ -111,7 +111,7 @@ fn runs_etcd(pod: &k8s_openapi::api::core::v1::Pod) -> bool {
 /// Where etcdctl runs when no member is named: a Ready member (it serves, with a leader),
 /// else any member whose etcd runs. etcdctl talks to every member's endpoint either way;
 /// the Pod only lends it a process, so a cluster whose Pods are not Ready yet (their
-/// readiness probe runs every 2 s) or that has lost its leader can still be asked why.
+/// readiness probe runs every second) or that has lost its leader can still be asked why.
 fn default_member(pods: &[k8s_openapi::api::core::v1::Pod]) -> Option<&k8s_openapi::api::core::v1::Pod> {
     pods.iter().find(|p| shared::conditions::pod_ready(p)).or_else(|| pods.iter().find(|p| runs_etcd(p)))
 }
